@@ -1,0 +1,71 @@
+#include <opencv2/imgproc.hpp>
+
+#include "extract.hpp"
+
+namespace kinoglaz {
+
+namespace {
+
+float colourfulness_of(const cv::Mat& bgr) {
+    // Hasler & Suesstrunk (2003): spread and mean of the opponent channels rg and yb.
+    double sum_rg = 0, sum_yb = 0, sq_rg = 0, sq_yb = 0;
+    const std::size_t n = bgr.total();
+    for (int y = 0; y < bgr.rows; ++y) {
+        const auto* p = bgr.ptr<cv::Vec3b>(y);
+        for (int x = 0; x < bgr.cols; ++x) {
+            double rg = double(p[x][2]) - p[x][1];
+            double yb = 0.5 * (double(p[x][2]) + p[x][1]) - p[x][0];
+            sum_rg += rg;
+            sum_yb += yb;
+            sq_rg += rg * rg;
+            sq_yb += yb * yb;
+        }
+    }
+    double m_rg = sum_rg / n, m_yb = sum_yb / n;
+    double v_rg = std::max(0.0, sq_rg / n - m_rg * m_rg);
+    double v_yb = std::max(0.0, sq_yb / n - m_yb * m_yb);
+    return float(std::sqrt(v_rg + v_yb) + 0.3 * std::sqrt(m_rg * m_rg + m_yb * m_yb));
+}
+
+}  // namespace
+
+FrameFeatures compute_frame_features(const Frame& frame, FeatureMask) {
+    FrameFeatures f;
+    f.index = frame.index;
+    f.time_s = frame.time_s;
+    f.proxy_width = frame.proxy_gray.cols;
+    f.proxy_height = frame.proxy_gray.rows;
+
+    cv::Scalar mean, stddev;
+    cv::meanStdDev(frame.proxy_gray, mean, stddev);
+    f.luma_mean = float(mean[0]);
+    f.luma_std = float(stddev[0]);
+    f.colourfulness = colourfulness_of(frame.proxy_bgr);
+
+    cv::Mat hsv;
+    cv::cvtColor(frame.proxy_bgr, hsv, cv::COLOR_BGR2HSV);
+    std::array<int, kHistBins> counts{};
+    for (int y = 0; y < hsv.rows; ++y) {
+        const auto* p = hsv.ptr<cv::Vec3b>(y);
+        for (int x = 0; x < hsv.cols; ++x) {
+            int h = p[x][0] * kHueBins / 180;
+            int s = p[x][1] * kSatBins / 256;
+            int v = p[x][2] * kValBins / 256;
+            ++counts[(std::min(h, kHueBins - 1) * kSatBins + s) * kValBins + v];
+        }
+    }
+    const float inv = 1.0f / float(std::max<std::size_t>(1, hsv.total()));
+    for (int i = 0; i < kHistBins; ++i) f.hist[i] = float(counts[i]) * inv;
+
+    cv::resize(frame.proxy_gray, f.thumb, {kThumbWidth, kThumbHeight}, 0, 0, cv::INTER_AREA);
+    cv::resize(frame.proxy_bgr, f.thumb_bgr, {kThumbWidth, kThumbHeight}, 0, 0, cv::INTER_AREA);
+
+    // Edges on a lightly smoothed proxy, so that sensor and compression noise do not count.
+    cv::Mat smooth;
+    cv::GaussianBlur(frame.proxy_gray, smooth, {3, 3}, 0);
+    cv::Canny(smooth, f.edges, 50, 120);
+    f.edge_density = float(cv::countNonZero(f.edges)) / float(std::max<std::size_t>(1, f.edges.total()));
+    return f;
+}
+
+}  // namespace kinoglaz

@@ -1,0 +1,126 @@
+#include <opencv2/imgproc.hpp>
+#include <opencv2/video/tracking.hpp>
+#include <opencv2/calib3d.hpp>
+
+#include "extract.hpp"
+
+namespace kinoglaz {
+
+float histogram_distance(const std::array<float, kHistBins>& a,
+                         const std::array<float, kHistBins>& b) noexcept {
+    float inter = 0;
+    for (int i = 0; i < kHistBins; ++i) inter += std::min(a[i], b[i]);
+    return std::clamp(1.0f - inter, 0.0f, 1.0f);
+}
+
+float mean_abs_difference(const cv::Mat& a, const cv::Mat& b) {
+    if (a.empty() || a.size() != b.size()) return 0;
+    cv::Mat diff;
+    cv::absdiff(a, b, diff);
+    return float(cv::mean(diff)[0] / 255.0);
+}
+
+namespace {
+
+// Edge change ratio (Zabih, Miller & Mai 1995): the share of edge pixels that appear far
+// from any previous edge, or vanish far from any current edge.
+float edge_change_ratio(const cv::Mat& prev_edges, const cv::Mat& cur_edges) {
+    if (prev_edges.empty() || prev_edges.size() != cur_edges.size()) return 0;
+    static const cv::Mat kernel = cv::getStructuringElement(cv::MORPH_RECT, {5, 5});
+    cv::Mat prev_dil, cur_dil, entering, exiting;
+    cv::dilate(prev_edges, prev_dil, kernel);
+    cv::dilate(cur_edges, cur_dil, kernel);
+    cv::bitwise_and(cur_edges, ~prev_dil, entering);
+    cv::bitwise_and(prev_edges, ~cur_dil, exiting);
+    int n_cur = cv::countNonZero(cur_edges), n_prev = cv::countNonZero(prev_edges);
+    float in = n_cur > 0 ? float(cv::countNonZero(entering)) / n_cur : 0;
+    float out = n_prev > 0 ? float(cv::countNonZero(exiting)) / n_prev : 0;
+    if (n_cur == 0 && n_prev == 0) return 0;
+    if (n_cur == 0 || n_prev == 0) return 1;
+    return std::max(in, out);
+}
+
+// Translation between thumbnails by phase correlation, then the difference that remains
+// after undoing it: pans and shakes leave little, a new picture leaves a lot.
+void motion_compensated_difference(const cv::Mat& prev, const cv::Mat& cur, FrameFeatures& f) {
+    static thread_local cv::Mat window;
+    if (window.empty()) cv::createHanningWindow(window, prev.size(), CV_32F);
+    cv::Mat a, b;
+    prev.convertTo(a, CV_32F);
+    cur.convertTo(b, CV_32F);
+    double response = 0;
+    cv::Point2d shift = cv::phaseCorrelate(a, b, window, &response);
+    // A shift larger than a quarter of the thumbnail is not a trustworthy camera motion.
+    if (std::abs(shift.x) > kThumbWidth / 4.0 || std::abs(shift.y) > kThumbHeight / 4.0 ||
+        response < 0.05)
+        shift = {0, 0};
+    f.shift_dx = float(shift.x);
+    f.shift_dy = float(shift.y);
+    cv::Mat moved;
+    cv::Mat m = (cv::Mat_<double>(2, 3) << 1, 0, shift.x, 0, 1, shift.y);
+    cv::warpAffine(prev, moved, m, prev.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    // Compare only the interior that both frames show.
+    int mx = int(std::ceil(std::abs(shift.x))) + 1, my = int(std::ceil(std::abs(shift.y))) + 1;
+    cv::Rect inner(mx, my, cur.cols - 2 * mx, cur.rows - 2 * my);
+    if (inner.width <= 0 || inner.height <= 0) inner = cv::Rect(0, 0, cur.cols, cur.rows);
+    f.mc_diff = std::min(mean_abs_difference(moved(inner), cur(inner)),
+                         mean_abs_difference(prev(inner), cur(inner)));
+}
+
+GlobalMotion estimate_global_motion(const cv::Mat& prev, const cv::Mat& cur) {
+    GlobalMotion gm;
+    std::vector<cv::Point2f> p0, p1;
+    cv::goodFeaturesToTrack(prev, p0, 200, 0.01, 8);
+    if (p0.size() < 8) return gm;
+    std::vector<uchar> status;
+    std::vector<float> err;
+    cv::calcOpticalFlowPyrLK(prev, cur, p0, p1, status, err, {15, 15}, 3);
+    std::vector<cv::Point2f> a, b;
+    for (std::size_t i = 0; i < p0.size(); ++i)
+        if (status[i]) {
+            a.push_back(p0[i]);
+            b.push_back(p1[i]);
+        }
+    gm.tracked = int(a.size());
+    if (a.size() < 8) return gm;
+    std::vector<uchar> inliers;
+    cv::Mat m = cv::estimateAffinePartial2D(a, b, inliers, cv::RANSAC, 1.5);
+    if (m.empty()) return gm;
+    double c = m.at<double>(0, 0), s = m.at<double>(1, 0);
+    gm.valid = true;
+    gm.scale = float(std::hypot(c, s));
+    gm.angle_rad = float(std::atan2(s, c));
+    // Translation of the image centre, so that zoom does not read as a pan.
+    cv::Point2d centre(prev.cols / 2.0, prev.rows / 2.0);
+    gm.dx = float(c * centre.x - s * centre.y + m.at<double>(0, 2) - centre.x);
+    gm.dy = float(s * centre.x + c * centre.y + m.at<double>(1, 2) - centre.y);
+    int n_in = 0;
+    std::vector<float> residuals;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (!inliers[i]) continue;
+        ++n_in;
+        double px = c * a[i].x - s * a[i].y + m.at<double>(0, 2);
+        double py = s * a[i].x + c * a[i].y + m.at<double>(1, 2);
+        residuals.push_back(float(std::hypot(px - b[i].x, py - b[i].y)));
+    }
+    gm.inlier_ratio = float(n_in) / float(a.size());
+    if (!residuals.empty()) {
+        std::nth_element(residuals.begin(), residuals.begin() + residuals.size() / 2, residuals.end());
+        gm.residual_px = residuals[residuals.size() / 2];
+    }
+    return gm;
+}
+
+}  // namespace
+
+void compute_pair_features(const Frame& previous_frame, const FrameFeatures& previous,
+                           const Frame& current_frame, FrameFeatures& current, FeatureMask mask) {
+    current.hist_dist = histogram_distance(previous.hist, current.hist);
+    current.pixel_diff = mean_abs_difference(previous_frame.proxy_gray, current_frame.proxy_gray);
+    current.edge_change = edge_change_ratio(previous.edges, current.edges);
+    motion_compensated_difference(previous.thumb, current.thumb, current);
+    if (has(mask, FeatureMask::camera_motion))
+        current.motion = estimate_global_motion(previous_frame.proxy_gray, current_frame.proxy_gray);
+}
+
+}  // namespace kinoglaz

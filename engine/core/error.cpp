@@ -1,0 +1,15 @@
+#include "kinoglaz/error.hpp"
+
+namespace kinoglaz {
+
+void throw_bad_input(const std::string& where, const std::string& reason) {
+    throw Error(ErrorKind::bad_input, where + ": " + reason);
+}
+void throw_bad_usage(const std::string& where, const std::string& reason) {
+    throw Error(ErrorKind::bad_usage, where + ": " + reason);
+}
+void throw_io(const std::string& where, const std::string& reason) {
+    throw Error(ErrorKind::io, where + ": " + reason);
+}
+
+}  // namespace kinoglaz

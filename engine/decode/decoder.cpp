@@ -1,0 +1,452 @@
+// The only place (with export/video_writer) that talks to libavformat/libavcodec.
+#include "kinoglaz/decoder.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+#include <opencv2/imgproc.hpp>
+
+#include "kinoglaz/error.hpp"
+#include "kinoglaz/progress.hpp"
+#include "libav.hpp"
+
+extern "C" {
+#include <libavutil/display.h>
+#include <libavutil/imgutils.h>
+#include <libavutil/pixdesc.h>
+#include <libswscale/swscale.h>
+}
+
+namespace kinoglaz {
+
+namespace detail {
+
+struct PictureData {
+    AVFramePtr frame;
+};
+
+struct DecoderState {
+    std::string input;
+    DecodeOptions options;
+    SourceInfo info;
+    AVFormatPtr format;
+    AVCodecContextPtr codec;
+    AVPacketPtr packet{av_packet_alloc()};
+    AVFramePtr scratch{av_frame_alloc()};
+    int stream_index = -1;
+    AVRational time_base{1, 1};
+    // Display geometry before rotation (square pixels) and the proxy size before rotation.
+    int display_w = 0, display_h = 0;
+    int proxy_w = 0, proxy_h = 0;
+    bool first_pts_known = false;
+    std::int64_t first_pts = 0;
+    std::int64_t next_index = 0;
+    bool draining = false;
+    bool finished = false;
+    std::int64_t start_pts = 0;  // frames before this pts are dropped (range decoding)
+    std::optional<std::int64_t> end_pts;
+    std::vector<std::int64_t> pts_table;  // sorted presentation timestamps (range decoding)
+    std::int64_t last_pts = AV_NOPTS_VALUE;
+    std::int64_t last_duration = 0;
+    int consecutive_errors = 0;
+};
+
+}  // namespace detail
+
+using detail::DecoderState;
+using detail::PictureData;
+
+DecodedPicture::DecodedPicture() = default;
+DecodedPicture::DecodedPicture(std::unique_ptr<PictureData> data) : data_(std::move(data)) {}
+DecodedPicture::DecodedPicture(DecodedPicture&&) noexcept = default;
+DecodedPicture& DecodedPicture::operator=(DecodedPicture&&) noexcept = default;
+DecodedPicture::~DecodedPicture() = default;
+
+namespace {
+
+// FFmpeg polls this during blocking I/O, so a signal interrupts even a stalled read.
+int interrupt_callback(void*) { return cancel_flag().load(std::memory_order_relaxed) ? 1 : 0; }
+
+// Nested opens (concat members, playlist segments, image-sequence files) go through here.
+// Only an image sequence may open further files, and only local ones: a crafted playlist or
+// concat list must not make kinoglaz read other files or reach the network.
+int guarded_io_open(AVFormatContext* s, AVIOContext** pb, const char* url, int flags,
+                    AVDictionary** options) {
+    const auto* guard = static_cast<const detail::DecoderState*>(s->opaque);
+    bool image_sequence = s->iformat && std::string_view(s->iformat->name) == "image2";
+    bool allowed = !guard || guard->options.allow_network || image_sequence || url == guard->input;
+    if (!allowed) return AVERROR(EPERM);
+    return avio_open2(pb, url, flags, &s->interrupt_callback, options);
+}
+
+bool looks_like_url(const std::string& input) {
+    auto pos = input.find("://");
+    return pos != std::string::npos && pos > 1;
+}
+
+int rotation_of(const AVStream* stream) {
+    const auto* matrix =
+        reinterpret_cast<const int32_t*>(av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, nullptr));
+    if (!matrix) return 0;
+    double ccw = av_display_rotation_get(matrix);
+    if (std::isnan(ccw)) return 0;
+    // av_display_rotation_get is counter-clockwise; the picture must be turned clockwise by
+    // its negation, as ffmpeg's autorotate does.
+    int cw = int(std::lround(-ccw)) % 360;
+    if (cw < 0) cw += 360;
+    return (cw + 45) / 90 * 90 % 360;
+}
+
+Rational to_rational(AVRational r) { return {r.num, r.den}; }
+
+void rotate_in_place(cv::Mat& img, int rotation_deg) {
+    switch (rotation_deg) {
+        case 90: cv::rotate(img, img, cv::ROTATE_90_CLOCKWISE); break;
+        case 180: cv::rotate(img, img, cv::ROTATE_180); break;
+        case 270: cv::rotate(img, img, cv::ROTATE_90_COUNTERCLOCKWISE); break;
+        default: break;
+    }
+}
+
+// One scaler per thread and target: sws contexts are not thread-safe, and
+// sws_getCachedContext reuses the context while the geometry stays the same.
+struct ThreadScalers {
+    SwsContext* proxy = nullptr;
+    SwsContext* full = nullptr;
+    ~ThreadScalers() {
+        sws_freeContext(proxy);
+        sws_freeContext(full);
+    }
+};
+thread_local ThreadScalers t_scalers;
+
+cv::Mat scale_to_bgr(SwsContext*& ctx, const AVFrame* src, int w, int h, int flags) {
+    ctx = sws_getCachedContext(ctx, src->width, src->height, AVPixelFormat(src->format), w, h,
+                               AV_PIX_FMT_BGR24, flags, nullptr, nullptr, nullptr);
+    if (!ctx) throw Error(ErrorKind::internal, "swscale: cannot convert this pixel format");
+    cv::Mat out(h, w, CV_8UC3);
+    uint8_t* dst[4] = {out.data, nullptr, nullptr, nullptr};
+    int dst_stride[4] = {int(out.step[0]), 0, 0, 0};
+    sws_scale(ctx, src->data, src->linesize, 0, src->height, dst, dst_stride);
+    return out;
+}
+
+}  // namespace
+
+std::string av_error_string(int code) {
+    char buf[AV_ERROR_MAX_STRING_SIZE] = {0};
+    av_strerror(code, buf, sizeof buf);
+    return buf;
+}
+
+VideoDecoder::VideoDecoder(const std::string& input, const DecodeOptions& options)
+    : state_(std::make_unique<DecoderState>()) {
+    auto& s = *state_;
+    s.input = input;
+    s.options = options;
+    s.info.path = input;
+
+    if (options.threads < 0 || options.threads > 256)
+        throw_bad_usage("decoder", "--threads must be between 0 and 256");
+    if (options.analysis_size < 16 || options.analysis_size > 4096)
+        throw_bad_usage("decoder", "analysis size must be between 16 and 4096 pixels");
+    if (options.start_s && options.end_s && *options.end_s <= *options.start_s)
+        throw_bad_usage("decoder", "--end must be after --start");
+
+    av_log_set_level(AV_LOG_QUIET);
+    if (looks_like_url(input)) {
+        if (!options.allow_network && input.rfind("file:", 0) != 0)
+            throw_bad_input(input, "network and protocol inputs need --allow-network");
+    } else {
+        std::error_code ec;
+        auto status = std::filesystem::status(input, ec);
+        if (ec || !std::filesystem::exists(status)) {
+            // An image-sequence pattern ("frame%04d.png") names no single file.
+            if (input.find('%') == std::string::npos)
+                throw_bad_input(input, "no such file or directory");
+        } else if (std::filesystem::is_directory(status)) {
+            throw_bad_input(input, "is a directory, not a video file");
+        } else if (std::filesystem::is_regular_file(status) &&
+                   std::filesystem::file_size(input, ec) == 0) {
+            throw_bad_input(input, "empty file");
+        }
+    }
+
+    AVFormatContext* fmt = avformat_alloc_context();
+    if (!fmt) throw Error(ErrorKind::internal, "out of memory");
+    fmt->interrupt_callback = {interrupt_callback, nullptr};
+    fmt->opaque = &s;
+    fmt->io_open = guarded_io_open;
+    AVDictionary* open_options = nullptr;
+    av_dict_set(&open_options, "protocol_whitelist",
+                options.allow_network ? "file,http,https,tcp,tls,rtmp,rtsp,udp,rtp,crypto,data"
+                                      : "file",
+                0);
+    int rc = avformat_open_input(&fmt, input.c_str(), nullptr, &open_options);
+    av_dict_free(&open_options);
+    if (rc < 0) {
+        // avformat_open_input frees the context on failure.
+        if (rc == AVERROR(EPERM))
+            throw_bad_input(input, "refers to other files (playlist or concat list); refused");
+        throw_bad_input(input, "cannot open: " + av_error_string(rc));
+    }
+    s.format.reset(fmt);
+    rc = avformat_find_stream_info(fmt, nullptr);
+    if (rc < 0) throw_bad_input(input, "cannot read stream information: " + av_error_string(rc));
+    throw_if_cancelled();
+
+    const AVCodec* decoder = nullptr;
+    rc = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, &decoder, 0);
+    if (rc == AVERROR_STREAM_NOT_FOUND) throw_bad_input(input, "no video stream");
+    if (rc == AVERROR_DECODER_NOT_FOUND || !decoder) {
+        int idx = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+        const char* name =
+            idx >= 0 ? avcodec_get_name(fmt->streams[idx]->codecpar->codec_id) : "unknown";
+        throw_bad_input(input, std::string("no decoder for video codec ") + name);
+    }
+    if (rc < 0) throw_bad_input(input, "no usable video stream: " + av_error_string(rc));
+    s.stream_index = rc;
+    AVStream* stream = fmt->streams[rc];
+    // Only the chosen stream is demuxed into packets we look at; the rest are dropped early.
+    for (unsigned i = 0; i < fmt->nb_streams; ++i)
+        if (int(i) != s.stream_index) fmt->streams[i]->discard = AVDISCARD_ALL;
+    const AVCodecParameters* par = stream->codecpar;
+    if (par->width <= 0 || par->height <= 0)
+        throw_bad_input(input, "video stream has no picture size");
+    if (std::int64_t(par->width) * par->height > options.max_pixels ||
+        av_image_check_size(unsigned(par->width), unsigned(par->height), 0, nullptr) < 0)
+        throw_bad_input(input, "picture size " + std::to_string(par->width) + "x" +
+                                   std::to_string(par->height) + " exceeds the limit");
+
+    AVCodecContext* ctx = avcodec_alloc_context3(decoder);
+    s.codec.reset(ctx);
+    if (avcodec_parameters_to_context(ctx, par) < 0)
+        throw_bad_input(input, "cannot configure the video decoder");
+    ctx->pkt_timebase = stream->time_base;
+    int threads = options.threads > 0 ? options.threads : int(std::thread::hardware_concurrency());
+    ctx->thread_count = std::max(1, threads);
+    ctx->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
+    bool loop_filter_codec = par->codec_id == AV_CODEC_ID_H264 || par->codec_id == AV_CODEC_ID_HEVC;
+    if (options.fast_decode == FastDecode::on ||
+        (options.fast_decode == FastDecode::auto_ && loop_filter_codec))
+        ctx->skip_loop_filter = AVDISCARD_ALL;
+    rc = avcodec_open2(ctx, decoder, nullptr);
+    if (rc < 0) throw_bad_input(input, "cannot open the video decoder: " + av_error_string(rc));
+
+    s.time_base = stream->time_base;
+    auto& info = s.info;
+    info.container = fmt->iformat->name;
+    info.codec = decoder->name;
+    const char* pix = av_get_pix_fmt_name(AVPixelFormat(par->format));
+    info.pixel_format = pix ? pix : "unknown";
+    info.coded_width = par->width;
+    info.coded_height = par->height;
+    AVRational sar = av_guess_sample_aspect_ratio(fmt, stream, nullptr);
+    if (sar.num <= 0 || sar.den <= 0) sar = {1, 1};
+    info.sample_aspect = to_rational(sar);
+    info.rotation_deg = rotation_of(stream);
+    s.display_w = std::max(1, int(std::lround(par->width * av_q2d(sar))));
+    s.display_h = par->height;
+    bool swap = info.rotation_deg == 90 || info.rotation_deg == 270;
+    info.width = swap ? s.display_h : s.display_w;
+    info.height = swap ? s.display_w : s.display_h;
+    double longest = std::max(s.display_w, s.display_h);
+    double k = std::min(1.0, options.analysis_size / longest);
+    s.proxy_w = std::max(1, int(std::lround(s.display_w * k)));
+    s.proxy_h = std::max(1, int(std::lround(s.display_h * k)));
+    info.time_base = to_rational(stream->time_base);
+    info.fps_nominal = to_rational(stream->r_frame_rate);
+    info.fps_average = to_rational(stream->avg_frame_rate);
+    info.frame_count = stream->nb_frames;
+    info.frame_count_exact = false;
+    if (stream->duration != AV_NOPTS_VALUE)
+        info.duration_s = stream->duration * av_q2d(stream->time_base);
+    else if (fmt->duration != AV_NOPTS_VALUE)
+        info.duration_s = double(fmt->duration) / AV_TIME_BASE;
+    if (stream->start_time != AV_NOPTS_VALUE)
+        info.start_time_s = stream->start_time * av_q2d(stream->time_base);
+    info.fps = info.fps_average.valid() ? info.fps_average.to_double() : info.fps_nominal.to_double();
+    if (info.frame_count <= 0 && info.duration_s > 0 && info.fps > 0)
+        info.frame_count = std::llround(info.duration_s * info.fps);
+
+    if (options.start_s || options.end_s) {
+        // Range decoding needs global frame indices without decoding from the start: the
+        // sorted packet timestamps of a demux-only pass give every frame's presentation
+        // index (demuxing is cheap next to decoding).
+        while ((rc = av_read_frame(fmt, s.packet.get())) >= 0) {
+            if (s.packet->stream_index == s.stream_index &&
+                !(s.packet->flags & AV_PKT_FLAG_DISCARD) && s.packet->pts != AV_NOPTS_VALUE)
+                s.pts_table.push_back(s.packet->pts);
+            av_packet_unref(s.packet.get());
+            throw_if_cancelled();
+        }
+        std::sort(s.pts_table.begin(), s.pts_table.end());
+        if (s.pts_table.empty()) throw_bad_input(input, "no timestamps to seek by");
+        s.first_pts = s.pts_table.front();
+        s.first_pts_known = true;
+        double tb = av_q2d(s.time_base);
+        if (options.start_s) {
+            auto target = s.first_pts + std::int64_t(std::ceil(*options.start_s / tb - 1e-6));
+            auto it = std::lower_bound(s.pts_table.begin(), s.pts_table.end(), target);
+            s.start_pts = it == s.pts_table.end() ? INT64_MAX : *it;
+        } else {
+            s.start_pts = INT64_MIN;
+        }
+        if (options.end_s)
+            s.end_pts = s.first_pts + std::int64_t(std::ceil(*options.end_s / tb - 1e-6));
+        // Seek to the keyframe at or before the first wanted frame, then decode forward.
+        std::int64_t seek_to = s.start_pts == INT64_MIN ? s.first_pts : s.start_pts;
+        if (seek_to == INT64_MAX) seek_to = s.pts_table.back();
+        rc = av_seek_frame(fmt, s.stream_index, seek_to, AVSEEK_FLAG_BACKWARD);
+        if (rc < 0) rc = av_seek_frame(fmt, s.stream_index, s.first_pts, AVSEEK_FLAG_BACKWARD);
+        if (rc < 0) throw_bad_input(input, "cannot seek: " + av_error_string(rc));
+        avcodec_flush_buffers(ctx);
+    }
+}
+
+VideoDecoder::~VideoDecoder() = default;
+
+const SourceInfo& VideoDecoder::info() const noexcept { return state_->info; }
+
+std::optional<DecodedPicture> VideoDecoder::next() {
+    auto& s = *state_;
+    AVCodecContext* ctx = s.codec.get();
+    while (!s.finished) {
+        throw_if_cancelled();
+        int rc = avcodec_receive_frame(ctx, s.scratch.get());
+        if (rc == 0) {
+            AVFrame* f = s.scratch.get();
+            std::int64_t pts = f->best_effort_timestamp;
+            if (pts == AV_NOPTS_VALUE) {
+                // No timestamp at all: continue from the previous frame's.
+                pts = s.last_pts == AV_NOPTS_VALUE ? 0 : s.last_pts + std::max<std::int64_t>(1, s.last_duration);
+            }
+            bool corrupt = (f->flags & AV_FRAME_FLAG_CORRUPT) || f->decode_error_flags;
+            if (corrupt) ++s.info.decode_errors;
+            if (!s.first_pts_known) {
+                s.first_pts = pts;
+                s.first_pts_known = true;
+            }
+            s.last_pts = pts;
+            s.last_duration = f->pkt_duration;
+            if (pts < s.start_pts) {
+                av_frame_unref(f);
+                continue;
+            }
+            if (s.end_pts && pts >= *s.end_pts) {
+                av_frame_unref(f);
+                s.finished = true;
+                break;
+            }
+            auto data = std::make_unique<PictureData>();
+            data->frame.reset(av_frame_alloc());
+            av_frame_move_ref(data->frame.get(), f);
+            DecodedPicture picture(std::move(data));
+            if (!s.pts_table.empty()) {
+                auto it = std::lower_bound(s.pts_table.begin(), s.pts_table.end(), pts);
+                picture.index = it - s.pts_table.begin();
+            } else {
+                picture.index = s.next_index;
+            }
+            s.next_index = picture.index + 1;
+            double tb = av_q2d(s.time_base);
+            picture.timestamp = {pts, to_rational(s.time_base)};
+            picture.time_s = double(pts - s.first_pts) * tb;
+            picture.duration_s = s.last_duration > 0 ? double(s.last_duration) * tb : 0;
+            picture.corrupt = corrupt;
+            return picture;
+        }
+        if (rc == AVERROR_EOF) {
+            s.finished = true;
+            break;
+        }
+        if (rc != AVERROR(EAGAIN)) {
+            // A broken frame inside the decoder: count it and keep going, unless the decoder
+            // is stuck returning errors.
+            ++s.info.decode_errors;
+            if (++s.consecutive_errors > 1000) s.finished = true;
+            continue;
+        }
+        s.consecutive_errors = 0;
+        if (s.draining) {
+            s.finished = true;
+            break;
+        }
+        // The decoder wants input: feed it the next packet of our stream.
+        while (true) {
+            rc = av_read_frame(s.format.get(), s.packet.get());
+            if (rc < 0) {
+                if (rc == AVERROR_EXIT) throw_if_cancelled();
+                avcodec_send_packet(ctx, nullptr);
+                s.draining = true;
+                break;
+            }
+            if (s.packet->stream_index != s.stream_index) {
+                av_packet_unref(s.packet.get());
+                continue;
+            }
+            rc = avcodec_send_packet(ctx, s.packet.get());
+            av_packet_unref(s.packet.get());
+            if (rc < 0 && rc != AVERROR(EAGAIN)) {
+                ++s.info.decode_errors;
+                continue;
+            }
+            break;
+        }
+    }
+    return std::nullopt;
+}
+
+Frame VideoDecoder::convert(const DecodedPicture& picture) const {
+    const auto& s = *state_;
+    const AVFrame* src = picture.data()->frame.get();
+    Frame frame;
+    frame.index = picture.index;
+    frame.timestamp = picture.timestamp;
+    frame.time_s = picture.time_s;
+    frame.duration_s = picture.duration_s;
+    frame.corrupt = picture.corrupt;
+    // Area averaging: the proxy must be a faithful low-pass image, or noise and aliasing
+    // would look like change between frames.
+    frame.proxy_bgr = scale_to_bgr(t_scalers.proxy, src, s.proxy_w, s.proxy_h, SWS_AREA);
+    rotate_in_place(frame.proxy_bgr, s.info.rotation_deg);
+    cv::cvtColor(frame.proxy_bgr, frame.proxy_gray, cv::COLOR_BGR2GRAY);
+    if (s.options.full_resolution) {
+        frame.full_bgr = scale_to_bgr(t_scalers.full, src, s.display_w, s.display_h, SWS_BICUBIC);
+        rotate_in_place(frame.full_bgr, s.info.rotation_deg);
+    }
+    return frame;
+}
+
+std::int64_t VideoDecoder::count_frames() {
+    auto& s = *state_;
+    std::int64_t count = 0;
+    double last_time = 0, last_duration = 0;
+    while (auto picture = next()) {
+        ++count;
+        last_time = picture->time_s;
+        last_duration = picture->duration_s;
+    }
+    s.info.frame_count = count;
+    s.info.frame_count_exact = true;
+    if (count > 0) {
+        if (last_duration <= 0 && s.info.fps_nominal.valid())
+            last_duration = 1.0 / s.info.fps_nominal.to_double();
+        s.info.duration_s = last_time + last_duration;
+        if (s.info.duration_s > 0) s.info.fps = double(count) / s.info.duration_s;
+    }
+    return count;
+}
+
+SourceInfo probe(const std::string& input, const DecodeOptions& options, bool trust_container) {
+    VideoDecoder decoder(input, options);
+    if (!trust_container || decoder.info().frame_count <= 0) {
+        if (decoder.count_frames() == 0) throw_bad_input(input, "no decodable video frames");
+    }
+    return decoder.info();
+}
+
+}  // namespace kinoglaz

@@ -1,0 +1,199 @@
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+#include "kinoglaz/error.hpp"
+#include "kinoglaz/export.hpp"
+
+namespace kinoglaz {
+
+using nlohmann::ordered_json;
+
+namespace {
+
+// Times are written with millisecond-and-better precision but no float noise, so that
+// equal analyses give equal bytes.
+double rounded(double v, double scale = 1e6) { return std::round(v * scale) / scale; }
+
+ordered_json rational(const Rational& r) { return ordered_json::array({r.num, r.den}); }
+
+ordered_json source_object(const SourceInfo& s) {
+    return ordered_json{
+        {"path", s.path},
+        {"width", s.width},
+        {"height", s.height},
+        {"fps", rounded(s.fps)},
+        {"frame_count", s.frame_count},
+        {"duration_s", rounded(s.duration_s)},
+        {"frame_count_exact", s.frame_count_exact},
+        {"container", s.container},
+        {"codec", s.codec},
+        {"pixel_format", s.pixel_format},
+        {"coded_width", s.coded_width},
+        {"coded_height", s.coded_height},
+        {"sample_aspect_ratio", rational(s.sample_aspect)},
+        {"rotation", s.rotation_deg},
+        {"time_base", rational(s.time_base)},
+        {"fps_nominal", rational(s.fps_nominal)},
+        {"fps_average", rational(s.fps_average)},
+        {"start_time_s", rounded(s.start_time_s)},
+        {"decode_errors", s.decode_errors},
+    };
+}
+
+ordered_json transition_object(const Transition& t) {
+    return ordered_json{{"type", std::string(to_string(t.type))},
+                        {"start_frame", t.frames.start},
+                        {"end_frame", t.frames.end},
+                        {"start_time", rounded(t.start_time_s)},
+                        {"end_time", rounded(t.end_time_s)},
+                        {"confidence", rounded(t.confidence, 1e4)}};
+}
+
+ordered_json shot_object(const Shot& s) {
+    return ordered_json{{"index", s.index},
+                        {"start_frame", s.frames.start},
+                        {"end_frame", s.frames.end},
+                        {"start_time", rounded(s.start_time_s)},
+                        {"end_time", rounded(s.end_time_s)},
+                        {"length_s", rounded(s.length_s())},
+                        {"scene", s.scene},
+                        {"setup", s.setup},
+                        {"scale", std::string(to_string(s.scale))},
+                        {"camera", std::string(to_string(s.camera))},
+                        {"keyframe", s.keyframe},
+                        {"brightness", rounded(s.descriptor.brightness, 1e3)},
+                        {"colourfulness", rounded(s.descriptor.colourfulness, 1e3)},
+                        {"motion_energy", rounded(s.descriptor.motion_energy, 1e5)}};
+}
+
+ordered_json doubles(const std::vector<double>& v, double scale = 1e4) {
+    auto out = ordered_json::array();
+    for (double x : v) out.push_back(rounded(x, scale));
+    return out;
+}
+
+}  // namespace
+
+std::string source_json(const SourceInfo& source) { return source_object(source).dump(2) + "\n"; }
+
+std::string analysis_json(const Analysis& a, JsonContent content) {
+    ordered_json doc;
+    doc["schema"] = Analysis::kSchema;
+    doc["source"] = source_object(a.source);
+    auto transitions = ordered_json::array();
+    for (const auto& t : a.transitions) transitions.push_back(transition_object(t));
+    doc["transitions"] = transitions;
+    if (content == JsonContent::full) {
+        auto shots = ordered_json::array();
+        for (const auto& s : a.shots) shots.push_back(shot_object(s));
+        doc["shots"] = shots;
+        auto scenes = ordered_json::array();
+        for (const auto& s : a.scenes)
+            scenes.push_back({{"index", s.index}, {"first_shot", s.first_shot}, {"last_shot", s.last_shot}});
+        doc["scenes"] = scenes;
+        auto nodes = ordered_json::array();
+        for (const auto& s : a.shots)
+            nodes.push_back({{"id", s.index},
+                             {"start_time", rounded(s.start_time_s)},
+                             {"end_time", rounded(s.end_time_s)},
+                             {"keyframe", s.keyframe},
+                             {"scene", s.scene},
+                             {"setup", s.setup}});
+        auto edges = ordered_json::array();
+        for (const auto& e : a.edges)
+            edges.push_back({{"from", e.from}, {"to", e.to}, {"kind", e.kind}, {"weight", rounded(e.weight, 1e4)}});
+        doc["graph"] = {{"nodes", nodes}, {"edges", edges}};
+        auto patterns = ordered_json::array();
+        for (const auto& p : a.patterns) {
+            ordered_json o{{"kind", p.kind}, {"shots", p.shots}};
+            if (!p.setups.empty()) o["setups"] = p.setups;
+            patterns.push_back(o);
+        }
+        doc["patterns"] = patterns;
+        const auto& r = a.rhythm;
+        doc["rhythm"] = {{"shot_count", r.shot_count},
+                         {"asl_s", rounded(r.asl_s)},
+                         {"msl_s", rounded(r.msl_s)},
+                         {"std_s", rounded(r.std_s)},
+                         {"cv", rounded(r.cv)},
+                         {"lognormal_mu", rounded(r.lognormal_mu)},
+                         {"lognormal_sigma", rounded(r.lognormal_sigma)},
+                         {"window_s", rounded(r.window_s)},
+                         {"cuts_per_minute", doubles(r.cuts_per_minute)},
+                         {"cutting_curve", doubles(r.cutting_curve)}};
+        auto events = ordered_json::array();
+        for (const auto& e : a.events)
+            events.push_back({{"start_frame", e.frames.start},
+                              {"end_frame", e.frames.end},
+                              {"start_time", rounded(e.start_time_s)},
+                              {"end_time", rounded(e.end_time_s)},
+                              {"bbox", {e.bbox.x, e.bbox.y, e.bbox.width, e.bbox.height}},
+                              {"amplitude_px", rounded(e.amplitude_px, 1e4)},
+                              {"peak_hz", rounded(e.peak_hz, 1e4)},
+                              {"score", rounded(e.score, 1e4)},
+                              {"clip", e.clip}});
+        doc["events"] = events;
+    }
+    return doc.dump(2) + "\n";
+}
+
+namespace {
+
+template <class T>
+T get_or(const ordered_json& o, const char* key, T fallback) {
+    auto it = o.find(key);
+    if (it == o.end() || it->is_null()) return fallback;
+    return it->get<T>();
+}
+
+}  // namespace
+
+Analysis parse_analysis_json(const std::string& text, const std::string& origin) {
+    ordered_json doc = ordered_json::parse(text, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object()) throw_bad_input(origin, "not a JSON object");
+    Analysis a;
+    try {
+        if (auto it = doc.find("source"); it != doc.end() && it->is_object()) {
+            a.source.path = get_or<std::string>(*it, "path", "");
+            a.source.width = get_or<int>(*it, "width", 0);
+            a.source.height = get_or<int>(*it, "height", 0);
+            a.source.fps = get_or<double>(*it, "fps", 0);
+            a.source.frame_count = get_or<std::int64_t>(*it, "frame_count", 0);
+            a.source.duration_s = get_or<double>(*it, "duration_s", 0);
+        }
+        auto tr = doc.find("transitions");
+        if (tr == doc.end() || !tr->is_array()) throw_bad_input(origin, "no 'transitions' array");
+        for (const auto& t : *tr) {
+            if (!t.is_object()) throw_bad_input(origin, "a transition is not an object");
+            Transition x;
+            auto type = transition_type_from_string(get_or<std::string>(t, "type", ""));
+            if (!type) throw_bad_input(origin, "unknown transition type");
+            x.type = *type;
+            x.frames = {t.at("start_frame").get<FrameIndex>(), t.at("end_frame").get<FrameIndex>()};
+            if (x.frames.end < x.frames.start) throw_bad_input(origin, "transition ends before it starts");
+            x.start_time_s = get_or<double>(t, "start_time", 0);
+            x.end_time_s = get_or<double>(t, "end_time", 0);
+            x.confidence = get_or<float>(t, "confidence", 1.0f);
+            a.transitions.push_back(x);
+        }
+        if (auto ev = doc.find("events"); ev != doc.end() && ev->is_array()) {
+            for (const auto& e : *ev) {
+                Event x;
+                x.frames = {e.at("start_frame").get<FrameIndex>(), e.at("end_frame").get<FrameIndex>()};
+                const auto& b = e.at("bbox");
+                if (!b.is_array() || b.size() != 4) throw_bad_input(origin, "event bbox is not [x,y,w,h]");
+                x.bbox = cv::Rect(b[0].get<int>(), b[1].get<int>(), b[2].get<int>(), b[3].get<int>());
+                x.amplitude_px = get_or<double>(e, "amplitude_px", 0);
+                x.peak_hz = get_or<double>(e, "peak_hz", get_or<double>(e, "freq_hz", 0));
+                x.score = get_or<double>(e, "score", 1);
+                a.events.push_back(x);
+            }
+        }
+    } catch (const nlohmann::json::exception& e) {
+        throw_bad_input(origin, std::string("malformed analysis: ") + e.what());
+    }
+    return a;
+}
+
+}  // namespace kinoglaz

@@ -1,0 +1,20 @@
+#include <array>
+
+#include "kinoglaz/montage.hpp"
+
+namespace kinoglaz {
+
+std::string_view to_string(ShotScale scale) noexcept {
+    static constexpr std::array<std::string_view, 8> names{
+        "extreme_close_up", "close_up", "medium_close_up", "medium",
+        "medium_long",      "long",     "extreme_long",    "unknown"};
+    return names[std::size_t(scale)];
+}
+
+std::string_view to_string(CameraMovement movement) noexcept {
+    static constexpr std::array<std::string_view, 6> names{"static", "pan",    "tilt",
+                                                           "zoom",   "moving", "handheld"};
+    return names[std::size_t(movement)];
+}
+
+}  // namespace kinoglaz

@@ -1,0 +1,28 @@
+#pragma once
+/// The result of analysing one film: a struct that mirrors analysis.json.
+
+#include <string>
+#include <vector>
+
+#include "kinoglaz/event.hpp"
+#include "kinoglaz/montage.hpp"
+#include "kinoglaz/source.hpp"
+#include "kinoglaz/transition.hpp"
+
+namespace kinoglaz {
+
+/// Everything kinoglaz found in one film. Every exporter takes `const Analysis&`.
+struct Analysis {
+    static constexpr const char* kSchema = "kinoglaz.analysis/1";
+    SourceInfo source;
+    std::vector<Transition> transitions; ///< sorted by start frame
+    std::vector<Shot> shots;             ///< sorted by start frame
+    std::vector<Scene> scenes;
+    std::vector<GraphEdge> edges;        ///< the shot graph; nodes are the shots
+    std::vector<Pattern> patterns;
+    Rhythm rhythm;
+    std::vector<Event> events;
+    double analysis_seconds = 0;         ///< wall time of the analysis (the one non-deterministic field)
+};
+
+}  // namespace kinoglaz

@@ -1,0 +1,95 @@
+#pragma once
+/// Demux and decode one video stream into Frames (FFmpeg stays behind this header).
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "kinoglaz/frame.hpp"
+#include "kinoglaz/source.hpp"
+
+namespace kinoglaz {
+
+/// Whether to skip decoding work that a ~320 px analysis image cannot see.
+enum class FastDecode {
+    off,   ///< decode exactly as a player would
+    on,    ///< skip the H.264/HEVC in-loop deblocking filter (`skip_loop_filter`)
+    auto_, ///< `on` where the accuracy tests show no loss (H.264, HEVC), else `off`
+};
+
+/// Options for opening a source. Validated by the VideoDecoder constructor.
+struct DecodeOptions {
+    int threads = 0;                 ///< codec threads (frame + slice); 0 = all cores
+    int analysis_size = 320;         ///< longest side of the analysis proxy, 16..4096 px
+    bool full_resolution = false;    ///< also convert every frame to full-size BGR
+    FastDecode fast_decode = FastDecode::off;
+    std::optional<double> start_s;   ///< first time to deliver (frame-exact), seconds
+    std::optional<double> end_s;     ///< deliver frames with time < end_s
+    bool allow_network = false;      ///< permit non-file protocols (http, rtmp, ...)
+    std::int64_t max_pixels = 8192LL * 8192LL; ///< refuse larger pictures before allocating
+};
+
+namespace detail {
+struct PictureData;
+struct DecoderState;
+}  // namespace detail
+
+/// A decoded, not yet converted picture. Move-only; cheap (holds a reference-counted buffer).
+class DecodedPicture {
+public:
+    DecodedPicture();
+    explicit DecodedPicture(std::unique_ptr<detail::PictureData> data);
+    DecodedPicture(DecodedPicture&&) noexcept;
+    DecodedPicture& operator=(DecodedPicture&&) noexcept;
+    ~DecodedPicture();
+
+    FrameIndex index = 0;
+    Timestamp timestamp;
+    double time_s = 0;
+    double duration_s = 0;
+    bool corrupt = false;
+
+    detail::PictureData* data() const noexcept { return data_.get(); }
+
+private:
+    std::unique_ptr<detail::PictureData> data_;
+};
+
+/// Decodes the best video stream of a file or URL in presentation order.
+///
+/// Thread-safety: `next()` must be called from one thread at a time (the pipeline's serial
+/// decode stage); `convert()` is safe to call concurrently from many threads.
+class VideoDecoder {
+public:
+    /// Opens INPUT and its decoder. Throws Error(bad_input) naming the file and the reason
+    /// (missing, a directory, empty, not media, no video stream, unsupported codec, too large).
+    VideoDecoder(const std::string& input, const DecodeOptions& options);
+    ~VideoDecoder();
+    VideoDecoder(const VideoDecoder&) = delete;
+    VideoDecoder& operator=(const VideoDecoder&) = delete;
+
+    /// Stream facts. `frame_count` is the container's hint until a full pass has finished;
+    /// `decode_errors` grows while decoding.
+    const SourceInfo& info() const noexcept;
+
+    /// The next picture in presentation order, or nullopt at the end of the stream (or past
+    /// `end_s`). Corrupt packets are skipped and counted in `info().decode_errors`.
+    std::optional<DecodedPicture> next();
+
+    /// Builds the analysis proxy (and the full-size image if requested) for a picture.
+    Frame convert(const DecodedPicture& picture) const;
+
+    /// Decodes to the end, counting frames; returns the exact frame count and sets
+    /// `info().frame_count`, `duration_s` and `frame_count_exact`.
+    std::int64_t count_frames();
+
+private:
+    std::unique_ptr<detail::DecoderState> state_;
+};
+
+/// Opens INPUT, and, unless `trust_container` is set, decodes it once to count frames
+/// exactly. Throws Error(bad_input) as the VideoDecoder constructor does.
+SourceInfo probe(const std::string& input, const DecodeOptions& options, bool trust_container);
+
+}  // namespace kinoglaz

@@ -1,0 +1,32 @@
+#pragma once
+/// One pass over a source: decode → convert → per-frame features (parallel) → pairwise
+/// features (parallel) → ordered consumer, on oneTBB's parallel_pipeline.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "kinoglaz/decoder.hpp"
+#include "kinoglaz/features.hpp"
+#include "kinoglaz/frame.hpp"
+
+namespace kinoglaz {
+
+struct PipelineOptions {
+    int threads = 0;          ///< worker threads; 0 = all cores
+    FeatureMask features = FeatureMask::basic;
+    bool progress = false;    ///< draw a progress bar when stderr is a terminal
+    std::string progress_label = "decoding";
+    int tokens_per_thread = 2; ///< frames in flight per thread (memory bound), 1..8
+};
+
+/// Called once per frame, in presentation order, from one thread at a time.
+using FrameConsumer = std::function<void(const FramePtr& frame, const FrameFeatures& features)>;
+
+/// Runs the pass and returns the number of frames delivered. Memory is bounded by the
+/// frames in flight (threads × tokens_per_thread), never by the film's length. Errors thrown
+/// in any stage (including the consumer) cancel the pass and are rethrown here.
+std::int64_t run_pipeline(VideoDecoder& decoder, const PipelineOptions& options,
+                          const FrameConsumer& consumer);
+
+}  // namespace kinoglaz

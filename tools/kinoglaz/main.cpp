@@ -1,0 +1,58 @@
+// kinoglaz: the command-line program. Dispatches to one file per command and turns errors
+// into the contract's exit statuses: 1 bad input (one line on stderr), 2 bad usage.
+#include <csignal>
+#include <cstdio>
+#include <exception>
+#include <functional>
+#include <map>
+
+#include "commands.hpp"
+#include "kinoglaz/error.hpp"
+#include "kinoglaz/progress.hpp"
+
+namespace {
+
+extern "C" void on_signal(int) { kinoglaz::cancel_flag().store(true); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace kinoglaz;
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    const std::map<std::string, std::function<int(const cli::Argv&)>> commands{
+        {"probe", cli::run_probe},
+    };
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+        std::fputs(cli::usage("").c_str(), args.empty() ? stderr : stdout);
+        return args.empty() ? 2 : 0;
+    }
+    auto it = commands.find(args[0]);
+    if (it == commands.end()) {
+        std::fprintf(stderr, "kinoglaz: unknown command '%s' (see kinoglaz --help)\n", args[0].c_str());
+        return 2;
+    }
+    std::vector<std::string> rest(args.begin() + 1, args.end());
+    for (const auto& a : rest)
+        if (a == "--help" || a == "-h") {
+            std::fputs(cli::usage(args[0]).c_str(), stdout);
+            return 0;
+        }
+    try {
+        return it->second(rest);
+    } catch (const Error& e) {
+        std::fprintf(stderr, "kinoglaz: %s\n", e.what());
+        switch (e.kind()) {
+            case ErrorKind::bad_usage: return 2;
+            case ErrorKind::cancelled: return 130;
+            default: return 1;
+        }
+    } catch (const std::bad_alloc&) {
+        std::fprintf(stderr, "kinoglaz: out of memory\n");
+        return 1;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "kinoglaz: internal error: %s\n", e.what());
+        return 1;
+    }
+}
