@@ -22,6 +22,9 @@ int main(int argc, char** argv) {
     std::signal(SIGTERM, on_signal);
     const std::map<std::string, std::function<int(const cli::Argv&)>> commands{
         {"probe", cli::run_probe},
+        {"cuts", cli::run_cuts},
+        {"analyze", cli::run_analyze},
+        {"eval", cli::run_eval},
     };
     std::vector<std::string> args(argv + 1, argv + argc);
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {

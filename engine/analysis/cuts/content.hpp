@@ -1,0 +1,37 @@
+#pragma once
+// Comparisons between non-adjacent frames, shared by the transition detectors.
+
+#include <deque>
+
+#include "kinoglaz/features.hpp"
+
+namespace kinoglaz::detail {
+
+/// A frame so uniform (black, white, grey) that it shows no picture.
+bool is_flat(const FrameFeatures& f) noexcept;
+
+/// How different the *content* of two frames is, 0 (same) .. 1 (unrelated). Invariant to
+/// global gain and offset (flashes, exposure steps) and tolerant to a 1-pixel shift of the
+/// 64x36 thumbnails (small motion). Two flat frames compare by their brightness.
+float content_distance(const FrameFeatures& a, const FrameFeatures& b);
+
+/// The recent frames a detector looks back on, indexed by frame number.
+class FeatureWindow {
+public:
+    explicit FeatureWindow(std::size_t capacity) : capacity_(capacity) {}
+    void push(const FrameFeatures& f);
+    bool has(FrameIndex i) const noexcept { return !frames_.empty() && i >= first() && i <= last(); }
+    const FrameFeatures& at(FrameIndex i) const { return frames_[std::size_t(i - first())]; }
+    FrameIndex first() const noexcept { return frames_.front().index; }
+    FrameIndex last() const noexcept { return frames_.back().index; }
+    bool empty() const noexcept { return frames_.empty(); }
+
+private:
+    std::size_t capacity_;
+    std::deque<FrameFeatures> frames_;
+};
+
+/// Maps a 0..1 sensitivity to a threshold multiplier: 0.5 → 1, 1 → 0.5, 0 → 2.
+double sensitivity_scale(double sensitivity) noexcept;
+
+}  // namespace kinoglaz::detail

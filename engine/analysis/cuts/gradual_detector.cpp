@@ -1,0 +1,240 @@
+#include "gradual_detector.hpp"
+
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+#include "kinoglaz/error.hpp"
+
+namespace kinoglaz::detail {
+
+namespace {
+
+constexpr std::size_t kQuietHistory = 25;  // frames that define a shot's own difference level
+constexpr int kGapTolerance = 1;           // a run survives one quiet frame inside it
+
+// Models are fitted at half the thumbnail size: motion inside the shots on either side
+// then leaves less residual, while a wipe's boundary stays sharp enough to see.
+cv::Mat as_float(const cv::Mat& bgr) {
+    cv::Mat small, f;
+    cv::resize(bgr, small, {bgr.cols / 2, bgr.rows / 2}, 0, 0, cv::INTER_AREA);
+    small.convertTo(f, CV_32FC3);
+    return f;
+}
+
+}  // namespace
+
+GradualFit fit_gradual(const FrameFeatures& a, const std::vector<const FrameFeatures*>& mixed,
+                       const FrameFeatures& b) {
+    GradualFit fit;
+    if (mixed.empty()) return fit;
+    const cv::Mat A = as_float(a.thumb_bgr), B = as_float(b.thumb_bgr);
+    const cv::Mat AB = A - B;
+    const double ab_l1 = cv::norm(AB, cv::NORM_L1) / double(AB.total());
+    const double ab_l2 = AB.dot(AB);
+    if (ab_l1 < 1e-6 || ab_l2 < 1e-6) return fit;
+    // Pixels where the two sides differ enough to tell them apart; per-pixel α is only
+    // meaningful there.
+    cv::Mat ab_mag;
+    {
+        std::vector<cv::Mat> ch;
+        cv::split(cv::abs(AB), ch);
+        ab_mag = ch[0] + ch[1] + ch[2];
+    }
+    const double informative = 0.5 * cv::mean(ab_mag)[0];
+
+    double mix_sum = 0, wipe_sum = 0, spread_sum = 0;
+    std::vector<double> alphas, b_areas;
+    cv::Mat shows_b = cv::Mat::zeros(A.size(), CV_8U), switched_back = cv::Mat::zeros(A.size(), CV_8U);
+    for (const FrameFeatures* m : mixed) {
+        const cv::Mat M = as_float(m->thumb_bgr);
+        const cv::Mat MB = M - B;
+        double alpha = std::clamp(MB.dot(AB) / ab_l2, 0.0, 1.0);
+        alphas.push_back(alpha);
+        cv::Mat model = B + alpha * AB;
+        mix_sum += cv::norm(M - model, cv::NORM_L1) / double(M.total()) / ab_l1;
+
+        // Per-pixel: closer to A or to B, and the per-pixel mixing weight.
+        double wipe_err = 0, b_count = 0, n_inf = 0, a_sum = 0, a_sq = 0;
+        for (int y = 0; y < M.rows; ++y) {
+            const auto* pm = M.ptr<cv::Vec3f>(y);
+            const auto* pa = A.ptr<cv::Vec3f>(y);
+            const auto* pb = B.ptr<cv::Vec3f>(y);
+            const float* pmag = ab_mag.ptr<float>(y);
+            for (int x = 0; x < M.cols; ++x) {
+                double da = std::abs(pm[x][0] - pa[x][0]) + std::abs(pm[x][1] - pa[x][1]) + std::abs(pm[x][2] - pa[x][2]);
+                double db = std::abs(pm[x][0] - pb[x][0]) + std::abs(pm[x][1] - pb[x][1]) + std::abs(pm[x][2] - pb[x][2]);
+                wipe_err += std::min(da, db) / 3.0;
+                if (pmag[x] > informative) {
+                    ++n_inf;
+                    uchar& was_b = shows_b.at<uchar>(y, x);
+                    if (db < da) {
+                        ++b_count;
+                        was_b = 1;
+                    } else if (was_b) {
+                        switched_back.at<uchar>(y, x) = 1;
+                    }
+                    cv::Vec3f ab = pa[x] - pb[x], mb = pm[x] - pb[x];
+                    double pa_ = std::clamp(double(mb.dot(ab)) / std::max(1e-6, double(ab.dot(ab))), 0.0, 1.0);
+                    a_sum += pa_;
+                    a_sq += pa_ * pa_;
+                }
+            }
+        }
+        wipe_sum += wipe_err / double(M.total()) / ab_l1;
+        b_areas.push_back(n_inf > 0 ? b_count / n_inf : 0);
+        if (n_inf > 0) {
+            double mean = a_sum / n_inf;
+            spread_sum += std::sqrt(std::max(0.0, a_sq / n_inf - mean * mean));
+        }
+    }
+    const double n = double(mixed.size());
+    fit.mix_residual = mix_sum / n;
+    fit.wipe_residual = wipe_sum / n;
+    fit.alpha_spread = spread_sum / n;
+    int falls = 0, grows = 0;
+    for (std::size_t i = 1; i < alphas.size(); ++i) {
+        if (alphas[i] <= alphas[i - 1] + 0.02) ++falls;
+        if (b_areas[i] >= b_areas[i - 1] - 0.02) ++grows;
+    }
+    const double steps = std::max<double>(1, double(alphas.size()) - 1);
+    fit.alpha_monotony = alphas.size() < 2 ? 1 : falls / steps;
+    fit.alpha_first = alphas.front();
+    fit.alpha_last = alphas.back();
+    fit.area_first = b_areas.front();
+    fit.area_last = b_areas.back();
+    const int ever_b = cv::countNonZero(shows_b);
+    fit.switch_back = ever_b > 0 ? double(cv::countNonZero(switched_back)) / ever_b : 1;
+    fit.wipe_monotony = alphas.size() < 2 ? 1 : grows / steps;
+    return fit;
+}
+
+GradualDetector::GradualDetector(const GradualOptions& options)
+    : options_(options),
+      max_length_(std::max(4, int(std::lround(options.max_length_s * options.fps)))),
+      window_(std::size_t(max_length_ + 8)) {
+    if (!(options.fps > 0 && options.fps < 1000)) throw_bad_usage("gradual", "fps must be in (0, 1000)");
+    if (!(options.sensitivity >= 0 && options.sensitivity <= 1))
+        throw_bad_usage("gradual", "sensitivity must be in [0, 1]");
+}
+
+double GradualDetector::threshold() const {
+    double baseline = 0;
+    if (!quiet_levels_.empty()) {
+        std::vector<float> v(quiet_levels_.begin(), quiet_levels_.end());
+        std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+        baseline = v[v.size() / 2];
+    }
+    return std::max(options_.min_step, options_.baseline_factor * baseline) *
+           sensitivity_scale(options_.sensitivity);
+}
+
+void GradualDetector::push(const FrameFeatures& f, std::vector<Transition>& out) {
+    window_.push(f);
+    if (f.index == 0) return;
+    const bool elevated = f.pixel_diff > threshold();
+    if (elevated) {
+        if (run_start_ < 0) run_start_ = f.index;
+        run_last_ = f.index;
+        return;
+    }
+    if (run_start_ >= 0 && f.index - run_last_ > kGapTolerance) close_run(out);
+    if (run_start_ < 0) {
+        quiet_levels_.push_back(f.pixel_diff);
+        if (quiet_levels_.size() > kQuietHistory) quiet_levels_.pop_front();
+    }
+}
+
+void GradualDetector::finish(FrameIndex end, std::vector<Transition>& out) {
+    // A run still open at the end has no clean frame after it: nothing to type it by.
+    run_start_ = run_last_ = -1;
+}
+
+bool GradualDetector::is_spike(FrameIndex t) const {
+    // An abrupt change inside a run (a hard cut next to motion): the hard-cut detector's
+    // case, and a boundary no gradual transition crosses.
+    if (!window_.has(t - 1) || !window_.has(t + 1)) return false;
+    const double d = window_.at(t).pixel_diff;
+    const double around = std::max(window_.at(t - 1).pixel_diff, window_.at(t + 1).pixel_diff);
+    return d >= 0.05 && d >= 2.0 * around && content_distance(window_.at(t - 1), window_.at(t)) >= 0.3;
+}
+
+void GradualDetector::close_run(std::vector<Transition>& out) {
+    const FrameIndex first = run_start_, last = run_last_;
+    run_start_ = run_last_ = -1;
+    if (last - first > max_length_ || !window_.has(first - 1) || !window_.has(last)) return;
+    // Elevated differences on [first, last] mean frames first..last-1 are mixed and `last` is
+    // the first clean frame. Abrupt jumps and uniform frames split the run: each stretch in
+    // between is classified on its own (uniform frames belong to the fade detector).
+    FrameIndex seg = first;
+    for (FrameIndex i = first; i <= last; ++i) {
+        const bool breaks = is_flat(window_.at(i)) || is_spike(i);
+        if (breaks || i == last) {
+            if (i > seg) classify(seg, i, out);
+            seg = i + 1;
+        }
+    }
+}
+
+std::optional<Transition> GradualDetector::fit_segment(FrameIndex first_mixed, FrameIndex first_clean) const {
+    const FrameFeatures& a = window_.at(first_mixed - 1);
+    const FrameFeatures& b = window_.at(first_clean);
+    if (is_flat(a) || is_flat(b)) return std::nullopt;  // fades: the fade detector's
+    const double scale = sensitivity_scale(options_.sensitivity);
+    if (content_distance(a, b) < options_.min_content_change * scale) return std::nullopt;
+
+    std::vector<const FrameFeatures*> mixed;
+    for (FrameIndex i = first_mixed; i < first_clean; ++i) mixed.push_back(&window_.at(i));
+    const GradualFit fit = fit_gradual(a, mixed, b);
+
+    if (std::getenv("KINOGLAZ_DEBUG_GRADUAL"))
+        std::fprintf(stderr, "fit [%lld,%lld) mix=%.3f wipe=%.3f amono=%.2f wmono=%.2f spread=%.2f a=%.2f..%.2f area=%.2f..%.2f back=%.2f\n",
+                     (long long)first_mixed, (long long)first_clean, fit.mix_residual, fit.wipe_residual, fit.alpha_monotony,
+                     fit.wipe_monotony, fit.alpha_spread, fit.alpha_first, fit.alpha_last, fit.area_first, fit.area_last,
+                     fit.switch_back);
+    const bool wipe_like = fit.wipe_residual <= options_.max_wipe_residual * scale &&
+                           fit.wipe_residual < 0.7 * fit.mix_residual && fit.switch_back < 0.2 &&
+                           fit.wipe_monotony >= 0.8 && fit.area_first < 0.45 && fit.area_last > 0.55;
+    const bool mix_like = fit.mix_residual <= options_.max_mix_residual * scale && fit.alpha_monotony >= 0.8 &&
+                          fit.alpha_first > 0.5 && fit.alpha_last < 0.5;
+    TransitionType type;
+    double residual;
+    if (wipe_like) {
+        type = TransitionType::wipe;
+        residual = fit.wipe_residual;
+    } else if (mix_like) {
+        type = TransitionType::dissolve;
+        residual = fit.mix_residual;
+    } else {
+        return std::nullopt;
+    }
+    const double confidence = std::clamp(1.0 - residual / std::max(0.05, options_.max_mix_residual * 2), 0.05, 1.0);
+    return Transition{type, {first_mixed, first_clean}, 0, 0, float(confidence)};
+}
+
+void GradualDetector::classify(FrameIndex first_mixed, FrameIndex first_clean, std::vector<Transition>& out) {
+    if (first_clean - first_mixed < 2) return;
+    if (auto t = fit_segment(first_mixed, first_clean)) {
+        out.push_back(*t);
+        return;
+    }
+    // A moving shot on either side stretches the run beyond the transition: look for the
+    // widest stretch inside it that a model explains, shrinking the far end first (a mix
+    // of mixes is still a mix, so the widest fitting end is the true one).
+    const FrameIndex length = first_clean - first_mixed;
+    const FrameIndex limit = std::min<FrameIndex>(length - 2, std::lround(options_.fps));
+    for (FrameIndex trim = 1; trim < limit; ++trim)
+        for (FrameIndex front = 0; front <= trim; ++front) {
+            const FrameIndex s = first_mixed + front, e = first_clean - (trim - front);
+            if (e - s < 3) continue;
+            if (auto t = fit_segment(s, e)) {
+                out.push_back(*t);
+                return;
+            }
+        }
+}
+
+}  // namespace kinoglaz::detail

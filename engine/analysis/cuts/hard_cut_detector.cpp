@@ -1,0 +1,64 @@
+#include "hard_cut_detector.hpp"
+
+#include <cmath>
+
+#include "kinoglaz/error.hpp"
+
+namespace kinoglaz::detail {
+
+namespace {
+constexpr int kNeighbours = 2;  // frames on each side that define the local motion level
+}
+
+HardCutDetector::HardCutDetector(const HardCutOptions& options)
+    : options_(options),
+      return_frames_(std::clamp(int(std::lround(options.return_window_s * options.fps)), 2, 15)),
+      lookahead_(std::max(kNeighbours, return_frames_)),
+      window_(std::size_t(2 * (kNeighbours + return_frames_) + 4)) {
+    if (!(options.fps > 0 && options.fps < 1000)) throw_bad_usage("hard_cut", "fps must be in (0, 1000)");
+    if (!(options.sensitivity >= 0 && options.sensitivity <= 1))
+        throw_bad_usage("hard_cut", "sensitivity must be in [0, 1]");
+}
+
+void HardCutDetector::push(const FrameFeatures& f, std::vector<Transition>& out) {
+    window_.push(f);
+    while (next_to_decide_ + lookahead_ <= f.index) decide(next_to_decide_++, out);
+}
+
+void HardCutDetector::finish(FrameIndex end, std::vector<Transition>& out) {
+    while (next_to_decide_ < end) decide(next_to_decide_++, out);
+}
+
+void HardCutDetector::decide(FrameIndex t, std::vector<Transition>& out) {
+    if (!window_.has(t) || !window_.has(t - 1)) return;
+    const double scale = sensitivity_scale(options_.sensitivity);
+    const FrameFeatures& cur = window_.at(t);
+    const double diff = cur.pixel_diff;
+    if (diff < options_.min_difference * scale) return;
+
+    // Local motion level: a cut is a spike, fast action is a plateau.
+    double neighbours = 0;
+    for (int k = -kNeighbours; k <= kNeighbours; ++k)
+        if (k != 0 && window_.has(t + k)) neighbours = std::max<double>(neighbours, window_.at(t + k).pixel_diff);
+    const double ratio = diff / std::max(neighbours, 0.004);
+    if (ratio < options_.min_ratio * scale) return;
+
+    const FrameFeatures& before = window_.at(t - 1);
+    const double change = content_distance(before, cur);
+    if (change < options_.min_content_change * scale) return;
+
+    // A flash or exposure spike: the picture from before the spike comes back soon after.
+    const double same = 0.5 * options_.min_content_change * scale;
+    for (int a = 1; a <= return_frames_; ++a) {
+        if (!window_.has(t - a)) break;
+        for (int b = 0; b <= return_frames_ - a + 1; ++b) {
+            if (!window_.has(t + b)) break;
+            if (a == 1 && b == 0) continue;
+            if (content_distance(window_.at(t - a), window_.at(t + b)) < same) return;
+        }
+    }
+    const double confidence = std::clamp(0.5 * std::min(1.0, (ratio - 1) / 4) + 0.5 * std::min(1.0, change), 0.0, 1.0);
+    out.push_back({TransitionType::cut, {t, t}, 0, 0, float(confidence)});
+}
+
+}  // namespace kinoglaz::detail

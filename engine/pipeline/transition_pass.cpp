@@ -1,0 +1,72 @@
+#include "kinoglaz/transition_pass.hpp"
+
+#include <fstream>
+
+#include "kinoglaz/detector.hpp"
+#include "kinoglaz/error.hpp"
+
+namespace kinoglaz {
+
+PassResult run_transition_pass(const std::string& input, const PassOptions& options, const FrameConsumer& extra) {
+    DecodeOptions decode;
+    decode.threads = options.threads;
+    decode.fast_decode = options.fast_decode;
+    decode.start_s = options.start_s;
+    decode.end_s = options.end_s;
+    decode.allow_network = options.allow_network;
+    decode.full_resolution = options.full_resolution;
+    VideoDecoder decoder(input, decode);
+
+    DetectorOptions detector_options{.fps = 25, .sensitivity = options.sensitivity};
+    const SourceInfo& info = decoder.info();
+    // Durations in the detectors are in frames of the nominal rate; VFR only shifts them a little.
+    double fps = info.fps_nominal.valid() ? info.fps_nominal.to_double() : info.fps;
+    if (fps > 0 && fps < 1000) detector_options.fps = fps;
+    DetectorBank bank(detector_options);
+
+    std::ofstream metrics;
+    if (!options.metrics_csv.empty()) {
+        metrics.open(options.metrics_csv);
+        if (!metrics) throw_io(options.metrics_csv, "cannot write");
+    }
+
+    PassResult result;
+    PipelineOptions pipeline;
+    pipeline.threads = options.threads;
+    pipeline.features = bank.needs() | options.extra_features;
+    pipeline.progress = options.progress;
+    pipeline.progress_label = "analysing";
+    double last_duration = 0;
+    run_pipeline(decoder, pipeline, [&](const FramePtr& frame, const FrameFeatures& features) {
+        bank.push(features);
+        if (features.index >= FrameIndex(result.frame_times.size()))
+            result.frame_times.resize(std::size_t(features.index + 1), frame->time_s);
+        result.frame_times[std::size_t(features.index)] = frame->time_s;
+        last_duration = frame->duration_s;
+        if (metrics.is_open()) {
+            auto m = features.metrics();
+            if (features.index == 0 || metrics.tellp() == 0) {
+                for (std::size_t i = 0; i < m.size(); ++i) metrics << (i ? "," : "") << m[i].first;
+                metrics << "\n";
+            }
+            for (std::size_t i = 0; i < m.size(); ++i) metrics << (i ? "," : "") << m[i].second;
+            metrics << "\n";
+        }
+        if (extra) extra(frame, features);
+    });
+    if (result.frame_times.empty()) throw_bad_input(input, "no decodable video frames");
+
+    result.source = info;
+    const FrameIndex end = FrameIndex(result.frame_times.size());
+    if (!options.start_s && !options.end_s) {
+        result.source.frame_count = end;
+        result.source.frame_count_exact = true;
+        if (last_duration <= 0) last_duration = 1.0 / detector_options.fps;
+        result.source.duration_s = result.frame_times.back() + last_duration;
+        result.source.fps = double(end) / result.source.duration_s;
+    }
+    result.transitions = bank.finish(end, result.frame_times);
+    return result;
+}
+
+}  // namespace kinoglaz

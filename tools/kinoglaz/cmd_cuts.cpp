@@ -1,0 +1,34 @@
+#include <cstdio>
+
+#include "commands.hpp"
+#include "kinoglaz/error.hpp"
+#include "kinoglaz/export.hpp"
+#include "kinoglaz/time.hpp"
+#include "pass_options.hpp"
+
+namespace kinoglaz::cli {
+
+int run_cuts(const Argv& argv) {
+    auto flags = kPassFlags;
+    flags.insert("--json");
+    Args args(argv, flags, kPassOptions);
+    if (args.positional().size() != 1) throw_bad_usage("cuts", "needs exactly one INPUT");
+    PassResult pass = run_transition_pass(args.positional()[0], pass_options(args));
+    if (args.flag("--json")) {
+        Analysis a;
+        a.source = pass.source;
+        a.transitions = pass.transitions;
+        std::fputs(analysis_json(a, JsonContent::transitions_only).c_str(), stdout);
+        return 0;
+    }
+    std::printf("%s: %lld frames, %.3f s, %zu transitions\n", pass.source.path.c_str(),
+                (long long)pass.source.frame_count, pass.source.duration_s, pass.transitions.size());
+    std::printf("%-9s %11s %11s %14s %14s %6s\n", "type", "start_frame", "end_frame", "start", "end", "conf");
+    for (const auto& t : pass.transitions)
+        std::printf("%-9s %11lld %11lld %14s %14s %6.2f\n", std::string(to_string(t.type)).c_str(),
+                    (long long)t.frames.start, (long long)t.frames.end, format_clock(t.start_time_s).c_str(),
+                    format_clock(t.end_time_s).c_str(), t.confidence);
+    return 0;
+}
+
+}  // namespace kinoglaz::cli

@@ -1,0 +1,110 @@
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "args.hpp"
+#include "commands.hpp"
+#include "kinoglaz/error.hpp"
+#include "kinoglaz/eval.hpp"
+#include "kinoglaz/export.hpp"
+
+namespace kinoglaz::cli {
+
+namespace {
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw_bad_input(path, "cannot read");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// Pairs of --truth/--pred in the order given.
+std::vector<std::pair<std::string, std::string>> pairs_of(const Argv& argv) {
+    std::vector<std::string> truths, preds;
+    for (std::size_t i = 0; i < argv.size(); ++i) {
+        auto take = [&](std::vector<std::string>& into) {
+            if (i + 1 >= argv.size()) throw_bad_usage("eval", argv[i] + " needs a value");
+            into.push_back(argv[++i]);
+        };
+        if (argv[i] == "--truth") take(truths);
+        else if (argv[i] == "--pred") take(preds);
+    }
+    if (truths.empty()) throw_bad_usage("eval", "needs --truth T.json --pred analysis.json");
+    if (truths.size() != preds.size()) throw_bad_usage("eval", "give one --pred for each --truth");
+    std::vector<std::pair<std::string, std::string>> out;
+    for (std::size_t i = 0; i < truths.size(); ++i) out.emplace_back(truths[i], preds[i]);
+    return out;
+}
+
+nlohmann::ordered_json prf_json(const PrecisionRecall& p) {
+    return {{"precision", p.precision()}, {"recall", p.recall()}, {"f1", p.f1()},
+            {"tp", p.true_positives},     {"fp", p.false_positives}, {"fn", p.false_negatives}};
+}
+
+void print_score(const std::string& label, const TransitionScore& s) {
+    auto line = [](const char* name, const PrecisionRecall& p) {
+        std::printf("  %-8s P=%.3f R=%.3f F1=%.3f (tp %d, fp %d, fn %d)\n", name, p.precision(), p.recall(), p.f1(),
+                    p.true_positives, p.false_positives, p.false_negatives);
+    };
+    std::printf("%s\n", label.c_str());
+    line("cuts", s.cuts);
+    line("gradual", s.gradual);
+    line("all", s.all);
+    if (s.gradual_matched > 0)
+        std::printf("  gradual typed right: %d of %d\n", s.gradual_type_correct, s.gradual_matched);
+    for (const auto& [kind, n] : s.false_positives_on) std::printf("  false positives on %s: %d\n", kind.c_str(), n);
+    for (const auto& t : s.missed)
+        std::printf("  missed %s [%lld, %lld)\n", std::string(to_string(t.type)).c_str(), (long long)t.frames.start,
+                    (long long)t.frames.end);
+    for (const auto& t : s.false_alarms)
+        std::printf("  false %s [%lld, %lld)\n", std::string(to_string(t.type)).c_str(), (long long)t.frames.start,
+                    (long long)t.frames.end);
+}
+
+}  // namespace
+
+int run_eval(const Argv& argv) {
+    // --truth and --pred may repeat, so they are read as pairs; the parser only validates.
+    Argv rest;
+    for (std::size_t i = 0; i < argv.size(); ++i) {
+        if ((argv[i] == "--truth" || argv[i] == "--pred") && i + 1 < argv.size()) {
+            ++i;
+            continue;
+        }
+        rest.push_back(argv[i]);
+    }
+    Args args(rest, {"--json", "--quiet"}, {"--tolerance"});
+    if (!args.positional().empty()) throw_bad_usage("eval", "unexpected argument " + args.positional()[0]);
+    const int tolerance = args.integer("--tolerance", 0, 1000).value_or(1);
+    TransitionScore total;
+    auto files = nlohmann::ordered_json::array();
+    for (const auto& [truth_path, pred_path] : pairs_of(argv)) {
+        Truth truth = parse_truth_json(read_file(truth_path), truth_path);
+        Analysis pred = parse_analysis_json(read_file(pred_path), pred_path);
+        TransitionScore s = score_transitions(truth, pred.transitions, tolerance);
+        if (!args.flag("--quiet")) print_score(pred_path, s);
+        files.push_back({{"truth", truth_path},
+                         {"pred", pred_path},
+                         {"cuts", prf_json(s.cuts)},
+                         {"gradual", prf_json(s.gradual)},
+                         {"all", prf_json(s.all)}});
+        total += s;
+    }
+    print_score("micro-average over " + std::to_string(files.size()) + " file(s)", total);
+    nlohmann::ordered_json summary{{"tolerance", tolerance},
+                                   {"cuts", prf_json(total.cuts)},
+                                   {"gradual", prf_json(total.gradual)},
+                                   {"all", prf_json(total.all)},
+                                   {"gradual_matched", total.gradual_matched},
+                                   {"gradual_type_correct", total.gradual_type_correct},
+                                   {"false_positives_on", total.false_positives_on},
+                                   {"files", files}};
+    std::printf("%s\n", summary.dump().c_str());
+    return 0;
+}
+
+}  // namespace kinoglaz::cli
