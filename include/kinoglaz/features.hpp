@@ -51,7 +51,10 @@ struct FrameFeatures {
 
     // --- per frame ---------------------------------------------------------------
     float luma_mean = 0;     ///< 0..255
-    float luma_std = 0;      ///< 0..255, spatial standard deviation (flatness of the frame)
+    float luma_std = 0;      ///< 0..255, spatial standard deviation
+    float luma_p05 = 0;      ///< 5th percentile of luma, 0..255
+    float luma_p95 = 0;      ///< 95th percentile of luma: p95 - p05 small means a uniform
+                             ///< frame, even with a small caption on it
     float colourfulness = 0; ///< Hasler-Suesstrunk colourfulness on the proxy
     float edge_density = 0;  ///< share of proxy pixels on a Canny edge, 0..1
     std::array<float, kHistBins> hist{}; ///< joint HSV histogram, sums to 1

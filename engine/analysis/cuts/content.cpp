@@ -5,10 +5,15 @@
 namespace kinoglaz::detail {
 
 namespace {
-constexpr float kFlatStd = 2.0f;  // luma standard deviation (0..255) of a picture-less frame
-}
+// A picture-less frame: nine pixels in ten within a few levels of each other (a caption on
+// black still counts), or nearly no variation at all.
+constexpr float kFlatSpread = 10.0f;
+constexpr float kFlatStd = 2.0f;
+}  // namespace
 
-bool is_flat(const FrameFeatures& f) noexcept { return f.luma_std < kFlatStd; }
+bool is_flat(const FrameFeatures& f) noexcept {
+    return f.luma_std < kFlatStd || (f.luma_p95 - f.luma_p05 <= kFlatSpread && f.luma_std < 24.0f);
+}
 
 float content_distance(const FrameFeatures& a, const FrameFeatures& b) {
     const bool flat_a = is_flat(a), flat_b = is_flat(b);

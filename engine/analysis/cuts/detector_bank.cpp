@@ -82,7 +82,7 @@ std::vector<Transition> resolve_transitions(std::vector<Transition> candidates, 
     const FrameIndex min_gap = std::max<FrameIndex>(2, FrameIndex(std::lround(0.08 * options.fps)));
     for (const auto& c : cuts) {
         bool inside = std::any_of(kept_gradual.begin(), kept_gradual.end(), [&](const Transition& g) {
-            return c.frames.start >= g.frames.start - 1 && c.frames.start <= g.frames.end + 1;
+            return c.frames.start >= g.frames.start - 1 && c.frames.start <= g.frames.end;
         });
         if (inside) continue;
         if (!kept_cuts.empty() && c.frames.start - kept_cuts.back().frames.start < min_gap) {

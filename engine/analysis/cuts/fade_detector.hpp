@@ -26,12 +26,15 @@ public:
     void finish(FrameIndex end, std::vector<Transition>& out) override;
 
 private:
-    void fade_out_into(FrameIndex first_flat, std::vector<Transition>& out);
+    void fade_out_into(FrameIndex first_flat, FrameIndex first_black, std::vector<Transition>& out);
     void fade_in_from(FrameIndex first_picture, std::vector<Transition>& out);
+    bool falling(FrameIndex i) const;
+    bool rising(FrameIndex i) const;
     FadeOptions options_;
     int max_length_;
     FeatureWindow window_;
     bool previous_flat_ = false;
+    FrameIndex pending_fade_out_ = -1; // first uniform frame after pictures
     FrameIndex pending_fade_in_ = -1;  // first non-uniform frame after a uniform run
 };
 

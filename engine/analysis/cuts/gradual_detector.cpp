@@ -25,6 +25,34 @@ cv::Mat as_float(const cv::Mat& bgr) {
     return f;
 }
 
+// How far the B-labelled pixels are from filling a half-plane: for each of a fan of edge
+// directions, project every informative pixel on the edge's normal and count the pixels on
+// the wrong side of the best threshold. A straight wipe edge leaves almost none; a shape
+// moving through the frame (a hand, a passer-by) leaves many.
+double half_plane_error(const std::vector<cv::Point2f>& points, const std::vector<bool>& is_b) {
+    const int nb = int(std::count(is_b.begin(), is_b.end(), true));
+    const int na = int(is_b.size()) - nb;
+    if (na == 0 || nb == 0) return 0;
+    constexpr int kDirections = 24;
+    int best = int(points.size());
+    std::vector<std::pair<float, bool>> proj(points.size());
+    for (int k = 0; k < kDirections; ++k) {
+        const double angle = 2 * CV_PI * k / kDirections;
+        const cv::Point2f normal(float(std::cos(angle)), float(std::sin(angle)));
+        for (std::size_t i = 0; i < points.size(); ++i) proj[i] = {points[i].dot(normal), is_b[i]};
+        std::sort(proj.begin(), proj.end());
+        // Sweep the threshold upwards: at first every pixel is on the B side (the A pixels
+        // are wrong); each pixel passed moves to the A side.
+        int wrong = na;
+        best = std::min(best, wrong);
+        for (const auto& [v, b] : proj) {
+            wrong += b ? 1 : -1;
+            best = std::min(best, wrong);
+        }
+    }
+    return double(best) / double(points.size());
+}
+
 }  // namespace
 
 GradualFit fit_gradual(const FrameFeatures& a, const std::vector<const FrameFeatures*>& mixed,
@@ -49,6 +77,8 @@ GradualFit fit_gradual(const FrameFeatures& a, const std::vector<const FrameFeat
     double mix_sum = 0, wipe_sum = 0, spread_sum = 0;
     std::vector<double> alphas, b_areas;
     cv::Mat shows_b = cv::Mat::zeros(A.size(), CV_8U), switched_back = cv::Mat::zeros(A.size(), CV_8U);
+    double boundary_sum = 0;
+    int boundary_frames = 0;
     for (const FrameFeatures* m : mixed) {
         const cv::Mat M = as_float(m->thumb_bgr);
         const cv::Mat MB = M - B;
@@ -59,6 +89,8 @@ GradualFit fit_gradual(const FrameFeatures& a, const std::vector<const FrameFeat
 
         // Per-pixel: closer to A or to B, and the per-pixel mixing weight.
         double wipe_err = 0, b_count = 0, n_inf = 0, a_sum = 0, a_sq = 0;
+        std::vector<cv::Point2f> points;
+        std::vector<bool> labels;
         for (int y = 0; y < M.rows; ++y) {
             const auto* pm = M.ptr<cv::Vec3f>(y);
             const auto* pa = A.ptr<cv::Vec3f>(y);
@@ -70,6 +102,8 @@ GradualFit fit_gradual(const FrameFeatures& a, const std::vector<const FrameFeat
                 wipe_err += std::min(da, db) / 3.0;
                 if (pmag[x] > informative) {
                     ++n_inf;
+                    points.emplace_back(float(x), float(y));
+                    labels.push_back(db < da);
                     uchar& was_b = shows_b.at<uchar>(y, x);
                     if (db < da) {
                         ++b_count;
@@ -86,6 +120,10 @@ GradualFit fit_gradual(const FrameFeatures& a, const std::vector<const FrameFeat
         }
         wipe_sum += wipe_err / double(M.total()) / ab_l1;
         b_areas.push_back(n_inf > 0 ? b_count / n_inf : 0);
+        if (b_areas.back() > 0.15 && b_areas.back() < 0.85) {
+            boundary_sum += half_plane_error(points, labels);
+            ++boundary_frames;
+        }
         if (n_inf > 0) {
             double mean = a_sum / n_inf;
             spread_sum += std::sqrt(std::max(0.0, a_sq / n_inf - mean * mean));
@@ -106,6 +144,7 @@ GradualFit fit_gradual(const FrameFeatures& a, const std::vector<const FrameFeat
     fit.alpha_last = alphas.back();
     fit.area_first = b_areas.front();
     fit.area_last = b_areas.back();
+    fit.boundary_error = boundary_frames > 0 ? boundary_sum / boundary_frames : 1;
     const int ever_b = cv::countNonZero(shows_b);
     fit.switch_back = ever_b > 0 ? double(cv::countNonZero(switched_back)) / ever_b : 1;
     fit.wipe_monotony = alphas.size() < 2 ? 1 : grows / steps;
@@ -191,13 +230,14 @@ std::optional<Transition> GradualDetector::fit_segment(FrameIndex first_mixed, F
     const GradualFit fit = fit_gradual(a, mixed, b);
 
     if (std::getenv("KINOGLAZ_DEBUG_GRADUAL"))
-        std::fprintf(stderr, "fit [%lld,%lld) mix=%.3f wipe=%.3f amono=%.2f wmono=%.2f spread=%.2f a=%.2f..%.2f area=%.2f..%.2f back=%.2f\n",
+        std::fprintf(stderr, "fit [%lld,%lld) mix=%.3f wipe=%.3f amono=%.2f wmono=%.2f spread=%.2f a=%.2f..%.2f area=%.2f..%.2f back=%.2f edge=%.3f\n",
                      (long long)first_mixed, (long long)first_clean, fit.mix_residual, fit.wipe_residual, fit.alpha_monotony,
                      fit.wipe_monotony, fit.alpha_spread, fit.alpha_first, fit.alpha_last, fit.area_first, fit.area_last,
-                     fit.switch_back);
+                     fit.switch_back, fit.boundary_error);
     const bool wipe_like = fit.wipe_residual <= options_.max_wipe_residual * scale &&
                            fit.wipe_residual < 0.7 * fit.mix_residual && fit.switch_back < 0.2 &&
-                           fit.wipe_monotony >= 0.8 && fit.area_first < 0.45 && fit.area_last > 0.55;
+                           fit.wipe_monotony >= 0.8 && fit.area_first < 0.12 && fit.area_last > 0.88 &&
+                           fit.boundary_error < 0.06;
     const bool mix_like = fit.mix_residual <= options_.max_mix_residual * scale && fit.alpha_monotony >= 0.8 &&
                           fit.alpha_first > 0.5 && fit.alpha_last < 0.5;
     TransitionType type;

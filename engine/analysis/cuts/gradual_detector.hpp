@@ -33,6 +33,8 @@ struct GradualFit {
     double alpha_first = 1, alpha_last = 0;   ///< global α of the first and last mixed frame
     double area_first = 0, area_last = 1;     ///< share of pixels already showing B
     double switch_back = 1;    ///< share of pixels that turn from B back to A (0 for a wipe)
+    double boundary_error = 1; ///< share of pixels on the wrong side of the best straight
+                               ///< boundary between the A and B areas (0 for a linear wipe)
 };
 
 /// Fits the models to the frames strictly between `a` and `b` (colour thumbnails).

@@ -41,6 +41,19 @@ FrameFeatures compute_frame_features(const Frame& frame, FeatureMask) {
     f.luma_mean = float(mean[0]);
     f.luma_std = float(stddev[0]);
     f.colourfulness = colourfulness_of(frame.proxy_bgr);
+    std::array<int, 256> luma_counts{};
+    for (int y = 0; y < frame.proxy_gray.rows; ++y) {
+        const uchar* p = frame.proxy_gray.ptr<uchar>(y);
+        for (int x = 0; x < frame.proxy_gray.cols; ++x) ++luma_counts[p[x]];
+    }
+    const int total = int(frame.proxy_gray.total());
+    int cumulative = 0, level = 0;
+    for (; level < 256 && (cumulative += luma_counts[level]) < total / 20; ++level) {
+    }
+    f.luma_p05 = float(std::min(level, 255));
+    for (++level; level < 256 && (cumulative += luma_counts[level]) < total - total / 20; ++level) {
+    }
+    f.luma_p95 = float(std::min(level, 255));
 
     cv::Mat hsv;
     cv::cvtColor(frame.proxy_bgr, hsv, cv::COLOR_BGR2HSV);

@@ -5,6 +5,7 @@ namespace kinoglaz {
 std::vector<std::pair<std::string, double>> FrameFeatures::metrics() const {
     return {{"frame", double(index)},          {"time_s", time_s},
             {"luma_mean", luma_mean},          {"luma_std", luma_std},
+            {"luma_p05", luma_p05},            {"luma_p95", luma_p95},
             {"colourfulness", colourfulness},  {"edge_density", edge_density},
             {"hist_dist", hist_dist},          {"pixel_diff", pixel_diff},
             {"mc_diff", mc_diff},              {"edge_change", edge_change},
