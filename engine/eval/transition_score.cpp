@@ -43,8 +43,12 @@ namespace {
 FrameRange extent(const Transition& t) {
     return {t.frames.start, std::max(t.frames.end, t.frames.start + 1)};
 }
-bool overlaps(FrameRange a, FrameRange b) { return a.start < b.end && b.start < a.end; }
-double centre(const Transition& t) { return 0.5 * double(t.frames.start + t.frames.end); }
+bool overlaps(FrameRange a, FrameRange b) {
+    return a.start < b.end && b.start < a.end;
+}
+double centre(const Transition& t) {
+    return 0.5 * double(t.frames.start + t.frames.end);
+}
 
 // The truth window a prediction must touch to match.
 FrameRange window(const Transition& truth, int tolerance) {
@@ -56,8 +60,9 @@ FrameRange window(const Transition& truth, int tolerance) {
 // Greedy one-to-one matching, closest pairs first. `can_match(t, p)` says whether a pair
 // qualifies; returns for each truth the matched prediction (or -1).
 template <class Pred>
-std::vector<int> greedy_match(const std::vector<Transition>& truth, const std::vector<Transition>& pred,
-                              std::vector<bool>& pred_used, Pred can_match) {
+std::vector<int> greedy_match(const std::vector<Transition>& truth,
+                              const std::vector<Transition>& pred, std::vector<bool>& pred_used,
+                              Pred can_match) {
     std::vector<std::tuple<double, int, int>> pairs;
     for (int i = 0; i < int(truth.size()); ++i)
         for (int j = 0; j < int(pred.size()); ++j)
@@ -85,12 +90,15 @@ TransitionScore score_transitions(const Truth& truth, const std::vector<Transiti
     // Typed matching: cuts first (a cut prediction within tolerance), then gradual truths
     // take any prediction not already used as a cut match.
     std::vector<bool> used(pred.size(), false);
-    auto cut_match = greedy_match(truth_cuts, pred, used, [&](const Transition& t, const Transition& p) {
-        return p.type == TransitionType::cut && std::abs(p.frames.start - t.frames.start) <= tolerance;
-    });
-    auto grad_match = greedy_match(truth_gradual, pred, used, [&](const Transition& t, const Transition& p) {
-        return overlaps(extent(p), window(t, tolerance));
-    });
+    auto cut_match =
+        greedy_match(truth_cuts, pred, used, [&](const Transition& t, const Transition& p) {
+            return p.type == TransitionType::cut &&
+                   std::abs(p.frames.start - t.frames.start) <= tolerance;
+        });
+    auto grad_match =
+        greedy_match(truth_gradual, pred, used, [&](const Transition& t, const Transition& p) {
+            return overlaps(extent(p), window(t, tolerance));
+        });
     for (int m : cut_match) (m >= 0 ? score.cuts.true_positives : score.cuts.false_negatives)++;
     for (std::size_t i = 0; i < truth_gradual.size(); ++i) {
         int m = grad_match[i];
@@ -109,9 +117,10 @@ TransitionScore score_transitions(const Truth& truth, const std::vector<Transiti
 
     // Type-agnostic matching over everything.
     std::vector<bool> used_all(pred.size(), false);
-    auto all_match = greedy_match(truth.transitions, pred, used_all, [&](const Transition& t, const Transition& p) {
-        return overlaps(extent(p), window(t, tolerance));
-    });
+    auto all_match = greedy_match(truth.transitions, pred, used_all,
+                                  [&](const Transition& t, const Transition& p) {
+                                      return overlaps(extent(p), window(t, tolerance));
+                                  });
     for (std::size_t i = 0; i < truth.transitions.size(); ++i) {
         if (all_match[i] >= 0) {
             ++score.all.true_positives;

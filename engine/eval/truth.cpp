@@ -24,8 +24,8 @@ Truth parse_truth_json(const std::string& text, const std::string& origin) {
                 if (q.is_array() && q.size() == 2)
                     truth.quiet_ranges.push_back({q[0].get<FrameIndex>(), q[1].get<FrameIndex>()});
                 else if (q.is_object())
-                    truth.quiet_ranges.push_back(
-                        {q.at("start_frame").get<FrameIndex>(), q.at("end_frame").get<FrameIndex>()});
+                    truth.quiet_ranges.push_back({q.at("start_frame").get<FrameIndex>(),
+                                                  q.at("end_frame").get<FrameIndex>()});
             }
     } catch (const nlohmann::json::exception& e) {
         throw_bad_input(origin, std::string("malformed truth: ") + e.what());

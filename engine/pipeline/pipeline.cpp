@@ -31,8 +31,9 @@ std::int64_t run_pipeline(VideoDecoder& decoder, const PipelineOptions& options,
         throw_bad_usage("pipeline", "--threads must be between 0 and 256");
     if (options.tokens_per_thread < 1 || options.tokens_per_thread > 8)
         throw_bad_usage("pipeline", "tokens_per_thread must be between 1 and 8");
-    const int threads = options.threads > 0 ? options.threads
-                                            : int(std::max(1u, std::thread::hardware_concurrency()));
+    const int threads = options.threads > 0
+                            ? options.threads
+                            : int(std::max(1u, std::thread::hardware_concurrency()));
     tbb::global_control limit(tbb::global_control::max_allowed_parallelism, std::size_t(threads));
     // Decode runs in its own serial stage while FFmpeg's frame threads work ahead, so a few
     // more tokens than workers keep every core busy.
@@ -46,57 +47,45 @@ std::int64_t run_pipeline(VideoDecoder& decoder, const PipelineOptions& options,
 
     tbb::parallel_pipeline(
         tokens,
-        tbb::make_filter<void, Item*>(
-            tbb::filter_mode::serial_in_order,
-            [&](tbb::flow_control& fc) -> Item* {
-                throw_if_cancelled();
-                auto picture = decoder.next();
-                if (!picture) {
-                    fc.stop();
-                    return nullptr;
-                }
-                auto* item = new Item;
-                item->picture = std::move(*picture);
-                return item;
-            }) &
-            tbb::make_filter<Item*, Item*>(
-                tbb::filter_mode::parallel,
-                [&](Item* item) {
-                    std::unique_ptr<Item> guard(item);
-                    item->frame = std::make_shared<Frame>(decoder.convert(item->picture));
-                    item->picture = DecodedPicture();  // release the decoder's buffer early
-                    item->features = std::make_shared<FrameFeatures>(
-                        compute_frame_features(*item->frame, mask));
-                    return guard.release();
-                }) &
-            tbb::make_filter<Item*, Item*>(
-                tbb::filter_mode::serial_in_order,
-                [&](Item* item) {
-                    item->previous_frame = last_frame;
-                    item->previous_features = last_features;
-                    last_frame = item->frame;
-                    last_features = item->features;
-                    return item;
-                }) &
-            tbb::make_filter<Item*, Item*>(
-                tbb::filter_mode::parallel,
-                [&](Item* item) {
-                    std::unique_ptr<Item> guard(item);
-                    if (item->previous_frame)
-                        compute_pair_features(*item->previous_frame, *item->previous_features,
-                                              *item->frame, *item->features, mask);
-                    return guard.release();
-                }) &
-            tbb::make_filter<Item*, void>(
-                tbb::filter_mode::serial_in_order, [&](Item* item) {
-                    std::unique_ptr<Item> guard(item);
-                    // The previous frame's edge map has served its only reader (this frame's
-                    // pairwise stage, now finished).
-                    if (item->previous_features) item->previous_features->edges.release();
-                    consumer(item->frame, *item->features);
-                    ++delivered;
-                    bar.update(delivered);
-                }));
+        tbb::make_filter<
+            void, Item*>(tbb::filter_mode::serial_in_order, [&](tbb::flow_control& fc) -> Item* {
+            throw_if_cancelled();
+            auto picture = decoder.next();
+            if (!picture) {
+                fc.stop();
+                return nullptr;
+            }
+            auto* item = new Item;
+            item->picture = std::move(*picture);
+            return item;
+        }) & tbb::make_filter<Item*, Item*>(tbb::filter_mode::parallel, [&](Item* item) {
+            std::unique_ptr<Item> guard(item);
+            item->frame = std::make_shared<Frame>(decoder.convert(item->picture));
+            item->picture = DecodedPicture();  // release the decoder's buffer early
+            item->features =
+                std::make_shared<FrameFeatures>(compute_frame_features(*item->frame, mask));
+            return guard.release();
+        }) & tbb::make_filter<Item*, Item*>(tbb::filter_mode::serial_in_order, [&](Item* item) {
+            item->previous_frame = last_frame;
+            item->previous_features = last_features;
+            last_frame = item->frame;
+            last_features = item->features;
+            return item;
+        }) & tbb::make_filter<Item*, Item*>(tbb::filter_mode::parallel, [&](Item* item) {
+            std::unique_ptr<Item> guard(item);
+            if (item->previous_frame)
+                compute_pair_features(*item->previous_frame, *item->previous_features, *item->frame,
+                                      *item->features, mask);
+            return guard.release();
+        }) & tbb::make_filter<Item*, void>(tbb::filter_mode::serial_in_order, [&](Item* item) {
+            std::unique_ptr<Item> guard(item);
+            // The previous frame's edge map has served its only reader (this frame's
+            // pairwise stage, now finished).
+            if (item->previous_features) item->previous_features->edges.release();
+            consumer(item->frame, *item->features);
+            ++delivered;
+            bar.update(delivered);
+        }));
     // Items still in flight when a stage throws are leaked by design of raw pointers in
     // parallel_pipeline; stages own them through unique_ptr guards so none remain here.
     last_frame.reset();

@@ -7,7 +7,8 @@
 
 namespace kinoglaz {
 
-PassResult run_transition_pass(const std::string& input, const PassOptions& options, const FrameConsumer& extra) {
+PassResult run_transition_pass(const std::string& input, const PassOptions& options,
+                               const FrameConsumer& extra) {
     DecodeOptions decode;
     decode.threads = options.threads;
     decode.fast_decode = options.fast_decode;

@@ -16,7 +16,7 @@ namespace kinoglaz {
 /// A detector reads features, never pixels; the heavy work is done by the extractors that
 /// `needs()` asks for.
 class TransitionDetector {
-public:
+  public:
     virtual ~TransitionDetector() = default;
     virtual std::string_view name() const noexcept = 0;
     /// Which optional extractors the pipeline must run for this detector.
@@ -31,13 +31,14 @@ public:
 
 /// Options shared by the built-in detectors.
 struct DetectorOptions {
-    double fps = 25;          ///< nominal frame rate, to turn durations into frames (> 0)
-    double sensitivity = 0.5; ///< 0..1: higher finds more (lower thresholds)
+    double fps = 25;           ///< nominal frame rate, to turn durations into frames (> 0)
+    double sensitivity = 0.5;  ///< 0..1: higher finds more (lower thresholds)
 };
 
 /// Creates a built-in detector by name: "hard_cut", "fade" or "gradual". Throws Error(bad_usage)
 /// for an unknown name or invalid options.
-std::unique_ptr<TransitionDetector> make_detector(std::string_view name, const DetectorOptions& options);
+std::unique_ptr<TransitionDetector> make_detector(std::string_view name,
+                                                  const DetectorOptions& options);
 
 /// Names accepted by make_detector.
 std::vector<std::string> detector_names();
@@ -46,7 +47,7 @@ std::vector<std::string> detector_names();
 /// transitions win over cuts they overlap, duplicates merge, and the result is sorted and
 /// free of overlaps. Thread-safety: as TransitionDetector.
 class DetectorBank {
-public:
+  public:
     explicit DetectorBank(const DetectorOptions& options,
                           const std::vector<std::string>& names = detector_names());
     FeatureMask needs() const noexcept;
@@ -55,7 +56,7 @@ public:
     /// frame's time in seconds (index = frame), used to fill start/end times.
     std::vector<Transition> finish(FrameIndex end, const std::vector<double>& times);
 
-private:
+  private:
     std::vector<std::unique_ptr<TransitionDetector>> detectors_;
     std::vector<Transition> candidates_;
     DetectorOptions options_;

@@ -34,7 +34,7 @@ struct Truth {
     std::vector<Transition> transitions;
     std::vector<Event> events;
     std::vector<Distractor> distractors;
-    std::vector<FrameRange> quiet_ranges; ///< stretches with no micro-motion event
+    std::vector<FrameRange> quiet_ranges;  ///< stretches with no micro-motion event
 };
 
 /// Parses a truth file. Throws Error(bad_input) naming `origin` on malformed input.
@@ -42,14 +42,15 @@ Truth parse_truth_json(const std::string& text, const std::string& origin);
 
 /// The score of one file (or, summed, of several).
 struct TransitionScore {
-    PrecisionRecall cuts;     ///< truth cuts vs predicted cuts
-    PrecisionRecall gradual;  ///< truth gradual vs predicted gradual
-    PrecisionRecall all;      ///< type-agnostic
-    int gradual_matched = 0;      ///< truth gradual transitions matched by a gradual prediction
-    int gradual_type_correct = 0; ///< ... of which with the right type
-    std::map<std::string, int> false_positives_on; ///< unmatched predictions on a distractor, by kind
-    std::vector<Transition> missed;          ///< truth transitions nothing matched (type-agnostic)
-    std::vector<Transition> false_alarms;    ///< predictions nothing matched (type-agnostic)
+    PrecisionRecall cuts;          ///< truth cuts vs predicted cuts
+    PrecisionRecall gradual;       ///< truth gradual vs predicted gradual
+    PrecisionRecall all;           ///< type-agnostic
+    int gradual_matched = 0;       ///< truth gradual transitions matched by a gradual prediction
+    int gradual_type_correct = 0;  ///< ... of which with the right type
+    std::map<std::string, int>
+        false_positives_on;                ///< unmatched predictions on a distractor, by kind
+    std::vector<Transition> missed;        ///< truth transitions nothing matched (type-agnostic)
+    std::vector<Transition> false_alarms;  ///< predictions nothing matched (type-agnostic)
     TransitionScore& operator+=(const TransitionScore& o);
 };
 

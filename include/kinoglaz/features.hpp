@@ -15,8 +15,8 @@ namespace kinoglaz {
 
 /// Which optional extractors stage 2/4 of the pipeline must run (bit set).
 enum class FeatureMask : std::uint32_t {
-    basic = 1u << 0,         ///< luma stats, colour histogram, thumbnail, pairwise differences
-    camera_motion = 1u << 1, ///< sparse-flow + RANSAC similarity transform to the previous frame
+    basic = 1u << 0,          ///< luma stats, colour histogram, thumbnail, pairwise differences
+    camera_motion = 1u << 1,  ///< sparse-flow + RANSAC similarity transform to the previous frame
 };
 constexpr FeatureMask operator|(FeatureMask a, FeatureMask b) {
     return FeatureMask(std::uint32_t(a) | std::uint32_t(b));
@@ -34,13 +34,13 @@ constexpr int kThumbWidth = 64, kThumbHeight = 36;
 
 /// Global motion from the previous frame to this one, in proxy pixels.
 struct GlobalMotion {
-    bool valid = false;  ///< false when too few features were tracked
-    float dx = 0, dy = 0; ///< translation of the image content, proxy pixels
-    float scale = 1;      ///< zoom factor (>1: content grows, i.e. zoom in)
-    float angle_rad = 0;  ///< in-plane rotation
-    float inlier_ratio = 0; ///< share of tracked points agreeing with the model, 0..1
-    float residual_px = 0;  ///< median residual of inliers, proxy pixels (local motion)
-    int tracked = 0;        ///< points tracked
+    bool valid = false;      ///< false when too few features were tracked
+    float dx = 0, dy = 0;    ///< translation of the image content, proxy pixels
+    float scale = 1;         ///< zoom factor (>1: content grows, i.e. zoom in)
+    float angle_rad = 0;     ///< in-plane rotation
+    float inlier_ratio = 0;  ///< share of tracked points agreeing with the model, 0..1
+    float residual_px = 0;   ///< median residual of inliers, proxy pixels (local motion)
+    int tracked = 0;         ///< points tracked
 };
 
 /// Everything stage 2 (per frame) and stage 4 (frame vs previous frame) compute.
@@ -50,25 +50,25 @@ struct FrameFeatures {
     int proxy_width = 0, proxy_height = 0;
 
     // --- per frame ---------------------------------------------------------------
-    float luma_mean = 0;     ///< 0..255
-    float luma_std = 0;      ///< 0..255, spatial standard deviation
-    float luma_p05 = 0;      ///< 5th percentile of luma, 0..255
-    float luma_p95 = 0;      ///< 95th percentile of luma: p95 - p05 small means a uniform
-                             ///< frame, even with a small caption on it
-    float colourfulness = 0; ///< Hasler-Suesstrunk colourfulness on the proxy
-    float edge_density = 0;  ///< share of proxy pixels on a Canny edge, 0..1
-    std::array<float, kHistBins> hist{}; ///< joint HSV histogram, sums to 1
-    cv::Mat thumb;           ///< CV_8UC1 kThumbWidth x kThumbHeight, for cross-frame checks
-    cv::Mat thumb_bgr;       ///< CV_8UC3 kThumbWidth x kThumbHeight, colour layout
-    cv::Mat edges;           ///< CV_8UC1 proxy-size Canny map (released after stage 4)
+    float luma_mean = 0;      ///< 0..255
+    float luma_std = 0;       ///< 0..255, spatial standard deviation
+    float luma_p05 = 0;       ///< 5th percentile of luma, 0..255
+    float luma_p95 = 0;       ///< 95th percentile of luma: p95 - p05 small means a uniform
+                              ///< frame, even with a small caption on it
+    float colourfulness = 0;  ///< Hasler-Suesstrunk colourfulness on the proxy
+    float edge_density = 0;   ///< share of proxy pixels on a Canny edge, 0..1
+    std::array<float, kHistBins> hist{};  ///< joint HSV histogram, sums to 1
+    cv::Mat thumb;      ///< CV_8UC1 kThumbWidth x kThumbHeight, for cross-frame checks
+    cv::Mat thumb_bgr;  ///< CV_8UC3 kThumbWidth x kThumbHeight, colour layout
+    cv::Mat edges;      ///< CV_8UC1 proxy-size Canny map (released after stage 4)
 
     // --- pairwise to the previous frame (all 0 for the first frame) -----------------
-    float hist_dist = 0;     ///< 1 - histogram intersection, 0..1
-    float pixel_diff = 0;    ///< mean |Δ| of the grey proxy / 255, 0..1
-    float mc_diff = 0;       ///< mean |Δ| of grey thumbnails after translation compensation, 0..1
-    float edge_change = 0;   ///< edge change ratio (Zabih et al.), 0..1
-    float shift_dx = 0, shift_dy = 0; ///< translation found by phase correlation, thumb pixels
-    GlobalMotion motion;     ///< only with FeatureMask::camera_motion
+    float hist_dist = 0;    ///< 1 - histogram intersection, 0..1
+    float pixel_diff = 0;   ///< mean |Δ| of the grey proxy / 255, 0..1
+    float mc_diff = 0;      ///< mean |Δ| of grey thumbnails after translation compensation, 0..1
+    float edge_change = 0;  ///< edge change ratio (Zabih et al.), 0..1
+    float shift_dx = 0, shift_dy = 0;  ///< translation found by phase correlation, thumb pixels
+    GlobalMotion motion;               ///< only with FeatureMask::camera_motion
 
     /// Names and values of the scalar features, for an optional per-frame CSV dump.
     std::vector<std::pair<std::string, double>> metrics() const;

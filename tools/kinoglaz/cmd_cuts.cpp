@@ -22,12 +22,15 @@ int run_cuts(const Argv& argv) {
         return 0;
     }
     std::printf("%s: %lld frames, %.3f s, %zu transitions\n", pass.source.path.c_str(),
-                (long long)pass.source.frame_count, pass.source.duration_s, pass.transitions.size());
-    std::printf("%-9s %11s %11s %14s %14s %6s\n", "type", "start_frame", "end_frame", "start", "end", "conf");
+                (long long)pass.source.frame_count, pass.source.duration_s,
+                pass.transitions.size());
+    std::printf("%-9s %11s %11s %14s %14s %6s\n", "type", "start_frame", "end_frame", "start",
+                "end", "conf");
     for (const auto& t : pass.transitions)
         std::printf("%-9s %11lld %11lld %14s %14s %6.2f\n", std::string(to_string(t.type)).c_str(),
-                    (long long)t.frames.start, (long long)t.frames.end, format_clock(t.start_time_s).c_str(),
-                    format_clock(t.end_time_s).c_str(), t.confidence);
+                    (long long)t.frames.start, (long long)t.frames.end,
+                    format_clock(t.start_time_s).c_str(), format_clock(t.end_time_s).c_str(),
+                    t.confidence);
     return 0;
 }
 

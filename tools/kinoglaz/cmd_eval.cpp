@@ -30,8 +30,10 @@ std::vector<std::pair<std::string, std::string>> pairs_of(const Argv& argv) {
             if (i + 1 >= argv.size()) throw_bad_usage("eval", argv[i] + " needs a value");
             into.push_back(argv[++i]);
         };
-        if (argv[i] == "--truth") take(truths);
-        else if (argv[i] == "--pred") take(preds);
+        if (argv[i] == "--truth")
+            take(truths);
+        else if (argv[i] == "--pred")
+            take(preds);
     }
     if (truths.empty()) throw_bad_usage("eval", "needs --truth T.json --pred analysis.json");
     if (truths.size() != preds.size()) throw_bad_usage("eval", "give one --pred for each --truth");
@@ -41,14 +43,14 @@ std::vector<std::pair<std::string, std::string>> pairs_of(const Argv& argv) {
 }
 
 nlohmann::ordered_json prf_json(const PrecisionRecall& p) {
-    return {{"precision", p.precision()}, {"recall", p.recall()}, {"f1", p.f1()},
+    return {{"precision", p.precision()}, {"recall", p.recall()},    {"f1", p.f1()},
             {"tp", p.true_positives},     {"fp", p.false_positives}, {"fn", p.false_negatives}};
 }
 
 void print_score(const std::string& label, const TransitionScore& s) {
     auto line = [](const char* name, const PrecisionRecall& p) {
-        std::printf("  %-8s P=%.3f R=%.3f F1=%.3f (tp %d, fp %d, fn %d)\n", name, p.precision(), p.recall(), p.f1(),
-                    p.true_positives, p.false_positives, p.false_negatives);
+        std::printf("  %-8s P=%.3f R=%.3f F1=%.3f (tp %d, fp %d, fn %d)\n", name, p.precision(),
+                    p.recall(), p.f1(), p.true_positives, p.false_positives, p.false_negatives);
     };
     std::printf("%s\n", label.c_str());
     line("cuts", s.cuts);
@@ -56,13 +58,14 @@ void print_score(const std::string& label, const TransitionScore& s) {
     line("all", s.all);
     if (s.gradual_matched > 0)
         std::printf("  gradual typed right: %d of %d\n", s.gradual_type_correct, s.gradual_matched);
-    for (const auto& [kind, n] : s.false_positives_on) std::printf("  false positives on %s: %d\n", kind.c_str(), n);
+    for (const auto& [kind, n] : s.false_positives_on)
+        std::printf("  false positives on %s: %d\n", kind.c_str(), n);
     for (const auto& t : s.missed)
-        std::printf("  missed %s [%lld, %lld)\n", std::string(to_string(t.type)).c_str(), (long long)t.frames.start,
-                    (long long)t.frames.end);
+        std::printf("  missed %s [%lld, %lld)\n", std::string(to_string(t.type)).c_str(),
+                    (long long)t.frames.start, (long long)t.frames.end);
     for (const auto& t : s.false_alarms)
-        std::printf("  false %s [%lld, %lld)\n", std::string(to_string(t.type)).c_str(), (long long)t.frames.start,
-                    (long long)t.frames.end);
+        std::printf("  false %s [%lld, %lld)\n", std::string(to_string(t.type)).c_str(),
+                    (long long)t.frames.start, (long long)t.frames.end);
 }
 
 }  // namespace
@@ -78,7 +81,8 @@ int run_eval(const Argv& argv) {
         rest.push_back(argv[i]);
     }
     Args args(rest, {"--json", "--quiet"}, {"--tolerance"});
-    if (!args.positional().empty()) throw_bad_usage("eval", "unexpected argument " + args.positional()[0]);
+    if (!args.positional().empty())
+        throw_bad_usage("eval", "unexpected argument " + args.positional()[0]);
     const int tolerance = args.integer("--tolerance", 0, 1000).value_or(1);
     TransitionScore total;
     auto files = nlohmann::ordered_json::array();

@@ -54,6 +54,8 @@ void FeatureWindow::push(const FrameFeatures& f) {
     while (frames_.size() > capacity_) frames_.pop_front();
 }
 
-double sensitivity_scale(double sensitivity) noexcept { return std::pow(2.0, (0.5 - sensitivity) * 2.0); }
+double sensitivity_scale(double sensitivity) noexcept {
+    return std::pow(2.0, (0.5 - sensitivity) * 2.0);
+}
 
 }  // namespace kinoglaz::detail

@@ -17,16 +17,18 @@ float content_distance(const FrameFeatures& a, const FrameFeatures& b);
 
 /// The recent frames a detector looks back on, indexed by frame number.
 class FeatureWindow {
-public:
+  public:
     explicit FeatureWindow(std::size_t capacity) : capacity_(capacity) {}
     void push(const FrameFeatures& f);
-    bool has(FrameIndex i) const noexcept { return !frames_.empty() && i >= first() && i <= last(); }
+    bool has(FrameIndex i) const noexcept {
+        return !frames_.empty() && i >= first() && i <= last();
+    }
     const FrameFeatures& at(FrameIndex i) const { return frames_[std::size_t(i - first())]; }
     FrameIndex first() const noexcept { return frames_.front().index; }
     FrameIndex last() const noexcept { return frames_.back().index; }
     bool empty() const noexcept { return frames_.empty(); }
 
-private:
+  private:
     std::size_t capacity_;
     std::deque<FrameFeatures> frames_;
 };

@@ -9,7 +9,8 @@
 
 namespace kinoglaz {
 
-std::unique_ptr<TransitionDetector> make_detector(std::string_view name, const DetectorOptions& options) {
+std::unique_ptr<TransitionDetector> make_detector(std::string_view name,
+                                                  const DetectorOptions& options) {
     if (name == "hard_cut")
         return std::make_unique<detail::HardCutDetector>(
             detail::HardCutOptions{.fps = options.fps, .sensitivity = options.sensitivity});
@@ -22,11 +23,14 @@ std::unique_ptr<TransitionDetector> make_detector(std::string_view name, const D
     throw_bad_usage("detectors", "unknown detector '" + std::string(name) + "'");
 }
 
-std::vector<std::string> detector_names() { return {"hard_cut", "fade", "gradual"}; }
+std::vector<std::string> detector_names() {
+    return {"hard_cut", "fade", "gradual"};
+}
 
 DetectorBank::DetectorBank(const DetectorOptions& options, const std::vector<std::string>& names)
     : options_(options) {
-    if (!(options.fps > 0 && std::isfinite(options.fps))) throw_bad_usage("detectors", "fps must be positive");
+    if (!(options.fps > 0 && std::isfinite(options.fps)))
+        throw_bad_usage("detectors", "fps must be positive");
     if (!(options.sensitivity >= 0 && options.sensitivity <= 1))
         throw_bad_usage("detectors", "--sensitivity must be between 0 and 1");
     for (const auto& n : names) detectors_.push_back(make_detector(n, options));
@@ -50,7 +54,8 @@ std::vector<Transition> DetectorBank::finish(FrameIndex end, const std::vector<d
         if (f >= 0 && f < FrameIndex(times.size())) return times[std::size_t(f)];
         if (times.empty()) return 0.0;
         // One past the last frame: extrapolate by the last frame step.
-        double step = times.size() > 1 ? times.back() - times[times.size() - 2] : 1.0 / options_.fps;
+        double step =
+            times.size() > 1 ? times.back() - times[times.size() - 2] : 1.0 / options_.fps;
         return times.back() + step * double(f - FrameIndex(times.size()) + 1);
     };
     for (auto& t : result) {
@@ -60,7 +65,8 @@ std::vector<Transition> DetectorBank::finish(FrameIndex end, const std::vector<d
     return result;
 }
 
-std::vector<Transition> resolve_transitions(std::vector<Transition> candidates, const DetectorOptions& options) {
+std::vector<Transition> resolve_transitions(std::vector<Transition> candidates,
+                                            const DetectorOptions& options) {
     auto by_start = [](const Transition& a, const Transition& b) {
         return std::tie(a.frames.start, a.frames.end) < std::tie(b.frames.start, b.frames.end);
     };
@@ -81,9 +87,10 @@ std::vector<Transition> resolve_transitions(std::vector<Transition> candidates, 
     std::vector<Transition> kept_cuts;
     const FrameIndex min_gap = std::max<FrameIndex>(2, FrameIndex(std::lround(0.08 * options.fps)));
     for (const auto& c : cuts) {
-        bool inside = std::any_of(kept_gradual.begin(), kept_gradual.end(), [&](const Transition& g) {
-            return c.frames.start >= g.frames.start - 1 && c.frames.start <= g.frames.end;
-        });
+        bool inside =
+            std::any_of(kept_gradual.begin(), kept_gradual.end(), [&](const Transition& g) {
+                return c.frames.start >= g.frames.start - 1 && c.frames.start <= g.frames.end;
+            });
         if (inside) continue;
         if (!kept_cuts.empty() && c.frames.start - kept_cuts.back().frames.start < min_gap) {
             if (c.confidence > kept_cuts.back().confidence) kept_cuts.back() = c;

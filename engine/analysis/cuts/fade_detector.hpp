@@ -11,13 +11,13 @@ namespace kinoglaz::detail {
 struct FadeOptions {
     double fps = 25;
     double sensitivity = 0.5;
-    double max_length_s = 4.0;   ///< longest fade looked for
-    double min_step = 0.004;     ///< relative contrast change per frame that continues a fade
-    int min_frames = 2;          ///< shortest fade
+    double max_length_s = 4.0;  ///< longest fade looked for
+    double min_step = 0.004;    ///< relative contrast change per frame that continues a fade
+    int min_frames = 2;         ///< shortest fade
 };
 
 class FadeDetector final : public TransitionDetector {
-public:
+  public:
     explicit FadeDetector(const FadeOptions& options);
     std::string_view name() const noexcept override { return "fade"; }
     FeatureMask needs() const noexcept override { return FeatureMask::basic; }
@@ -25,7 +25,7 @@ public:
     void push(const FrameFeatures& features, std::vector<Transition>& out) override;
     void finish(FrameIndex end, std::vector<Transition>& out) override;
 
-private:
+  private:
     void fade_out_into(FrameIndex first_flat, FrameIndex first_black, std::vector<Transition>& out);
     void fade_in_from(FrameIndex first_picture, std::vector<Transition>& out);
     bool falling(FrameIndex i) const;
@@ -34,8 +34,8 @@ private:
     int max_length_;
     FeatureWindow window_;
     bool previous_flat_ = false;
-    FrameIndex pending_fade_out_ = -1; // first uniform frame after pictures
-    FrameIndex pending_fade_in_ = -1;  // first non-uniform frame after a uniform run
+    FrameIndex pending_fade_out_ = -1;  // first uniform frame after pictures
+    FrameIndex pending_fade_in_ = -1;   // first non-uniform frame after a uniform run
 };
 
 }  // namespace kinoglaz::detail

@@ -76,7 +76,8 @@ GradualFit fit_gradual(const FrameFeatures& a, const std::vector<const FrameFeat
 
     double mix_sum = 0, wipe_sum = 0, spread_sum = 0;
     std::vector<double> alphas, b_areas;
-    cv::Mat shows_b = cv::Mat::zeros(A.size(), CV_8U), switched_back = cv::Mat::zeros(A.size(), CV_8U);
+    cv::Mat shows_b = cv::Mat::zeros(A.size(), CV_8U),
+            switched_back = cv::Mat::zeros(A.size(), CV_8U);
     double boundary_sum = 0;
     int boundary_frames = 0;
     for (const FrameFeatures* m : mixed) {
@@ -97,8 +98,10 @@ GradualFit fit_gradual(const FrameFeatures& a, const std::vector<const FrameFeat
             const auto* pb = B.ptr<cv::Vec3f>(y);
             const float* pmag = ab_mag.ptr<float>(y);
             for (int x = 0; x < M.cols; ++x) {
-                double da = std::abs(pm[x][0] - pa[x][0]) + std::abs(pm[x][1] - pa[x][1]) + std::abs(pm[x][2] - pa[x][2]);
-                double db = std::abs(pm[x][0] - pb[x][0]) + std::abs(pm[x][1] - pb[x][1]) + std::abs(pm[x][2] - pb[x][2]);
+                double da = std::abs(pm[x][0] - pa[x][0]) + std::abs(pm[x][1] - pa[x][1]) +
+                            std::abs(pm[x][2] - pa[x][2]);
+                double db = std::abs(pm[x][0] - pb[x][0]) + std::abs(pm[x][1] - pb[x][1]) +
+                            std::abs(pm[x][2] - pb[x][2]);
                 wipe_err += std::min(da, db) / 3.0;
                 if (pmag[x] > informative) {
                     ++n_inf;
@@ -112,7 +115,8 @@ GradualFit fit_gradual(const FrameFeatures& a, const std::vector<const FrameFeat
                         switched_back.at<uchar>(y, x) = 1;
                     }
                     cv::Vec3f ab = pa[x] - pb[x], mb = pm[x] - pb[x];
-                    double pa_ = std::clamp(double(mb.dot(ab)) / std::max(1e-6, double(ab.dot(ab))), 0.0, 1.0);
+                    double pa_ = std::clamp(double(mb.dot(ab)) / std::max(1e-6, double(ab.dot(ab))),
+                                            0.0, 1.0);
                     a_sum += pa_;
                     a_sq += pa_ * pa_;
                 }
@@ -155,7 +159,8 @@ GradualDetector::GradualDetector(const GradualOptions& options)
     : options_(options),
       max_length_(std::max(4, int(std::lround(options.max_length_s * options.fps)))),
       window_(std::size_t(max_length_ + 8)) {
-    if (!(options.fps > 0 && options.fps < 1000)) throw_bad_usage("gradual", "fps must be in (0, 1000)");
+    if (!(options.fps > 0 && options.fps < 1000))
+        throw_bad_usage("gradual", "fps must be in (0, 1000)");
     if (!(options.sensitivity >= 0 && options.sensitivity <= 1))
         throw_bad_usage("gradual", "sensitivity must be in [0, 1]");
 }
@@ -198,7 +203,8 @@ bool GradualDetector::is_spike(FrameIndex t) const {
     if (!window_.has(t - 1) || !window_.has(t + 1)) return false;
     const double d = window_.at(t).pixel_diff;
     const double around = std::max(window_.at(t - 1).pixel_diff, window_.at(t + 1).pixel_diff);
-    return d >= 0.05 && d >= 2.0 * around && content_distance(window_.at(t - 1), window_.at(t)) >= 0.3;
+    return d >= 0.05 && d >= 2.0 * around &&
+           content_distance(window_.at(t - 1), window_.at(t)) >= 0.3;
 }
 
 void GradualDetector::close_run(std::vector<Transition>& out) {
@@ -218,7 +224,8 @@ void GradualDetector::close_run(std::vector<Transition>& out) {
     }
 }
 
-std::optional<Transition> GradualDetector::fit_segment(FrameIndex first_mixed, FrameIndex first_clean) const {
+std::optional<Transition> GradualDetector::fit_segment(FrameIndex first_mixed,
+                                                       FrameIndex first_clean) const {
     const FrameFeatures& a = window_.at(first_mixed - 1);
     const FrameFeatures& b = window_.at(first_clean);
     if (is_flat(a) || is_flat(b)) return std::nullopt;  // fades: the fade detector's
@@ -230,16 +237,20 @@ std::optional<Transition> GradualDetector::fit_segment(FrameIndex first_mixed, F
     const GradualFit fit = fit_gradual(a, mixed, b);
 
     if (std::getenv("KINOGLAZ_DEBUG_GRADUAL"))
-        std::fprintf(stderr, "fit [%lld,%lld) mix=%.3f wipe=%.3f amono=%.2f wmono=%.2f spread=%.2f a=%.2f..%.2f area=%.2f..%.2f back=%.2f edge=%.3f\n",
-                     (long long)first_mixed, (long long)first_clean, fit.mix_residual, fit.wipe_residual, fit.alpha_monotony,
-                     fit.wipe_monotony, fit.alpha_spread, fit.alpha_first, fit.alpha_last, fit.area_first, fit.area_last,
+        std::fprintf(stderr,
+                     "fit [%lld,%lld) mix=%.3f wipe=%.3f amono=%.2f wmono=%.2f spread=%.2f "
+                     "a=%.2f..%.2f area=%.2f..%.2f back=%.2f edge=%.3f\n",
+                     (long long)first_mixed, (long long)first_clean, fit.mix_residual,
+                     fit.wipe_residual, fit.alpha_monotony, fit.wipe_monotony, fit.alpha_spread,
+                     fit.alpha_first, fit.alpha_last, fit.area_first, fit.area_last,
                      fit.switch_back, fit.boundary_error);
     const bool wipe_like = fit.wipe_residual <= options_.max_wipe_residual * scale &&
                            fit.wipe_residual < 0.7 * fit.mix_residual && fit.switch_back < 0.2 &&
-                           fit.wipe_monotony >= 0.8 && fit.area_first < 0.12 && fit.area_last > 0.88 &&
-                           fit.boundary_error < 0.06;
-    const bool mix_like = fit.mix_residual <= options_.max_mix_residual * scale && fit.alpha_monotony >= 0.8 &&
-                          fit.alpha_first > 0.5 && fit.alpha_last < 0.5;
+                           fit.wipe_monotony >= 0.8 && fit.area_first < 0.12 &&
+                           fit.area_last > 0.88 && fit.boundary_error < 0.06;
+    const bool mix_like = fit.mix_residual <= options_.max_mix_residual * scale &&
+                          fit.alpha_monotony >= 0.8 && fit.alpha_first > 0.5 &&
+                          fit.alpha_last < 0.5;
     TransitionType type;
     double residual;
     if (wipe_like) {
@@ -251,11 +262,13 @@ std::optional<Transition> GradualDetector::fit_segment(FrameIndex first_mixed, F
     } else {
         return std::nullopt;
     }
-    const double confidence = std::clamp(1.0 - residual / std::max(0.05, options_.max_mix_residual * 2), 0.05, 1.0);
+    const double confidence =
+        std::clamp(1.0 - residual / std::max(0.05, options_.max_mix_residual * 2), 0.05, 1.0);
     return Transition{type, {first_mixed, first_clean}, 0, 0, float(confidence)};
 }
 
-void GradualDetector::classify(FrameIndex first_mixed, FrameIndex first_clean, std::vector<Transition>& out) {
+void GradualDetector::classify(FrameIndex first_mixed, FrameIndex first_clean,
+                               std::vector<Transition>& out) {
     if (first_clean - first_mixed < 2) return;
     if (auto t = fit_segment(first_mixed, first_clean)) {
         out.push_back(*t);

@@ -18,23 +18,23 @@ struct GradualOptions {
     double min_step = 0.004;       ///< per-frame grey |Δ| (0..1) that can belong to a transition
     double baseline_factor = 2.5;  ///< ... and how far above the shot's own level it must be
     double max_length_s = 4.0;     ///< longer runs are motion, not transitions
-    double min_content_change = 0.3; ///< content_distance between the two sides
-    double max_mix_residual = 0.15;  ///< unexplained share of |A − B| for a dissolve or fade
-    double max_wipe_residual = 0.04; ///< unexplained share of |A − B| for a wipe
+    double min_content_change = 0.3;  ///< content_distance between the two sides
+    double max_mix_residual = 0.15;   ///< unexplained share of |A − B| for a dissolve or fade
+    double max_wipe_residual = 0.04;  ///< unexplained share of |A − B| for a wipe
 };
 
 /// How well the frames between A and B fit each model (see gradual_detector.cpp).
 struct GradualFit {
-    double mix_residual = 1;   ///< mean over frames of |m − (αA + (1−α)B)| / |A − B|
+    double mix_residual = 1;  ///< mean over frames of |m − (αA + (1−α)B)| / |A − B|
     double wipe_residual = 1;  ///< mean over frames of per-pixel min(|m − A|, |m − B|) / |A − B|
-    double alpha_monotony = 0; ///< share of frame steps in which α falls (1 = strictly)
-    double wipe_monotony = 0;  ///< share of frame steps in which the B-area grows
-    double alpha_spread = 0;   ///< mean spatial spread of per-pixel α (0 dissolve, high wipe)
-    double alpha_first = 1, alpha_last = 0;   ///< global α of the first and last mixed frame
-    double area_first = 0, area_last = 1;     ///< share of pixels already showing B
-    double switch_back = 1;    ///< share of pixels that turn from B back to A (0 for a wipe)
-    double boundary_error = 1; ///< share of pixels on the wrong side of the best straight
-                               ///< boundary between the A and B areas (0 for a linear wipe)
+    double alpha_monotony = 0;  ///< share of frame steps in which α falls (1 = strictly)
+    double wipe_monotony = 0;   ///< share of frame steps in which the B-area grows
+    double alpha_spread = 0;    ///< mean spatial spread of per-pixel α (0 dissolve, high wipe)
+    double alpha_first = 1, alpha_last = 0;  ///< global α of the first and last mixed frame
+    double area_first = 0, area_last = 1;    ///< share of pixels already showing B
+    double switch_back = 1;     ///< share of pixels that turn from B back to A (0 for a wipe)
+    double boundary_error = 1;  ///< share of pixels on the wrong side of the best straight
+                                ///< boundary between the A and B areas (0 for a linear wipe)
 };
 
 /// Fits the models to the frames strictly between `a` and `b` (colour thumbnails).
@@ -42,7 +42,7 @@ GradualFit fit_gradual(const FrameFeatures& a, const std::vector<const FrameFeat
                        const FrameFeatures& b);
 
 class GradualDetector final : public TransitionDetector {
-public:
+  public:
     explicit GradualDetector(const GradualOptions& options);
     std::string_view name() const noexcept override { return "gradual"; }
     FeatureMask needs() const noexcept override { return FeatureMask::basic; }
@@ -50,7 +50,7 @@ public:
     void push(const FrameFeatures& features, std::vector<Transition>& out) override;
     void finish(FrameIndex end, std::vector<Transition>& out) override;
 
-private:
+  private:
     void close_run(std::vector<Transition>& out);
     void classify(FrameIndex first_mixed, FrameIndex first_clean, std::vector<Transition>& out);
     std::optional<Transition> fit_segment(FrameIndex first_mixed, FrameIndex first_clean) const;

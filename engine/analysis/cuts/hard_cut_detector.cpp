@@ -15,7 +15,8 @@ HardCutDetector::HardCutDetector(const HardCutOptions& options)
       return_frames_(std::clamp(int(std::lround(options.return_window_s * options.fps)), 2, 15)),
       lookahead_(std::max(kNeighbours, return_frames_)),
       window_(std::size_t(2 * (kNeighbours + return_frames_) + 4)) {
-    if (!(options.fps > 0 && options.fps < 1000)) throw_bad_usage("hard_cut", "fps must be in (0, 1000)");
+    if (!(options.fps > 0 && options.fps < 1000))
+        throw_bad_usage("hard_cut", "fps must be in (0, 1000)");
     if (!(options.sensitivity >= 0 && options.sensitivity <= 1))
         throw_bad_usage("hard_cut", "sensitivity must be in [0, 1]");
 }
@@ -39,7 +40,8 @@ void HardCutDetector::decide(FrameIndex t, std::vector<Transition>& out) {
     // Local motion level: a cut is a spike, fast action is a plateau.
     double neighbours = 0;
     for (int k = -kNeighbours; k <= kNeighbours; ++k)
-        if (k != 0 && window_.has(t + k)) neighbours = std::max<double>(neighbours, window_.at(t + k).pixel_diff);
+        if (k != 0 && window_.has(t + k))
+            neighbours = std::max<double>(neighbours, window_.at(t + k).pixel_diff);
     const double ratio = diff / std::max(neighbours, 0.004);
     if (ratio < options_.min_ratio * scale) return;
 
@@ -57,7 +59,8 @@ void HardCutDetector::decide(FrameIndex t, std::vector<Transition>& out) {
             if (content_distance(window_.at(t - a), window_.at(t + b)) < same) return;
         }
     }
-    const double confidence = std::clamp(0.5 * std::min(1.0, (ratio - 1) / 4) + 0.5 * std::min(1.0, change), 0.0, 1.0);
+    const double confidence =
+        std::clamp(0.5 * std::min(1.0, (ratio - 1) / 4) + 0.5 * std::min(1.0, change), 0.0, 1.0);
     out.push_back({TransitionType::cut, {t, t}, 0, 0, float(confidence)});
 }
 

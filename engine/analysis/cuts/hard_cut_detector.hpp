@@ -9,14 +9,14 @@ namespace kinoglaz::detail {
 struct HardCutOptions {
     double fps = 25;
     double sensitivity = 0.5;
-    double min_difference = 0.06;  ///< grey proxy mean |Δ| (0..1) a cut must reach
-    double min_ratio = 2.0;        ///< spike over the largest neighbouring difference
-    double min_content_change = 0.3; ///< content_distance across the cut
-    double return_window_s = 0.25; ///< a spike whose content returns within this is a flash
+    double min_difference = 0.06;     ///< grey proxy mean |Δ| (0..1) a cut must reach
+    double min_ratio = 2.0;           ///< spike over the largest neighbouring difference
+    double min_content_change = 0.3;  ///< content_distance across the cut
+    double return_window_s = 0.25;    ///< a spike whose content returns within this is a flash
 };
 
 class HardCutDetector final : public TransitionDetector {
-public:
+  public:
     explicit HardCutDetector(const HardCutOptions& options);
     std::string_view name() const noexcept override { return "hard_cut"; }
     FeatureMask needs() const noexcept override { return FeatureMask::basic; }
@@ -24,7 +24,7 @@ public:
     void push(const FrameFeatures& features, std::vector<Transition>& out) override;
     void finish(FrameIndex end, std::vector<Transition>& out) override;
 
-private:
+  private:
     void decide(FrameIndex t, std::vector<Transition>& out);
     HardCutOptions options_;
     int return_frames_;

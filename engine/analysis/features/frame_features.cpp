@@ -77,7 +77,8 @@ FrameFeatures compute_frame_features(const Frame& frame, FeatureMask) {
     cv::Mat smooth;
     cv::GaussianBlur(frame.proxy_gray, smooth, {3, 3}, 0);
     cv::Canny(smooth, f.edges, 50, 120);
-    f.edge_density = float(cv::countNonZero(f.edges)) / float(std::max<std::size_t>(1, f.edges.total()));
+    f.edge_density =
+        float(cv::countNonZero(f.edges)) / float(std::max<std::size_t>(1, f.edges.total()));
     return f;
 }
 

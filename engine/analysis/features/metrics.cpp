@@ -3,15 +3,24 @@
 namespace kinoglaz {
 
 std::vector<std::pair<std::string, double>> FrameFeatures::metrics() const {
-    return {{"frame", double(index)},          {"time_s", time_s},
-            {"luma_mean", luma_mean},          {"luma_std", luma_std},
-            {"luma_p05", luma_p05},            {"luma_p95", luma_p95},
-            {"colourfulness", colourfulness},  {"edge_density", edge_density},
-            {"hist_dist", hist_dist},          {"pixel_diff", pixel_diff},
-            {"mc_diff", mc_diff},              {"edge_change", edge_change},
-            {"shift_dx", shift_dx},            {"shift_dy", shift_dy},
-            {"motion_dx", motion.dx},          {"motion_dy", motion.dy},
-            {"motion_scale", motion.scale},    {"motion_inliers", motion.inlier_ratio}};
+    return {{"frame", double(index)},
+            {"time_s", time_s},
+            {"luma_mean", luma_mean},
+            {"luma_std", luma_std},
+            {"luma_p05", luma_p05},
+            {"luma_p95", luma_p95},
+            {"colourfulness", colourfulness},
+            {"edge_density", edge_density},
+            {"hist_dist", hist_dist},
+            {"pixel_diff", pixel_diff},
+            {"mc_diff", mc_diff},
+            {"edge_change", edge_change},
+            {"shift_dx", shift_dx},
+            {"shift_dy", shift_dy},
+            {"motion_dx", motion.dx},
+            {"motion_dy", motion.dy},
+            {"motion_scale", motion.scale},
+            {"motion_inliers", motion.inlier_ratio}};
 }
 
 }  // namespace kinoglaz

@@ -1,6 +1,6 @@
+#include <opencv2/calib3d.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/video/tracking.hpp>
-#include <opencv2/calib3d.hpp>
 
 #include "extract.hpp"
 
@@ -105,7 +105,8 @@ GlobalMotion estimate_global_motion(const cv::Mat& prev, const cv::Mat& cur) {
     }
     gm.inlier_ratio = float(n_in) / float(a.size());
     if (!residuals.empty()) {
-        std::nth_element(residuals.begin(), residuals.begin() + residuals.size() / 2, residuals.end());
+        std::nth_element(residuals.begin(), residuals.begin() + residuals.size() / 2,
+                         residuals.end());
         gm.residual_px = residuals[residuals.size() / 2];
     }
     return gm;
@@ -120,7 +121,8 @@ void compute_pair_features(const Frame& previous_frame, const FrameFeatures& pre
     current.edge_change = edge_change_ratio(previous.edges, current.edges);
     motion_compensated_difference(previous.thumb, current.thumb, current);
     if (has(mask, FeatureMask::camera_motion))
-        current.motion = estimate_global_motion(previous_frame.proxy_gray, current_frame.proxy_gray);
+        current.motion =
+            estimate_global_motion(previous_frame.proxy_gray, current_frame.proxy_gray);
 }
 
 }  // namespace kinoglaz

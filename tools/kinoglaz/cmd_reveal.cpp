@@ -1,0 +1,88 @@
+// kinoglaz reveal: render an "optical unconscious" clip of any range (slowed and magnified,
+// side by side with the original).
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "args.hpp"
+#include "commands.hpp"
+#include "kinoglaz/error.hpp"
+#include "kinoglaz/reveal.hpp"
+
+namespace kinoglaz::cli {
+
+namespace {
+
+// Parses a list of numbers separated by `sep`; nullopt unless exactly `count` finite ones.
+std::optional<std::vector<double>> numbers(const std::string& text, char sep, std::size_t count) {
+    std::vector<double> out;
+    std::size_t pos = 0;
+    while (pos <= text.size()) {
+        auto end = text.find(sep, pos);
+        if (end == std::string::npos) end = text.size();
+        double v = 0;
+        auto [p, ec] = std::from_chars(text.data() + pos, text.data() + end, v);
+        if (ec != std::errc() || p != text.data() + end || !std::isfinite(v)) return std::nullopt;
+        out.push_back(v);
+        pos = end + 1;
+    }
+    if (out.size() != count) return std::nullopt;
+    return out;
+}
+
+}  // namespace
+
+int run_reveal(const Argv& argv) {
+    Args args(argv, {"--quiet", "--original-only", "--no-original"},
+              {"-o", "--output", "--start", "--end", "--slow", "--magnify", "--band", "--roi",
+               "--method", "--threads", "--size"});
+    if (args.positional().size() != 1) throw_bad_usage("reveal", "needs exactly one INPUT");
+    auto out_dir = args.value("-o") ? args.value("-o") : args.value("--output");
+    if (!out_dir) throw_bad_usage("reveal", "needs -o OUTDIR");
+    RevealOptions o;
+    o.start_s = args.time("--start");
+    o.end_s = args.time("--end");
+    if (o.start_s && o.end_s && *o.end_s <= *o.start_s)
+        throw_bad_usage("reveal", "--end must be after --start");
+    o.slow = args.integer("--slow", 1, 16).value_or(4);
+    o.magnify = args.number("--magnify", 0, 100).value_or(10);
+    if (auto band = args.value("--band")) {
+        auto v = numbers(*band, ':', 2);
+        if (!v || (*v)[0] <= 0 || (*v)[1] <= (*v)[0])
+            throw_bad_usage("reveal",
+                            "--band must be LO:HI in Hz with 0 < LO < HI, got '" + *band + "'");
+        o.band = std::make_pair((*v)[0], (*v)[1]);
+    }
+    if (auto roi = args.value("--roi")) {
+        auto v = numbers(*roi, ',', 4);
+        if (!v || (*v)[0] < 0 || (*v)[1] < 0 || (*v)[2] < 1 || (*v)[3] < 1)
+            throw_bad_usage("reveal", "--roi must be x,y,w,h in source pixels, got '" + *roi + "'");
+        o.roi = cv::Rect(int((*v)[0]), int((*v)[1]), int((*v)[2]), int((*v)[3]));
+    }
+    if (auto m = args.value("--method")) {
+        auto method = magnify_method_from_string(*m);
+        if (!method)
+            throw_bad_usage("reveal", "--method must be eulerian or phase, got '" + *m + "'");
+        o.method = *method;
+    }
+    o.threads = args.integer("--threads", 0, 256).value_or(0);
+    o.max_panel_px = args.integer("--size", 64, 1920).value_or(640);
+    o.side_by_side = !args.flag("--no-original");
+
+    std::error_code ec;
+    std::filesystem::create_directories(*out_dir, ec);
+    if (ec) throw_io(*out_dir, "cannot create the output folder: " + ec.message());
+    char name[96];
+    std::snprintf(
+        name, sizeof name, "reveal-%.3f-%s.mp4", o.start_s.value_or(0),
+        o.end_s
+            ? (std::to_string(*o.end_s).substr(0, std::to_string(*o.end_s).find('.') + 4)).c_str()
+            : "end");
+    auto path = (std::filesystem::path(*out_dir) / name).string();
+    render_reveal(args.positional()[0], o, path);
+    if (!args.flag("--quiet")) std::printf("%s\n", path.c_str());
+    return 0;
+}
+
+}  // namespace kinoglaz::cli
