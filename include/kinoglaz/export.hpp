@@ -2,7 +2,9 @@
 /// Writers (and the one reader) of kinoglaz's file formats. Every writer takes the
 /// `Analysis` and returns text, so it can be tested without touching the disk.
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "kinoglaz/analysis.hpp"
 
@@ -23,5 +25,85 @@ std::string analysis_json(const Analysis& analysis, JsonContent content = JsonCo
 /// Reads an analysis.json (or any document with `source` and `transitions`). Throws
 /// Error(bad_input) naming `origin` when the text is not such a document.
 Analysis parse_analysis_json(const std::string& text, const std::string& origin);
+
+// ---- The analysis folder's other formats. All are pure functions of the Analysis (thread-safe,
+// no disk access unless said). Where a format has a timeline, the shots are laid out as an
+// editor's cut of the film itself: record time == source time, a clip starts at its shot's first
+// frame, a dissolve/wipe is an edit at the transition's first frame whose length is the
+// transition's, a fade-out/-in dissolves to/from a gap (black), and gaps fill uncovered frames,
+// so that items tile [0, frame_count). Frame-exact formats use the film's rate as a rational
+// (nominal rate when it agrees with the measured one; snapped to the usual rates).
+
+/// Relative path of a shot's keyframe image in the analysis folder: "keyframes/shot-007.jpg"
+/// (3 digits, more when the index needs them).
+std::string keyframe_path(int shot_index);
+
+/// shots.csv (RFC 4180, CRLF line ends, header row): index, start_frame, end_frame,
+/// start_time, end_time, length_s (seconds), scene, setup, scale, camera, keyframe (frame),
+/// keyframe_image (relative path, see keyframe_path()).
+std::string shots_csv(const Analysis& analysis);
+
+/// The shot graph for Graphviz: one node per shot (label: number, timecodes, length, scale),
+/// one cluster per scene, edges styled by kind (next: grey solid; similar: blue dashed, width
+/// and label from the weight; returns_to: red bold, curved back).
+std::string shotgraph_dot(const Analysis& analysis);
+
+/// The shot graph as GraphML (directed; node and edge attribute keys declared with types), for
+/// Gephi, yEd, networkx or igraph.
+std::string shotgraph_graphml(const Analysis& analysis);
+
+/// OpenTimelineIO JSON (Timeline.1 > Stack.1 > Track.1 "Video" of Clip.2 per shot with an
+/// ExternalReference.1 to the source, Gap.1 for uncovered frames, Transition.1 for gradual
+/// transitions with in_offset 0 and out_offset = its length), events as Marker.2 on the track.
+std::string timeline_otio(const Analysis& analysis);
+
+/// SMPTE timecode of a frame at `fps`: "HH:MM:SS:FF", or drop-frame "HH:MM:SS;FF" when the
+/// rate is 30000/1001 or 60000/1001 (2 resp. 4 frame numbers dropped each minute except every
+/// tenth). Hours wrap at 24.
+std::string smpte_timecode(FrameIndex frame, const Rational& fps);
+
+/// CMX 3600 edit decision list: TITLE, FCM, one event per clip (reel AX) or black (reel BL),
+/// source and record timecodes equal, gradual transitions as D (dissolve) or W001 (wipe)
+/// events with their length in frames, "* FROM CLIP NAME:" comments.
+std::string cuts_edl(const Analysis& analysis);
+
+/// ELAN annotation document (EAF 3.0, valid against EAFv3.0.xsd): tiers shots, scenes,
+/// transitions, events (+ "events 2", ... where events overlap), scale and camera (time-aligned
+/// children of shots, Included_In). Times in ms from the Analysis's own times. `date_iso` is the
+/// DATE attribute (xs:dateTime); empty means now (UTC).
+std::string annotations_eaf(const Analysis& analysis, const std::string& date_iso = "");
+
+/// FCPXML 1.11 (valid against Apple's DTD): one format and one asset for the film, a project
+/// whose spine holds an asset-clip per shot, gaps, and Cross Dissolve transitions, events as
+/// markers. Times are exact rationals of the frame duration ("1001/30000s" multiples).
+std::string timeline_fcpxml(const Analysis& analysis);
+
+/// WebVTT chapters: one cue per scene, "HH:MM:SS.mmm --> HH:MM:SS.mmm", titled with the scene
+/// number and its shots.
+std::string chapters_vtt(const Analysis& analysis);
+
+/// What report_html() needs besides the Analysis.
+struct ReportOptions {
+    /// src of the page's <video>: a path relative to the report or a URL. Empty: the source's
+    /// file:// URL (or the source path when it is a URL).
+    std::string video_src;
+    /// The shot graph as inline SVG (e.g. from render_dot_svg()); empty: a built-in arc diagram.
+    std::string graph_svg;
+    /// Shot indices that have a keyframe image at keyframe_path(); nullopt: every shot has one.
+    std::optional<std::vector<int>> shots_with_keyframes;
+    /// Positions in Analysis::events whose `clip` is present beside the report; nullopt: every
+    /// event with a non-empty clip.
+    std::optional<std::vector<int>> events_with_clips;
+};
+
+/// report.html: one self-contained page (no network; the keyframes, clips and video are files
+/// beside it): film facts and rhythm figures, a contact sheet whose tiles seek the player, the
+/// cut-rhythm plot (inline SVG), the shot graph, transitions and patterns tables, and the
+/// revealed clips. The page is built from the template data/report/report.template.html.
+std::string report_html(const Analysis& analysis, const ReportOptions& options = {});
+
+/// Runs Graphviz `dot -Tsvg` on `dot_text` and returns the <svg> element, or an empty string
+/// when dot is not installed, fails, or runs longer than `timeout_s` seconds.
+std::string render_dot_svg(const std::string& dot_text, double timeout_s = 30);
 
 }  // namespace kinoglaz

@@ -1,0 +1,206 @@
+// The analysis folder as a whole: every file written, the report's links all resolve inside
+// the folder, and the atomic writer never leaves a half-written or missing OUTDIR.
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "export_test_util.hpp"
+#include "kinoglaz/analysis_folder.hpp"
+#include "kinoglaz/error.hpp"
+#include "kinoglaz/export.hpp"
+#include "synthetic_analysis.hpp"
+
+namespace kinoglaz::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::map<int, cv::Mat> keyframes(const Analysis& a) {
+    std::map<int, cv::Mat> out;
+    for (const auto& s : a.shots) {
+        cv::Mat img(90, 160, CV_8UC3, cv::Scalar(40 * s.index % 255, 90, 200 - 20 * s.index));
+        cv::putText(img, std::to_string(s.index), {60, 60}, cv::FONT_HERSHEY_SIMPLEX, 1.5,
+                    cv::Scalar(255, 255, 255), 2);
+        out[s.index] = img;
+    }
+    return out;
+}
+
+bool has_partial_sibling(const fs::path& outdir) {
+    for (const auto& e : fs::directory_iterator(outdir.parent_path())) {
+        const std::string name = e.path().filename().string();
+        if (name.rfind(outdir.filename().string() + ".", 0) == 0) return true;
+    }
+    return false;
+}
+
+TEST(AnalysisFolder, WritesEveryFileAndCommits) {
+    const fs::path root = temp_dir("folder");
+    const fs::path outdir = root / "out";
+    const Analysis a = synthetic_analysis(Rational{25, 1}, 1, (root / "film.mp4").string());
+    {
+        AnalysisFolder folder(outdir);
+        EXPECT_TRUE(fs::is_directory(folder.path()));
+        EXPECT_EQ(folder.path().parent_path(), outdir.parent_path());
+        EXPECT_FALSE(fs::exists(outdir)) << "OUTDIR must not appear before commit";
+        fs::create_directories(folder.path() / "reveals");
+        write_file(folder.path() / "reveals" / "event-000.mp4", "not really a video");
+        write_analysis_folder(a, folder.path(), keyframes(a));
+        folder.commit();
+        EXPECT_TRUE(folder.committed());
+    }
+    for (const char* f :
+         {"analysis.json", "shots.csv", "shotgraph.dot", "shotgraph.graphml", "timeline.otio",
+          "cuts.edl", "annotations.eaf", "timeline.fcpxml", "chapters.vtt", "report.html"}) {
+        EXPECT_TRUE(fs::is_regular_file(outdir / f)) << f;
+        EXPECT_GT(fs::file_size(outdir / f), 0u) << f;
+    }
+    for (const auto& s : a.shots) {
+        const cv::Mat img = cv::imread((outdir / keyframe_path(s.index)).string());
+        ASSERT_FALSE(img.empty()) << keyframe_path(s.index);
+        EXPECT_EQ(img.size(), cv::Size(160, 90));
+    }
+    EXPECT_FALSE(has_partial_sibling(outdir)) << "temporary folder left behind";
+    EXPECT_EQ(parse_analysis_json(read_file(outdir / "analysis.json"), "analysis.json")
+                  .transitions.size(),
+              a.transitions.size());
+
+    // Every local link of the report resolves inside the folder (or is the film itself).
+    const std::string html = read_file(outdir / "report.html");
+    std::size_t links = 0;
+    for (const auto& ref : find_all(html, "(?:src|href)=\"([^\"]*)\"")) {
+        if (ref.rfind("#", 0) == 0 || ref.rfind("data:", 0) == 0) continue;
+        EXPECT_EQ(ref.find("://"), std::string::npos) << "network or absolute link " << ref;
+        ++links;
+        if (ref == "../film.mp4") continue;  // the source, relative to OUTDIR
+        EXPECT_TRUE(fs::exists(outdir / ref)) << "missing resource " << ref;
+    }
+    EXPECT_GT(links, a.shots.size());
+    EXPECT_NE(html.find("src=\"../film.mp4\""), std::string::npos);
+    // The revealed clip present in the folder is playable; the absent one is not linked.
+    EXPECT_NE(html.find("<video controls preload=\"metadata\" src=\"reveals/event-000.mp4\""),
+              std::string::npos);
+    EXPECT_EQ(html.find("reveals/event-002.mp4\""), std::string::npos);
+    if (have_program("dot")) EXPECT_NE(html.find("class=\"node\""), std::string::npos);
+    fs::remove_all(root);
+}
+
+TEST(AnalysisFolder, UncommittedLeavesNoOutdir) {
+    const fs::path root = temp_dir("folder-abort");
+    const fs::path outdir = root / "out";
+    fs::path temp;
+    {
+        AnalysisFolder folder(outdir);
+        temp = folder.path();
+        write_file(folder.path() / "analysis.json", "{}");
+        // An error unwinds past the writer before commit().
+    }
+    EXPECT_FALSE(fs::exists(outdir));
+    EXPECT_FALSE(fs::exists(temp));
+    EXPECT_FALSE(has_partial_sibling(outdir));
+    fs::remove_all(root);
+}
+
+TEST(AnalysisFolder, UncommittedKeepsAnEarlierCompleteOutdir) {
+    const fs::path root = temp_dir("folder-keep");
+    const fs::path outdir = root / "out";
+    fs::create_directories(outdir);
+    write_file(outdir / "analysis.json", "earlier");
+    try {
+        AnalysisFolder folder(outdir);
+        write_file(folder.path() / "analysis.json", "newer, half written");
+        throw Error(ErrorKind::cancelled, "test: interrupted");
+    } catch (const Error&) {
+    }
+    EXPECT_EQ(read_file(outdir / "analysis.json"), "earlier");
+    EXPECT_FALSE(has_partial_sibling(outdir));
+
+    // A committed run replaces it whole, with nothing left over.
+    {
+        AnalysisFolder folder(outdir);
+        write_file(folder.path() / "analysis.json", "newer");
+        folder.commit();
+    }
+    EXPECT_EQ(read_file(outdir / "analysis.json"), "newer");
+    EXPECT_FALSE(has_partial_sibling(outdir));
+    fs::remove_all(root);
+}
+
+TEST(AnalysisFolder, CleansUpAfterKilledProcesses) {
+    const fs::path root = temp_dir("folder-stale");
+    const fs::path outdir = root / "out";
+    // A pid that cannot be running (beyond pid_max), and this very process's parent, which is.
+    const fs::path dead = root / "out.partial-999999999";
+    const fs::path alive = root / ("out.partial-" + std::to_string(::getppid()));
+    const fs::path unrelated = root / "out.partial-notes";
+    for (const auto& p : {dead, alive, unrelated}) fs::create_directories(p);
+    {
+        AnalysisFolder folder(outdir);
+        folder.commit();
+    }
+    EXPECT_FALSE(fs::exists(dead)) << "leftover of a dead process";
+    EXPECT_TRUE(fs::exists(alive)) << "another running process's folder must stay";
+    EXPECT_TRUE(fs::exists(unrelated));
+    fs::remove_all(root);
+}
+
+TEST(AnalysisFolder, AcceptsATrailingSlash) {
+    const fs::path root = temp_dir("folder-slash");
+    {
+        AnalysisFolder folder(root.string() + "/out/");
+        EXPECT_EQ(folder.outdir(), root / "out");
+        EXPECT_EQ(folder.path().parent_path(), root);
+        folder.commit();
+    }
+    EXPECT_TRUE(fs::is_directory(root / "out"));
+    fs::remove_all(root);
+}
+
+TEST(AnalysisFolder, RejectsAFileAsOutdir) {
+    const fs::path root = temp_dir("folder-file");
+    write_file(root / "taken", "x");
+    try {
+        AnalysisFolder folder(root / "taken");
+        FAIL() << "a file as OUTDIR must be refused";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::bad_usage);
+        EXPECT_NE(std::string(e.what()).find("taken"), std::string::npos);
+    }
+    EXPECT_EQ(read_file(root / "taken"), "x");
+    fs::remove_all(root);
+}
+
+TEST(Report, OneTilePerShotAndAllSections) {
+    const Analysis a = synthetic_analysis(Rational{30000, 1001}, 2);
+    const std::string html = report_html(a, {});
+    EXPECT_EQ(find_all(html, "<button type=\"button\" class=\"tile\"").size(), a.shots.size());
+    for (const auto& s : a.shots)
+        EXPECT_NE(html.find("data-shot=\"" + std::to_string(s.index) + "\" data-start=\""),
+                  std::string::npos);
+    EXPECT_EQ(html.find("{{"), std::string::npos) << "unfilled template field";
+    for (const char* part : {"id=\"contact-sheet\"", "id=\"rhythm\"", "id=\"graph\"",
+                             "id=\"transitions\"", "id=\"events\"", "<video id=\"player\"", "ASL",
+                             "MSL", "CV", "Lognormal", "Shots per minute", "<polyline"})
+        EXPECT_NE(html.find(part), std::string::npos) << part;
+    // Without a rendered graph, the page draws its own arc diagram.
+    EXPECT_NE(html.find("Shot graph as an arc diagram"), std::string::npos);
+    EXPECT_EQ(find_all(html, "<tr><td class=\"num\">").size(), a.transitions.size());
+    // No network: nothing is fetched from a host.
+    EXPECT_EQ(html.find("http://"), html.find("http://www.w3.org/2000/svg"));
+    EXPECT_EQ(html.find("https://"), std::string::npos);
+
+    ReportOptions o;
+    o.graph_svg = "<svg id=\"given\"></svg>";
+    o.shots_with_keyframes = std::vector<int>{0, 1};
+    o.video_src = "film%20copy.mp4";
+    const std::string with = report_html(a, o);
+    EXPECT_NE(with.find("<svg id=\"given\"></svg>"), std::string::npos);
+    EXPECT_EQ(find_all(with, "<img src=\"keyframes/").size(), 2u);
+    EXPECT_NE(with.find("src=\"film%20copy.mp4\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace kinoglaz::test
