@@ -1,0 +1,108 @@
+#include <cmath>
+
+#include <opencv2/imgproc.hpp>
+
+#include "kinoglaz/error.hpp"
+#include "kinoglaz/montage_analysis.hpp"
+
+namespace kinoglaz {
+
+static_assert(sizeof(MontageCollector::FrameRecord) <= 48, "keep the per-frame record compact");
+
+MontageCollector::MontageCollector(const MontageCollectorOptions& options) : options_(options) {
+    if (options.max_segment_frames < 2 || options.max_segment_frames > 100000)
+        throw_bad_usage("montage collector", "max_segment_frames must be between 2 and 100000");
+    if (!(options.split_hist_dist > 0 && options.split_hist_dist <= 1))
+        throw_bad_usage("montage collector", "split_hist_dist must be in (0, 1]");
+    if (!(options.split_drift > 0 && options.split_drift <= 1))
+        throw_bad_usage("montage collector", "split_drift must be in (0, 1]");
+    if (!(options.split_luma_step > 0))
+        throw_bad_usage("montage collector", "split_luma_step must be > 0");
+}
+
+std::size_t MontageCollector::memory_bytes() const noexcept {
+    return frames_.capacity() * sizeof(FrameRecord) + segments_.capacity() * sizeof(Segment);
+}
+
+void MontageCollector::reserve(std::int64_t frames) {
+    if (frames <= 0) return;
+    frames_.reserve(std::size_t(frames));
+    segments_.reserve(std::size_t(frames / options_.max_segment_frames + 16));
+}
+
+void MontageCollector::push(const FrameFeatures& f) {
+    if (frames_.empty()) {
+        first_ = f.index;
+        proxy_width_ = f.proxy_width;
+        proxy_height_ = f.proxy_height;
+    } else if (f.index != end_frame()) {
+        throw Error(ErrorKind::internal, "montage collector: frame " + std::to_string(f.index) +
+                                             " pushed, expected " + std::to_string(end_frame()));
+    }
+    FrameRecord r;
+    r.time_s = f.time_s;
+    r.luma_mean = f.luma_mean;
+    r.luma_std = cv::saturate_cast<std::uint8_t>(f.luma_std);
+    r.colourfulness = f.colourfulness;
+    r.mc_diff = f.mc_diff;
+    const float w = float(std::max(1, f.proxy_width)), h = float(std::max(1, f.proxy_height));
+    if (f.motion.valid) {
+        r.motion = 1;
+        r.dx = f.motion.dx / w;
+        r.dy = f.motion.dy / h;
+        r.log_scale = std::log(std::max(1e-3f, f.motion.scale));
+        r.inlier = std::uint8_t(std::lround(std::clamp(f.motion.inlier_ratio, 0.0f, 1.0f) * 255));
+    } else if (!frames_.empty() && (f.shift_dx != 0 || f.shift_dy != 0 || f.mc_diff < 0.02f)) {
+        // Without sparse flow (FeatureMask::basic only, or too few corners) the thumbnail
+        // phase correlation still tells a translation; a low mc_diff with no shift is "still".
+        r.motion = 2;
+        r.dx = f.shift_dx / float(kThumbWidth);
+        r.dy = f.shift_dy / float(kThumbHeight);
+    }
+
+    cv::Mat layout;
+    if (!f.thumb_bgr.empty()) {
+        const cv::Mat& t = f.thumb_bgr;
+        const int hw = t.cols / 2, hh = t.rows / 2;
+        for (int q = 0; q < 4; ++q) {
+            cv::Scalar m = cv::mean(t(cv::Rect((q % 2) * hw, (q / 2) * hh, hw, hh)));
+            for (int c = 0; c < 3; ++c)
+                r.quad[std::size_t(q * 3 + c)] = cv::saturate_cast<uchar>(m[c]);
+        }
+        cv::Mat small;
+        cv::resize(t, small, {8, 8}, 0, 0, cv::INTER_AREA);
+        cv::cvtColor(small, layout, cv::COLOR_BGR2Lab);  // 8-bit Lab: L, a, b in 0..255
+    }
+
+    // A new segment where the picture changes, so that segments rarely straddle shots.
+    // A gradual transition changes little from frame to frame, so the distance to the
+    // segment's running mean catches it (drift).
+    bool change = frames_.empty() || f.hist_dist > options_.split_hist_dist ||
+                  std::abs(f.luma_mean - frames_.back().luma_mean) > options_.split_luma_step;
+    if (!change) {
+        const Segment& open = segments_.back();
+        const float inv = 1.0f / float(open.end - open.start);
+        float inter = 0;
+        for (int i = 0; i < kHistBins; ++i)
+            inter += std::min(f.hist[std::size_t(i)], open.hist[std::size_t(i)] * inv);
+        change = 1.0f - inter > options_.split_drift ||
+                 std::abs(f.luma_mean - float(open.luma_sum) * inv) > options_.split_luma_step;
+    }
+    if (change || segments_.back().end - segments_.back().start >= options_.max_segment_frames) {
+        segments_.emplace_back();
+        segments_.back().start = segments_.back().end = f.index;
+    }
+    Segment& s = segments_.back();
+    ++s.end;
+    s.luma_sum += f.luma_mean;
+    for (int i = 0; i < kHistBins; ++i) s.hist[std::size_t(i)] += f.hist[std::size_t(i)];
+    if (!layout.empty())
+        for (int y = 0; y < 8; ++y) {
+            const auto* p = layout.ptr<cv::Vec3b>(y);
+            for (int x = 0; x < 8; ++x)
+                for (int c = 0; c < 3; ++c) s.layout[std::size_t((y * 8 + x) * 3 + c)] += p[x][c];
+        }
+    frames_.push_back(r);
+}
+
+}  // namespace kinoglaz

@@ -1,0 +1,353 @@
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <set>
+#include <unordered_map>
+
+#include "kinoglaz/error.hpp"
+#include "kinoglaz/montage_analysis.hpp"
+
+namespace kinoglaz {
+
+namespace {
+
+constexpr int kLayoutValues = 8 * 8 * 3;
+
+// A descriptor in the form the distance needs: the histogram without its darkest value
+// band (V < 25 %), renormalised, and the layout as a flat float array. Hue and saturation of
+// near-black pixels are noise, and letterbox and pillarbox bars and black frames all fall
+// there, so leaving that band out makes a boxed copy of a view compare with the original.
+struct Prepared {
+    std::array<float, kHistBins> hist{};
+    std::array<float, kLayoutValues> layout{};
+    bool has_layout = false;
+};
+
+Prepared prepare(const ShotDescriptor& d) {
+    Prepared p;
+    auto dark = [](int i) { return i % kValBins == 0; };  // bins are (h * S + s) * V + v
+    double mass = 0;
+    for (int i = 0; i < kHistBins; ++i)
+        if (!dark(i)) mass += d.hist[std::size_t(i)];
+    // A shot that is nearly all dark keeps every bin: there is nothing else to compare.
+    const bool all = mass <= 0.05;
+    if (all) {
+        mass = 0;
+        for (int i = 0; i < kHistBins; ++i) mass += d.hist[std::size_t(i)];
+    }
+    for (int i = 0; i < kHistBins; ++i)
+        p.hist[std::size_t(i)] =
+            (all || !dark(i)) && mass > 0 ? float(d.hist[std::size_t(i)] / mass) : 0.f;
+    if (!d.layout.empty() && d.layout.total() == 64 && d.layout.type() == CV_32FC3) {
+        p.has_layout = true;
+        const float* src = d.layout.ptr<float>(0);
+        if (d.layout.isContinuous())
+            std::copy(src, src + kLayoutValues, p.layout.begin());
+        else
+            for (int y = 0; y < 8; ++y)
+                std::copy(d.layout.ptr<float>(y), d.layout.ptr<float>(y) + 24,
+                          p.layout.begin() + y * 24);
+    }
+    return p;
+}
+
+// Histogram distance dominates: it ignores where things are, so it survives reframing,
+// zooms, pillar-boxing and a rotated copy of the same view. The layout term separates views
+// with the same palette but a different arrangement. Mean |ΔLab| of 40 (of 255) counts as 1.
+constexpr double kHistWeight = 0.75;
+constexpr double kLayoutScale = 40.0;
+
+double distance(const Prepared& a, const Prepared& b) noexcept {
+    float inter = 0;
+    for (int i = 0; i < kHistBins; ++i)
+        inter += std::min(a.hist[std::size_t(i)], b.hist[std::size_t(i)]);
+    const double dh = std::clamp(1.0 - double(inter), 0.0, 1.0);
+    if (!a.has_layout || !b.has_layout) return dh;
+    float diff = 0;
+    for (int i = 0; i < kLayoutValues; ++i)
+        diff += std::abs(a.layout[std::size_t(i)] - b.layout[std::size_t(i)]);
+    const double dl = std::min(1.0, double(diff) / kLayoutValues / kLayoutScale);
+    return kHistWeight * dh + (1 - kHistWeight) * dl;
+}
+
+struct UnionFind {
+    std::vector<int> parent;
+    explicit UnionFind(int n) : parent(std::size_t(n)) {
+        std::iota(parent.begin(), parent.end(), 0);
+    }
+    int find(int x) {
+        while (parent[std::size_t(x)] != x)
+            x = parent[std::size_t(x)] = parent[std::size_t(parent[std::size_t(x)])];
+        return x;
+    }
+};
+
+// Distances between shots near each other in time, computed once; others on demand.
+class DistanceTable {
+  public:
+    DistanceTable(const std::vector<Shot>& shots, double window_s) {
+        prepared_.reserve(shots.size());
+        for (const auto& s : shots) prepared_.push_back(prepare(s.descriptor));
+        rows_.resize(shots.size());
+        for (std::size_t i = 0; i < shots.size(); ++i)
+            for (std::size_t j = i + 1; j < shots.size(); ++j) {
+                if (shots[j].start_time_s - shots[i].end_time_s > window_s) break;
+                rows_[i].push_back({int(j), float(distance(prepared_[i], prepared_[j]))});
+            }
+    }
+    struct Entry {
+        int j;
+        float d;
+    };
+    const std::vector<Entry>& row(int i) const { return rows_[std::size_t(i)]; }
+    double operator()(int i, int j) const {
+        if (i > j) std::swap(i, j);
+        const auto& r = rows_[std::size_t(i)];
+        auto it =
+            std::lower_bound(r.begin(), r.end(), j, [](const Entry& e, int v) { return e.j < v; });
+        if (it != r.end() && it->j == j) return it->d;
+        return distance(prepared_[std::size_t(i)], prepared_[std::size_t(j)]);
+    }
+
+  private:
+    std::vector<Prepared> prepared_;
+    std::vector<std::vector<Entry>> rows_;
+};
+
+// Average-linkage agglomeration restricted to pairs within the time window: pairs are
+// merged closest first, and only while the mean distance between the two groups stays under
+// the threshold, so that a chain of near neighbours cannot glue unlike views together.
+std::vector<int> cluster_setups(const std::vector<Shot>& shots, const DistanceTable& dist,
+                                double threshold, double window_s) {
+    const int n = int(shots.size());
+    struct Pair {
+        float d;
+        int i, j;
+    };
+    std::vector<Pair> pairs;
+    for (int i = 0; i < n; ++i)
+        for (const auto& e : dist.row(i)) {
+            if (shots[std::size_t(e.j)].start_time_s - shots[std::size_t(i)].end_time_s > window_s)
+                break;
+            if (e.d < threshold) pairs.push_back({e.d, i, e.j});
+        }
+    std::sort(pairs.begin(), pairs.end(), [](const Pair& a, const Pair& b) {
+        return a.d != b.d ? a.d < b.d : (a.i != b.i ? a.i < b.i : a.j < b.j);
+    });
+    UnionFind uf(n);
+    std::vector<std::vector<int>> members(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) members[std::size_t(i)] = {i};
+    for (const auto& p : pairs) {
+        int a = uf.find(p.i), b = uf.find(p.j);
+        if (a == b) continue;
+        double sum = 0;
+        for (int x : members[std::size_t(a)])
+            for (int y : members[std::size_t(b)]) sum += dist(x, y);
+        const double mean =
+            sum / double(members[std::size_t(a)].size() * members[std::size_t(b)].size());
+        if (mean >= threshold) continue;
+        if (members[std::size_t(a)].size() < members[std::size_t(b)].size()) std::swap(a, b);
+        uf.parent[std::size_t(b)] = a;
+        auto& ma = members[std::size_t(a)];
+        ma.insert(ma.end(), members[std::size_t(b)].begin(), members[std::size_t(b)].end());
+        members[std::size_t(b)].clear();
+    }
+    // Ids in order of first appearance.
+    std::vector<int> id(static_cast<std::size_t>(n), -1), setup(static_cast<std::size_t>(n));
+    int next = 0;
+    for (int i = 0; i < n; ++i) {
+        int r = uf.find(i);
+        if (id[std::size_t(r)] < 0) id[std::size_t(r)] = next++;
+        setup[std::size_t(i)] = id[std::size_t(r)];
+    }
+    return setup;
+}
+
+void find_alternations(const std::vector<Shot>& shots, const MontageOptions& o,
+                       std::vector<Pattern>& out) {
+    const int n = int(shots.size());
+    std::vector<bool> used(std::size_t(n), false);
+    auto setup = [&](int k) { return shots[std::size_t(k)].setup; };
+    for (int p = 2; p <= o.alternation_max_setups; ++p) {
+        const int min_len = std::max(o.alternation_min_shots, 2 * p);
+        int k = 0;
+        while (k + p < n) {
+            // A run starts with p distinct set-ups and continues while each shot repeats the
+            // set-up of the shot p before it.
+            std::set<int> first;
+            for (int q = k; q < k + p; ++q) first.insert(setup(q));
+            if (int(first.size()) != p) {
+                ++k;
+                continue;
+            }
+            int end = k + p;
+            while (end < n && setup(end) == setup(end - p)) ++end;
+            bool free = true;
+            for (int q = k; q < end; ++q) free = free && !used[std::size_t(q)];
+            if (end - k >= min_len && free) {
+                Pattern pat;
+                pat.kind = "alternation";
+                for (int q = k; q < end; ++q) {
+                    pat.shots.push_back(q);
+                    used[std::size_t(q)] = true;
+                }
+                for (int q = k; q < k + p; ++q) pat.setups.push_back(setup(q));
+                std::sort(pat.setups.begin(), pat.setups.end());
+                out.push_back(std::move(pat));
+                k = end;
+            } else {
+                ++k;
+            }
+        }
+    }
+}
+
+}  // namespace
+
+void validate_montage_options(const MontageOptions& o) {
+    auto in01 = [](double v) { return v >= 0 && v <= 1; };
+    if (!in01(o.setup_distance)) throw_bad_usage("montage", "setup_distance must be in [0, 1]");
+    if (!in01(o.scene_distance)) throw_bad_usage("montage", "scene_distance must be in [0, 1]");
+    if (!in01(o.similar_min)) throw_bad_usage("montage", "similar_min must be in [0, 1]");
+    if (!(o.setup_window_s > 0)) throw_bad_usage("montage", "setup_window_s must be > 0");
+    if (!(o.scene_window_s > 0)) throw_bad_usage("montage", "scene_window_s must be > 0");
+    if (o.similar_max_per_shot < 0) throw_bad_usage("montage", "similar_max_per_shot must be >= 0");
+    if (o.alternation_min_shots < 3)
+        throw_bad_usage("montage", "alternation_min_shots must be >= 3");
+    if (o.alternation_max_setups < 2 || o.alternation_max_setups > 8)
+        throw_bad_usage("montage", "alternation_max_setups must be between 2 and 8");
+    if (o.montage_min_shots < 2) throw_bad_usage("montage", "montage_min_shots must be >= 2");
+    if (!(o.montage_short_factor > 0) || !(o.montage_max_shot_s > 0))
+        throw_bad_usage("montage", "montage_short_factor and montage_max_shot_s must be > 0");
+    if (!(o.long_take_factor > 0) || o.long_take_min_s < 0)
+        throw_bad_usage("montage", "long_take_factor must be > 0 and long_take_min_s >= 0");
+    if (!(o.rhythm_window_s > 0)) throw_bad_usage("montage", "rhythm_window_s must be > 0");
+    if (o.curve_half_window < 0) throw_bad_usage("montage", "curve_half_window must be >= 0");
+    if (!(o.black_luma >= 0 && o.black_luma <= 255))
+        throw_bad_usage("montage", "black_luma must be in [0, 255]");
+    const CameraOptions& c = o.camera;
+    if (!(c.static_speed > 0) || !(c.pan_speed > 0) || !(c.zoom_rate > 0) || !(c.burst_speed > 0) ||
+        !(c.burst_travel > 0) || !(c.jitter_speed > 0))
+        throw_bad_usage("montage", "camera speeds and travel must be > 0");
+    if (!(c.consistency > 0 && c.consistency <= 1))
+        throw_bad_usage("montage", "camera consistency must be in (0, 1]");
+}
+
+double shot_distance(const ShotDescriptor& a, const ShotDescriptor& b) noexcept {
+    return distance(prepare(a), prepare(b));
+}
+
+void analyse_structure(Analysis& analysis, const MontageOptions& o,
+                       const std::vector<bool>& fade_breaks) {
+    validate_montage_options(o);
+    auto& shots = analysis.shots;
+    const int n = int(shots.size());
+    analysis.scenes.clear();
+    analysis.edges.clear();
+    analysis.patterns.clear();
+    const double duration = analysis.source.duration_s > 0
+                                ? analysis.source.duration_s
+                                : (shots.empty() ? 0 : shots.back().end_time_s);
+    analysis.rhythm = compute_rhythm(shots, duration, o.rhythm_window_s, o.curve_half_window);
+    if (n == 0) return;
+    for (int i = 0; i < n; ++i) shots[std::size_t(i)].index = i;
+
+    const DistanceTable dist(shots, std::max(o.setup_window_s, o.scene_window_s));
+
+    // --- set-ups ------------------------------------------------------------------------
+    {
+        std::vector<int> setup = cluster_setups(shots, dist, o.setup_distance, o.setup_window_s);
+        for (int i = 0; i < n; ++i) shots[std::size_t(i)].setup = setup[std::size_t(i)];
+    }
+
+    // --- scenes: time-constrained clustering, then the Scene Transition Graph's cut edges.
+    {
+        UnionFind uf(n);
+        for (int i = 0; i < n; ++i)
+            for (const auto& e : dist.row(i)) {
+                const auto& a = shots[std::size_t(i)];
+                const auto& b = shots[std::size_t(e.j)];
+                if (b.start_time_s - a.end_time_s > o.scene_window_s) break;
+                if (e.d < o.scene_distance || a.setup == b.setup)
+                    uf.parent[std::size_t(uf.find(e.j))] = uf.find(i);
+            }
+        std::vector<int> last(std::size_t(n), 0);
+        for (int i = 0; i < n; ++i) last[std::size_t(uf.find(i))] = i;
+        int scene = 0, first = 0, reach = 0;
+        for (int i = 0; i < n; ++i) {
+            const bool forced = i > 0 && i < int(fade_breaks.size()) &&
+                                fade_breaks[std::size_t(i)] && o.fade_splits_scenes;
+            if (forced && i > first) {
+                analysis.scenes.push_back({scene++, first, i - 1});
+                first = i;
+                reach = i;
+            }
+            reach = std::max(reach, last[std::size_t(uf.find(i))]);
+            shots[std::size_t(i)].scene = scene;
+            if (reach <= i) {
+                analysis.scenes.push_back({scene++, first, i});
+                first = i + 1;
+                reach = i + 1;
+            }
+        }
+    }
+
+    // --- edges --------------------------------------------------------------------------
+    for (int i = 0; i + 1 < n; ++i) analysis.edges.push_back({i, i + 1, "next", 1.0});
+    for (int i = 0; i < n; ++i) {
+        std::vector<std::pair<float, int>> best;
+        for (const auto& e : dist.row(i)) {
+            if (shots[std::size_t(e.j)].start_time_s - shots[std::size_t(i)].end_time_s >
+                o.setup_window_s)
+                break;
+            if (e.j > i + 1 && 1.0 - e.d >= o.similar_min) best.push_back({e.d, e.j});
+        }
+        std::sort(best.begin(), best.end());
+        if (int(best.size()) > o.similar_max_per_shot)
+            best.resize(std::size_t(o.similar_max_per_shot));
+        std::sort(best.begin(), best.end(), [](auto a, auto b) { return a.second < b.second; });
+        for (auto [d, j] : best) analysis.edges.push_back({i, j, "similar", 1.0 - d});
+    }
+    {
+        std::unordered_map<int, int> last_of_setup;
+        for (int j = 0; j < n; ++j) {
+            const int s = shots[std::size_t(j)].setup;
+            auto it = last_of_setup.find(s);
+            if (it != last_of_setup.end() && it->second < j - 1)
+                analysis.edges.push_back({j, it->second, "returns_to", 1.0 - dist(it->second, j)});
+            last_of_setup[s] = j;
+        }
+    }
+
+    // --- patterns -------------------------------------------------------------------------
+    find_alternations(shots, o, analysis.patterns);
+    const double msl = analysis.rhythm.msl_s;
+    {
+        const double short_s = std::min(o.montage_short_factor * msl, o.montage_max_shot_s);
+        std::vector<int> run;
+        std::set<int> seen;
+        auto flush = [&] {
+            if (int(run.size()) >= o.montage_min_shots)
+                analysis.patterns.push_back({"montage_sequence", run, {}});
+            run.clear();
+            seen.clear();
+        };
+        for (int i = 0; i < n; ++i) {
+            const auto& s = shots[std::size_t(i)];
+            if (s.length_s() >= short_s) {
+                flush();
+                continue;
+            }
+            if (seen.count(s.setup)) flush();  // a return ends the run: montage does not return
+            run.push_back(i);
+            seen.insert(s.setup);
+        }
+        flush();
+    }
+    const double long_s = std::max(o.long_take_factor * msl, o.long_take_min_s);
+    for (int i = 0; i < n; ++i)
+        if (shots[std::size_t(i)].length_s() >= long_s)
+            analysis.patterns.push_back({"long_take", {i}, {}});
+}
+
+}  // namespace kinoglaz

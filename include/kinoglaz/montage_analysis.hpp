@@ -1,0 +1,243 @@
+#pragma once
+/// Montage structure: turns per-frame features and the resolved transitions into shots,
+/// set-ups, scenes, the shot graph, patterns, camera movement, shot scale and cut rhythm.
+///
+/// Flow: the pipeline's ordered stage pushes every FrameFeatures into a MontageCollector
+/// (which keeps a compact record, not pixels); after the pass, once the transitions are
+/// known, build_montage() fills `Analysis::shots`, `scenes`, `edges`, `patterns` and
+/// `rhythm`. Everything except estimate_scale()/assign_scales() works on numbers only.
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <span>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "kinoglaz/analysis.hpp"
+#include "kinoglaz/features.hpp"
+#include "kinoglaz/montage.hpp"
+
+namespace kinoglaz {
+
+/// How the collector cuts its running colour sums into segments. Segments are split where
+/// the picture changes (so that they rarely straddle a shot boundary) and at most every
+/// `max_segment_frames`, so a boundary that no trigger saw costs at most that many frames.
+struct MontageCollectorOptions {
+    int max_segment_frames = 64;    ///< 2..100000 frames
+    float split_hist_dist = 0.10f;  ///< FrameFeatures::hist_dist that starts a segment, 0..1
+    float split_drift = 0.15f;      ///< histogram distance of a frame to the segment's mean
+                                    ///< that starts a segment (gradual change), 0..1
+    float split_luma_step = 10.0f;  ///< |Δ luma_mean| (0..255) to the previous frame or to
+                                    ///< the segment's mean that starts a segment
+};
+
+/// Streaming summary of a film for the montage module.
+///
+/// Per frame it keeps one FrameRecord (48 bytes: time, a few scalars, the global motion and
+/// a 2x2 colour signature); colour histograms and 8x8 colour layouts are kept as running
+/// sums over segments (1.8 KB each; one per `max_segment_frames`, plus one or two per shot
+/// change). A 2-hour film at 25 fps (180k frames, ~1,700 shots) needs about 9 MB of records
+/// and 10 MB of segments (measured by bench_montage); call reserve() to avoid vector slack.
+///
+/// It does not know the transitions: build_montage() splits the segment sums at the shot
+/// boundaries later. Thread-safety: push() from one thread at a time (the pipeline's ordered
+/// consumer); the const accessors may be read concurrently once pushing has stopped.
+class MontageCollector {
+  public:
+    /// Compact per-frame facts. Motion is normalised by the proxy size, so it does not
+    /// depend on the analysis resolution.
+    struct FrameRecord {
+        double time_s = 0;          ///< FrameFeatures::time_s
+        float luma_mean = 0;        ///< 0..255
+        float colourfulness = 0;    ///< Hasler-Suesstrunk
+        float mc_diff = 0;          ///< 0..1
+        float dx = 0, dy = 0;       ///< content translation, fraction of proxy width / height
+        float log_scale = 0;        ///< ln(GlobalMotion::scale); > 0 zooms in
+        std::uint8_t luma_std = 0;  ///< spatial standard deviation of luma, 0..255
+        std::uint8_t inlier = 0;    ///< GlobalMotion::inlier_ratio × 255
+        std::uint8_t motion = 0;  ///< 0: none, 1: GlobalMotion valid, 2: phase-correlation fallback
+        std::array<std::uint8_t, 12> quad{};  ///< mean B,G,R of the 4 quadrants of thumb_bgr
+    };
+
+    /// Running sums of the colour summary over frames [start, end).
+    struct Segment {
+        FrameIndex start = 0;
+        FrameIndex end = 0;
+        double luma_sum = 0;                    ///< Σ luma_mean
+        std::array<float, kHistBins> hist{};    ///< Σ FrameFeatures::hist
+        std::array<float, 8 * 8 * 3> layout{};  ///< Σ 8x8 CIE Lab thumbnail (L, a, b: 0..255 scale)
+    };
+
+    explicit MontageCollector(const MontageCollectorOptions& options = {});
+
+    /// Reserves room for `frames` records (e.g. the container's frame-count hint), so that
+    /// a long film does not pay the vector's growth slack. Optional.
+    void reserve(std::int64_t frames);
+
+    /// Adds the next frame. Frames must arrive in order with consecutive indices (the first
+    /// one may be > 0 when decoding a range); throws Error(internal) otherwise.
+    void push(const FrameFeatures& features);
+
+    FrameIndex first_frame() const noexcept { return first_; }
+    FrameIndex end_frame() const noexcept { return first_ + FrameIndex(frames_.size()); }
+    std::int64_t frame_count() const noexcept { return std::int64_t(frames_.size()); }
+    int proxy_width() const noexcept { return proxy_width_; }
+    int proxy_height() const noexcept { return proxy_height_; }
+    const std::vector<FrameRecord>& frames() const noexcept { return frames_; }
+    const std::vector<Segment>& segments() const noexcept { return segments_; }
+    /// The record of frame `index` (global index); index must be in [first_frame, end_frame).
+    const FrameRecord& at(FrameIndex index) const { return frames_[std::size_t(index - first_)]; }
+    /// Bytes held (records + segments), for memory checks.
+    std::size_t memory_bytes() const noexcept;
+
+  private:
+    MontageCollectorOptions options_;
+    FrameIndex first_ = 0;
+    int proxy_width_ = 0, proxy_height_ = 0;
+    std::vector<FrameRecord> frames_;
+    std::vector<Segment> segments_;
+};
+
+/// Thresholds for camera movement, relative to the frame size and per second so they hold
+/// at any resolution and frame rate. Speeds are in frame widths (x) or heights (y) per second.
+struct CameraOptions {
+    double static_speed = 0.02;  ///< median speed below this (and no burst) is static
+    double pan_speed = 0.03;     ///< median |vx| at or above this may be a pan
+    double zoom_rate = 0.04;     ///< median |d ln(scale)/dt| (per second) for a zoom
+    double consistency = 0.6;    ///< share of moving frames agreeing in sign for pan/tilt/zoom
+    double burst_speed = 0.5;    ///< frames faster than this belong to a burst (whip pan,
+                                 ///< quick reframe)
+    double burst_travel = 0.15;  ///< net travel (frame sizes) of a burst, or of a slow drift,
+                                 ///< that makes an otherwise steady shot "moving"
+    double jitter_speed = 0.04;  ///< robust spread of velocity above this (with no
+                                 ///< consistent direction) is handheld
+};
+
+/// Everything build_montage() can tune. Validated by build_montage (Error bad_usage,
+/// "montage: ...").
+struct MontageOptions {
+    // --- set-ups and similarity -----------------------------------------------------------
+    /// Shots closer than this (shot_distance, 0..1) may share a set-up (average linkage).
+    double setup_distance = 0.30;
+    /// Set-ups are only sought among shots at most this far apart in time, seconds (> 0);
+    /// this keeps the structure analysis O(shots × window) on long films.
+    double setup_window_s = 600;
+    /// "similar" edges join shots whose similarity (1 − distance) is at least this, 0..1.
+    double similar_min = 0.65;
+    /// Each shot keeps at most this many "similar" edges to later shots (the strongest), ≥ 0.
+    int similar_max_per_shot = 5;
+    // --- scenes (Yeung & Yeo's Scene Transition Graph) ----------------------------------
+    /// Time window T of the time-constrained clustering: two shots can belong to one cluster
+    /// only if the later one starts within T seconds of the earlier one's end (> 0).
+    double scene_window_s = 45;
+    /// Shots closer than this (0..1) are clustered together for scene finding.
+    double scene_distance = 0.40;
+    /// A fade to black (fade_out followed by fade_in) always starts a new scene.
+    bool fade_splits_scenes = true;
+    // --- patterns -------------------------------------------------------------------------
+    int alternation_min_shots = 4;      ///< A-B-A-B at least (≥ 3)
+    int alternation_max_setups = 3;     ///< periods 2..this are searched (2..8)
+    int montage_min_shots = 5;          ///< shortest run of short non-returning shots (≥ 2)
+    double montage_short_factor = 0.6;  ///< "short": length < factor × MSL ...
+    double montage_max_shot_s = 2.0;    ///< ... and < this many seconds
+    double long_take_factor = 3.0;      ///< long take: length ≥ factor × MSL ...
+    double long_take_min_s = 6.0;       ///< ... and ≥ this many seconds
+    // --- rhythm ---------------------------------------------------------------------------
+    double rhythm_window_s = 60;  ///< width of the cuts-per-minute bins, seconds (> 0)
+    int curve_half_window = 4;    ///< cutting curve: centred moving average of 2k+1 shots
+    // --- shots ----------------------------------------------------------------------------
+    /// A frame is black when its mean luma (0..255) is below this and its spatial standard
+    /// deviation below half of it (a dark but structured picture is not black). A shot whose
+    /// frames are all black is a black hold, not a shot.
+    double black_luma = 14;
+    CameraOptions camera;
+};
+
+/// Throws Error(bad_usage, "montage: ...") when an option is out of range; call it before
+/// decoding so that bad options fail before any work. build_montage() calls it too.
+void validate_montage_options(const MontageOptions& options);
+
+/// Fills `analysis.shots` (frames, times, keyframe, descriptor, camera, setup, scene),
+/// `scenes`, `edges`, `patterns` and `rhythm` from `analysis.transitions` and the collector.
+/// Shot `scale` is left `unknown`; see assign_scales(). Replaces any previous montage
+/// results. Deterministic; single-threaded.
+///
+/// Shots: a cut ends one shot and starts the next at its frame; a dissolve or wipe [s, e)
+/// belongs to both (outgoing until e, incoming from s); a fade_out ends its shot at its end,
+/// a fade_in starts its shot at its start, and the black hold between them (or any shot whose
+/// frames are all black, see `black_luma`) is in no shot. Times are the frames' timestamps
+/// (end: the time of the first frame after the shot, or the stream's duration at the end).
+/// Keyframe: the clean (unmixed) frame closest to the shot's mean colour signature, avoiding
+/// blur and flashes. Descriptor: means over the clean frames, leaving out segments whose
+/// brightness is > 25 % off the shot's median (flashes, gain steps) while enough remains.
+///
+/// Graph edges: "next" i → i+1 (weight 1); "similar" i → j for j > i + 1 within
+/// `setup_window_s`, weight = 1 − shot_distance ≥ `similar_min`, at most
+/// `similar_max_per_shot` per shot; "returns_to" j → i where i is the latest earlier shot of
+/// j's set-up and at least one other shot lies between them (weight = similarity).
+/// Patterns: "alternation" — a run of ≥ `alternation_min_shots` (and ≥ 2 periods) in which
+/// every shot repeats the set-up of the shot p before it, p = 2..alternation_max_setups distinct
+/// set-ups (listed in `setups`, sorted); "montage_sequence" — ≥ `montage_min_shots` consecutive
+/// short shots with no set-up repeated; "long_take" — one shot ≥ max(long_take_factor × MSL,
+/// long_take_min_s). Scenes: shots closer than `scene_distance` (or of one set-up) and within
+/// `scene_window_s` are clustered; a scene ends after shot i when no cluster seen so far
+/// recurs after i (Yeung & Yeo's Scene Transition Graph cut edges), and, with
+/// `fade_splits_scenes`, before a shot that follows a fade to black.
+void build_montage(Analysis& analysis, const MontageCollector& collector,
+                   const MontageOptions& options = {});
+
+/// Distance between two shot descriptors, 0 (identical) .. 1: 0.75 × the histogram distance
+/// (1 − intersection) of the colour histograms without their darkest value band (V < 25 %,
+/// where hue is noise and where letterbox and pillarbox bars fall), renormalised, plus
+/// 0.25 × the mean absolute 8x8 Lab layout difference (40 levels of 255 count as 1, capped).
+/// Without a layout on either side the histogram distance alone. Symmetric.
+double shot_distance(const ShotDescriptor& a, const ShotDescriptor& b) noexcept;
+
+/// The structure analysis on shots that already have frames, times and descriptors:
+/// assigns `setup` and `scene` to each shot and fills the graph, patterns and rhythm.
+/// `fade_breaks[i]` (optional; empty or one per shot) is true when shot i follows a fade to
+/// black. Used by build_montage(); public so it can be run on synthetic descriptors.
+void analyse_structure(Analysis& analysis, const MontageOptions& options = {},
+                       const std::vector<bool>& fade_breaks = {});
+
+/// Cut rhythm of shots (sorted by start) over a film `duration_s` long: ASL, MSL, sample
+/// standard deviation (n − 1), CV = std/ASL, ML lognormal fit (μ, σ with 1/n), cuts per
+/// minute in `window_s` bins (a cut is the start of every shot but the first; the last,
+/// partial bin is scaled by its true width) and the cutting curve (centred moving average
+/// of ±half_window shot lengths, truncated at the ends).
+Rhythm compute_rhythm(const std::vector<Shot>& shots, double duration_s, double window_s = 60,
+                      int half_window = 4);
+
+/// Camera movement of one shot from its per-frame records (`time_s`, `luma_mean`, the motion
+/// fields and `motion` are read). Records with motion == 0, and records whose luma jumps by
+/// more than 10 % from the previous one (a flash or gain step, where tracking fails), are
+/// ignored; fewer than 3 usable ones give static_. In order of precedence:
+///  - moving: a burst — frames faster than max(burst_speed, 3 × the median speed) cover less
+///    than half the shot and travel at least burst_travel in a coherent direction (whip pan);
+///  - pan / tilt / zoom: the median velocity on that axis reaches pan_speed (zoom_rate) and
+///    at least `consistency` of the moving frames agree; two such axes of similar strength
+///    give moving;
+///  - handheld: robust spread (1.4826 × MAD) of velocity ≥ jitter_speed, 30 % frames moving;
+///  - a slow drift with net travel ≥ burst_travel: pan/tilt/zoom when steady, else moving;
+///  - static otherwise.
+CameraMovement classify_camera(std::span<const MontageCollector::FrameRecord> frames,
+                               const CameraOptions& options = {});
+
+/// Shot scale from a keyframe (BGR, any size) by OpenCV's Haar frontal-face detector
+/// (opencv-data's haarcascade_frontalface_default.xml; $KINOGLAZ_FACE_CASCADE overrides the
+/// path). The tallest face's height h relative to the picture height H (the frame without
+/// letterbox bars, i.e. rows with no pixel brighter than 40) gives the scale:
+///   h/H ≥ 0.50 extreme_close_up; ≥ 0.28 close_up; ≥ 0.17 medium_close_up; ≥ 0.10 medium;
+///   ≥ 0.06 medium_long; ≥ 0.03 long; smaller faces extreme_long.
+/// Fallback: with no face found (or no cascade file), `unknown` — scale is not guessed
+/// from texture, since a faceless landscape and a faceless close-up of an object cannot be
+/// told apart reliably that way. Thread-safe: each thread loads the cascade once.
+ShotScale estimate_scale(const cv::Mat& keyframe_bgr);
+
+/// Sets `scale` of every shot whose index is a key of `keyframes_bgr` (images as for
+/// estimate_scale; shots without an image keep their scale). Runs in parallel.
+void assign_scales(Analysis& analysis, const std::map<int, cv::Mat>& keyframes_bgr);
+
+}  // namespace kinoglaz

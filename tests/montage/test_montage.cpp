@@ -1,0 +1,496 @@
+// Montage structure on synthetic feature sequences whose truth is known by construction:
+// shot spans from transitions, set-ups, alternation, returns, rhythm and camera movement.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <set>
+
+#include <gtest/gtest.h>
+#include <opencv2/imgproc.hpp>
+
+#include "../../engine/analysis/features/extract.hpp"
+#include "kinoglaz/error.hpp"
+#include "kinoglaz/montage_analysis.hpp"
+#include "support/synthetic.hpp"
+
+namespace kinoglaz {
+namespace {
+
+constexpr double kFps = 25.0;
+
+// A camera view as the features see it: a colour palette (histogram) and a block layout.
+struct View {
+    std::array<float, kHistBins> hist{};
+    cv::Mat thumb_bgr;
+    float luma = 0;
+};
+
+View make_view(int seed) {
+    cv::RNG rng(std::uint64_t(seed) * 104729u + 3u);
+    View v;
+    // A handful of bright, saturated bins (value band ≥ 1) with random weights.
+    float total = 0;
+    for (int k = 0; k < 8; ++k) {
+        int h = rng.uniform(0, kHueBins), s = rng.uniform(1, kSatBins),
+            val = rng.uniform(1, kValBins);
+        float w = rng.uniform(0.2f, 1.0f);
+        v.hist[std::size_t((h * kSatBins + s) * kValBins + val)] += w;
+        total += w;
+    }
+    for (auto& x : v.hist) x /= total;
+    v.thumb_bgr.create(kThumbHeight, kThumbWidth, CV_8UC3);
+    for (int by = 0; by < 4; ++by)
+        for (int bx = 0; bx < 4; ++bx)
+            v.thumb_bgr(cv::Rect(bx * 16, by * 9, 16, 9))
+                .setTo(
+                    cv::Scalar(rng.uniform(20, 235), rng.uniform(20, 235), rng.uniform(20, 235)));
+    v.luma = float(cv::mean(v.thumb_bgr)[1]);
+    return v;
+}
+
+// Builds the per-frame features of a film from a list of (view, frame count) shots joined by
+// cuts, with a little per-frame noise, and feeds them to a collector.
+class FilmBuilder {
+  public:
+    void frame(const View& v, float gain) { push(v, gain); }
+    void black(int frames) {
+        View b;
+        b.hist[0] = 1;
+        b.thumb_bgr = cv::Mat(kThumbHeight, kThumbWidth, CV_8UC3, cv::Scalar::all(0));
+        for (int i = 0; i < frames; ++i) push(b, 1.0f);
+    }
+    FrameIndex index() const { return index_; }
+    MontageCollector& collector() { return collector_; }
+
+  private:
+    void push(const View& v, float gain) {
+        FrameFeatures f;
+        f.index = index_;
+        f.time_s = double(index_) / kFps;
+        f.proxy_width = 320;
+        f.proxy_height = 180;
+        f.hist = v.hist;
+        for (auto& x : f.hist) x *= 1.0f + 0.02f * float(rng_.uniform(-1.0, 1.0));
+        const float sum = std::accumulate(f.hist.begin(), f.hist.end(), 0.0f);
+        for (auto& x : f.hist) x /= sum;
+        cv::Mat noise(v.thumb_bgr.size(), CV_16SC3);
+        rng_.fill(noise, cv::RNG::NORMAL, 0, 2);
+        cv::Mat t16;
+        v.thumb_bgr.convertTo(t16, CV_16SC3, gain);
+        cv::Mat sum16 = t16 + noise;
+        sum16.convertTo(f.thumb_bgr, CV_8UC3);
+        cv::cvtColor(f.thumb_bgr, f.thumb, cv::COLOR_BGR2GRAY);
+        f.luma_mean = float(cv::mean(f.thumb)[0]);
+        cv::Scalar mean, sd;
+        cv::meanStdDev(f.thumb, mean, sd);
+        f.luma_std = float(sd[0]);
+        if (!features_.empty()) {
+            f.hist_dist = histogram_distance(features_.back().hist, f.hist);
+            f.mc_diff = mean_abs_difference(features_.back().thumb, f.thumb);
+        }
+        f.motion.valid = true;
+        f.motion.inlier_ratio = 0.9f;
+        f.motion.dx = float(rng_.gaussian(0.05));
+        f.motion.dy = float(rng_.gaussian(0.05));
+        collector_.push(f);
+        features_.push_back(std::move(f));
+        if (features_.size() > 2) features_.erase(features_.begin());
+        ++index_;
+    }
+    cv::RNG rng_{12345};
+    FrameIndex index_ = 0;
+    std::vector<FrameFeatures> features_;
+    MontageCollector collector_;
+};
+
+Transition cut(FrameIndex f) {
+    return {TransitionType::cut, {f, f}, f / kFps, f / kFps, 1};
+}
+Transition gradual(TransitionType t, FrameIndex s, FrameIndex e) {
+    return {t, {s, e}, s / kFps, e / kFps, 1};
+}
+
+// Shots given as (view, frames), joined by cuts; returns the analysis after build_montage.
+Analysis film_of(const std::vector<std::pair<const View*, int>>& shots,
+                 const MontageOptions& options = {}) {
+    FilmBuilder film;
+    Analysis a;
+    for (const auto& [view, frames] : shots) {
+        if (film.index() > 0) a.transitions.push_back(cut(film.index()));
+        for (int i = 0; i < frames; ++i) film.frame(*view, 1.0f);
+    }
+    a.source.fps = kFps;
+    a.source.duration_s = double(film.index()) / kFps;
+    build_montage(a, film.collector(), options);
+    return a;
+}
+
+std::vector<const GraphEdge*> edges_of(const Analysis& a, const std::string& kind) {
+    std::vector<const GraphEdge*> out;
+    for (const auto& e : a.edges)
+        if (e.kind == kind) out.push_back(&e);
+    return out;
+}
+
+TEST(MontageShots, FollowTransitionConventions) {
+    const View a = make_view(1), b = make_view(2), c = make_view(3), d = make_view(4);
+    FilmBuilder film;
+    for (int i = 0; i < 30; ++i) film.frame(a, 1);     // [0, 30)
+    for (int i = 0; i < 30; ++i) film.frame(b, 1);     // [30, 60) then the dissolve [60, 70)
+    for (int i = 0; i < 10; ++i) film.frame(b, 1);     // (mixed frames: content does not matter)
+    for (int i = 0; i < 30; ++i) film.frame(c, 1);     // [70, 100)
+    for (int i = 0; i < 10; ++i) film.frame(c, 0.5f);  // fade_out [100, 110)
+    film.black(5);                                     // black hold [110, 115)
+    for (int i = 0; i < 35; ++i) film.frame(d, 1);     // fade_in [115, 125), then d to 150
+    Analysis an;
+    an.transitions = {cut(30), gradual(TransitionType::dissolve, 60, 70),
+                      gradual(TransitionType::fade_out, 100, 110),
+                      gradual(TransitionType::fade_in, 115, 125)};
+    an.source.fps = kFps;
+    an.source.duration_s = 150 / kFps;
+    build_montage(an, film.collector());
+    ASSERT_EQ(an.shots.size(), 4u);
+    EXPECT_EQ(an.shots[0].frames, (FrameRange{0, 30}));
+    EXPECT_EQ(an.shots[1].frames, (FrameRange{30, 70}));    // visible until the dissolve ends
+    EXPECT_EQ(an.shots[2].frames, (FrameRange{60, 110}));   // visible from the dissolve's start
+    EXPECT_EQ(an.shots[3].frames, (FrameRange{115, 150}));  // the black hold is in no shot
+    EXPECT_DOUBLE_EQ(an.shots[2].start_time_s, 60 / kFps);
+    EXPECT_DOUBLE_EQ(an.shots[2].end_time_s, 110 / kFps);
+    EXPECT_DOUBLE_EQ(an.shots[3].end_time_s, 150 / kFps);
+    for (const auto& s : an.shots) {
+        EXPECT_GE(s.keyframe, s.frames.start);
+        EXPECT_LT(s.keyframe, s.frames.end);
+    }
+    // Keyframes avoid the mixed frames of the dissolve and fades.
+    EXPECT_GE(an.shots[2].keyframe, 70);
+    EXPECT_LT(an.shots[2].keyframe, 100);
+    EXPECT_GE(an.shots[3].keyframe, 125);
+    // The shot after the fade to black starts a new scene.
+    EXPECT_NE(an.shots[3].scene, an.shots[2].scene);
+}
+
+TEST(MontageShots, BlackLeaderBelongsToNoShot) {
+    const View a = make_view(5);
+    FilmBuilder film;
+    film.black(20);
+    for (int i = 0; i < 40; ++i) film.frame(a, 1);
+    Analysis an;
+    an.transitions = {cut(20)};
+    build_montage(an, film.collector());
+    ASSERT_EQ(an.shots.size(), 1u);
+    EXPECT_EQ(an.shots[0].frames, (FrameRange{20, 60}));
+}
+
+TEST(MontageStructure, AlternationABABANamesBothSetups) {
+    const View a = make_view(11), b = make_view(12), c = make_view(13), d = make_view(14);
+    const Analysis an =
+        film_of({{&c, 60}, {&a, 40}, {&b, 35}, {&a, 30}, {&b, 45}, {&a, 40}, {&d, 60}});
+    ASSERT_EQ(an.shots.size(), 7u);
+    const int sa = an.shots[1].setup, sb = an.shots[2].setup;
+    EXPECT_NE(sa, sb);
+    EXPECT_EQ(an.shots[3].setup, sa);
+    EXPECT_EQ(an.shots[5].setup, sa);
+    EXPECT_EQ(an.shots[4].setup, sb);
+    EXPECT_NE(an.shots[0].setup, sa);
+    EXPECT_NE(an.shots[0].setup, sb);
+    EXPECT_NE(an.shots[6].setup, an.shots[0].setup);
+
+    std::vector<const Pattern*> alternations;
+    for (const auto& p : an.patterns)
+        if (p.kind == "alternation") alternations.push_back(&p);
+    ASSERT_EQ(alternations.size(), 1u);
+    EXPECT_EQ(alternations[0]->shots, (std::vector<int>{1, 2, 3, 4, 5}));
+    std::vector<int> expected{sa, sb};
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(alternations[0]->setups, expected);
+}
+
+TEST(MontageStructure, ReturnsToEdgesPointAtTheResumedShot) {
+    const View a = make_view(21), b = make_view(22), c = make_view(23), d = make_view(24);
+    // A, B, A (an insert), C, D, C ... A again much later.
+    const Analysis an =
+        film_of({{&a, 50}, {&b, 20}, {&a, 40}, {&c, 50}, {&d, 30}, {&c, 40}, {&a, 40}});
+    ASSERT_EQ(an.shots.size(), 7u);
+    std::set<std::pair<int, int>> returns;
+    for (const auto* e : edges_of(an, "returns_to")) {
+        returns.insert({e->from, e->to});
+        EXPECT_GT(e->weight, 0.5);
+    }
+    EXPECT_EQ(returns, (std::set<std::pair<int, int>>{{2, 0}, {5, 3}, {6, 2}}));
+    // Succession edges chain every shot.
+    EXPECT_EQ(edges_of(an, "next").size(), 6u);
+    // "similar" edges join the same views, never different ones.
+    for (const auto* e : edges_of(an, "similar"))
+        EXPECT_EQ(an.shots[std::size_t(e->from)].setup, an.shots[std::size_t(e->to)].setup);
+}
+
+TEST(MontageStructure, FlashInsideAShotDoesNotChangeItsSetup) {
+    const View a = make_view(31), b = make_view(32);
+    FilmBuilder film;
+    Analysis an;
+    for (int i = 0; i < 50; ++i) film.frame(a, 1);
+    an.transitions.push_back(cut(film.index()));
+    for (int i = 0; i < 30; ++i) film.frame(b, 1);
+    an.transitions.push_back(cut(film.index()));
+    for (int i = 0; i < 50; ++i) film.frame(a, i >= 20 && i < 23 ? 2.5f : 1.0f);  // a flash
+    build_montage(an, film.collector());
+    ASSERT_EQ(an.shots.size(), 3u);
+    EXPECT_EQ(an.shots[0].setup, an.shots[2].setup);
+    EXPECT_NE(an.shots[0].setup, an.shots[1].setup);
+}
+
+TEST(MontageStructure, MontageSequenceAndLongTake) {
+    std::vector<View> views;
+    for (int i = 0; i < 12; ++i) views.push_back(make_view(100 + i));
+    std::vector<std::pair<const View*, int>> shots;
+    for (int i = 0; i < 4; ++i) shots.push_back({&views[std::size_t(i)], 75});   // 3 s
+    for (int i = 4; i < 10; ++i) shots.push_back({&views[std::size_t(i)], 12});  // 0.48 s, all new
+    shots.push_back({&views[10], 75});
+    shots.push_back({&views[11], 500});  // 20 s
+    const Analysis an = film_of(shots);
+    bool montage = false, long_take = false;
+    for (const auto& p : an.patterns) {
+        if (p.kind == "montage_sequence") {
+            EXPECT_EQ(p.shots, (std::vector<int>{4, 5, 6, 7, 8, 9}));
+            montage = true;
+        }
+        if (p.kind == "long_take") {
+            EXPECT_EQ(p.shots, (std::vector<int>{11}));
+            long_take = true;
+        }
+    }
+    EXPECT_TRUE(montage);
+    EXPECT_TRUE(long_take);
+}
+
+TEST(MontageStructure, ScenesGroupShotsWithinTheTimeWindow) {
+    const View a = make_view(41), b = make_view(42), c = make_view(43), d = make_view(44);
+    // Scene 1: A B A B; scene 2: C D C D. Shots 2 s each, window 45 s.
+    const Analysis an =
+        film_of({{&a, 50}, {&b, 50}, {&a, 50}, {&b, 50}, {&c, 50}, {&d, 50}, {&c, 50}, {&d, 50}});
+    ASSERT_EQ(an.scenes.size(), 2u);
+    EXPECT_EQ(an.scenes[0].first_shot, 0);
+    EXPECT_EQ(an.scenes[0].last_shot, 3);
+    EXPECT_EQ(an.scenes[1].first_shot, 4);
+    EXPECT_EQ(an.scenes[1].last_shot, 7);
+    // With a window shorter than one shot, nothing links across shots.
+    MontageOptions narrow;
+    narrow.scene_window_s = 1.0;
+    narrow.setup_window_s = 1.0;
+    const Analysis an2 = film_of({{&a, 50}, {&b, 50}, {&a, 50}, {&b, 50}}, narrow);
+    EXPECT_EQ(an2.scenes.size(), 4u);
+}
+
+TEST(MontageStructure, OptionsAreValidated) {
+    Analysis an;
+    MontageCollector collector;
+    MontageOptions bad;
+    bad.setup_distance = 1.5;
+    EXPECT_THROW(build_montage(an, collector, bad), Error);
+    bad = {};
+    bad.scene_window_s = 0;
+    EXPECT_THROW(build_montage(an, collector, bad), Error);
+    EXPECT_THROW(MontageCollector(MontageCollectorOptions{.max_segment_frames = 1}), Error);
+}
+
+TEST(MontageCollector, KeepsACompactRecordPerFrame) {
+    const View a = make_view(51);
+    FilmBuilder film;
+    const int n = 8000;
+    for (int i = 0; i < n; ++i) film.frame(a, 1);
+    const auto& c = film.collector();
+    EXPECT_EQ(c.frame_count(), n);
+    EXPECT_LE(sizeof(MontageCollector::FrameRecord), 48u);
+    const double per_frame = double(c.memory_bytes()) / n;
+    EXPECT_LT(per_frame, 200.0) << "records + segments + vector slack";
+    const double segments_per_frame =
+        double(c.segments().size() * sizeof(MontageCollector::Segment)) / n;
+    EXPECT_LT(segments_per_frame, 40.0);
+}
+
+TEST(MontageCollector, RejectsOutOfOrderFrames) {
+    MontageCollector c;
+    FrameFeatures f;
+    f.index = 5;
+    c.push(f);
+    f.index = 7;
+    EXPECT_THROW(c.push(f), Error);
+}
+
+// --- rhythm ----------------------------------------------------------------------------
+
+TEST(MontageRhythm, FiguresEqualADirectComputation) {
+    const std::vector<double> lengths{2.0, 3.5, 1.25, 8.0, 0.75, 4.0, 2.5, 61.0, 5.0, 1.0};
+    std::vector<Shot> shots;
+    double t = 0;
+    for (double l : lengths) {
+        Shot s;
+        s.index = int(shots.size());
+        s.start_time_s = t;
+        s.end_time_s = t + l;
+        t += l;
+        shots.push_back(s);
+    }
+    const Rhythm r = compute_rhythm(shots, t, 60, 2);
+    const double n = double(lengths.size());
+    const double mean = std::accumulate(lengths.begin(), lengths.end(), 0.0) / n;
+    double ss = 0, lmu = 0, lss = 0;
+    for (double l : lengths) ss += (l - mean) * (l - mean), lmu += std::log(l);
+    lmu /= n;
+    for (double l : lengths) lss += (std::log(l) - lmu) * (std::log(l) - lmu);
+    auto sorted = lengths;
+    std::sort(sorted.begin(), sorted.end());
+    EXPECT_EQ(r.shot_count, 10);
+    EXPECT_NEAR(r.asl_s, mean, 1e-9);
+    EXPECT_NEAR(r.msl_s, (sorted[4] + sorted[5]) / 2, 1e-9);
+    EXPECT_NEAR(r.std_s, std::sqrt(ss / (n - 1)), 1e-9);
+    EXPECT_NEAR(r.cv, std::sqrt(ss / (n - 1)) / mean, 1e-9);
+    EXPECT_NEAR(r.lognormal_mu, lmu, 1e-9);
+    EXPECT_NEAR(r.lognormal_sigma, std::sqrt(lss / n), 1e-9);
+    // Cuts (starts of shots 1..9) per 60 s bin: film is 89 s long.
+    ASSERT_EQ(r.cuts_per_minute.size(), 2u);
+    int first = 0, second = 0;
+    for (std::size_t i = 1; i < shots.size(); ++i) (shots[i].start_time_s < 60 ? first : second)++;
+    EXPECT_NEAR(r.cuts_per_minute[0], first, 1e-9);
+    EXPECT_NEAR(r.cuts_per_minute[1], second * 60.0 / (t - 60), 1e-9);
+    ASSERT_EQ(r.cutting_curve.size(), lengths.size());
+    EXPECT_NEAR(r.cutting_curve[0], (lengths[0] + lengths[1] + lengths[2]) / 3, 1e-9);
+    EXPECT_NEAR(r.cutting_curve[5],
+                (lengths[3] + lengths[4] + lengths[5] + lengths[6] + lengths[7]) / 5, 1e-9);
+}
+
+TEST(MontageRhythm, BuildMontageFillsRhythmFromShotLengths) {
+    const View a = make_view(61), b = make_view(62);
+    const Analysis an = film_of({{&a, 50}, {&b, 25}, {&a, 100}});
+    EXPECT_EQ(an.rhythm.shot_count, 3);
+    EXPECT_NEAR(an.rhythm.asl_s, (2.0 + 1.0 + 4.0) / 3, 1e-9);
+    EXPECT_NEAR(an.rhythm.msl_s, 2.0, 1e-9);
+}
+
+// --- camera movement ---------------------------------------------------------------------
+
+// Records of a shot with a given per-second motion, at a given frame rate, as the collector
+// stores them (fractions of the frame size per frame).
+std::vector<MontageCollector::FrameRecord> motion_records(double fps, int frames, double vx,
+                                                          double vy, double zoom_per_s,
+                                                          double jitter = 0, int seed = 1) {
+    cv::RNG rng(static_cast<std::uint64_t>(seed));
+    std::vector<MontageCollector::FrameRecord> out;
+    for (int i = 0; i < frames; ++i) {
+        MontageCollector::FrameRecord r;
+        r.time_s = i / fps;
+        r.motion = 1;
+        r.dx = float(vx / fps + rng.gaussian(0.0005) + jitter * rng.gaussian(1.0) / fps);
+        r.dy = float(vy / fps + rng.gaussian(0.0005) + jitter * rng.gaussian(1.0) / fps);
+        r.log_scale = float(std::log1p(zoom_per_s) / fps + rng.gaussian(0.0002));
+        out.push_back(r);
+    }
+    return out;
+}
+
+TEST(MontageCamera, ClassifiesSyntheticMotionAtAnyFrameRate) {
+    for (double fps : {12.0, 24.0, 25.0, 60.0}) {
+        SCOPED_TRACE(fps);
+        const int n = int(fps * 4);
+        EXPECT_EQ(classify_camera(motion_records(fps, n, 0, 0, 0)), CameraMovement::static_);
+        EXPECT_EQ(classify_camera(motion_records(fps, n, 0.15, 0, 0)), CameraMovement::pan);
+        EXPECT_EQ(classify_camera(motion_records(fps, n, -0.15, 0, 0)), CameraMovement::pan);
+        EXPECT_EQ(classify_camera(motion_records(fps, n, 0, 0.12, 0)), CameraMovement::tilt);
+        EXPECT_EQ(classify_camera(motion_records(fps, n, 0, 0, 0.2)), CameraMovement::zoom);
+        EXPECT_EQ(classify_camera(motion_records(fps, n, 0, 0, -0.2)), CameraMovement::zoom);
+        EXPECT_EQ(classify_camera(motion_records(fps, n, 0.2, 0.2, 0)), CameraMovement::moving);
+        EXPECT_EQ(classify_camera(motion_records(fps, n, 0, 0, 0, 0.3)), CameraMovement::handheld);
+        // A whip pan: still, then a third of a frame height in 0.3 s, then still.
+        auto whip = motion_records(fps, n, 0, 0, 0);
+        const int burst = std::max(2, int(0.3 * fps));
+        for (int i = n / 2; i < n / 2 + burst; ++i) whip[std::size_t(i)].dy = float(0.35 / burst);
+        EXPECT_EQ(classify_camera(whip), CameraMovement::moving);
+    }
+    // Too few usable records: static.
+    EXPECT_EQ(classify_camera({}), CameraMovement::static_);
+}
+
+// Real GlobalMotion: synthetic frames through the feature extractors with camera_motion.
+std::vector<MontageCollector::FrameRecord> records_of(const std::vector<cv::Mat>& images,
+                                                      double fps) {
+    MontageCollector c;
+    std::shared_ptr<Frame> prev;
+    FrameFeatures prev_f;
+    for (std::size_t i = 0; i < images.size(); ++i) {
+        auto fr = std::make_shared<Frame>();
+        fr->index = FrameIndex(i);
+        fr->time_s = double(i) / fps;
+        fr->proxy_bgr = images[i];
+        cv::cvtColor(images[i], fr->proxy_gray, cv::COLOR_BGR2GRAY);
+        FrameFeatures f =
+            compute_frame_features(*fr, FeatureMask::basic | FeatureMask::camera_motion);
+        if (prev)
+            compute_pair_features(*prev, prev_f, *fr, f,
+                                  FeatureMask::basic | FeatureMask::camera_motion);
+        c.push(f);
+        prev = fr;
+        prev_f = f;
+    }
+    return {c.frames().begin() + 1, c.frames().end()};
+}
+
+std::vector<cv::Mat> zoom_shot(const cv::Mat& scene, cv::Size size, int count, double rate) {
+    std::vector<cv::Mat> out;
+    const cv::Point2f centre(scene.cols / 2.0f, scene.rows / 2.0f);
+    for (int i = 0; i < count; ++i) {
+        const double s = std::pow(rate, i);  // magnification of frame i
+        cv::Mat m = (cv::Mat_<double>(2, 3) << s, 0, size.width / 2.0 - s * centre.x, 0, s,
+                     size.height / 2.0 - s * centre.y);
+        cv::Mat f;
+        cv::warpAffine(scene, f, m, size, cv::INTER_LINEAR, cv::BORDER_REFLECT);
+        out.push_back(f);
+    }
+    return out;
+}
+
+TEST(MontageCamera, ClassifiesRealGlobalMotionOfSyntheticShots) {
+    for (cv::Size size : {cv::Size(320, 180), cv::Size(256, 192)}) {
+        SCOPED_TRACE(size);
+        const cv::Mat scene = test::make_scene(7, {size.width * 3, size.height * 3});
+        const cv::Point2f from(float(size.width), float(size.height));
+        const float px = size.width / 100.0f;  // 1 % of the width per frame = 0.25 widths/s
+        EXPECT_EQ(classify_camera(records_of(test::make_shot(scene, size, 40, from), kFps)),
+                  CameraMovement::static_);
+        EXPECT_EQ(
+            classify_camera(records_of(test::make_shot(scene, size, 40, from, {2 * px, 0}), kFps)),
+            CameraMovement::pan);
+        EXPECT_EQ(
+            classify_camera(records_of(test::make_shot(scene, size, 40, from, {-2 * px, 0}), kFps)),
+            CameraMovement::pan);
+        EXPECT_EQ(classify_camera(
+                      records_of(test::make_shot(scene, size, 40, from, {0, 1.5f * px}), kFps)),
+                  CameraMovement::tilt);
+        EXPECT_EQ(classify_camera(records_of(zoom_shot(scene, size, 40, 1.01), kFps)),
+                  CameraMovement::zoom);
+        // Direction and speed survive the extraction: a pan of 2 % of the width per frame.
+        auto recs = records_of(test::make_shot(scene, size, 20, from, {2 * px, 0}), kFps);
+        std::vector<float> dx;
+        for (const auto& r : recs) dx.push_back(r.dx);
+        std::nth_element(dx.begin(), dx.begin() + long(dx.size() / 2), dx.end());
+        EXPECT_NEAR(dx[dx.size() / 2], -0.02,
+                    0.002);  // content moves left when the view pans right
+    }
+}
+
+// --- scale ---------------------------------------------------------------------------------
+
+TEST(MontageScale, FacelessImageGivesTheDocumentedFallback) {
+    const cv::Mat scene = test::make_scene(3, {640, 360});
+    EXPECT_EQ(estimate_scale(scene), ShotScale::unknown);
+    EXPECT_EQ(estimate_scale(cv::Mat()), ShotScale::unknown);
+    Analysis an;
+    an.shots.resize(2);
+    an.shots[0].scale = ShotScale::close_up;
+    an.shots[1].scale = ShotScale::long_;
+    assign_scales(an, {{0, scene}});
+    EXPECT_EQ(an.shots[0].scale, ShotScale::unknown);
+    EXPECT_EQ(an.shots[1].scale, ShotScale::long_);  // no image: untouched
+}
+
+}  // namespace
+}  // namespace kinoglaz
