@@ -68,7 +68,9 @@ DecodedPicture::~DecodedPicture() = default;
 namespace {
 
 // FFmpeg polls this during blocking I/O, so a signal interrupts even a stalled read.
-int interrupt_callback(void*) { return cancel_flag().load(std::memory_order_relaxed) ? 1 : 0; }
+int interrupt_callback(void*) {
+    return cancel_flag().load(std::memory_order_relaxed) ? 1 : 0;
+}
 
 // Nested opens (concat members, playlist segments, image-sequence files) go through here.
 // Only an image sequence may open further files, and only local ones: a crafted playlist or
@@ -88,8 +90,8 @@ bool looks_like_url(const std::string& input) {
 }
 
 int rotation_of(const AVStream* stream) {
-    const auto* matrix =
-        reinterpret_cast<const int32_t*>(av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, nullptr));
+    const auto* matrix = reinterpret_cast<const int32_t*>(
+        av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, nullptr));
     if (!matrix) return 0;
     double ccw = av_display_rotation_get(matrix);
     if (std::isnan(ccw)) return 0;
@@ -100,14 +102,23 @@ int rotation_of(const AVStream* stream) {
     return (cw + 45) / 90 * 90 % 360;
 }
 
-Rational to_rational(AVRational r) { return {r.num, r.den}; }
+Rational to_rational(AVRational r) {
+    return {r.num, r.den};
+}
 
 void rotate_in_place(cv::Mat& img, int rotation_deg) {
     switch (rotation_deg) {
-        case 90: cv::rotate(img, img, cv::ROTATE_90_CLOCKWISE); break;
-        case 180: cv::rotate(img, img, cv::ROTATE_180); break;
-        case 270: cv::rotate(img, img, cv::ROTATE_90_COUNTERCLOCKWISE); break;
-        default: break;
+        case 90:
+            cv::rotate(img, img, cv::ROTATE_90_CLOCKWISE);
+            break;
+        case 180:
+            cv::rotate(img, img, cv::ROTATE_180);
+            break;
+        case 270:
+            cv::rotate(img, img, cv::ROTATE_90_COUNTERCLOCKWISE);
+            break;
+        default:
+            break;
     }
 }
 
@@ -122,6 +133,22 @@ struct ThreadScalers {
     }
 };
 thread_local ThreadScalers t_scalers;
+
+// The analysis proxy: swscale only resamples (to planar 4:2:0, no colour conversion) and
+// OpenCV's vectorised YUV→BGR does the rest; the luma plane is the grey proxy as is.
+void scale_to_proxy(SwsContext*& ctx, const AVFrame* src, int w, int h, cv::Mat& bgr,
+                    cv::Mat& gray) {
+    ctx = sws_getCachedContext(ctx, src->width, src->height, AVPixelFormat(src->format), w, h,
+                               AV_PIX_FMT_YUV420P, SWS_AREA, nullptr, nullptr, nullptr);
+    if (!ctx) throw Error(ErrorKind::internal, "swscale: cannot convert this pixel format");
+    cv::Mat i420(h * 3 / 2, w, CV_8UC1);
+    uint8_t* dst[4] = {i420.data, i420.data + w * h, i420.data + w * h + (w / 2) * (h / 2),
+                       nullptr};
+    int dst_stride[4] = {w, w / 2, w / 2, 0};
+    sws_scale(ctx, src->data, src->linesize, 0, src->height, dst, dst_stride);
+    cv::cvtColor(i420, bgr, cv::COLOR_YUV2BGR_I420);
+    gray = i420.rowRange(0, h).clone();
+}
 
 cv::Mat scale_to_bgr(SwsContext*& ctx, const AVFrame* src, int w, int h, int flags) {
     ctx = sws_getCachedContext(ctx, src->width, src->height, AVPixelFormat(src->format), w, h,
@@ -141,6 +168,45 @@ std::string av_error_string(int code) {
     av_strerror(code, buf, sizeof buf);
     return buf;
 }
+
+namespace {
+
+// Range decoding and seeking need global frame indices without decoding from the start: the
+// sorted packet timestamps of a demux-only pass give every frame's presentation index
+// (demuxing is cheap next to decoding).
+void build_pts_table(detail::DecoderState& s) {
+    if (!s.pts_table.empty()) return;
+    AVFormatContext* fmt = s.format.get();
+    int rc;
+    while ((rc = av_read_frame(fmt, s.packet.get())) >= 0) {
+        if (s.packet->stream_index == s.stream_index && !(s.packet->flags & AV_PKT_FLAG_DISCARD) &&
+            s.packet->pts != AV_NOPTS_VALUE)
+            s.pts_table.push_back(s.packet->pts);
+        av_packet_unref(s.packet.get());
+        throw_if_cancelled();
+    }
+    std::sort(s.pts_table.begin(), s.pts_table.end());
+    if (s.pts_table.empty()) throw_bad_input(s.input, "no timestamps to seek by");
+    s.first_pts = s.pts_table.front();
+    s.first_pts_known = true;
+}
+
+// Positions the decoder so that the next picture delivered is the first with pts >= start_pts:
+// seek to the keyframe at or before it, then decode forward and drop what comes before.
+void seek_to_pts(detail::DecoderState& s, std::int64_t start_pts) {
+    s.start_pts = start_pts;
+    std::int64_t seek_to = start_pts == INT64_MIN ? s.first_pts : start_pts;
+    if (seek_to == INT64_MAX) seek_to = s.pts_table.back();
+    int rc = av_seek_frame(s.format.get(), s.stream_index, seek_to, AVSEEK_FLAG_BACKWARD);
+    if (rc < 0)
+        rc = av_seek_frame(s.format.get(), s.stream_index, s.first_pts, AVSEEK_FLAG_BACKWARD);
+    if (rc < 0) throw_bad_input(s.input, "cannot seek: " + av_error_string(rc));
+    avcodec_flush_buffers(s.codec.get());
+    s.draining = s.finished = false;
+    s.consecutive_errors = 0;
+}
+
+}  // namespace
 
 VideoDecoder::VideoDecoder(const std::string& input, const DecodeOptions& options)
     : state_(std::make_unique<DecoderState>()) {
@@ -181,10 +247,10 @@ VideoDecoder::VideoDecoder(const std::string& input, const DecodeOptions& option
     fmt->opaque = &s;
     fmt->io_open = guarded_io_open;
     AVDictionary* open_options = nullptr;
-    av_dict_set(&open_options, "protocol_whitelist",
-                options.allow_network ? "file,http,https,tcp,tls,rtmp,rtsp,udp,rtp,crypto,data"
-                                      : "file",
-                0);
+    av_dict_set(
+        &open_options, "protocol_whitelist",
+        options.allow_network ? "file,http,https,tcp,tls,rtmp,rtsp,udp,rtp,crypto,data" : "file",
+        0);
     int rc = avformat_open_input(&fmt, input.c_str(), nullptr, &open_options);
     av_dict_free(&open_options);
     if (rc < 0) {
@@ -255,8 +321,9 @@ VideoDecoder::VideoDecoder(const std::string& input, const DecodeOptions& option
     info.height = swap ? s.display_w : s.display_h;
     double longest = std::max(s.display_w, s.display_h);
     double k = std::min(1.0, options.analysis_size / longest);
-    s.proxy_w = std::max(1, int(std::lround(s.display_w * k)));
-    s.proxy_h = std::max(1, int(std::lround(s.display_h * k)));
+    // Even proxy sizes: the proxy is scaled as 4:2:0 (see convert()).
+    s.proxy_w = std::max(2, int(std::lround(s.display_w * k / 2)) * 2);
+    s.proxy_h = std::max(2, int(std::lround(s.display_h * k / 2)) * 2);
     info.time_base = to_rational(stream->time_base);
     info.fps_nominal = to_rational(stream->r_frame_rate);
     info.fps_average = to_rational(stream->avg_frame_rate);
@@ -268,48 +335,31 @@ VideoDecoder::VideoDecoder(const std::string& input, const DecodeOptions& option
         info.duration_s = double(fmt->duration) / AV_TIME_BASE;
     if (stream->start_time != AV_NOPTS_VALUE)
         info.start_time_s = stream->start_time * av_q2d(stream->time_base);
-    info.fps = info.fps_average.valid() ? info.fps_average.to_double() : info.fps_nominal.to_double();
+    info.fps =
+        info.fps_average.valid() ? info.fps_average.to_double() : info.fps_nominal.to_double();
     if (info.frame_count <= 0 && info.duration_s > 0 && info.fps > 0)
         info.frame_count = std::llround(info.duration_s * info.fps);
 
     if (options.start_s || options.end_s) {
-        // Range decoding needs global frame indices without decoding from the start: the
-        // sorted packet timestamps of a demux-only pass give every frame's presentation
-        // index (demuxing is cheap next to decoding).
-        while ((rc = av_read_frame(fmt, s.packet.get())) >= 0) {
-            if (s.packet->stream_index == s.stream_index &&
-                !(s.packet->flags & AV_PKT_FLAG_DISCARD) && s.packet->pts != AV_NOPTS_VALUE)
-                s.pts_table.push_back(s.packet->pts);
-            av_packet_unref(s.packet.get());
-            throw_if_cancelled();
-        }
-        std::sort(s.pts_table.begin(), s.pts_table.end());
-        if (s.pts_table.empty()) throw_bad_input(input, "no timestamps to seek by");
-        s.first_pts = s.pts_table.front();
-        s.first_pts_known = true;
+        build_pts_table(s);
         double tb = av_q2d(s.time_base);
+        std::int64_t start_pts = INT64_MIN;
         if (options.start_s) {
             auto target = s.first_pts + std::int64_t(std::ceil(*options.start_s / tb - 1e-6));
             auto it = std::lower_bound(s.pts_table.begin(), s.pts_table.end(), target);
-            s.start_pts = it == s.pts_table.end() ? INT64_MAX : *it;
-        } else {
-            s.start_pts = INT64_MIN;
+            start_pts = it == s.pts_table.end() ? INT64_MAX : *it;
         }
         if (options.end_s)
             s.end_pts = s.first_pts + std::int64_t(std::ceil(*options.end_s / tb - 1e-6));
-        // Seek to the keyframe at or before the first wanted frame, then decode forward.
-        std::int64_t seek_to = s.start_pts == INT64_MIN ? s.first_pts : s.start_pts;
-        if (seek_to == INT64_MAX) seek_to = s.pts_table.back();
-        rc = av_seek_frame(fmt, s.stream_index, seek_to, AVSEEK_FLAG_BACKWARD);
-        if (rc < 0) rc = av_seek_frame(fmt, s.stream_index, s.first_pts, AVSEEK_FLAG_BACKWARD);
-        if (rc < 0) throw_bad_input(input, "cannot seek: " + av_error_string(rc));
-        avcodec_flush_buffers(ctx);
+        seek_to_pts(s, start_pts);
     }
 }
 
 VideoDecoder::~VideoDecoder() = default;
 
-const SourceInfo& VideoDecoder::info() const noexcept { return state_->info; }
+const SourceInfo& VideoDecoder::info() const noexcept {
+    return state_->info;
+}
 
 std::optional<DecodedPicture> VideoDecoder::next() {
     auto& s = *state_;
@@ -322,7 +372,9 @@ std::optional<DecodedPicture> VideoDecoder::next() {
             std::int64_t pts = f->best_effort_timestamp;
             if (pts == AV_NOPTS_VALUE) {
                 // No timestamp at all: continue from the previous frame's.
-                pts = s.last_pts == AV_NOPTS_VALUE ? 0 : s.last_pts + std::max<std::int64_t>(1, s.last_duration);
+                pts = s.last_pts == AV_NOPTS_VALUE
+                          ? 0
+                          : s.last_pts + std::max<std::int64_t>(1, s.last_duration);
             }
             bool corrupt = (f->flags & AV_FRAME_FLAG_CORRUPT) || f->decode_error_flags;
             if (corrupt) ++s.info.decode_errors;
@@ -411,14 +463,23 @@ Frame VideoDecoder::convert(const DecodedPicture& picture) const {
     frame.corrupt = picture.corrupt;
     // Area averaging: the proxy must be a faithful low-pass image, or noise and aliasing
     // would look like change between frames.
-    frame.proxy_bgr = scale_to_bgr(t_scalers.proxy, src, s.proxy_w, s.proxy_h, SWS_AREA);
+    scale_to_proxy(t_scalers.proxy, src, s.proxy_w, s.proxy_h, frame.proxy_bgr, frame.proxy_gray);
     rotate_in_place(frame.proxy_bgr, s.info.rotation_deg);
-    cv::cvtColor(frame.proxy_bgr, frame.proxy_gray, cv::COLOR_BGR2GRAY);
+    rotate_in_place(frame.proxy_gray, s.info.rotation_deg);
     if (s.options.full_resolution) {
         frame.full_bgr = scale_to_bgr(t_scalers.full, src, s.display_w, s.display_h, SWS_BICUBIC);
         rotate_in_place(frame.full_bgr, s.info.rotation_deg);
     }
     return frame;
+}
+
+void VideoDecoder::seek(FrameIndex index) {
+    auto& s = *state_;
+    build_pts_table(s);
+    if (index < 0 || index >= FrameIndex(s.pts_table.size()))
+        throw Error(ErrorKind::internal, s.input + ": seek past the last frame");
+    s.end_pts.reset();
+    seek_to_pts(s, s.pts_table[std::size_t(index)]);
 }
 
 std::int64_t VideoDecoder::count_frames() {
@@ -439,6 +500,36 @@ std::int64_t VideoDecoder::count_frames() {
         if (s.info.duration_s > 0) s.info.fps = double(count) / s.info.duration_s;
     }
     return count;
+}
+
+std::map<FrameIndex, Frame> grab_frames(const std::string& input, std::vector<FrameIndex> indices,
+                                        const DecodeOptions& options) {
+    std::sort(indices.begin(), indices.end());
+    indices.erase(std::unique(indices.begin(), indices.end()), indices.end());
+    std::map<FrameIndex, Frame> out;
+    if (indices.empty()) return out;
+    VideoDecoder decoder(input, options);
+    // Decoding forward beats seeking back to a keyframe when the next target is this close.
+    const FrameIndex forward_limit = std::max<FrameIndex>(
+        8, FrameIndex(std::lround(decoder.info().fps > 0 ? decoder.info().fps : 25)));
+    FrameIndex position = -1;  // index of the next picture next() would deliver, if known
+    for (FrameIndex target : indices) {
+        if (position < 0 || target < position || target - position > forward_limit) {
+            try {
+                decoder.seek(target);
+            } catch (const Error& e) {
+                if (e.kind() == ErrorKind::internal) break;  // past the end
+                throw;
+            }
+        }
+        while (auto picture = decoder.next()) {
+            position = picture->index + 1;
+            if (picture->index < target) continue;
+            out.emplace(target, decoder.convert(*picture));
+            break;
+        }
+    }
+    return out;
 }
 
 SourceInfo probe(const std::string& input, const DecodeOptions& options, bool trust_container) {

@@ -2,7 +2,9 @@
 /// Demux and decode one video stream into Frames (FFmpeg stays behind this header).
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <vector>
 #include <optional>
 #include <string>
 
@@ -80,6 +82,11 @@ public:
     /// Builds the analysis proxy (and the full-size image if requested) for a picture.
     Frame convert(const DecodedPicture& picture) const;
 
+    /// Positions the decoder so that `next()` delivers frame `index` (0-based, presentation
+    /// order) and what follows it: seeks to the keyframe before it and decodes forward.
+    /// The first call demuxes the file once to index every frame's timestamp.
+    void seek(FrameIndex index);
+
     /// Decodes to the end, counting frames; returns the exact frame count and sets
     /// `info().frame_count`, `duration_s` and `frame_count_exact`.
     std::int64_t count_frames();
@@ -87,6 +94,12 @@ public:
 private:
     std::unique_ptr<detail::DecoderState> state_;
 };
+
+/// Decodes the given frames (0-based presentation indices) of INPUT and returns them
+/// converted, full-size BGR when `options.full_resolution` is set. Frames close together are
+/// reached by decoding forward, distant ones by seeking. Indices past the end are skipped.
+std::map<FrameIndex, Frame> grab_frames(const std::string& input, std::vector<FrameIndex> indices,
+                                        const DecodeOptions& options);
 
 /// Opens INPUT, and, unless `trust_container` is set, decodes it once to count frames
 /// exactly. Throws Error(bad_input) as the VideoDecoder constructor does.

@@ -56,17 +56,14 @@ struct FrameFeatures {
     float luma_p95 = 0;       ///< 95th percentile of luma: p95 - p05 small means a uniform
                               ///< frame, even with a small caption on it
     float colourfulness = 0;  ///< Hasler-Suesstrunk colourfulness on the proxy
-    float edge_density = 0;   ///< share of proxy pixels on a Canny edge, 0..1
     std::array<float, kHistBins> hist{};  ///< joint HSV histogram, sums to 1
     cv::Mat thumb;      ///< CV_8UC1 kThumbWidth x kThumbHeight, for cross-frame checks
     cv::Mat thumb_bgr;  ///< CV_8UC3 kThumbWidth x kThumbHeight, colour layout
-    cv::Mat edges;      ///< CV_8UC1 proxy-size Canny map (released after stage 4)
 
     // --- pairwise to the previous frame (all 0 for the first frame) -----------------
     float hist_dist = 0;    ///< 1 - histogram intersection, 0..1
     float pixel_diff = 0;   ///< mean |Δ| of the grey proxy / 255, 0..1
     float mc_diff = 0;      ///< mean |Δ| of grey thumbnails after translation compensation, 0..1
-    float edge_change = 0;  ///< edge change ratio (Zabih et al.), 0..1
     float shift_dx = 0, shift_dy = 0;  ///< translation found by phase correlation, thumb pixels
     GlobalMotion motion;               ///< only with FeatureMask::camera_motion
 

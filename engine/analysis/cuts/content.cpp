@@ -50,7 +50,6 @@ float content_distance(const FrameFeatures& a, const FrameFeatures& b) {
 
 void FeatureWindow::push(const FrameFeatures& f) {
     frames_.push_back(f);
-    frames_.back().edges.release();  // only the pairwise stage needs edge maps
     while (frames_.size() > capacity_) frames_.pop_front();
 }
 

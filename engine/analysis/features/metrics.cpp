@@ -10,11 +10,11 @@ std::vector<std::pair<std::string, double>> FrameFeatures::metrics() const {
             {"luma_p05", luma_p05},
             {"luma_p95", luma_p95},
             {"colourfulness", colourfulness},
-            {"edge_density", edge_density},
+
             {"hist_dist", hist_dist},
             {"pixel_diff", pixel_diff},
             {"mc_diff", mc_diff},
-            {"edge_change", edge_change},
+
             {"shift_dx", shift_dx},
             {"shift_dy", shift_dy},
             {"motion_dx", motion.dx},

@@ -22,24 +22,6 @@ float mean_abs_difference(const cv::Mat& a, const cv::Mat& b) {
 
 namespace {
 
-// Edge change ratio (Zabih, Miller & Mai 1995): the share of edge pixels that appear far
-// from any previous edge, or vanish far from any current edge.
-float edge_change_ratio(const cv::Mat& prev_edges, const cv::Mat& cur_edges) {
-    if (prev_edges.empty() || prev_edges.size() != cur_edges.size()) return 0;
-    static const cv::Mat kernel = cv::getStructuringElement(cv::MORPH_RECT, {5, 5});
-    cv::Mat prev_dil, cur_dil, entering, exiting;
-    cv::dilate(prev_edges, prev_dil, kernel);
-    cv::dilate(cur_edges, cur_dil, kernel);
-    cv::bitwise_and(cur_edges, ~prev_dil, entering);
-    cv::bitwise_and(prev_edges, ~cur_dil, exiting);
-    int n_cur = cv::countNonZero(cur_edges), n_prev = cv::countNonZero(prev_edges);
-    float in = n_cur > 0 ? float(cv::countNonZero(entering)) / n_cur : 0;
-    float out = n_prev > 0 ? float(cv::countNonZero(exiting)) / n_prev : 0;
-    if (n_cur == 0 && n_prev == 0) return 0;
-    if (n_cur == 0 || n_prev == 0) return 1;
-    return std::max(in, out);
-}
-
 // Translation between thumbnails by phase correlation, then the difference that remains
 // after undoing it: pans and shakes leave little, a new picture leaves a lot.
 void motion_compensated_difference(const cv::Mat& prev, const cv::Mat& cur, FrameFeatures& f) {
@@ -118,7 +100,6 @@ void compute_pair_features(const Frame& previous_frame, const FrameFeatures& pre
                            const Frame& current_frame, FrameFeatures& current, FeatureMask mask) {
     current.hist_dist = histogram_distance(previous.hist, current.hist);
     current.pixel_diff = mean_abs_difference(previous_frame.proxy_gray, current_frame.proxy_gray);
-    current.edge_change = edge_change_ratio(previous.edges, current.edges);
     motion_compensated_difference(previous.thumb, current.thumb, current);
     if (has(mask, FeatureMask::camera_motion))
         current.motion =
