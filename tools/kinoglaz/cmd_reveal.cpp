@@ -73,12 +73,12 @@ int run_reveal(const Argv& argv) {
     std::error_code ec;
     std::filesystem::create_directories(*out_dir, ec);
     if (ec) throw_io(*out_dir, "cannot create the output folder: " + ec.message());
+    // One file per range, so several reveals can share OUTDIR.
     char name[96];
-    std::snprintf(
-        name, sizeof name, "reveal-%.3f-%s.mp4", o.start_s.value_or(0),
-        o.end_s
-            ? (std::to_string(*o.end_s).substr(0, std::to_string(*o.end_s).find('.') + 4)).c_str()
-            : "end");
+    if (o.end_s)
+        std::snprintf(name, sizeof name, "reveal-%.3f-%.3f.mp4", o.start_s.value_or(0), *o.end_s);
+    else
+        std::snprintf(name, sizeof name, "reveal-%.3f-end.mp4", o.start_s.value_or(0));
     auto path = (std::filesystem::path(*out_dir) / name).string();
     render_reveal(args.positional()[0], o, path);
     if (!args.flag("--quiet")) std::printf("%s\n", path.c_str());

@@ -1,0 +1,498 @@
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <vector>
+
+#include <opencv2/imgproc.hpp>
+
+#include "kinoglaz/error.hpp"
+#include "kinoglaz/unconscious.hpp"
+
+namespace kinoglaz {
+
+namespace {
+
+// An event being grown (grid coordinates, inclusive box).
+struct Candidate {
+    FrameIndex first = 0, last = 0;
+    double t_first = 0, t_last = 0, frame_dt = 0;
+    int x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+    int active_frames = 0;
+    double peak_amp = 0;  // proxy pixels
+    double peak_snr = 0;
+    // Residual vector of the event's strongest block in each active frame (for frequency).
+    std::vector<float> series;  // residual of the peak block along its main axis, per frame
+    int peak_block = -1;
+    double freq_hz = 0;
+    int proxy_w = 0, proxy_h = 0, block = 8;
+};
+
+// Gradient energy per pixel (grey levels² per pixel²) added to both axes of each block's
+// structure tensor.
+constexpr double kDamping = 4.0;
+
+// Peak of the DFT magnitude of a short displacement series (projected on its main axis,
+// mean removed, zero-padded), between ~0.5 Hz and Nyquist.
+double dominant_frequency(const std::vector<cv::Point2f>& pts, double fps) {
+    if (pts.size() < 3 || fps <= 0) return 0;
+    double mx = 0, my = 0;
+    for (auto p : pts) mx += p.x, my += p.y;
+    mx /= double(pts.size()), my /= double(pts.size());
+    double sxx = 0, sxy = 0, syy = 0;
+    for (auto p : pts) {
+        double x = p.x - mx, y = p.y - my;
+        sxx += x * x, sxy += x * y, syy += y * y;
+    }
+    double ang = 0.5 * std::atan2(2 * sxy, sxx - syy), ux = std::cos(ang), uy = std::sin(ang);
+    std::vector<double> v;
+    for (auto p : pts) v.push_back((p.x - mx) * ux + (p.y - my) * uy);
+    double best = 0, best_f = 0, n = double(v.size());
+    for (double f = 0.5; f <= fps / 2 + 1e-9; f += fps / 256) {
+        double re = 0, im = 0;
+        for (std::size_t k = 0; k < v.size(); ++k) {
+            // A Hann window keeps the short series' edges from leaking.
+            double w = 0.5 - 0.5 * std::cos(2 * M_PI * (double(k) + 0.5) / n);
+            re += w * v[k] * std::cos(2 * M_PI * f * double(k) / fps);
+            im -= w * v[k] * std::sin(2 * M_PI * f * double(k) / fps);
+        }
+        double m = re * re + im * im;
+        if (m > best) best = m, best_f = f;
+    }
+    return best_f;
+}
+
+double median_of(std::vector<float>& v) {
+    if (v.empty()) return 0;
+    auto mid = v.begin() + std::ptrdiff_t(v.size() / 2);
+    std::nth_element(v.begin(), mid, v.end());
+    return *mid;
+}
+
+}  // namespace
+
+struct EventFinder::State {
+    EventFinderOptions opt;
+    int proxy_w = 0, proxy_h = 0, gw = 0, gh = 0;
+    cv::Mat ref;  // CV_32F reference of the shot, blurred
+    bool have_ref = false;
+    int still_frames = 0;  // frames since the last reset or camera move
+    double fps = 25;
+    double last_time = -1;
+    // Residual magnitudes of the last `ring_len` frames per block (noise estimate).
+    int ring_len = 50, ring_pos = 0, ring_count = 0;
+    std::vector<float> ring, noise, tail, ring_x, ring_y;
+    std::vector<FrameIndex> ring_frame;
+    float last_luma = -1;
+    std::vector<Candidate> open, closed;
+    double push_ms_total = 0;
+    std::int64_t pushes = 0;
+
+    void reset() {
+        have_ref = false;
+        still_frames = 0;
+        ring_count = 0;
+        ring_pos = 0;
+        close_all();
+    }
+
+    void close_all() {
+        for (auto& c : open) close(c);
+        open.clear();
+    }
+
+    // Moves a finished candidate to `closed`, reading its peak block's recent residuals
+    // from the ring (still there: events are shorter than the ring) for the frequency.
+    void close(Candidate& c) {
+        std::vector<cv::Point2f> pts;
+        if (c.peak_block >= 0 && ring_count > 0) {
+            for (int k = 0; k < std::min(ring_count, ring_len); ++k) {
+                // Oldest first.
+                int slot =
+                    (ring_pos - std::min(ring_count, ring_len) + k + 2 * ring_len) % ring_len;
+                FrameIndex fi = ring_frame[std::size_t(slot)];
+                if (fi < c.first - 1 || fi > c.last + 1) continue;
+                std::size_t at =
+                    std::size_t(c.peak_block) * std::size_t(ring_len) + std::size_t(slot);
+                pts.push_back({ring_x[at], ring_y[at]});
+            }
+        }
+        c.freq_hz = dominant_frequency(pts, fps);
+        closed.push_back(std::move(c));
+    }
+
+    void setup(const cv::Mat& gray) {
+        proxy_w = gray.cols;
+        proxy_h = gray.rows;
+        gw = std::max(1, proxy_w / opt.block_px);
+        gh = std::max(1, proxy_h / opt.block_px);
+        ring_len = std::clamp(int(std::lround(2 * fps)), 16, 256);
+        ring.assign(std::size_t(gw * gh * ring_len), 0.f);
+        ring_x = ring_y = ring;
+        ring_frame.assign(std::size_t(ring_len), -1);
+        noise.assign(std::size_t(gw * gh), 0.f);
+        tail.assign(std::size_t(gw * gh), 0.f);
+    }
+
+    void push(const Frame& frame, const FrameFeatures& f);
+    void link(const std::vector<float>& amp_est, const std::vector<float>& amp,
+              const std::vector<float>& snr, const cv::Mat& active, const Frame& frame);
+};
+
+EventFinder::EventFinder(const EventFinderOptions& o) : state_(std::make_unique<State>()) {
+    auto bad = [](const char* what) { throw_bad_usage("events", what); };
+    if (!(o.min_amplitude_px > 0) || !(o.max_amplitude_px > o.min_amplitude_px))
+        bad("amplitudes must satisfy 0 < min_amplitude_px < max_amplitude_px");
+    if (!(o.max_duration_s >= 0.1 && o.max_duration_s <= 10))
+        bad("max_duration_s must be between 0.1 and 10");
+    if (!(o.snr_threshold >= 2 && o.snr_threshold <= 50))
+        bad("snr_threshold must be between 2 and 50");
+    if (!(o.transition_guard_s >= 0 && o.transition_guard_s <= 5))
+        bad("transition_guard_s must be between 0 and 5");
+    if (!(o.warmup_s >= 0.2 && o.warmup_s <= 10)) bad("warmup_s must be between 0.2 and 10");
+    if (o.block_px < 4 || o.block_px > 32) bad("block_px must be between 4 and 32");
+    if (o.max_events < 0) bad("max_events must be >= 0");
+    if (!(o.min_score >= 0 && o.min_score <= 1)) bad("min_score must be between 0 and 1");
+    state_->opt = o;
+}
+
+EventFinder::~EventFinder() = default;
+EventFinder::EventFinder(EventFinder&&) noexcept = default;
+EventFinder& EventFinder::operator=(EventFinder&&) noexcept = default;
+
+double EventFinder::mean_push_ms() const noexcept {
+    return state_->pushes ? state_->push_ms_total / double(state_->pushes) : 0;
+}
+
+void EventFinder::push(const Frame& frame, const FrameFeatures& features) {
+    auto t0 = std::chrono::steady_clock::now();
+    state_->push(frame, features);
+    state_->push_ms_total +=
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    ++state_->pushes;
+}
+
+void EventFinder::State::push(const Frame& frame, const FrameFeatures& f) {
+    if (frame.proxy_gray.empty()) return;
+    if (last_time >= 0 && frame.time_s > last_time) {
+        // A slow average of the frame interval: robust to VFR jitter.
+        double inst = 1.0 / (frame.time_s - last_time);
+        fps = 0.9 * fps + 0.1 * std::clamp(inst, 1.0, 240.0);
+    } else if (last_time < 0 && frame.duration_s > 0) {
+        fps = 1.0 / frame.duration_s;
+    }
+    last_time = frame.time_s;
+    if (proxy_w != frame.proxy_gray.cols || proxy_h != frame.proxy_gray.rows) {
+        setup(frame.proxy_gray);
+        reset();
+    }
+    cv::Mat cur;
+    frame.proxy_gray.convertTo(cur, CV_32F);
+    cv::GaussianBlur(cur, cur, cv::Size(5, 5), 1.0);
+
+    // A cut, flash or violent change: the reference no longer describes the picture.
+    bool jump = f.hist_dist > 0.25f || f.pixel_diff * 255.f > 10.f;
+    // Frame-to-frame translation from the thumbnails' phase correlation, in proxy pixels.
+    const float thumb_to_proxy = float(proxy_w) / float(kThumbWidth);
+    float sx = f.shift_dx * thumb_to_proxy, sy = f.shift_dy * thumb_to_proxy;
+    if (jump || std::hypot(sx, sy) > 6.f || !have_ref) {
+        if (have_ref) reset();
+        ref = cur;
+        have_ref = true;
+        return;
+    }
+    // A visible camera move: bring the reference along before measuring, so the block
+    // estimates stay within their linear range.
+    if (std::hypot(sx, sy) > 0.5f) {
+        cv::Mat m = (cv::Mat_<double>(2, 3) << 1, 0, sx, 0, 1, sy);
+        cv::warpAffine(ref, ref, m, ref.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    }
+
+    // Block-wise Lucas-Kanade with a brightness offset: It = -Ix dx - Iy dy + c.
+    const int bs = opt.block_px, n_blocks = gw * gh;
+    std::vector<double> acc(std::size_t(n_blocks) * 9, 0.0);
+    for (int y = 1; y < gh * bs && y < proxy_h - 1; ++y) {
+        const float* r0 = ref.ptr<float>(y - 1);
+        const float* r1 = ref.ptr<float>(y);
+        const float* r2 = ref.ptr<float>(y + 1);
+        const float* c1 = cur.ptr<float>(y);
+        double* row_acc = acc.data() + std::size_t(y / bs) * gw * 9;
+        for (int bx = 0; bx < gw; ++bx) {
+            float sxx = 0, sxy = 0, syy = 0, sx1 = 0, sy1 = 0, sxt = 0, syt = 0, st = 0;
+            int xs = std::max(1, bx * bs), xe = std::min(proxy_w - 1, bx * bs + bs);
+            for (int x = xs; x < xe; ++x) {
+                float ix = 0.5f * (r1[x + 1] - r1[x - 1]);
+                float iy = 0.5f * (r2[x] - r0[x]);
+                float it = c1[x] - r1[x];
+                sxx += ix * ix;
+                sxy += ix * iy;
+                syy += iy * iy;
+                sx1 += ix;
+                sy1 += iy;
+                sxt += ix * it;
+                syt += iy * it;
+                st += it;
+            }
+            double* a = row_acc + bx * 9;
+            a[0] += sxx, a[1] += sxy, a[2] += syy, a[3] += sx1, a[4] += sy1;
+            a[5] += sxt, a[6] += syt, a[7] += st, a[8] += xe - xs;
+        }
+    }
+    std::vector<float> dx(std::size_t(n_blocks), 0.f), dy(dx), ok(dx), ux_est(dx), uy_est(dx);
+    std::vector<float> vx, vy;
+    vx.reserve(std::size_t(n_blocks));
+    vy.reserve(std::size_t(n_blocks));
+    // Each estimate pools a 2x2 neighbourhood of blocks (overlapping windows of twice the
+    // block size): four times the pixels halves the noise, while the smallest gestures of
+    // interest (~50 source px) still fill a window.
+    std::vector<double> pooled(acc.size(), 0.0);
+    for (int by = 0; by < gh; ++by)
+        for (int bx = 0; bx < gw; ++bx) {
+            double* dst = pooled.data() + std::size_t(by * gw + bx) * 9;
+            for (int oy = 0; oy < 2; ++oy)
+                for (int ox = 0; ox < 2; ++ox) {
+                    int yy = std::min(gh - 1, by + oy), xx = std::min(gw - 1, bx + ox);
+                    const double* src = acc.data() + std::size_t(yy * gw + xx) * 9;
+                    for (int k = 0; k < 9; ++k) dst[k] += src[k];
+                }
+        }
+    for (int b = 0; b < n_blocks; ++b) {
+        const double* a = pooled.data() + std::size_t(b) * 9;
+        double n = a[8];
+        if (n < 4) continue;
+        // Eliminate the offset c (a per-block brightness change), leaving a 2x2 system on
+        // the centred gradients.
+        double mx = a[3] / n, my = a[4] / n, mt = a[7] / n;
+        double gxx = a[0] - n * mx * mx, gxy = a[1] - n * mx * my, gyy = a[2] - n * my * my;
+        double bx = a[5] - n * mx * mt, by = a[6] - n * my * mt;
+        double tr = gxx + gyy, det = gxx * gyy - gxy * gxy;
+        double lmin = 0.5 * (tr - std::sqrt(std::max(0.0, tr * tr - 4 * det)));
+        // Too little texture in two directions: the displacement is not measurable here.
+        if (lmin / n < 1.0) continue;
+        double udx = -(gyy * bx - gxy * by) / det, udy = -(gxx * by - gxy * bx) / det;
+        // Tikhonov damping: along a weakly textured direction (an edge) the estimate is mostly
+        // noise, so it is shrunk towards zero there instead of amplified.
+        gxx += kDamping * n;
+        gyy += kDamping * n;
+        det = gxx * gyy - gxy * gxy;
+        // Model It = -(Ix dx + Iy dy): G d = -b.
+        double ddx = -(gyy * bx - gxy * by) / det;
+        double ddy = -(gxx * by - gxy * bx) / det;
+        dx[std::size_t(b)] = float(ddx);
+        // The undamped estimate measures amplitude where the texture supports it.
+        bool reliable = lmin / n >= 4 * kDamping;
+        ux_est[std::size_t(b)] = float(reliable ? udx : ddx);
+        uy_est[std::size_t(b)] = float(reliable ? udy : ddy);
+        dy[std::size_t(b)] = float(ddy);
+        ok[std::size_t(b)] = 1.f;
+        vx.push_back(float(ddx));
+        vy.push_back(float(ddy));
+    }
+    bool measurable = vx.size() >= std::size_t(std::max(4, n_blocks / 5));
+    float gx = 0, gy = 0;
+    if (measurable) {
+        gx = float(median_of(vx));
+        gy = float(median_of(vy));
+    }
+    // The camera's own motion relative to the reference: a moving camera shows parallax that
+    // would pass for local motion, so detection waits until it settles.
+    bool camera_moving = !measurable || std::hypot(gx, gy) > 0.35f || std::hypot(sx, sy) > 0.5f;
+    // A fade or a lighting change in progress: the picture is not at rest either.
+    bool relighting = last_luma >= 0 && std::abs(f.luma_mean - last_luma) > 0.75f;
+    last_luma = f.luma_mean;
+    camera_moving = camera_moving || relighting;
+    if (camera_moving)
+        still_frames = 0;
+    else
+        ++still_frames;
+
+    // Residual local motion, its noise level, and the active blocks.
+    std::vector<float> rx(std::size_t(n_blocks), 0.f), ry(rx), amp(rx), snr(rx), amp_est(rx);
+    cv::Mat active(gh, gw, CV_8U, cv::Scalar(0));
+    const int warm = int(std::lround(opt.warmup_s * fps));
+    const bool detecting = still_frames >= warm && ring_count >= std::min(ring_len, warm);
+    std::vector<float> tmp;
+    tmp.reserve(std::size_t(ring_len));
+    const bool refresh_noise = (frame.index % 4) == 0 || ring_count < ring_len;
+    std::vector<float> ratios;
+    ratios.reserve(std::size_t(n_blocks));
+    for (int b = 0; b < n_blocks; ++b) {
+        auto i = std::size_t(b);
+        if (ok[i] == 0.f) continue;
+        rx[i] = dx[i] - gx;
+        ry[i] = dy[i] - gy;
+        amp[i] = std::hypot(rx[i], ry[i]);
+        amp_est[i] = std::hypot(ux_est[i] - gx, uy_est[i] - gy);
+        float* slot = ring.data() + i * std::size_t(ring_len);
+        // Noise statistics change slowly: they are refreshed every 4th frame.
+        if (ring_count > 0 && refresh_noise) {
+            tmp.assign(slot, slot + std::min(ring_count, ring_len));
+            auto mid = tmp.begin() + std::ptrdiff_t(tmp.size() / 2);
+            std::nth_element(tmp.begin(), mid, tmp.end());
+            noise[i] = *mid;
+            // Compression noise is heavy-tailed: a block whose history holds occasional
+            // spikes must clear those too, not just its typical level.
+            auto q = tmp.begin() + std::ptrdiff_t(tmp.size() * 9 / 10);
+            std::nth_element(mid, q, tmp.end());
+            tail[i] = *q;
+        }
+        snr[i] = amp[i] / std::max(noise[i], 0.004f);
+        ratios.push_back(snr[i]);
+    }
+    // Frames differ in quality (an intra frame after a run of predicted ones, a noisier
+    // field): when the whole picture is noisier than usual, so is every block.
+    float frame_noise = std::max(1.f, float(median_of(ratios)));
+    for (int b = 0; b < n_blocks; ++b) {
+        auto i = std::size_t(b);
+        snr[i] /= frame_noise;
+        if (detecting && ok[i] != 0.f && snr[i] > opt.snr_threshold &&
+            amp[i] > 2.f * tail[i] * frame_noise && amp[i] > 0.03f)
+            active.at<std::uint8_t>(b / gw, b % gw) = 1;
+    }
+    // Record residuals after the test, so an event does not raise its own threshold at once.
+    for (int b = 0; b < n_blocks; ++b) {
+        auto i = std::size_t(b);
+        bool usable = ok[i] != 0.f && !active.at<std::uint8_t>(b / gw, b % gw);
+        std::size_t at = i * std::size_t(ring_len) + std::size_t(ring_pos);
+        ring[at] = usable ? amp[i] : noise[i];
+        ring_x[at] = ux_est[i] - gx;
+        ring_y[at] = uy_est[i] - gy;
+    }
+    ring_frame[std::size_t(ring_pos)] = frame.index;
+    ring_pos = (ring_pos + 1) % ring_len;
+    ring_count = std::min(ring_count + 1, ring_len);
+
+    if (detecting) link(amp_est, amp, snr, active, frame);
+    // Events not extended for a few frames are complete.
+    const FrameIndex gap = std::max<FrameIndex>(2, FrameIndex(std::lround(0.1 * fps)));
+    for (std::size_t k = 0; k < open.size();) {
+        if (frame.index - open[k].last > gap || !detecting) {
+            close(open[k]);
+            open.erase(open.begin() + std::ptrdiff_t(k));
+        } else {
+            ++k;
+        }
+    }
+
+    // Follow the picture slowly (and the camera at once): the reference is the shot's recent
+    // rest state, about 0.4 s of memory.
+    if (std::hypot(gx, gy) > 0.01f) {
+        cv::Mat m = (cv::Mat_<double>(2, 3) << 1, 0, gx, 0, 1, gy);
+        cv::warpAffine(ref, ref, m, ref.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    }
+    const double beta = std::clamp(1.0 / (0.2 * fps), 0.02, 0.5);
+    cv::addWeighted(ref, 1 - beta, cur, beta, 0, ref);
+}
+
+void EventFinder::State::link(const std::vector<float>& amp_est, const std::vector<float>& amp,
+                              const std::vector<float>& snr, const cv::Mat& active,
+                              const Frame& frame) {
+    if (cv::countNonZero(active) == 0) return;
+    // Neighbouring blocks, and blocks one apart, belong to one component.
+    cv::Mat grown, labels, stats, centroids;
+    cv::dilate(active, grown, cv::Mat::ones(3, 3, CV_8U));
+    int n = cv::connectedComponentsWithStats(grown, labels, stats, centroids, 8, CV_32S);
+    for (int l = 1; l < n; ++l) {
+        // Bounds and strongest block over the truly active blocks of this component.
+        int x0 = gw, y0 = gh, x1 = -1, y1 = -1, best = -1;
+        float best_amp = 0, best_snr = 0;
+        for (int y = 0; y < gh; ++y)
+            for (int x = 0; x < gw; ++x) {
+                if (labels.at<int>(y, x) != l || !active.at<std::uint8_t>(y, x)) continue;
+                int b = y * gw + x;
+                x0 = std::min(x0, x), y0 = std::min(y0, y);
+                x1 = std::max(x1, x), y1 = std::max(y1, y);
+                if (amp[std::size_t(b)] > best_amp) {
+                    best_amp = amp[std::size_t(b)];
+                    best = b;
+                }
+                best_snr = std::max(best_snr, snr[std::size_t(b)]);
+            }
+        if (best < 0) continue;
+        Candidate* target = nullptr;
+        for (auto& c : open)
+            if (x0 <= c.x1 + 1 && x1 >= c.x0 - 1 && y0 <= c.y1 + 1 && y1 >= c.y0 - 1) {
+                target = &c;
+                break;
+            }
+        if (!target) {
+            open.push_back(Candidate{});
+            target = &open.back();
+            target->first = frame.index;
+            target->t_first = frame.time_s;
+            target->x0 = x0, target->y0 = y0, target->x1 = x1, target->y1 = y1;
+            target->proxy_w = proxy_w, target->proxy_h = proxy_h, target->block = opt.block_px;
+            target->frame_dt = 1.0 / fps;
+        }
+        auto& c = *target;
+        c.x0 = std::min(c.x0, x0), c.y0 = std::min(c.y0, y0);
+        c.x1 = std::max(c.x1, x1), c.y1 = std::max(c.y1, y1);
+        if (!(c.last == frame.index && c.active_frames > 0)) ++c.active_frames;
+        if (amp_est[std::size_t(best)] > c.peak_amp) c.peak_block = best;
+        c.last = frame.index;
+        c.t_last = frame.time_s;
+        c.frame_dt = 1.0 / fps;
+        c.peak_amp = std::max(c.peak_amp, double(amp_est[std::size_t(best)]));
+        c.peak_snr = std::max(c.peak_snr, double(best_snr));
+    }
+}
+
+std::vector<Event> EventFinder::finish(const std::vector<Transition>& transitions,
+                                       const SourceInfo& source) {
+    auto& s = *state_;
+    s.close_all();
+    const auto& o = s.opt;
+    std::vector<Event> events;
+    for (const auto& c : s.closed) {
+        if (c.active_frames < 3) continue;  // a blip is noise, not a gesture
+        double dur = c.t_last - c.t_first + c.frame_dt;
+        if (dur > o.max_duration_s) continue;
+        int gw = std::max(1, c.proxy_w / c.block), gh = std::max(1, c.proxy_h / c.block);
+        int bw = c.x1 - c.x0 + 1, bh = c.y1 - c.y0 + 1;
+        // Wide-spread activity is a lighting or global change, not a local gesture.
+        if (bw * bh > gw * gh / 4) continue;
+        double sx = source.width > 0 ? double(source.width) / c.proxy_w : 1.0;
+        double sy = source.height > 0 ? double(source.height) / c.proxy_h : 1.0;
+        double amp_px = c.peak_amp * 0.5 * (sx + sy);
+        if (amp_px < o.min_amplitude_px || amp_px > o.max_amplitude_px) continue;
+        double guard_frames = o.transition_guard_s * (c.frame_dt > 0 ? 1.0 / c.frame_dt : 25.0);
+        bool near_transition = false;
+        for (const auto& t : transitions) {
+            double ts = double(t.frames.start) - guard_frames;
+            double te = double(std::max(t.frames.end, t.frames.start + 1)) + guard_frames;
+            if (double(c.first) < te && double(c.last + 1) > ts) near_transition = true;
+        }
+        if (near_transition) continue;
+
+        Event e;
+        e.frames = {c.first, c.last + 1};
+        e.start_time_s = c.t_first;
+        e.end_time_s = c.t_last + c.frame_dt;
+        int x = int(std::floor(c.x0 * c.block * sx)), y = int(std::floor(c.y0 * c.block * sy));
+        int w = int(std::ceil(bw * c.block * sx)), h = int(std::ceil(bh * c.block * sy));
+        if (source.width > 0) w = std::min(w, source.width - x);
+        if (source.height > 0) h = std::min(h, source.height - y);
+        e.bbox = {x, y, std::max(1, w), std::max(1, h)};
+        e.amplitude_px = amp_px;
+        // The series spans the event's frames; with less than half a period in it the DFT
+        // can only say "slow", so half a period over the duration is the estimate then.
+        e.peak_hz = c.freq_hz > 1.0 / dur ? c.freq_hz : 0.5 / dur;
+        // Residual motion that flips every frame is the signature of alternating frame types
+        // in the encoder (quality pumping), and real motion that fast is aliased anyway.
+        if (c.freq_hz > 0.46 / c.frame_dt) continue;
+        double ratio = c.peak_snr / o.snr_threshold;
+        e.score = std::clamp(1.0 - std::exp(-(ratio - 1.0) - 0.1 * c.active_frames), 0.0, 1.0);
+        if (e.score < o.min_score) continue;
+        events.push_back(e);
+    }
+    if (int(events.size()) > o.max_events) {
+        std::sort(events.begin(), events.end(),
+                  [](const Event& a, const Event& b) { return a.score > b.score; });
+        events.resize(std::size_t(o.max_events));
+    }
+    std::sort(events.begin(), events.end(),
+              [](const Event& a, const Event& b) { return a.frames.start < b.frames.start; });
+    s.closed.clear();
+    return events;
+}
+
+}  // namespace kinoglaz

@@ -1,0 +1,236 @@
+// Reveal clips: decode a range, magnify and slow it, draw what was done on the frame, write
+// H.264.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include <opencv2/imgproc.hpp>
+
+#include "kinoglaz/decoder.hpp"
+#include "kinoglaz/error.hpp"
+#include "kinoglaz/reveal.hpp"
+#include "video_writer.hpp"
+
+namespace kinoglaz {
+
+namespace {
+
+// Longest source range a reveal renders (a reveal is a close look, not a transcode).
+constexpr double kMaxRangeS = 60;
+
+int even_down(int v) {
+    return std::max(2, v - v % 2);
+}
+
+// Text with a dark box behind it, readable on any picture.
+void caption(cv::Mat& img, const std::string& text, cv::Point origin, double scale) {
+    int baseline = 0;
+    auto size = cv::getTextSize(text, cv::FONT_HERSHEY_SIMPLEX, scale, 1, &baseline);
+    cv::rectangle(img, origin + cv::Point(-3, baseline + 3),
+                  origin + cv::Point(size.width + 3, -size.height - 3), cv::Scalar(0, 0, 0),
+                  cv::FILLED);
+    cv::putText(img, text, origin, cv::FONT_HERSHEY_SIMPLEX, scale, cv::Scalar(255, 255, 255), 1,
+                cv::LINE_AA);
+}
+
+std::string fmt(const char* f, double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, f, v);
+    return buf;
+}
+
+}  // namespace
+
+void render_reveal(const std::string& input, const RevealOptions& o,
+                   const std::string& output_mp4) {
+    if (o.slow < 1 || o.slow > 16) throw_bad_usage("reveal", "--slow must be between 1 and 16");
+    if (!(o.magnify >= 0 && o.magnify <= 100))
+        throw_bad_usage("reveal", "--magnify must be between 0 and 100");
+    if (o.band && !(o.band->first > 0 && o.band->second > o.band->first))
+        throw_bad_usage("reveal", "--band must be LO:HI with 0 < LO < HI (Hz)");
+    if (o.max_panel_px < 64 || o.max_panel_px > 1920)
+        throw_bad_usage("reveal", "panel size must be between 64 and 1920 pixels");
+    if (o.start_s && o.end_s && *o.end_s <= *o.start_s)
+        throw_bad_usage("reveal", "--end must be after --start");
+    if (o.roi && (o.roi->width <= 0 || o.roi->height <= 0 || o.roi->x < 0 || o.roi->y < 0))
+        throw_bad_usage("reveal", "--roi must be x,y,w,h with w, h > 0 and x, y >= 0");
+
+    DecodeOptions dopt;
+    dopt.threads = o.threads;
+    dopt.full_resolution = true;
+    dopt.start_s = o.start_s;
+    double start = o.start_s.value_or(0);
+    dopt.end_s = std::min(o.end_s.value_or(start + kMaxRangeS), start + kMaxRangeS);
+    VideoDecoder decoder(input, dopt);
+    const SourceInfo& info = decoder.info();
+    double fps = info.fps > 0 ? info.fps : 25;
+    if (o.roi && (o.roi->x >= info.width || o.roi->y >= info.height))
+        throw_bad_usage("reveal", "--roi lies outside the " + std::to_string(info.width) + "x" +
+                                      std::to_string(info.height) + " picture");
+    auto band = o.band.value_or(default_band(fps));
+    if (band.second >= fps / 2) band.second = 0.45 * fps;
+    if (band.first >= band.second)
+        throw_bad_usage("reveal", "--band must lie below half the frame rate (" +
+                                      fmt("%.2f", fps / 2) + " Hz)");
+
+    // What is shown: the ROI with as much context again around it, or the whole picture.
+    cv::Rect frame_rect(0, 0, info.width, info.height), view = frame_rect;
+    cv::Rect roi;
+    if (o.roi) {
+        roi = *o.roi & frame_rect;
+        int w = std::max(roi.width * 3, 160), h = std::max(roi.height * 3, 120);
+        view = cv::Rect(roi.x + roi.width / 2 - w / 2, roi.y + roi.height / 2 - h / 2, w, h);
+        // Slide the view inside the picture before clipping, so the ROI keeps its context.
+        view.x = std::clamp(view.x, 0, std::max(0, info.width - view.width));
+        view.y = std::clamp(view.y, 0, std::max(0, info.height - view.height));
+        view &= frame_rect;
+    }
+    // Processing happens at source resolution (or less, for large views); small ROIs are
+    // enlarged only for display (up to 4x), so a gesture is visible without paying for it.
+    double work_scale = std::min(1.0, double(o.max_panel_px) / std::max(view.width, view.height));
+    cv::Size work(std::max(8, int(std::lround(view.width * work_scale))),
+                  std::max(8, int(std::lround(view.height * work_scale))));
+    double scale =
+        std::min(o.roi ? 4.0 : 1.0, double(o.max_panel_px) / std::max(view.width, view.height));
+    cv::Size panel(even_down(int(std::lround(view.width * scale))),
+                   even_down(int(std::lround(view.height * scale))));
+    cv::Size canvas(o.side_by_side ? panel.width * 2 : panel.width, panel.height);
+
+    MagnifyOptions mopt;
+    mopt.method = o.method;
+    mopt.alpha = o.magnify;
+    mopt.low_hz = band.first;
+    mopt.high_hz = band.second;
+    mopt.fps = fps;
+    MotionMagnifier magnifier(mopt);
+    FrameInterpolator interp_processed, interp_original;
+
+    const auto tmp = output_mp4 + ".partial.mp4";
+    std::unique_ptr<detail::VideoWriter> writer;
+    std::int64_t first_pts = 0;
+    bool have_prev = false;
+    cv::Mat prev_orig, prev_proc;
+    std::int64_t prev_pts = 0;
+    double prev_time = 0;
+    const int k = o.slow;
+    const double tb = info.time_base.to_double();
+    const std::string method = o.method == MagnifyMethod::phase ? "phase" : "eulerian";
+
+    auto compose = [&](const cv::Mat& orig, const cv::Mat& proc, double src_time, double t) {
+        cv::Mat out(canvas, CV_8UC3);
+        cv::Rect box;
+        if (o.roi)
+            box = cv::Rect(int((roi.x - view.x) * scale), int((roi.y - view.y) * scale),
+                           int(roi.width * scale), int(roi.height * scale));
+        auto place = [&](const cv::Mat& img, int x0, const std::string& label) {
+            cv::Mat dst = out(cv::Rect(x0, 0, panel.width, panel.height));
+            cv::resize(img, dst, panel, 0, 0, cv::INTER_CUBIC);
+            if (o.roi) cv::rectangle(dst, box, cv::Scalar(0, 220, 255), 1, cv::LINE_AA);
+            caption(dst, label, {6, panel.height - 8}, 0.45);
+        };
+        std::string what = o.magnify > 0 ? "x" + fmt("%g", o.magnify) + " " + method : "";
+        if (o.side_by_side) {
+            place(orig, 0, "original");
+            place(proc, panel.width,
+                  (what.empty() ? std::string("slowed") : "magnified " + what) +
+                      (k > 1 ? ", slow x" + std::to_string(k) : ""));
+        } else {
+            place(proc, 0, what);
+        }
+        std::string line = format_clock(src_time) + "  slow x" + std::to_string(k) + "  alpha " +
+                           fmt("%g", o.magnify) + " (" + method + ", " + fmt("%.2f", band.first) +
+                           "-" + fmt("%.2f", band.second) + " Hz)";
+        caption(out, line, {6, 18}, 0.45);
+        if (!o.title.empty()) caption(out, o.title, {6, 38}, 0.45);
+        (void)t;
+        return out;
+    };
+
+    std::int64_t frames_in = 0;
+    while (auto picture = decoder.next()) {
+        Frame f = decoder.convert(*picture);
+        cv::Mat crop;
+        cv::resize(f.full_bgr(view), crop, work, 0, 0, cv::INTER_AREA);
+        cv::Mat proc = o.magnify > 0 ? magnifier.process(crop) : crop;
+        std::int64_t pts = f.timestamp.pts;
+        if (!writer) {
+            first_pts = pts;
+            std::error_code ec;
+            std::filesystem::remove(tmp, ec);
+            writer = std::make_unique<detail::VideoWriter>(tmp, canvas, info.time_base, fps * k);
+        }
+        if (have_prev && pts > prev_pts) {
+            // K output frames per source interval: the earlier frame itself, then K-1
+            // interpolated ones at exact fractions of the interval. In the output time base
+            // (the source's), frame j of interval [p0, p1) sits at K·(p0 - first) + j·(p1 - p0):
+            // exactly K times its source time, so the slow-down is exact even with VFR.
+            if (k > 1) {
+                interp_original.prepare(prev_orig, crop);
+                interp_processed.prepare(prev_proc, proc);
+            }
+            for (int j = 0; j < k; ++j) {
+                double t = double(j) / k;
+                cv::Mat a = j == 0 ? prev_orig : interp_original.blend(prev_orig, crop, t);
+                cv::Mat b = j == 0 ? prev_proc : interp_processed.blend(prev_proc, proc, t);
+                double src_time = prev_time + t * (f.time_s - prev_time);
+                writer->write(compose(a, b, src_time, t),
+                              std::int64_t(k) * (prev_pts - first_pts) + j * (pts - prev_pts));
+            }
+        }
+        prev_orig = crop;
+        prev_proc = proc;
+        prev_pts = pts;
+        prev_time = f.time_s;
+        have_prev = true;
+        ++frames_in;
+    }
+    if (!writer || frames_in == 0) throw_bad_input(input, "no frames in the requested range");
+    writer->write(compose(prev_orig, prev_proc, prev_time, 0),
+                  std::int64_t(k) * (prev_pts - first_pts));
+    writer->close();
+    writer.reset();
+    std::error_code ec;
+    std::filesystem::rename(tmp, output_mp4, ec);
+    if (ec) throw_io(output_mp4, "cannot move the finished clip into place: " + ec.message());
+    (void)tb;
+}
+
+int render_event_reveals(const std::string& input, const SourceInfo& source,
+                         std::vector<Event>& events, const std::string& out_dir, int max_clips) {
+    std::vector<std::size_t> order(events.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return events[a].score > events[b].score;
+    });
+    if (int(order.size()) > max_clips) order.resize(std::size_t(std::max(0, max_clips)));
+    std::filesystem::create_directories(std::filesystem::path(out_dir) / "reveals");
+    double fps = source.fps > 0 ? source.fps : 25;
+    int written = 0;
+    for (std::size_t i : order) {
+        Event& e = events[i];
+        RevealOptions o;
+        o.start_s = std::max(0.0, e.start_time_s - 0.5);
+        o.end_s = e.end_time_s + 0.5;
+        o.slow = 4;
+        o.magnify = 10;
+        double f = e.peak_hz > 0 ? e.peak_hz : 4;
+        double hi = std::min(2 * f, 0.45 * fps);
+        o.band = std::make_pair(std::min(f / 2, hi / 2), hi);
+        o.method = MagnifyMethod::phase;
+        o.roi = e.bbox;
+        char name[32];
+        std::snprintf(name, sizeof name, "event-%03zu.mp4", i);
+        char title[96];
+        std::snprintf(title, sizeof title, "event %zu: %.2f px at %.1f Hz, score %.2f", i,
+                      e.amplitude_px, e.peak_hz, e.score);
+        o.title = title;
+        std::string rel = std::string("reveals/") + name;
+        render_reveal(input, o, (std::filesystem::path(out_dir) / rel).string());
+        e.clip = rel;
+        ++written;
+    }
+    return written;
+}
+
+}  // namespace kinoglaz

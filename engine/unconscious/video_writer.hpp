@@ -1,0 +1,43 @@
+#pragma once
+// A small H.264 MP4 writer on libavcodec/libavformat (libx264, yuv420p), internal to
+// engine/unconscious: the reveal clips are its only user. FFmpeg types stay in the .cpp.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <opencv2/core.hpp>
+
+#include "kinoglaz/time.hpp"
+
+namespace kinoglaz::detail {
+
+/// Writes BGR frames of one fixed, even size with exact presentation timestamps.
+/// Thread-safety: none (one writer per thread).
+class VideoWriter {
+  public:
+    /// Opens `path` for writing. `time_base` is the unit of the timestamps given to write();
+    /// `fps_hint` is the nominal rate for the encoder's rate control. Throws Error(io) if the
+    /// file cannot be created, Error(internal) if libx264 is missing, Error(bad_usage) for an
+    /// odd or empty size.
+    VideoWriter(const std::string& path, cv::Size size, Rational time_base, double fps_hint,
+                int crf = 20);
+    ~VideoWriter();
+    VideoWriter(const VideoWriter&) = delete;
+    VideoWriter& operator=(const VideoWriter&) = delete;
+
+    /// Encodes one CV_8UC3 frame shown at `pts` (strictly increasing, in `time_base`).
+    void write(const cv::Mat& bgr, std::int64_t pts);
+
+    /// Flushes the encoder and finalises the file. Called by the destructor if needed
+    /// (which then swallows errors); call it explicitly to see them.
+    void close();
+
+    std::int64_t frames_written() const noexcept;
+
+  private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+}  // namespace kinoglaz::detail

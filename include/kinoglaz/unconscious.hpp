@@ -1,0 +1,103 @@
+#pragma once
+/// The "optical unconscious": streaming detection of micro-gestures (small, brief, local
+/// motions inside shots) and the scorer that matches them against truth.
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "kinoglaz/event.hpp"
+#include "kinoglaz/features.hpp"
+#include "kinoglaz/frame.hpp"
+#include "kinoglaz/source.hpp"
+#include "kinoglaz/transition.hpp"
+
+namespace kinoglaz {
+
+/// Options of EventFinder. Validated by its constructor (Error bad_usage, prefixed
+/// "events:"). Amplitudes are in source display pixels, durations in seconds.
+struct EventFinderOptions {
+    /// Smallest peak displacement reported, source pixels (> 0). Motion below this is
+    /// treated as noise whatever its signal-to-noise ratio.
+    double min_amplitude_px = 0.1;
+    /// Largest peak displacement of a micro-gesture, source pixels; larger local motion is
+    /// ordinary action, not a micro-gesture.
+    double max_amplitude_px = 3.0;
+    /// Longest event, seconds (0.1..10). Longer activity is ordinary motion.
+    double max_duration_s = 0.8;
+    /// Detection threshold as a multiple of each region's own noise level (2..50).
+    double snr_threshold = 4.5;
+    /// Frames within this many seconds of a transition are ignored (0..5).
+    double transition_guard_s = 0.5;
+    /// Seconds of stillness the detector needs after a cut or a camera move before it
+    /// reports anything (its reference and noise estimates settle meanwhile), 0.2..10.
+    double warmup_s = 1.0;
+    /// Analysis block size on the proxy image, pixels (4..32).
+    int block_px = 8;
+    /// Events scoring below this (0..1) are not reported. The score grows with the peak
+    /// signal-to-noise ratio over the threshold and with the number of active frames, so a
+    /// short event must be clearly above the noise to count.
+    double min_score = 0.7;
+    /// At most this many events are returned, best score first (then sorted by time).
+    int max_events = 200;
+};
+
+/// Finds micro-gestures while the main pipeline runs, from the analysis proxy.
+///
+/// Method: each proxy frame is compared with a slowly updated reference image of the shot
+/// (an exponential average, ~0.5 s) by block-wise Lucas-Kanade with a brightness offset. The
+/// median block displacement is the camera's motion and is removed (and the reference follows
+/// it), so what remains is local motion. A block is active when its residual displacement
+/// exceeds both `min_amplitude_px` and `snr_threshold` times its own running noise level
+/// (median residual over the last ~2 s). Active blocks are linked in space and time into
+/// events; events that are too long, too large, too wide or next to a transition are
+/// dropped. Memory is bounded by the grid and the noise window, never by the film's length
+/// (the event list itself aside).
+///
+/// Thread-safety: none; feed it from one ordered stage (the pipeline's consumer).
+class EventFinder {
+  public:
+    explicit EventFinder(const EventFinderOptions& options = {});
+    ~EventFinder();
+    EventFinder(EventFinder&&) noexcept;
+    EventFinder& operator=(EventFinder&&) noexcept;
+
+    /// The features the pipeline must compute for this finder (basic is enough).
+    static FeatureMask needs() noexcept { return FeatureMask::basic; }
+
+    /// Feeds the next frame, in presentation order. Reads `frame.proxy_gray` and the
+    /// pairwise fields of `features` (to notice cuts and fast camera moves).
+    void push(const Frame& frame, const FrameFeatures& features);
+
+    /// Ends the pass: drops events near `transitions`, converts boxes to the display pixels
+    /// of `source` and returns the events sorted by start frame (clip paths empty).
+    std::vector<Event> finish(const std::vector<Transition>& transitions, const SourceInfo& source);
+
+    /// Mean time spent in push() so far, milliseconds per frame (for benchmarks).
+    double mean_push_ms() const noexcept;
+
+  private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+/// Result of matching predicted events against truth.
+struct EventScore {
+    int true_positives = 0;
+    int false_positives = 0;
+    int false_negatives = 0;
+    double precision = 0;  ///< 1 when nothing was predicted
+    double recall = 0;     ///< 1 when there is no truth
+    double f1 = 0;
+};
+
+/// Whether `pred` matches `truth`: the frame intervals overlap (half-open, an empty range
+/// counts as its one frame) and the boxes have IoU >= 0.1 or the predicted box's centre lies
+/// inside the truth box.
+bool events_match(const Event& truth, const Event& pred) noexcept;
+
+/// Greedy one-to-one matching (closest pairs first: highest IoU, then nearest centres) with
+/// the rule of events_match(). Pure function; thread-safe.
+EventScore score_events(const std::vector<Event>& truth, const std::vector<Event>& pred);
+
+}  // namespace kinoglaz

@@ -1,0 +1,89 @@
+// `kinoglaz reveal`: a playable H.264 MP4 with exactly (N - 1)·K + 1 frames at exact times,
+// and the contract's exit statuses for bad usage and bad input.
+#include <filesystem>
+#include <sstream>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "support/media.hpp"
+#include "support/run.hpp"
+
+namespace kinoglaz {
+namespace {
+
+using test::run;
+using test::shell_quote;
+
+std::vector<double> frame_times(const std::string& file, double start = -1, double end = -1) {
+    std::string cmd =
+        "ffprobe -v error -select_streams v:0 -show_entries frame=pts_time -of csv=p=0 ";
+    auto r = run(cmd + shell_quote(file));
+    std::vector<double> out;
+    std::istringstream in(r.out);
+    for (std::string line; std::getline(in, line);) {
+        if (line.empty()) continue;
+        double t = std::stod(line);
+        if (start < 0 || (t >= start - 1e-6 && t < end - 1e-6)) out.push_back(t);
+    }
+    return out;
+}
+
+TEST(RevealCli, WritesPlayableClipWithExactSlowedFrameTimes) {
+    KINOGLAZ_REQUIRE_MEDIA(video, "dev/dev_micro_01.mp4");
+    if (!test::have_program("ffprobe")) GTEST_SKIP() << "ffprobe not installed";
+    auto dir = test::temp_dir("reveal_cli");
+    const int k = 3;
+    auto r = run(shell_quote(test::kinoglaz_bin()) + " reveal " + shell_quote(video.string()) +
+                 " -o " + shell_quote(dir.string()) +
+                 " --start 1.0 --end 1.6 --slow 3 --magnify 10 --roi 16,171,80,58 --quiet");
+    ASSERT_EQ(r.status, 0) << r.err;
+    std::vector<std::filesystem::path> clips;
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+        if (e.path().extension() == ".mp4") clips.push_back(e.path());
+    ASSERT_EQ(clips.size(), 1u);
+    auto probe =
+        run("ffprobe -v error -select_streams v:0 -show_entries "
+            "stream=codec_name,pix_fmt,width,height -of csv=p=0 " +
+            shell_quote(clips[0].string()));
+    EXPECT_NE(probe.out.find("h264"), std::string::npos) << probe.out;
+    EXPECT_NE(probe.out.find("yuv420p"), std::string::npos) << probe.out;
+    // The source frames of the range, and the clip's frames: K per source interval, plus the
+    // last one, each at K times its source offset.
+    auto src = frame_times(video.string(), 1.0, 1.6);
+    auto out = frame_times(clips[0].string());
+    ASSERT_GE(src.size(), 2u);
+    ASSERT_EQ(out.size(), (src.size() - 1) * k + 1);
+    for (std::size_t i = 0; i + 1 < src.size(); ++i)
+        for (int j = 0; j < k; ++j) {
+            double want = k * (src[i] - src[0]) + j * (src[i + 1] - src[i]);
+            EXPECT_NEAR(out[i * k + std::size_t(j)] - out[0], want, 1e-3);
+        }
+    // A full decode finds no errors.
+    auto decode = run("ffmpeg -v error -i " + shell_quote(clips[0].string()) + " -f null -");
+    EXPECT_EQ(decode.status, 0);
+    EXPECT_TRUE(decode.err.empty()) << decode.err;
+    std::filesystem::remove_all(dir);
+}
+
+TEST(RevealCli, BadUsageAndBadInputHaveTheirExitStatus) {
+    auto dir = test::temp_dir("reveal_cli_bad");
+    std::string bin = shell_quote(test::kinoglaz_bin()) + " reveal ";
+    std::string out = " -o " + shell_quote(dir.string());
+    auto missing = run(bin + "/nonexistent/film.mp4" + out);
+    EXPECT_EQ(missing.status, 1);
+    EXPECT_NE(missing.err.find("/nonexistent/film.mp4"), std::string::npos);
+    KINOGLAZ_REQUIRE_MEDIA(video, "dev/dev_micro_01.mp4");
+    std::string in = shell_quote(video.string());
+    for (std::string bad : {"--slow 40", "--band 5", "--band 8:2", "--magnify -3", "--roi 1,2,3",
+                            "--method fourier", "--start 3 --end 2"}) {
+        auto r = run(bin + in + out + " " + bad);
+        EXPECT_EQ(r.status, 2) << bad << ": " << r.err;
+    }
+    auto no_out = run(bin + in);
+    EXPECT_EQ(no_out.status, 2);
+    std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace kinoglaz
