@@ -134,6 +134,17 @@ struct ThreadScalers {
 };
 thread_local ThreadScalers t_scalers;
 
+// swscale's SIMD output loops write up to a few bytes past the last pixel of a tightly sized
+// destination (measured up to 16 bytes for small widths, FFmpeg 5.1); the overrun corrupted the
+// heap under fuzzing. Destinations get FFmpeg's usual 64-byte tail: a continuous rows x cols
+// view of a buffer with enough spare rows behind it.
+cv::Mat padded_for_swscale(int rows, int cols, int type) {
+    const std::size_t row_bytes = std::size_t(cols) * CV_ELEM_SIZE(type);
+    const int spare_rows = int(64 / std::max<std::size_t>(1, row_bytes)) + 1;
+    cv::Mat storage(rows + spare_rows, cols, type);
+    return storage.rowRange(0, rows);
+}
+
 // The analysis proxy: swscale only resamples (to planar 4:2:0, no colour conversion) and
 // OpenCV's vectorised YUV→BGR does the rest; the luma plane is the grey proxy as is.
 void scale_to_proxy(SwsContext*& ctx, const AVFrame* src, int w, int h, cv::Mat& bgr,
@@ -141,7 +152,7 @@ void scale_to_proxy(SwsContext*& ctx, const AVFrame* src, int w, int h, cv::Mat&
     ctx = sws_getCachedContext(ctx, src->width, src->height, AVPixelFormat(src->format), w, h,
                                AV_PIX_FMT_YUV420P, SWS_AREA, nullptr, nullptr, nullptr);
     if (!ctx) throw Error(ErrorKind::internal, "swscale: cannot convert this pixel format");
-    cv::Mat i420(h * 3 / 2, w, CV_8UC1);
+    cv::Mat i420 = padded_for_swscale(h * 3 / 2, w, CV_8UC1);
     uint8_t* dst[4] = {i420.data, i420.data + w * h, i420.data + w * h + (w / 2) * (h / 2),
                        nullptr};
     int dst_stride[4] = {w, w / 2, w / 2, 0};
@@ -154,7 +165,7 @@ cv::Mat scale_to_bgr(SwsContext*& ctx, const AVFrame* src, int w, int h, int fla
     ctx = sws_getCachedContext(ctx, src->width, src->height, AVPixelFormat(src->format), w, h,
                                AV_PIX_FMT_BGR24, flags, nullptr, nullptr, nullptr);
     if (!ctx) throw Error(ErrorKind::internal, "swscale: cannot convert this pixel format");
-    cv::Mat out(h, w, CV_8UC3);
+    cv::Mat out = padded_for_swscale(h, w, CV_8UC3);
     uint8_t* dst[4] = {out.data, nullptr, nullptr, nullptr};
     int dst_stride[4] = {int(out.step[0]), 0, 0, 0};
     sws_scale(ctx, src->data, src->linesize, 0, src->height, dst, dst_stride);

@@ -4,6 +4,7 @@
 
 #include "kinoglaz/error.hpp"
 #include "kinoglaz/export.hpp"
+#include "json_number.hpp"
 
 namespace kinoglaz {
 
@@ -144,7 +145,7 @@ template <class T>
 T get_or(const ordered_json& o, const char* key, T fallback) {
     auto it = o.find(key);
     if (it == o.end() || it->is_null()) return fallback;
-    return it->get<T>();
+    return detail::json_number<T>(*it);
 }
 
 }  // namespace
@@ -170,7 +171,8 @@ Analysis parse_analysis_json(const std::string& text, const std::string& origin)
             auto type = transition_type_from_string(get_or<std::string>(t, "type", ""));
             if (!type) throw_bad_input(origin, "unknown transition type");
             x.type = *type;
-            x.frames = {t.at("start_frame").get<FrameIndex>(), t.at("end_frame").get<FrameIndex>()};
+            x.frames = {detail::json_number<FrameIndex>(t.at("start_frame")),
+                        detail::json_number<FrameIndex>(t.at("end_frame"))};
             if (x.frames.end < x.frames.start) throw_bad_input(origin, "transition ends before it starts");
             x.start_time_s = get_or<double>(t, "start_time", 0);
             x.end_time_s = get_or<double>(t, "end_time", 0);
@@ -180,10 +182,12 @@ Analysis parse_analysis_json(const std::string& text, const std::string& origin)
         if (auto ev = doc.find("events"); ev != doc.end() && ev->is_array()) {
             for (const auto& e : *ev) {
                 Event x;
-                x.frames = {e.at("start_frame").get<FrameIndex>(), e.at("end_frame").get<FrameIndex>()};
+                x.frames = {detail::json_number<FrameIndex>(e.at("start_frame")),
+                            detail::json_number<FrameIndex>(e.at("end_frame"))};
                 const auto& b = e.at("bbox");
                 if (!b.is_array() || b.size() != 4) throw_bad_input(origin, "event bbox is not [x,y,w,h]");
-                x.bbox = cv::Rect(b[0].get<int>(), b[1].get<int>(), b[2].get<int>(), b[3].get<int>());
+                x.bbox = cv::Rect(detail::json_number<int>(b[0]), detail::json_number<int>(b[1]),
+                                  detail::json_number<int>(b[2]), detail::json_number<int>(b[3]));
                 x.amplitude_px = get_or<double>(e, "amplitude_px", 0);
                 x.peak_hz = get_or<double>(e, "peak_hz", get_or<double>(e, "freq_hz", 0));
                 x.score = get_or<double>(e, "score", 1);
@@ -191,6 +195,8 @@ Analysis parse_analysis_json(const std::string& text, const std::string& origin)
             }
         }
     } catch (const nlohmann::json::exception& e) {
+        throw_bad_input(origin, std::string("malformed analysis: ") + e.what());
+    } catch (const detail::BadJsonNumber& e) {
         throw_bad_input(origin, std::string("malformed analysis: ") + e.what());
     }
     return a;

@@ -1,6 +1,8 @@
 #include "kinoglaz/pipeline.hpp"
 
+#include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include <tbb/global_control.h>
 #include <tbb/parallel_pipeline.h>
@@ -21,6 +23,33 @@ struct Item {
     std::shared_ptr<FrameFeatures> features;
     std::shared_ptr<const Frame> previous_frame;
     std::shared_ptr<FrameFeatures> previous_features;
+};
+
+// parallel_pipeline passes raw Item* between stages and, when any stage throws (an error, a
+// cancellation, a consumer's exception), drops the items already made for other tokens
+// without destroying them. So every Item is owned here from the first stage until the last
+// stage takes it back; whatever is still registered when the pass unwinds is freed with the
+// registry. One short lock per frame, next to decoding it, costs nothing measurable.
+class ItemRegistry {
+  public:
+    Item* create() {
+        auto item = std::make_unique<Item>();
+        Item* raw = item.get();
+        std::lock_guard lock(mutex_);
+        live_.emplace(raw, std::move(item));
+        return raw;
+    }
+    std::unique_ptr<Item> take(Item* item) {
+        std::lock_guard lock(mutex_);
+        auto it = live_.find(item);
+        std::unique_ptr<Item> owned = std::move(it->second);
+        live_.erase(it);
+        return owned;
+    }
+
+  private:
+    std::mutex mutex_;
+    std::unordered_map<Item*, std::unique_ptr<Item>> live_;
 };
 
 }  // namespace
@@ -44,6 +73,7 @@ std::int64_t run_pipeline(VideoDecoder& decoder, const PipelineOptions& options,
     std::int64_t delivered = 0;
     std::shared_ptr<const Frame> last_frame;
     std::shared_ptr<FrameFeatures> last_features;
+    ItemRegistry items;  // declared after last_frame: frees leftovers first on unwinding
 
     tbb::parallel_pipeline(
         tokens,
@@ -55,16 +85,15 @@ std::int64_t run_pipeline(VideoDecoder& decoder, const PipelineOptions& options,
                 fc.stop();
                 return nullptr;
             }
-            auto* item = new Item;
+            Item* item = items.create();
             item->picture = std::move(*picture);
             return item;
         }) & tbb::make_filter<Item*, Item*>(tbb::filter_mode::parallel, [&](Item* item) {
-            std::unique_ptr<Item> guard(item);
             item->frame = std::make_shared<Frame>(decoder.convert(item->picture));
             item->picture = DecodedPicture();  // release the decoder's buffer early
             item->features =
                 std::make_shared<FrameFeatures>(compute_frame_features(*item->frame, mask));
-            return guard.release();
+            return item;
         }) & tbb::make_filter<Item*, Item*>(tbb::filter_mode::serial_in_order, [&](Item* item) {
             item->previous_frame = last_frame;
             item->previous_features = last_features;
@@ -72,22 +101,16 @@ std::int64_t run_pipeline(VideoDecoder& decoder, const PipelineOptions& options,
             last_features = item->features;
             return item;
         }) & tbb::make_filter<Item*, Item*>(tbb::filter_mode::parallel, [&](Item* item) {
-            std::unique_ptr<Item> guard(item);
             if (item->previous_frame)
                 compute_pair_features(*item->previous_frame, *item->previous_features, *item->frame,
                                       *item->features, mask);
-            return guard.release();
+            return item;
         }) & tbb::make_filter<Item*, void>(tbb::filter_mode::serial_in_order, [&](Item* item) {
-            std::unique_ptr<Item> guard(item);
-            // The previous frame's edge map has served its only reader (this frame's
-            // pairwise stage, now finished).
-            if (item->previous_features) item->previous_features->edges.release();
+            std::unique_ptr<Item> owned = items.take(item);
             consumer(item->frame, *item->features);
             ++delivered;
             bar.update(delivered);
         }));
-    // Items still in flight when a stage throws are leaked by design of raw pointers in
-    // parallel_pipeline; stages own them through unique_ptr guards so none remain here.
     last_frame.reset();
     last_features.reset();
     bar.finish();

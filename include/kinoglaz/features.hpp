@@ -15,8 +15,10 @@ namespace kinoglaz {
 
 /// Which optional extractors stage 2/4 of the pipeline must run (bit set).
 enum class FeatureMask : std::uint32_t {
-    basic = 1u << 0,          ///< luma stats, colour histogram, thumbnail, pairwise differences
+    basic = 1u << 0,          ///< luma statistics, thumbnails, grey difference to the previous frame
     camera_motion = 1u << 1,  ///< sparse-flow + RANSAC similarity transform to the previous frame
+    appearance = 1u << 2,     ///< colour histogram and its distance, colourfulness, and the
+                              ///< phase-correlation shift with the motion-compensated difference
 };
 constexpr FeatureMask operator|(FeatureMask a, FeatureMask b) {
     return FeatureMask(std::uint32_t(a) | std::uint32_t(b));
@@ -55,16 +57,16 @@ struct FrameFeatures {
     float luma_p05 = 0;       ///< 5th percentile of luma, 0..255
     float luma_p95 = 0;       ///< 95th percentile of luma: p95 - p05 small means a uniform
                               ///< frame, even with a small caption on it
-    float colourfulness = 0;  ///< Hasler-Suesstrunk colourfulness on the proxy
-    std::array<float, kHistBins> hist{};  ///< joint HSV histogram, sums to 1
+    float colourfulness = 0;  ///< Hasler-Suesstrunk colourfulness (appearance)
+    std::array<float, kHistBins> hist{};  ///< joint HSV histogram, sums to 1 (appearance)
     cv::Mat thumb;      ///< CV_8UC1 kThumbWidth x kThumbHeight, for cross-frame checks
     cv::Mat thumb_bgr;  ///< CV_8UC3 kThumbWidth x kThumbHeight, colour layout
 
     // --- pairwise to the previous frame (all 0 for the first frame) -----------------
-    float hist_dist = 0;    ///< 1 - histogram intersection, 0..1
+    float hist_dist = 0;    ///< 1 - histogram intersection, 0..1 (appearance)
     float pixel_diff = 0;   ///< mean |Δ| of the grey proxy / 255, 0..1
-    float mc_diff = 0;      ///< mean |Δ| of grey thumbnails after translation compensation, 0..1
-    float shift_dx = 0, shift_dy = 0;  ///< translation found by phase correlation, thumb pixels
+    float mc_diff = 0;      ///< mean |Δ| of grey thumbnails after translation compensation (appearance)
+    float shift_dx = 0, shift_dy = 0;  ///< phase-correlation translation, thumb pixels (appearance)
     GlobalMotion motion;               ///< only with FeatureMask::camera_motion
 
     /// Names and values of the scalar features, for an optional per-frame CSV dump.

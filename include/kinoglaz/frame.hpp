@@ -14,14 +14,15 @@ namespace kinoglaz {
 ///
 /// All images are in display orientation (rotation applied) with square pixels.
 struct Frame {
-    FrameIndex index = 0;     ///< 0-based, presentation order, global even in range decoding
-    Timestamp timestamp;      ///< best-effort presentation timestamp in the stream's time base
-    double time_s = 0;        ///< seconds since the stream's first frame
-    double duration_s = 0;    ///< the frame's nominal duration (0 when unknown)
-    bool corrupt = false;     ///< the decoder flagged this picture as damaged
-    cv::Mat proxy_bgr;        ///< small analysis image, CV_8UC3, longest side ~analysis_size
-    cv::Mat proxy_gray;       ///< the same in luma, CV_8UC1
-    cv::Mat full_bgr;         ///< full display resolution CV_8UC3; empty unless requested
+    FrameIndex index = 0;   ///< 0-based, presentation order, global even in range decoding
+    Timestamp timestamp;    ///< best-effort presentation timestamp in the stream's time base
+    double time_s = 0;      ///< seconds since the stream's first frame
+    double duration_s = 0;  ///< the frame's nominal duration (0 when unknown)
+    bool corrupt = false;   ///< the decoder flagged this picture as damaged
+    cv::Mat proxy_bgr;      ///< small analysis image, CV_8UC3, longest side ~analysis_size
+    cv::Mat proxy_gray;     ///< the same picture's luma plane (Y of Y'CbCr, video range as coded:
+                            ///< 16..235 for most films), CV_8UC1
+    cv::Mat full_bgr;       ///< full display resolution CV_8UC3; empty unless requested
 };
 
 using FramePtr = std::shared_ptr<const Frame>;

@@ -63,7 +63,7 @@ class EventFinder {
     EventFinder& operator=(EventFinder&&) noexcept;
 
     /// The features the pipeline must compute for this finder (basic is enough).
-    static FeatureMask needs() noexcept { return FeatureMask::basic; }
+    static FeatureMask needs() noexcept { return FeatureMask::basic | FeatureMask::appearance; }
 
     /// Feeds the next frame, in presentation order. Reads `frame.proxy_gray` and the
     /// pairwise fields of `features` (to notice cuts and fast camera moves).

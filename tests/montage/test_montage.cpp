@@ -423,10 +423,10 @@ std::vector<MontageCollector::FrameRecord> records_of(const std::vector<cv::Mat>
         fr->proxy_bgr = images[i];
         cv::cvtColor(images[i], fr->proxy_gray, cv::COLOR_BGR2GRAY);
         FrameFeatures f =
-            compute_frame_features(*fr, FeatureMask::basic | FeatureMask::camera_motion);
+            compute_frame_features(*fr, montage_features());
         if (prev)
             compute_pair_features(*prev, prev_f, *fr, f,
-                                  FeatureMask::basic | FeatureMask::camera_motion);
+                                  montage_features());
         c.push(f);
         prev = fr;
         prev_f = f;

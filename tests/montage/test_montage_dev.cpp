@@ -32,7 +32,7 @@ Analysis analyse_with_truth(const std::filesystem::path& video, const nlohmann::
     MontageCollector collector;
     PipelineOptions popt;
     popt.threads = 2;
-    popt.features = FeatureMask::basic | FeatureMask::camera_motion;
+    popt.features = montage_features();
     run_pipeline(decoder, popt,
                  [&](const FramePtr&, const FrameFeatures& f) { collector.push(f); });
 

@@ -12,7 +12,8 @@ Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& fl
            const std::set<std::string>& options) {
     for (std::size_t i = 0; i < argv.size(); ++i) {
         const std::string& a = argv[i];
-        if (a.size() > 1 && a[0] == '-' && !(a.size() > 1 && std::isdigit(static_cast<unsigned char>(a[1])))) {
+        if (a.size() > 1 && a[0] == '-' &&
+            !(a.size() > 1 && std::isdigit(static_cast<unsigned char>(a[1])))) {
             std::string name = a, value;
             bool has_value = false;
             if (auto eq = a.find('='); eq != std::string::npos) {
@@ -21,16 +22,16 @@ Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& fl
                 has_value = true;
             }
             if (flags.count(name)) {
-                if (has_value) throw_bad_usage("kinoglaz", name + " takes no value");
+                if (has_value) throw_bad_usage("usage", name + " takes no value");
                 flags_.insert(name);
             } else if (options.count(name)) {
                 if (!has_value) {
-                    if (i + 1 >= argv.size()) throw_bad_usage("kinoglaz", name + " needs a value");
+                    if (i + 1 >= argv.size()) throw_bad_usage("usage", name + " needs a value");
                     value = argv[++i];
                 }
                 values_[name] = value;
             } else {
-                throw_bad_usage("kinoglaz", "unknown option " + name);
+                throw_bad_usage("usage", "unknown option " + name);
             }
         } else {
             positional_.push_back(a);
@@ -50,8 +51,8 @@ std::optional<int> Args::integer(const std::string& name, int lo, int hi) const 
     int out = 0;
     auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
     if (ec != std::errc() || p != v->data() + v->size() || out < lo || out > hi)
-        throw_bad_usage("kinoglaz", name + " must be a whole number from " + std::to_string(lo) +
-                                        " to " + std::to_string(hi));
+        throw_bad_usage("usage", name + " must be a whole number from " + std::to_string(lo) +
+                                     " to " + std::to_string(hi));
     return out;
 }
 
@@ -62,8 +63,8 @@ std::optional<double> Args::number(const std::string& name, double lo, double hi
     auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
     if (ec != std::errc() || p != v->data() + v->size() || !std::isfinite(out) || out < lo ||
         out > hi)
-        throw_bad_usage("kinoglaz", name + " must be a number from " + std::to_string(lo) +
-                                        " to " + std::to_string(hi));
+        throw_bad_usage("usage", name + " must be a number from " + std::to_string(lo) + " to " +
+                                     std::to_string(hi));
     return out;
 }
 
@@ -71,7 +72,7 @@ std::optional<double> Args::time(const std::string& name) const {
     auto v = value(name);
     if (!v) return std::nullopt;
     auto t = parse_time(*v);
-    if (!t) throw_bad_usage("kinoglaz", name + " must be seconds or HH:MM:SS.mmm, got '" + *v + "'");
+    if (!t) throw_bad_usage("usage", name + " must be seconds or HH:MM:SS.mmm, got '" + *v + "'");
     return t;
 }
 

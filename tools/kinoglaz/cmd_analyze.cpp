@@ -1,9 +1,8 @@
-#include <filesystem>
-#include <fstream>
+#include <cstdio>
 
+#include "analyze_folder.hpp"
 #include "commands.hpp"
 #include "kinoglaz/error.hpp"
-#include "kinoglaz/export.hpp"
 #include "pass_options.hpp"
 
 namespace kinoglaz::cli {
@@ -17,13 +16,17 @@ int run_analyze(const Argv& argv) {
     if (args.positional().size() != 1) throw_bad_usage("analyze", "needs exactly one INPUT");
     auto out = args.value("-o");
     if (!out || out->empty()) throw_bad_usage("analyze", "needs -o OUTDIR");
-    PassResult pass = run_transition_pass(args.positional()[0], pass_options(args));
-    Analysis analysis;
-    analysis.source = pass.source;
-    analysis.transitions = pass.transitions;
-    std::filesystem::path dir(*out);
-    std::filesystem::create_directories(dir);
-    std::ofstream(dir / "analysis.json") << analysis_json(analysis);
+    const std::string input = args.positional()[0];
+    AnalyzeOptions opts;
+    opts.pass = pass_options(args);
+    opts.reveal = !args.flag("--no-reveal");
+    auto [analysis, outdir] = analyze_to_folder(input, *out, opts);
+    if (!args.flag("--quiet"))
+        std::fprintf(
+            stderr, "%s: %lld frames, %zu transitions, %zu shots, %zu scenes, %zu events\n",
+            input.c_str(), (long long)analysis.source.frame_count, analysis.transitions.size(),
+            analysis.shots.size(), analysis.scenes.size(), analysis.events.size());
+    std::printf("%s\n", (outdir / "report.html").string().c_str());
     return 0;
 }
 

@@ -11,9 +11,13 @@ namespace kinoglaz::cli {
 int run_cuts(const Argv& argv) {
     auto flags = kPassFlags;
     flags.insert("--json");
-    Args args(argv, flags, kPassOptions);
+    auto options = kPassOptions;
+    options.insert("--segments");
+    Args args(argv, flags, options);
     if (args.positional().size() != 1) throw_bad_usage("cuts", "needs exactly one INPUT");
-    PassResult pass = run_transition_pass(args.positional()[0], pass_options(args));
+    const int segments = args.integer("--segments", 1, 64).value_or(1);
+    PassResult pass = segments > 1 ? run_segmented_pass(args.positional()[0], pass_options(args), segments)
+                                   : run_transition_pass(args.positional()[0], pass_options(args));
     if (args.flag("--json")) {
         Analysis a;
         a.source = pass.source;

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -9,6 +10,7 @@
 #include "kinoglaz/error.hpp"
 #include "kinoglaz/eval.hpp"
 #include "kinoglaz/export.hpp"
+#include "kinoglaz/unconscious.hpp"
 
 namespace kinoglaz::cli {
 
@@ -85,17 +87,50 @@ int run_eval(const Argv& argv) {
         throw_bad_usage("eval", "unexpected argument " + args.positional()[0]);
     const int tolerance = args.integer("--tolerance", 0, 1000).value_or(1);
     TransitionScore total;
+    EventScore events_total;
+    int events_in_quiet = 0;
+    bool any_event_truth = false;
     auto files = nlohmann::ordered_json::array();
     for (const auto& [truth_path, pred_path] : pairs_of(argv)) {
         Truth truth = parse_truth_json(read_file(truth_path), truth_path);
         Analysis pred = parse_analysis_json(read_file(pred_path), pred_path);
         TransitionScore s = score_transitions(truth, pred.transitions, tolerance);
         if (!args.flag("--quiet")) print_score(pred_path, s);
-        files.push_back({{"truth", truth_path},
-                         {"pred", pred_path},
-                         {"cuts", prf_json(s.cuts)},
-                         {"gradual", prf_json(s.gradual)},
-                         {"all", prf_json(s.all)}});
+        nlohmann::ordered_json file{{"truth", truth_path},
+                                    {"pred", pred_path},
+                                    {"cuts", prf_json(s.cuts)},
+                                    {"gradual", prf_json(s.gradual)},
+                                    {"all", prf_json(s.all)}};
+        // Micro-gesture events, where the truth has any (or marks stretches without any).
+        if (!truth.events.empty() || !truth.quiet_ranges.empty()) {
+            any_event_truth = true;
+            EventScore e = score_events(truth.events, pred.events);
+            // An event in a stretch the truth marks as motionless, matching no true event.
+            int in_quiet = 0;
+            for (const auto& ev : pred.events) {
+                const FrameIndex centre = (ev.frames.start + ev.frames.end) / 2;
+                bool matches = std::any_of(truth.events.begin(), truth.events.end(),
+                                           [&](const Event& t) { return events_match(t, ev); });
+                bool quiet = std::any_of(truth.quiet_ranges.begin(), truth.quiet_ranges.end(),
+                                         [&](const FrameRange& q) { return q.contains(centre); });
+                in_quiet += !matches && quiet;
+            }
+            events_in_quiet += in_quiet;
+            events_total.true_positives += e.true_positives;
+            events_total.false_positives += e.false_positives;
+            events_total.false_negatives += e.false_negatives;
+            file["events"] = {
+                {"precision", e.precision},   {"recall", e.recall},      {"f1", e.f1},
+                {"tp", e.true_positives},     {"fp", e.false_positives}, {"fn", e.false_negatives},
+                {"in_quiet_ranges", in_quiet}};
+            if (!args.flag("--quiet"))
+                std::printf(
+                    "  events   P=%.3f R=%.3f F1=%.3f (tp %d, fp %d, fn %d), %d in quiet "
+                    "stretches\n",
+                    e.precision, e.recall, e.f1, e.true_positives, e.false_positives,
+                    e.false_negatives, in_quiet);
+        }
+        files.push_back(file);
         total += s;
     }
     print_score("micro-average over " + std::to_string(files.size()) + " file(s)", total);
@@ -107,6 +142,16 @@ int run_eval(const Argv& argv) {
                                    {"gradual_type_correct", total.gradual_type_correct},
                                    {"false_positives_on", total.false_positives_on},
                                    {"files", files}};
+    if (any_event_truth) {
+        PrecisionRecall e{events_total.true_positives, events_total.false_positives,
+                          events_total.false_negatives};
+        std::printf(
+            "  events   P=%.3f R=%.3f F1=%.3f (tp %d, fp %d, fn %d), %d in quiet stretches\n",
+            e.precision(), e.recall(), e.f1(), e.true_positives, e.false_positives,
+            e.false_negatives, events_in_quiet);
+        summary["events"] = prf_json(e);
+        summary["events"]["in_quiet_ranges"] = events_in_quiet;
+    }
     std::printf("%s\n", summary.dump().c_str());
     return 0;
 }

@@ -13,6 +13,8 @@ int run_probe(const Argv& args);
 int run_cuts(const Argv& args);
 int run_analyze(const Argv& args);
 int run_eval(const Argv& args);
+int run_reveal(const Argv& args);
+int run_batch(const Argv& args);
 
 /// The usage text of one command (or of all, for an empty name).
 std::string usage(const std::string& command);

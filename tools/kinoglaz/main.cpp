@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
         {"cuts", cli::run_cuts},
         {"analyze", cli::run_analyze},
         {"eval", cli::run_eval},
+        {"reveal", cli::run_reveal},
+        {"batch", cli::run_batch},
     };
     std::vector<std::string> args(argv + 1, argv + argc);
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {

@@ -23,12 +23,45 @@ std::string usage(const std::string& command) {
                "or with --json an object with 'source' and 'transitions'.\n"
                "  --sensitivity S    0..1, higher finds more (default 0.5)\n"
                "  --exact-decode     decode with the in-loop filter (slower, same result)\n"
-               "  --start T --end T  only this range (seconds or HH:MM:SS.mmm)\n" +
+               "  --start T --end T  only this range (seconds or HH:MM:SS.mmm)\n"
+               "  --segments N       decode N time segments in parallel (same result)\n" +
                std::string(kCommon);
     if (command == "analyze")
         return "usage: kinoglaz analyze INPUT -o OUTDIR [--threads N] [--no-reveal] [--quiet]\n"
                "Writes the analysis folder (analysis.json and the exports) into OUTDIR.\n"
                "  --sensitivity S    transition sensitivity 0..1 (default 0.5)\n" +
+               std::string(kCommon);
+    if (command == "reveal")
+        return "usage: kinoglaz reveal INPUT -o OUTDIR [--start T] [--end T] [--slow K] [--magnify A]\n"
+               "       [--band LO:HI] [--roi x,y,w,h] [--method eulerian|phase] [--size PX]\n"
+               "Renders an annotated H.264 clip of the range: the original next to the motion-\n"
+               "magnified and slowed view, with source timecode, K and alpha written on the frame.\n"
+               "  --start T --end T  source range (seconds or HH:MM:SS.mmm; at most 60 s)\n"
+               "  --slow K           slow-down by flow interpolation, 1..16 (default 4)\n"
+               "  --magnify A        amplification alpha, 0..100 (default 10; 0 = none)\n"
+               "  --band LO:HI       temporal band in Hz (default from the frame rate)\n"
+               "  --roi x,y,w,h      region of interest in source pixels (boxed, with context)\n"
+               "  --method M         phase (default, sharp for large alpha) or eulerian\n"
+               "  --size PX          longest side of each panel (default 640)\n"
+               "  --no-original      only the processed view\n" +
+               std::string(kCommon);
+    if (command == "batch")
+        return "usage: kinoglaz batch MANIFEST -o CORPUSDIR [--jobs N] [--resume] [--threads N]\n"
+               "       kinoglaz batch --tables-only MANIFEST -o CORPUSDIR\n"
+               "       kinoglaz batch MANIFEST -o CORPUSDIR --slurm [--partition P] [--array-max K]\n"
+               "                      [--time T] [--mem M] [--cpus C] [--tasks N] [--print-script]\n"
+               "Analyses every film of MANIFEST into CORPUSDIR/<id>/ (an analysis folder each) and\n"
+               "writes corpus.csv, corpus.json, corpus.html and failures.csv. MANIFEST: one path or\n"
+               "URL per line (# comments; relative to the manifest's folder), or a .csv with an\n"
+               "'input' column and free metadata columns (title, year, ...). Exit 1 if a film failed.\n"
+               "  --jobs N           films in parallel (default 1), each with cores/N threads\n"
+               "  --resume           skip films whose folder is complete\n"
+               "  --tables-only      only rebuild the corpus tables from the folders\n"
+               "  --task I --tasks N analyse only entries I, I+N, ... (no tables)\n"
+               "  --slurm            write CORPUSDIR/slurm/batch.sh (a job array) and tables.sh, and\n"
+               "                     submit both with sbatch (tables after the array: afterany)\n"
+               "  --print-script     print the array script, submit nothing\n"
+               "  --no-reveal, --sensitivity S, --exact-decode   passed to every analyze\n" +
                std::string(kCommon);
     if (command == "eval")
         return "usage: kinoglaz eval --truth T.json --pred analysis.json [--truth T2 --pred P2 ...]\n"
@@ -43,6 +76,8 @@ std::string usage(const std::string& command) {
            "  cuts INPUT [--json]       transitions only, fastest path\n"
            "  probe INPUT               stream facts as JSON\n"
            "  eval --truth T --pred P   score transitions against truth\n"
+           "  reveal INPUT -o OUTDIR    slowed, motion-magnified clip of a range\n"
+           "  batch MANIFEST -o DIR     analyse a film archive; corpus tables; Slurm arrays\n"
            "\n"
            "Run 'kinoglaz COMMAND --help' for a command's options.\n"
            "Exit status: 0 success, 1 bad input, 2 bad usage, 130 interrupted.\n";

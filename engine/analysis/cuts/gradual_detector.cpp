@@ -56,7 +56,7 @@ double half_plane_error(const std::vector<cv::Point2f>& points, const std::vecto
 }  // namespace
 
 GradualFit fit_gradual(const FrameFeatures& a, const std::vector<const FrameFeatures*>& mixed,
-                       const FrameFeatures& b) {
+                       const FrameFeatures& b, bool edge_test) {
     GradualFit fit;
     if (mixed.empty()) return fit;
     const cv::Mat A = as_float(a.thumb_bgr), B = as_float(b.thumb_bgr);
@@ -105,8 +105,10 @@ GradualFit fit_gradual(const FrameFeatures& a, const std::vector<const FrameFeat
                 wipe_err += std::min(da, db) / 3.0;
                 if (pmag[x] > informative) {
                     ++n_inf;
-                    points.emplace_back(float(x), float(y));
-                    labels.push_back(db < da);
+                    if (edge_test) {
+                        points.emplace_back(float(x), float(y));
+                        labels.push_back(db < da);
+                    }
                     uchar& was_b = shows_b.at<uchar>(y, x);
                     if (db < da) {
                         ++b_count;
@@ -124,7 +126,7 @@ GradualFit fit_gradual(const FrameFeatures& a, const std::vector<const FrameFeat
         }
         wipe_sum += wipe_err / double(M.total()) / ab_l1;
         b_areas.push_back(n_inf > 0 ? b_count / n_inf : 0);
-        if (b_areas.back() > 0.15 && b_areas.back() < 0.85) {
+        if (edge_test && b_areas.back() > 0.15 && b_areas.back() < 0.85) {
             boundary_sum += half_plane_error(points, labels);
             ++boundary_frames;
         }
@@ -234,7 +236,7 @@ std::optional<Transition> GradualDetector::fit_segment(FrameIndex first_mixed,
 
     std::vector<const FrameFeatures*> mixed;
     for (FrameIndex i = first_mixed; i < first_clean; ++i) mixed.push_back(&window_.at(i));
-    const GradualFit fit = fit_gradual(a, mixed, b);
+    GradualFit fit = fit_gradual(a, mixed, b, false);
 
     if (std::getenv("KINOGLAZ_DEBUG_GRADUAL"))
         std::fprintf(stderr,
@@ -244,10 +246,14 @@ std::optional<Transition> GradualDetector::fit_segment(FrameIndex first_mixed,
                      fit.wipe_residual, fit.alpha_monotony, fit.wipe_monotony, fit.alpha_spread,
                      fit.alpha_first, fit.alpha_last, fit.area_first, fit.area_last,
                      fit.switch_back, fit.boundary_error);
-    const bool wipe_like = fit.wipe_residual <= options_.max_wipe_residual * scale &&
-                           fit.wipe_residual < 0.7 * fit.mix_residual && fit.switch_back < 0.2 &&
-                           fit.wipe_monotony >= 0.8 && fit.area_first < 0.12 &&
-                           fit.area_last > 0.88 && fit.boundary_error < 0.06;
+    // The straight-edge test is the costly one: only for what already looks like a wipe.
+    auto wipe_shape = [&](const GradualFit& g) {
+        return g.wipe_residual <= options_.max_wipe_residual * scale &&
+               g.wipe_residual < 0.7 * g.mix_residual && g.switch_back < 0.2 &&
+               g.wipe_monotony >= 0.8 && g.area_first < 0.12 && g.area_last > 0.88;
+    };
+    if (wipe_shape(fit)) fit.boundary_error = fit_gradual(a, mixed, b, true).boundary_error;
+    const bool wipe_like = wipe_shape(fit) && fit.boundary_error < 0.06;
     const bool mix_like = fit.mix_residual <= options_.max_mix_residual * scale &&
                           fit.alpha_monotony >= 0.8 && fit.alpha_first > 0.5 &&
                           fit.alpha_last < 0.5;
@@ -274,16 +280,15 @@ void GradualDetector::classify(FrameIndex first_mixed, FrameIndex first_clean,
         out.push_back(*t);
         return;
     }
-    // A moving shot on either side stretches the run beyond the transition: look for the
-    // widest stretch inside it that a model explains, shrinking the far end first (a mix
-    // of mixes is still a mix, so the widest fitting end is the true one).
+    // A moving shot on one side stretches the run beyond the transition: look for the
+    // widest stretch inside it that a model explains, shrinking the run from its far end,
+    // then from its near end (a mix of mixes is still a mix, so the widest fit is the true
+    // one). Half a second of trimming either way bounds the cost of long motion runs.
     const FrameIndex length = first_clean - first_mixed;
-    const FrameIndex limit = std::min<FrameIndex>(length - 2, std::lround(options_.fps));
-    for (FrameIndex trim = 1; trim < limit; ++trim)
-        for (FrameIndex front = 0; front <= trim; ++front) {
-            const FrameIndex s = first_mixed + front, e = first_clean - (trim - front);
-            if (e - s < 3) continue;
-            if (auto t = fit_segment(s, e)) {
+    const FrameIndex limit = std::min<FrameIndex>(length - 3, std::lround(options_.fps / 2));
+    for (FrameIndex trim = 1; trim <= limit; ++trim)
+        for (FrameIndex front : {FrameIndex(0), trim}) {
+            if (auto t = fit_segment(first_mixed + front, first_clean - (trim - front))) {
                 out.push_back(*t);
                 return;
             }

@@ -38,8 +38,9 @@ struct GradualFit {
 };
 
 /// Fits the models to the frames strictly between `a` and `b` (colour thumbnails).
+/// `boundary_error` is only computed with `edge_test` (it is the costly part).
 GradualFit fit_gradual(const FrameFeatures& a, const std::vector<const FrameFeatures*>& mixed,
-                       const FrameFeatures& b);
+                       const FrameFeatures& b, bool edge_test);
 
 class GradualDetector final : public TransitionDetector {
   public:

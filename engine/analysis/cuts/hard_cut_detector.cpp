@@ -7,8 +7,9 @@
 namespace kinoglaz::detail {
 
 namespace {
-constexpr int kNeighbours = 2;  // frames on each side that define the local motion level
-}
+constexpr int kNeighbours = 2;          // frames on each side that define the local motion level
+constexpr double kOneSidedRatio = 1.3;  // spike over the busier side when the other is calm
+}  // namespace
 
 HardCutDetector::HardCutDetector(const HardCutOptions& options)
     : options_(options),
@@ -37,13 +38,20 @@ void HardCutDetector::decide(FrameIndex t, std::vector<Transition>& out) {
     const double diff = cur.pixel_diff;
     if (diff < options_.min_difference * scale) return;
 
-    // Local motion level: a cut is a spike, fast action is a plateau.
-    double neighbours = 0;
-    for (int k = -kNeighbours; k <= kNeighbours; ++k)
-        if (k != 0 && window_.has(t + k))
-            neighbours = std::max<double>(neighbours, window_.at(t + k).pixel_diff);
-    const double ratio = diff / std::max(neighbours, 0.004);
-    if (ratio < options_.min_ratio * scale) return;
+    // Local motion level on each side: a cut is a spike, fast action a plateau. A cut into
+    // (or out of) a very busy shot is a spike over one side and only a step over the other,
+    // so a strong spike on one side lets a weaker one on the other pass.
+    auto level = [&](int from, int to) {
+        double m = 0;
+        for (int k = from; k <= to; ++k)
+            if (window_.has(t + k)) m = std::max<double>(m, window_.at(t + k).pixel_diff);
+        return std::max(m, 0.004);
+    };
+    const double left = diff / level(-kNeighbours, -1), right = diff / level(1, kNeighbours);
+    const double ratio = std::min(left, right);
+    const double min_ratio = options_.min_ratio * scale;
+    if (ratio < min_ratio && !(std::max(left, right) >= 2 * min_ratio && ratio >= kOneSidedRatio))
+        return;
 
     const FrameFeatures& before = window_.at(t - 1);
     const double change = content_distance(before, cur);

@@ -29,7 +29,7 @@ float colourfulness_of(const cv::Mat& bgr) {
 
 }  // namespace
 
-FrameFeatures compute_frame_features(const Frame& frame, FeatureMask) {
+FrameFeatures compute_frame_features(const Frame& frame, FeatureMask mask) {
     FrameFeatures f;
     f.index = frame.index;
     f.time_s = frame.time_s;
@@ -61,6 +61,11 @@ FrameFeatures compute_frame_features(const Frame& frame, FeatureMask) {
     }
     f.luma_p95 = float(std::min(level, 255));
 
+    cv::resize(half, f.thumb_bgr, {kThumbWidth, kThumbHeight}, 0, 0, cv::INTER_AREA);
+    cv::cvtColor(f.thumb_bgr, f.thumb, cv::COLOR_BGR2GRAY);
+    if (!has(mask, FeatureMask::appearance)) return f;
+
+    f.colourfulness = colourfulness_of(f.thumb_bgr);
     cv::Mat hsv;
     cv::cvtColor(half, hsv, cv::COLOR_BGR2HSV);
     std::array<int, kHistBins> counts{};
@@ -75,10 +80,6 @@ FrameFeatures compute_frame_features(const Frame& frame, FeatureMask) {
     }
     const float inv = 1.0f / float(std::max<std::size_t>(1, hsv.total()));
     for (int i = 0; i < kHistBins; ++i) f.hist[i] = float(counts[i]) * inv;
-
-    cv::resize(half, f.thumb_bgr, {kThumbWidth, kThumbHeight}, 0, 0, cv::INTER_AREA);
-    cv::cvtColor(f.thumb_bgr, f.thumb, cv::COLOR_BGR2GRAY);
-    f.colourfulness = colourfulness_of(f.thumb_bgr);
     return f;
 }
 

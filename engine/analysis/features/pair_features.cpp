@@ -98,9 +98,11 @@ GlobalMotion estimate_global_motion(const cv::Mat& prev, const cv::Mat& cur) {
 
 void compute_pair_features(const Frame& previous_frame, const FrameFeatures& previous,
                            const Frame& current_frame, FrameFeatures& current, FeatureMask mask) {
-    current.hist_dist = histogram_distance(previous.hist, current.hist);
     current.pixel_diff = mean_abs_difference(previous_frame.proxy_gray, current_frame.proxy_gray);
-    motion_compensated_difference(previous.thumb, current.thumb, current);
+    if (has(mask, FeatureMask::appearance)) {
+        current.hist_dist = histogram_distance(previous.hist, current.hist);
+        motion_compensated_difference(previous.thumb, current.thumb, current);
+    }
     if (has(mask, FeatureMask::camera_motion))
         current.motion =
             estimate_global_motion(previous_frame.proxy_gray, current_frame.proxy_gray);

@@ -1,0 +1,306 @@
+// The transition pass split into time segments decoded in parallel.
+//
+// Exactness: the detectors are deterministic functions of the feature stream, and a frame's
+// features depend only on itself and the frame before it. Each segment therefore starts
+// decoding a warm-up stretch before its own range (so the detectors' windows and running
+// state have filled with the same frames a single pass would have shown them) and goes on
+// past its range by the detectors' longest decision delay (so every transition that starts
+// in its range has been emitted by push(), not by an early finish()). Only candidates that
+// start inside the segment's own range are kept; they are put back in the order a single
+// pass would have produced them (frame pushed, detector, order of emission) and resolved
+// once over the whole film, exactly as DetectorBank::finish() does. A join is then checked:
+// the candidates both neighbours saw just after it must agree. If they do not (a detector's
+// running state had not converged within the warm-up, e.g. after a very long run of motion),
+// the two segments are merged and decoded again, so the result never silently differs.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <thread>
+#include <tuple>
+
+#include "kinoglaz/detector.hpp"
+#include "kinoglaz/error.hpp"
+#include "kinoglaz/progress.hpp"
+#include "kinoglaz/transition_pass.hpp"
+
+namespace kinoglaz {
+
+namespace {
+
+// Frames of the gradual detector's quiet-level history (its kQuietHistory): the warm-up must
+// also refill it after the longest delay.
+constexpr int kGradualHistoryFrames = 25;
+// Extra frames on either side, for the detectors' look-back over their windows' edges.
+constexpr int kMarginFrames = 8;
+
+struct Candidate {
+    Transition t;
+    FrameIndex emitted = 0;  // frame being pushed when emitted (end of stream for finish())
+    int detector = 0;
+    int order = 0;  // position among that detector's outputs for that frame
+    double start_time = 0;
+};
+
+struct SegmentRun {
+    double own_start = -INFINITY, own_end = INFINITY;  // own range, seconds [start, end)
+    std::vector<Candidate> candidates;                 // all, with start times
+    std::vector<std::pair<FrameIndex, double>> times;  // (index, time) of every frame decoded
+    FrameIndex last_index = -1;
+    double last_duration = 0;
+    std::int64_t decode_errors = 0;
+    SourceInfo info;
+    std::exception_ptr error;
+};
+
+struct Plan {
+    double fps = 25;
+    int warm_frames = 0, look_frames = 0;
+    double warm_s = 0, look_s = 0;
+};
+
+void run_segment(const std::string& input, const PassOptions& options, const Plan& plan,
+                 int threads, int decode_threads, bool last, SegmentRun& run) {
+    try {
+        DecodeOptions decode;
+        decode.threads = decode_threads;
+        decode.fast_decode = options.fast_decode;
+        decode.allow_network = options.allow_network;
+        decode.full_resolution = options.full_resolution;
+        // Always give a range: it makes the decoder index frames by the demuxed timestamp
+        // table, so indices are global whichever segment decodes a frame.
+        decode.start_s =
+            std::isfinite(run.own_start) ? std::max(0.0, run.own_start - plan.warm_s) : 0.0;
+        if (std::isfinite(run.own_end)) decode.end_s = run.own_end + plan.look_s;
+        VideoDecoder decoder(input, decode);
+
+        DetectorOptions detector_options{.fps = plan.fps, .sensitivity = options.sensitivity};
+        std::vector<std::unique_ptr<TransitionDetector>> detectors;
+        FeatureMask needs = FeatureMask::basic;
+        for (const auto& name : detector_names()) {
+            detectors.push_back(make_detector(name, detector_options));
+            needs = needs | detectors.back()->needs();
+        }
+        std::map<FrameIndex, double> time_of;
+        std::vector<Transition> out;
+        auto collect = [&](FrameIndex emitted, int d) {
+            for (std::size_t k = 0; k < out.size(); ++k)
+                run.candidates.push_back({out[k], emitted, d, int(k), 0});
+            out.clear();
+        };
+        PipelineOptions pipeline;
+        pipeline.threads = threads;
+        pipeline.features = needs | options.extra_features;
+        pipeline.progress = false;
+        run_pipeline(decoder, pipeline, [&](const FramePtr& frame, const FrameFeatures& f) {
+            for (std::size_t d = 0; d < detectors.size(); ++d) {
+                detectors[d]->push(f, out);
+                collect(f.index, int(d));
+            }
+            run.times.emplace_back(f.index, frame->time_s);
+            time_of[f.index] = frame->time_s;
+            run.last_index = f.index;
+            run.last_duration = frame->duration_s;
+        });
+        if (last && run.last_index >= 0) {
+            // Only the true end of the stream may flush: elsewhere the segment goes on past its
+            // range far enough that push() has emitted everything that starts in it.
+            for (std::size_t d = 0; d < detectors.size(); ++d) {
+                detectors[d]->finish(run.last_index + 1, out);
+                collect(run.last_index + 1, int(d));
+            }
+        }
+        for (auto& c : run.candidates) {
+            auto it = time_of.find(c.t.frames.start);
+            c.start_time =
+                it != time_of.end() ? it->second : -INFINITY;  // before the decoded range
+        }
+        run.info = decoder.info();
+        run.decode_errors = decoder.info().decode_errors;
+    } catch (...) {
+        run.error = std::current_exception();
+    }
+}
+
+bool same(const Candidate& a, const Candidate& b) {
+    return a.t.type == b.t.type && a.t.frames.start == b.t.frames.start &&
+           a.t.frames.end == b.t.frames.end && a.t.confidence == b.t.confidence &&
+           a.emitted == b.emitted && a.detector == b.detector;
+}
+
+// The candidates starting at or after `from` and emitted no later than `until`, in order.
+std::vector<Candidate> window_of(const SegmentRun& run, double from, FrameIndex until) {
+    std::vector<Candidate> out;
+    for (const auto& c : run.candidates)
+        if (c.start_time >= from && c.emitted <= until) out.push_back(c);
+    return out;
+}
+
+}  // namespace
+
+PassResult run_segmented_pass(const std::string& input, const PassOptions& options, int segments,
+                              double min_segment_s) {
+    if (segments < 1 || segments > 64)
+        throw_bad_usage("segments", "--segments must be between 1 and 64");
+    // Ranges, metrics dumps and progress over several decoders are the single pass's job.
+    if (segments == 1 || options.start_s || options.end_s || !options.metrics_csv.empty())
+        return run_transition_pass(input, options);
+
+    SourceInfo probe_info;
+    {
+        DecodeOptions decode;
+        decode.threads = 1;
+        decode.allow_network = options.allow_network;
+        VideoDecoder decoder(input, decode);
+        probe_info = decoder.info();
+    }
+    Plan plan;
+    // As run_transition_pass: detector durations are in frames of the nominal rate.
+    double fps =
+        probe_info.fps_nominal.valid() ? probe_info.fps_nominal.to_double() : probe_info.fps;
+    if (fps > 0 && fps < 1000) plan.fps = fps;
+    int max_delay = 0;
+    for (const auto& name : detector_names())
+        max_delay = std::max(
+            max_delay, make_detector(name, {.fps = plan.fps, .sensitivity = options.sensitivity})
+                           ->max_delay_frames());
+    plan.warm_frames = max_delay + kGradualHistoryFrames + kMarginFrames;
+    plan.look_frames = max_delay + kMarginFrames;
+    // Seconds from frames at the slowest rate the stream might run at (VFR): the average
+    // rate when it is lower than the nominal one.
+    double slow_fps = plan.fps;
+    if (probe_info.fps_average.valid() && probe_info.fps_average.to_double() > 0)
+        slow_fps = std::min(slow_fps, probe_info.fps_average.to_double());
+    plan.warm_s = plan.warm_frames / slow_fps;
+    plan.look_s = plan.look_frames / slow_fps;
+
+    const double duration = probe_info.duration_s;
+    // Parts shorter than twice their overlap would mostly repeat work.
+    const double min_part = min_segment_s >= 0 ? min_segment_s : 2 * (plan.warm_s + plan.look_s);
+    int n = segments;
+    if (duration <= 0)
+        n = 1;
+    else if (min_part > 0)
+        n = std::min(n, std::max(1, int(duration / min_part)));
+    if (n <= 1) return run_transition_pass(input, options);
+
+    std::vector<double> cuts;  // interior boundaries, seconds
+    for (int k = 1; k < n; ++k) cuts.push_back(duration * k / n);
+    if (std::getenv("KINOGLAZ_DEBUG_SEGMENTS"))
+        std::fprintf(
+            stderr,
+            "segments: %d over %.3f s, warm-up %d frames (%.2f s), look-ahead %d frames (%.2f s)\n",
+            n, duration, plan.warm_frames, plan.warm_s, plan.look_frames, plan.look_s);
+
+    const int total_threads = options.threads > 0
+                                  ? options.threads
+                                  : int(std::max(1u, std::thread::hardware_concurrency()));
+    std::map<std::pair<double, double>, SegmentRun> done;  // by own range
+    while (true) {
+        std::vector<std::pair<double, double>> ranges;
+        for (std::size_t k = 0; k <= cuts.size(); ++k)
+            ranges.emplace_back(k == 0 ? -INFINITY : cuts[k - 1],
+                                k == cuts.size() ? INFINITY : cuts[k]);
+        std::vector<std::pair<double, double>> todo;
+        for (const auto& r : ranges)
+            if (!done.count(r)) todo.push_back(r);
+        if (!todo.empty()) {
+            const int per = std::max(1, total_threads / int(ranges.size()));
+            std::vector<SegmentRun> runs(todo.size());
+            std::vector<std::thread> workers;
+            for (std::size_t i = 0; i < todo.size(); ++i) {
+                runs[i].own_start = todo[i].first;
+                runs[i].own_end = todo[i].second;
+                // TBB's parallelism limit is process-wide (the smallest one set wins), so every
+                // segment asks for all threads and shares one worker pool; codecs get a share.
+                workers.emplace_back(run_segment, std::cref(input), std::cref(options),
+                                     std::cref(plan), total_threads, per,
+                                     !std::isfinite(todo[i].second), std::ref(runs[i]));
+            }
+            for (auto& w : workers) w.join();
+            for (auto& r : runs)
+                if (r.error) std::rethrow_exception(r.error);
+            throw_if_cancelled();
+            for (std::size_t i = 0; i < todo.size(); ++i) done[todo[i]] = std::move(runs[i]);
+        }
+        // Check every join; merge the segments around those that disagree.
+        std::vector<double> kept;
+        for (std::size_t k = 0; k < cuts.size(); ++k) {
+            const SegmentRun& left = done.at(ranges[k]);
+            const SegmentRun& right = done.at(ranges[k + 1]);
+            auto a = window_of(left, cuts[k], left.last_index);
+            auto b = window_of(right, cuts[k], left.last_index);
+            bool ok = left.last_index >= 0 && a.size() == b.size() &&
+                      std::equal(a.begin(), a.end(), b.begin(), same);
+            if (ok) kept.push_back(cuts[k]);
+            if (std::getenv("KINOGLAZ_DEBUG_SEGMENTS"))
+                std::fprintf(stderr, "segments: join at %.3f s: %s (%zu candidates after it)\n",
+                             cuts[k], ok ? "agrees" : "differs, merging", a.size());
+        }
+        if (kept.size() == cuts.size()) break;
+        cuts = kept;
+    }
+
+    std::vector<std::pair<double, double>> ranges;
+    for (std::size_t k = 0; k <= cuts.size(); ++k)
+        ranges.emplace_back(k == 0 ? -INFINITY : cuts[k - 1],
+                            k == cuts.size() ? INFINITY : cuts[k]);
+    PassResult result;
+    std::vector<Candidate> kept;
+    std::vector<char> seen;
+    std::int64_t decode_errors = 0;
+    for (const auto& r : ranges) {
+        const SegmentRun& run = done.at(r);
+        for (const auto& c : run.candidates)
+            if (c.start_time >= run.own_start && c.start_time < run.own_end) kept.push_back(c);
+        for (const auto& [index, time] : run.times) {
+            if (index >= FrameIndex(result.frame_times.size())) {
+                result.frame_times.resize(std::size_t(index + 1), 0);
+                seen.resize(std::size_t(index + 1), 0);
+            }
+            result.frame_times[std::size_t(index)] = time;
+            seen[std::size_t(index)] = 1;
+        }
+        decode_errors += run.decode_errors;
+    }
+    if (result.frame_times.empty()) throw_bad_input(input, "no decodable video frames");
+    if (std::find(seen.begin(), seen.end(), 0) != seen.end())
+        // A frame no segment delivered (timestamps the table cannot place): only a single
+        // pass numbers such a stream the way the contract wants.
+        return run_transition_pass(input, options);
+
+    const SegmentRun& last = done.at(ranges.back());
+    result.source = last.info;
+    result.source.decode_errors = decode_errors;
+    const FrameIndex end = FrameIndex(result.frame_times.size());
+    result.source.frame_count = end;
+    result.source.frame_count_exact = true;
+    double last_duration = last.last_duration;
+    if (last_duration <= 0) last_duration = 1.0 / plan.fps;
+    result.source.duration_s = result.frame_times.back() + last_duration;
+    result.source.fps = double(end) / result.source.duration_s;
+
+    // The order a single pass would have produced: by frame pushed, then detector, then output.
+    std::stable_sort(kept.begin(), kept.end(), [](const Candidate& a, const Candidate& b) {
+        return std::tie(a.emitted, a.detector, a.order) < std::tie(b.emitted, b.detector, b.order);
+    });
+    std::vector<Transition> candidates;
+    for (const auto& c : kept) candidates.push_back(c.t);
+    const DetectorOptions detector_options{.fps = plan.fps, .sensitivity = options.sensitivity};
+    result.transitions = resolve_transitions(std::move(candidates), detector_options);
+    // Times as DetectorBank::finish() gives them (one past the last frame: extrapolated).
+    const auto& times = result.frame_times;
+    auto time_at = [&](FrameIndex f) {
+        if (f >= 0 && f < FrameIndex(times.size())) return times[std::size_t(f)];
+        double step = times.size() > 1 ? times.back() - times[times.size() - 2] : 1.0 / plan.fps;
+        return times.back() + step * double(f - FrameIndex(times.size()) + 1);
+    };
+    for (auto& t : result.transitions) {
+        t.start_time_s = time_at(t.frames.start);
+        t.end_time_s = time_at(t.frames.end);
+    }
+    return result;
+}
+
+}  // namespace kinoglaz

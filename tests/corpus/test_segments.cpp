@@ -1,0 +1,130 @@
+// The segmented pass must give exactly what one pass gives: the same transitions (types,
+// frames, times, confidences) and the same frame clock, also when a transition lies exactly
+// on a segment join.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "kinoglaz/decoder.hpp"
+#include "kinoglaz/error.hpp"
+#include "kinoglaz/transition_pass.hpp"
+#include "support/media.hpp"
+#include "support/synthetic.hpp"
+
+namespace kinoglaz {
+namespace {
+
+void expect_same(const PassResult& single, const PassResult& seg) {
+    ASSERT_EQ(single.transitions.size(), seg.transitions.size());
+    for (std::size_t i = 0; i < single.transitions.size(); ++i) {
+        const auto& a = single.transitions[i];
+        const auto& b = seg.transitions[i];
+        EXPECT_EQ(a.type, b.type) << "transition " << i;
+        EXPECT_EQ(a.frames.start, b.frames.start) << "transition " << i;
+        EXPECT_EQ(a.frames.end, b.frames.end) << "transition " << i;
+        EXPECT_EQ(a.start_time_s, b.start_time_s) << "transition " << i;
+        EXPECT_EQ(a.end_time_s, b.end_time_s) << "transition " << i;
+        EXPECT_EQ(a.confidence, b.confidence) << "transition " << i;
+    }
+    EXPECT_EQ(single.frame_times, seg.frame_times);
+    EXPECT_EQ(single.source.frame_count, seg.source.frame_count);
+    EXPECT_EQ(single.source.duration_s, seg.source.duration_s);
+}
+
+PassOptions quiet_options() {
+    PassOptions o;
+    o.threads = 2;
+    return o;
+}
+
+class SegmentsDev : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(SegmentsDev, MatchSinglePass) {
+    KINOGLAZ_REQUIRE_MEDIA(path, std::string("dev/") + GetParam());
+    const auto single = run_transition_pass(path.string(), quiet_options());
+    const auto seg = run_segmented_pass(path.string(), quiet_options(), 2, 0);
+    ASSERT_FALSE(single.transitions.empty());
+    expect_same(single, seg);
+}
+
+INSTANTIATE_TEST_SUITE_P(Segments, SegmentsDev,
+                         // dev_montage_02 takes over a minute per pass on 2 cores: it is
+                         // checked by benchmarks/segments_speedup.sh instead.
+                         ::testing::Values("dev_montage_01.mp4", "dev_montage_03.mp4",
+                                           "dev_montage_04.mp4"),
+                         [](const auto& info) { return std::string(info.param).substr(12, 2); });
+
+// A 40 s film whose two halves join at exactly 20 s (frame 500 at 25 fps): with two segments
+// the join falls on `transition_at`.
+std::filesystem::path make_join_film(const std::string& name, bool dissolve) {
+    using namespace kinoglaz::test;
+    const cv::Size size(256, 144);
+    const cv::Mat a = make_scene(11, {1200, 400}), b = make_scene(29, {1200, 400});
+    // Shot A covers frames 0..509, shot B frames 490..999 (B[i] is frame 490 + i).
+    const auto shot_a = make_shot(a, size, 510, {0, 100}, {1.0f, 0.2f});
+    const auto shot_b = make_shot(b, size, 510, {600, 50}, {-1.0f, 0.3f});
+    std::vector<cv::Mat> frames;
+    for (int f = 0; f < 1000; ++f) {
+        if (dissolve && f >= 490 && f < 510) {
+            // Frames 490..509 mix the two shots: the dissolve straddles the join.
+            const double alpha = 1.0 - (f - 489) / 21.0;
+            frames.push_back(mix(shot_a[std::size_t(f)], shot_b[std::size_t(f - 490)], alpha));
+        } else if (f < (dissolve ? 490 : 500)) {
+            frames.push_back(shot_a[std::size_t(f)]);
+        } else {
+            frames.push_back(shot_b[std::size_t(f - 490)]);
+        }
+    }
+    auto dir = temp_dir("segments-" + name);
+    auto path = dir / (name + ".mp4");
+    EXPECT_TRUE(encode_video(frames, path.string(), 25));
+    return path;
+}
+
+TEST(Segments, CutExactlyOnJoinMatchesSinglePass) {
+    const auto path = make_join_film("cut", false);
+    const auto single = run_transition_pass(path.string(), quiet_options());
+    const auto seg = run_segmented_pass(path.string(), quiet_options(), 2, 0);
+    // The join is at half the container duration; the cut's frame must sit exactly there.
+    DecodeOptions d;
+    VideoDecoder decoder(path.string(), d);
+    const double join = decoder.info().duration_s / 2;
+    ASSERT_GT(single.frame_times.size(), 500u);
+    EXPECT_DOUBLE_EQ(single.frame_times[500], join);
+    bool cut_at_join = false;
+    for (const auto& t : single.transitions)
+        cut_at_join |= t.frames.start == 500 && t.type == TransitionType::cut;
+    EXPECT_TRUE(cut_at_join) << "the synthetic cut was not found by the single pass";
+    expect_same(single, seg);
+    std::filesystem::remove_all(path.parent_path());
+}
+
+TEST(Segments, DissolveAcrossJoinMatchesSinglePass) {
+    const auto path = make_join_film("dissolve", true);
+    const auto single = run_transition_pass(path.string(), quiet_options());
+    const auto seg = run_segmented_pass(path.string(), quiet_options(), 2, 0);
+    bool straddles = false;
+    for (const auto& t : single.transitions)
+        straddles |= t.frames.start < 500 && t.frames.end > 500;
+    EXPECT_TRUE(straddles) << "the synthetic dissolve was not found across the join";
+    expect_same(single, seg);
+    std::filesystem::remove_all(path.parent_path());
+}
+
+TEST(Segments, EightSegmentsMatchSinglePass) {
+    const auto path = make_join_film("many", false);
+    const auto single = run_transition_pass(path.string(), quiet_options());
+    // Eight 5 s parts, each overlapping its neighbours by far more than its own length: seven
+    // joins, the result still the same.
+    const auto seg = run_segmented_pass(path.string(), quiet_options(), 8, 0);
+    expect_same(single, seg);
+    std::filesystem::remove_all(path.parent_path());
+}
+
+TEST(Segments, RejectsBadSegmentCount) {
+    EXPECT_THROW(run_segmented_pass("/nonexistent.mp4", quiet_options(), 0), Error);
+    EXPECT_THROW(run_segmented_pass("/nonexistent.mp4", quiet_options(), 65), Error);
+}
+
+}  // namespace
+}  // namespace kinoglaz

@@ -1,0 +1,367 @@
+// VideoDecoder and run_pipeline on small videos made at test time with the ffmpeg CLI, each
+// built to exercise one decoding path (frame rates, B-frames, VFR, rotation, start offsets,
+// non-square pixels, range decoding). Expected values come from how the file was built and,
+// where FFmpeg itself is the reference (times, rotation), from ffprobe / ffmpeg.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <opencv2/imgproc.hpp>
+
+#include "kinoglaz/decoder.hpp"
+#include "kinoglaz/error.hpp"
+#include "kinoglaz/pipeline.hpp"
+#include "support/ffmpeg_cli.hpp"
+#include "support/media.hpp"
+#include "support/run.hpp"
+#include "support/synthetic.hpp"
+
+using namespace kinoglaz;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Uniform grey frames whose luma level Y = 20 + 3 N encodes the frame number N, so any decoded
+// picture can be traced back to the frame it must be. Made in YUV (U = V = 128); read back from
+// the BGR proxy, where video-range luma is expanded: B = G = R = (Y - 16) * 255 / 219.
+constexpr int kLevel0 = 20, kLevelStep = 3;
+int frame_of_level(double grey) {
+    double luma = grey * 219.0 / 255.0 + 16.0;
+    return int(std::lround((luma - kLevel0) / kLevelStep));
+}
+int frame_of_picture(const cv::Mat& bgr) {
+    auto m = cv::mean(bgr);
+    return frame_of_level((m[0] + m[1] + m[2]) / 3.0);
+}
+
+// Near-lossless H.264 (x264 drops B-frames when lossless) with a fixed IBBBP pattern and a
+// 12-frame GOP: presentation order differs from decode order, and seeking has to land on a
+// keyframe and decode forward.
+const std::string kBFrameX264 =
+    "-c:v libx264 -preset ultrafast -qp 1 -pix_fmt yuv420p "
+    "-x264-params bframes=3:b-adapt=0:keyint=12:min-keyint=12:scenecut=0";
+
+struct Decoded {
+    std::vector<FrameIndex> index;
+    std::vector<double> time_s;
+    std::vector<int> content;  // frame number read back from the grey level
+};
+
+Decoded decode_all(const std::string& path, DecodeOptions options = {}) {
+    VideoDecoder decoder(path, options);
+    Decoded d;
+    while (auto picture = decoder.next()) {
+        Frame f = decoder.convert(*picture);
+        d.index.push_back(f.index);
+        d.time_s.push_back(f.time_s);
+        d.content.push_back(frame_of_picture(f.proxy_bgr));
+    }
+    return d;
+}
+
+class DecoderTest : public ::testing::Test {
+  protected:
+    static void SetUpTestSuite() {
+        dir_ = test::temp_dir("decoder");
+        coded_ = (dir_ / "coded.mp4").string();
+        coded_ok_ = test::ffmpeg(
+            "-f lavfi -i \"color=c=black:size=64x48:rate=25,format=yuv420p,"
+            "geq=lum='" +
+            std::to_string(kLevel0) + "+" + std::to_string(kLevelStep) +
+            "*N':cb=128:cr=128\" -frames:v " + std::to_string(kCodedFrames) + " " + kBFrameX264 +
+            " " + test::shell_quote(coded_));
+    }
+    static void TearDownTestSuite() { fs::remove_all(dir_); }
+    void SetUp() override {
+        if (!test::have_program("ffmpeg") || !test::have_program("ffprobe"))
+            GTEST_SKIP() << "ffmpeg/ffprobe not on PATH";
+        ASSERT_TRUE(coded_ok_) << "could not encode the grey-coded test video";
+    }
+    static std::string path(const std::string& name) { return (dir_ / name).string(); }
+
+    static constexpr int kCodedFrames = 60;  // 2.4 s at 25 fps
+    static inline fs::path dir_;
+    static inline std::string coded_;
+    static inline bool coded_ok_ = false;
+};
+
+void expect_times_match_ffprobe(const std::string& file, const std::vector<double>& times) {
+    auto reference = test::ffprobe_frame_times(file);
+    ASSERT_EQ(times.size(), reference.size()) << file;
+    for (std::size_t i = 0; i < times.size(); ++i)
+        EXPECT_NEAR(times[i], reference[i], 1e-6) << file << " frame " << i;
+}
+
+}  // namespace
+
+TEST_F(DecoderTest, BFramesComeOutInPresentationOrder) {
+    ASSERT_NE(test::ffprobe_picture_types(coded_).find('B'), std::string::npos)
+        << "the test file should contain B-frames";
+    auto d = decode_all(coded_);
+    ASSERT_EQ(d.index.size(), std::size_t(kCodedFrames));
+    for (int i = 0; i < kCodedFrames; ++i) {
+        EXPECT_EQ(d.index[i], i);
+        EXPECT_EQ(d.content[i], i) << "picture " << i << " is another frame's";
+        EXPECT_NEAR(d.time_s[i], i / 25.0, 1e-9);
+    }
+}
+
+TEST_F(DecoderTest, CountsNtscFrameRateExactly) {
+    auto file = path("ntsc.mp4");
+    ASSERT_TRUE(
+        test::ffmpeg("-f lavfi -i testsrc2=size=96x64:rate=30000/1001 -frames:v 45 "
+                     "-c:v libx264 -preset ultrafast -pix_fmt yuv420p " +
+                     test::shell_quote(file)));
+    VideoDecoder decoder(file, {});
+    EXPECT_EQ(decoder.info().fps_nominal, (Rational{30000, 1001}));
+    std::vector<double> times;
+    std::int64_t expected_index = 0;
+    while (auto picture = decoder.next()) {
+        EXPECT_EQ(picture->index, expected_index++);
+        times.push_back(picture->time_s);
+    }
+    ASSERT_EQ(times.size(), 45u);
+    for (std::size_t i = 0; i < times.size(); ++i)
+        EXPECT_NEAR(times[i], i * 1001.0 / 30000.0, 1e-9);
+    expect_times_match_ffprobe(file, times);
+
+    // count_frames() on a fresh decoder: the exact count and the duration from timestamps.
+    VideoDecoder counter(file, {});
+    EXPECT_EQ(counter.count_frames(), 45);
+    EXPECT_TRUE(counter.info().frame_count_exact);
+    EXPECT_NEAR(counter.info().duration_s, 45 * 1001.0 / 30000.0, 1e-6);
+}
+
+TEST_F(DecoderTest, VariableFrameRateTimesFollowTimestamps) {
+    // Every third frame of a 25 fps source is dropped and the rest keep their timestamps:
+    // gaps alternate 40 ms, 80 ms, as in film transfers with dropped frames.
+    auto file = path("vfr.mp4");
+    ASSERT_TRUE(
+        test::ffmpeg("-f lavfi -i testsrc2=size=96x64:rate=25 "
+                     "-vf \"trim=end_frame=60,select='not(eq(mod(n,3),2))'\" "
+                     "-fps_mode passthrough "
+                     "-c:v libx264 -preset ultrafast -pix_fmt yuv420p -bf 2 " +
+                     test::shell_quote(file)));
+    auto d = decode_all(file);
+    ASSERT_EQ(d.time_s.size(), 40u);
+    for (std::size_t k = 0; k < d.time_s.size(); ++k) {
+        const int source_frame = int(k + k / 2);  // kept frames: 0 1 3 4 6 7 ...
+        EXPECT_EQ(d.index[k], std::int64_t(k));
+        EXPECT_NEAR(d.time_s[k], source_frame / 25.0, 1e-6) << "frame " << k;
+    }
+    expect_times_match_ffprobe(file, d.time_s);
+
+    // Range decoding by time on the irregular clock: exactly the frames in [start, end).
+    DecodeOptions range;
+    range.start_s = 0.3;
+    range.end_s = 1.0;
+    auto part = decode_all(file, range);
+    std::vector<FrameIndex> want;
+    for (std::size_t k = 0; k < d.time_s.size(); ++k)
+        if (d.time_s[k] >= 0.3 - 1e-9 && d.time_s[k] < 1.0 - 1e-9) want.push_back(d.index[k]);
+    EXPECT_EQ(part.index, want);
+    for (std::size_t k = 0; k < part.index.size(); ++k)
+        EXPECT_NEAR(part.time_s[k], d.time_s[std::size_t(part.index[k])], 1e-9);
+}
+
+TEST_F(DecoderTest, RotationSwapsSizeAndTurnsPixels) {
+    // A bright block in one corner of a landscape picture, then a rotation flag in the
+    // container: display size is portrait and pixels must match ffmpeg's own autorotation.
+    std::vector<cv::Mat> frames;
+    for (int i = 0; i < 5; ++i) {
+        cv::Mat f(32, 64, CV_8UC3, cv::Scalar::all(40));
+        f(cv::Rect(0, 0, 16, 12)).setTo(cv::Scalar::all(230));
+        frames.push_back(f);
+    }
+    auto plain = path("unrotated.mp4"), rotated = path("rotated.mp4");
+    ASSERT_TRUE(test::encode_video(frames, plain, 25,
+                                   "-c:v libx264 -preset ultrafast -qp 0 -pix_fmt yuv420p"));
+    ASSERT_TRUE(test::ffmpeg("-i " + test::shell_quote(plain) +
+                             " -c copy -metadata:s:v:0 rotate=90 " + test::shell_quote(rotated)));
+    auto reference_raw = path("rotated.gray");
+    ASSERT_TRUE(test::ffmpeg("-i " + test::shell_quote(rotated) +
+                             " -frames:v 1 -f rawvideo -pix_fmt gray " +
+                             test::shell_quote(reference_raw)));
+    auto bytes = test::slurp_file(reference_raw);
+    ASSERT_EQ(bytes.size(), 32u * 64u) << "ffmpeg's autorotated picture should be 32x64";
+    cv::Mat reference(64, 32, CV_8UC1, bytes.data());  // 32 wide, 64 high
+
+    DecodeOptions options;
+    options.full_resolution = true;
+    VideoDecoder decoder(rotated, options);
+    const auto& info = decoder.info();
+    EXPECT_TRUE(info.rotation_deg == 90 || info.rotation_deg == 270) << info.rotation_deg;
+    EXPECT_EQ(info.coded_width, 64);
+    EXPECT_EQ(info.coded_height, 32);
+    EXPECT_EQ(info.width, 32);
+    EXPECT_EQ(info.height, 64);
+    auto picture = decoder.next();
+    ASSERT_TRUE(picture);
+    Frame f = decoder.convert(*picture);
+    ASSERT_EQ(f.full_bgr.size(), cv::Size(32, 64));
+    ASSERT_EQ(f.proxy_gray.size(), cv::Size(32, 64));  // no downscale: 64 px < analysis_size
+    cv::Mat gray;
+    cv::cvtColor(f.full_bgr, gray, cv::COLOR_BGR2GRAY);
+    cv::Mat diff;
+    cv::absdiff(gray, reference, diff);
+    EXPECT_LT(cv::mean(diff)[0], 4.0) << "full-size picture is not rotated like ffmpeg's";
+    cv::cvtColor(f.proxy_bgr, gray, cv::COLOR_BGR2GRAY);
+    cv::absdiff(gray, reference, diff);
+    EXPECT_LT(cv::mean(diff)[0], 4.0) << "analysis proxy is not rotated like ffmpeg's";
+    // The grey proxy may keep video-range levels; its orientation must still match.
+    cv::Mat score;
+    cv::matchTemplate(f.proxy_gray, reference, score, cv::TM_CCOEFF_NORMED);
+    EXPECT_GT(score.at<float>(0, 0), 0.95f) << "grey proxy is not rotated like ffmpeg's";
+}
+
+TEST_F(DecoderTest, NonZeroStartTimeCountsFromFirstFrame) {
+    for (const std::string ext : {"mp4", "ts"}) {
+        auto file = path("offset." + ext);
+        ASSERT_TRUE(
+            test::ffmpeg("-f lavfi -i testsrc2=size=96x64:rate=25 -frames:v 20 "
+                         "-c:v libx264 -preset ultrafast -pix_fmt yuv420p "
+                         "-output_ts_offset 10 " +
+                         test::shell_quote(file)));
+        VideoDecoder decoder(file, {});
+        EXPECT_GE(decoder.info().start_time_s, 10.0 - 1e-6) << ext;
+        std::vector<double> times;
+        while (auto picture = decoder.next()) {
+            EXPECT_EQ(picture->index, std::int64_t(times.size())) << ext;
+            EXPECT_GE(picture->timestamp.seconds(), 10.0 - 1e-6) << ext;
+            times.push_back(picture->time_s);
+        }
+        ASSERT_EQ(times.size(), 20u) << ext;
+        for (std::size_t i = 0; i < times.size(); ++i)
+            EXPECT_NEAR(times[i], i / 25.0, 1e-4) << ext << " frame " << i;
+        expect_times_match_ffprobe(file, times);
+    }
+}
+
+TEST_F(DecoderTest, NonSquarePixelsGiveDisplayWidth) {
+    auto file = path("sar.mp4");
+    ASSERT_TRUE(
+        test::ffmpeg("-f lavfi -i testsrc2=size=64x48:rate=25 -frames:v 3 -vf setsar=2 "
+                     "-c:v libx264 -preset ultrafast -pix_fmt yuv420p " +
+                     test::shell_quote(file)));
+    DecodeOptions options;
+    options.full_resolution = true;
+    options.analysis_size = 64;
+    VideoDecoder decoder(file, options);
+    const auto& info = decoder.info();
+    EXPECT_EQ(info.sample_aspect, (Rational{2, 1}));
+    EXPECT_EQ(info.coded_width, 64);
+    EXPECT_EQ(info.width, 128);
+    EXPECT_EQ(info.height, 48);
+    auto picture = decoder.next();
+    ASSERT_TRUE(picture);
+    Frame f = decoder.convert(*picture);
+    EXPECT_EQ(f.full_bgr.size(), cv::Size(128, 48));
+    EXPECT_EQ(f.proxy_bgr.size(), cv::Size(64, 24));  // longest side = analysis_size
+}
+
+TEST_F(DecoderTest, RangeDecodingReturnsExactlyTheFramesAsked) {
+    const auto all = decode_all(coded_);
+    ASSERT_EQ(all.index.size(), std::size_t(kCodedFrames));
+    struct Case {
+        std::optional<double> start, end;
+    };
+    for (Case c : {Case{1.0, 2.0}, Case{1.01, std::nullopt}, Case{std::nullopt, 0.5},
+                   Case{0.0, 0.04}, Case{2.36, std::nullopt}, Case{0.47, 0.53}}) {
+        DecodeOptions options;
+        options.start_s = c.start;
+        options.end_s = c.end;
+        auto got = decode_all(coded_, options);
+        Decoded want;
+        for (std::size_t i = 0; i < all.index.size(); ++i) {
+            double t = all.time_s[i];
+            if (c.start && t < *c.start - 1e-9) continue;
+            if (c.end && t >= *c.end - 1e-9) continue;
+            want.index.push_back(all.index[i]);
+            want.time_s.push_back(t);
+            want.content.push_back(all.content[i]);
+        }
+        std::string label = "start " + (c.start ? std::to_string(*c.start) : "-") + " end " +
+                            (c.end ? std::to_string(*c.end) : "-");
+        ASSERT_FALSE(want.index.empty()) << label;
+        EXPECT_EQ(got.index, want.index) << label;
+        EXPECT_EQ(got.content, want.content) << label << ": wrong pictures after seeking";
+        ASSERT_EQ(got.time_s.size(), want.time_s.size()) << label;
+        for (std::size_t i = 0; i < got.time_s.size(); ++i)
+            EXPECT_NEAR(got.time_s[i], want.time_s[i], 1e-9) << label;
+    }
+}
+
+TEST_F(DecoderTest, RangeDecodingPastTheEndDeliversNothing) {
+    DecodeOptions options;
+    options.start_s = 100.0;
+    VideoDecoder decoder(coded_, options);
+    EXPECT_FALSE(decoder.next().has_value());
+}
+
+TEST_F(DecoderTest, FastDecodeKeepsFramesAndTimes) {
+    DecodeOptions fast;
+    fast.fast_decode = FastDecode::on;
+    auto a = decode_all(coded_), b = decode_all(coded_, fast);
+    EXPECT_EQ(a.index, b.index);
+    EXPECT_EQ(a.time_s, b.time_s);
+    EXPECT_EQ(a.content, b.content);
+}
+
+TEST_F(DecoderTest, RejectsInvalidOptions) {
+    DecodeOptions bad_threads;
+    bad_threads.threads = -1;
+    DecodeOptions bad_size;
+    bad_size.analysis_size = 8;
+    DecodeOptions bad_range;
+    bad_range.start_s = 2.0;
+    bad_range.end_s = 1.0;
+    for (const auto& options : {bad_threads, bad_size, bad_range}) {
+        try {
+            VideoDecoder decoder(coded_, options);
+            ADD_FAILURE() << "invalid options accepted";
+        } catch (const Error& e) {
+            EXPECT_EQ(e.kind(), ErrorKind::bad_usage) << e.what();
+        }
+    }
+}
+
+class PipelineOrderTest : public DecoderTest, public ::testing::WithParamInterface<int> {};
+
+TEST_P(PipelineOrderTest, DeliversEveryFrameInOrderLikeNext) {
+    const auto reference = decode_all(coded_);
+    VideoDecoder decoder(coded_, {});
+    PipelineOptions options;
+    options.threads = GetParam();
+    std::vector<FrameIndex> index;
+    std::vector<double> times;
+    std::vector<int> content;
+    auto delivered = run_pipeline(decoder, options, [&](const FramePtr& f, const FrameFeatures&) {
+        index.push_back(f->index);
+        times.push_back(f->time_s);
+        content.push_back(frame_of_picture(f->proxy_bgr));
+    });
+    EXPECT_EQ(delivered, std::int64_t(reference.index.size()));
+    EXPECT_EQ(index, reference.index);
+    EXPECT_EQ(times, reference.time_s);
+    EXPECT_EQ(content, reference.content);
+}
+
+INSTANTIATE_TEST_SUITE_P(Threads, PipelineOrderTest, ::testing::Values(1, 2),
+                         [](const auto& info) { return "threads" + std::to_string(info.param); });
+
+TEST_F(DecoderTest, PipelineRethrowsConsumerErrors) {
+    VideoDecoder decoder(coded_, {});
+    PipelineOptions options;
+    options.threads = 2;
+    int seen = 0;
+    EXPECT_THROW(run_pipeline(decoder, options,
+                              [&](const FramePtr&, const FrameFeatures&) {
+                                  if (++seen == 10) throw_io("consumer", "stop here");
+                              }),
+                 Error);
+    EXPECT_EQ(seen, 10);
+}

@@ -1,0 +1,99 @@
+// SIGINT / SIGTERM during `analyze`: the run stops promptly, exits non-zero, removes its
+// temporary OUTDIR.partial-<pid> folder and leaves an earlier complete OUTDIR untouched.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include "hardening_util.hpp"
+#include "support/ffmpeg_cli.hpp"
+#include "support/media.hpp"
+
+namespace kinoglaz::test {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr double kStopLimitS = 3.0;  // sanitizer builds run several times slower
+#else
+constexpr double kStopLimitS = 1.0;
+#endif
+
+bool partial_exists(const fs::path& parent, const std::string& base) {
+    for (const auto& e : fs::directory_iterator(parent))
+        if (e.path().filename().string().rfind(base + ".partial-", 0) == 0) return true;
+    return false;
+}
+
+class Interrupt : public ::testing::TestWithParam<int> {};
+
+TEST_P(Interrupt, StopsPromptlyAndKeepsEarlierOutdir) {
+    const int sig = GetParam();
+    auto dir = temp_dir(std::string("interrupt-") + (sig == SIGINT ? "int" : "term"));
+    // A short film for the earlier complete OUTDIR, a ~20 s one to interrupt.
+    const std::string short_film = (dir / "short.mp4").string();
+    const std::string long_film = (dir / "long.mp4").string();
+    ASSERT_TRUE(ffmpeg("-f lavfi -i testsrc2=s=96x64:r=10:d=2 -c:v libx264 -preset ultrafast " +
+                       shell_quote(short_film)));
+    ASSERT_TRUE(ffmpeg("-f lavfi -i testsrc2=s=320x240:r=25:d=20 -c:v libx264 -preset ultrafast " +
+                       shell_quote(long_film)));
+    const fs::path out = dir / "out";
+    auto first = run_kinoglaz("analyze " + shell_quote(short_film) + " -o " +
+                              shell_quote(out.string()) + " --quiet --no-reveal");
+    ASSERT_EQ(first.status, 0) << first.err;
+    const std::string before = slurp_file((out / "analysis.json").string());
+    ASSERT_FALSE(before.empty());
+
+    const std::string bin = kinoglaz_bin();
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        std::freopen("/dev/null", "w", stdout);
+        std::freopen("/dev/null", "w", stderr);
+        ::execl(bin.c_str(), bin.c_str(), "analyze", long_film.c_str(), "-o", out.c_str(),
+                "--quiet", static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    // Interrupt once the run is under way: its temporary folder exists and it has decoded a bit.
+    const auto started = Clock::now();
+    while (!partial_exists(dir, "out") && Clock::now() - started < std::chrono::seconds(60))
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, WNOHANG), 0) << "finished before it could be interrupted";
+    ::kill(pid, sig);
+    const auto signalled = Clock::now();
+    pid_t done = 0;
+    while ((done = ::waitpid(pid, &status, WNOHANG)) == 0 &&
+           Clock::now() - signalled < std::chrono::seconds(30))
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    const double stop_s = std::chrono::duration<double>(Clock::now() - signalled).count();
+    if (done == 0) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+        FAIL() << "still running 30 s after the signal";
+    }
+    EXPECT_LT(stop_s, kStopLimitS) << "took " << stop_s << " s to stop";
+    ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status);
+    EXPECT_NE(WEXITSTATUS(status), 0);
+    EXPECT_FALSE(partial_exists(dir, "out")) << "temporary folder left behind";
+    EXPECT_EQ(slurp_file((out / "analysis.json").string()), before)
+        << "the earlier complete OUTDIR was changed";
+    if (!HasFailure()) fs::remove_all(dir);
+}
+
+INSTANTIATE_TEST_SUITE_P(Signals, Interrupt, ::testing::Values(SIGINT, SIGTERM),
+                         [](const auto& info) {
+                             return std::string(info.param == SIGINT ? "SIGINT" : "SIGTERM");
+                         });
+
+}  // namespace
+}  // namespace kinoglaz::test

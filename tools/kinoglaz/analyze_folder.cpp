@@ -1,0 +1,74 @@
+#include "analyze_folder.hpp"
+
+#include <map>
+
+#include "kinoglaz/analysis_folder.hpp"
+#include "kinoglaz/error.hpp"
+#include "kinoglaz/export.hpp"
+#include "kinoglaz/montage_analysis.hpp"
+#include "kinoglaz/progress.hpp"
+#include "kinoglaz/reveal.hpp"
+#include "kinoglaz/unconscious.hpp"
+
+namespace kinoglaz::cli {
+
+namespace {
+
+// Event clips rendered by `analyze`: the best few, so that a feature film's folder stays small.
+constexpr int kRevealClips = 5;
+
+}  // namespace
+
+AnalyzeResult analyze_to_folder(const std::string& input, const std::filesystem::path& outdir,
+                                const AnalyzeOptions& options) {
+    PassOptions pass_opts = options.pass;
+    pass_opts.extra_features = montage_features() | EventFinder::needs();
+    MontageOptions montage_opts;
+    validate_montage_options(montage_opts);
+
+    // Everything is written into a temporary sibling folder that replaces OUTDIR only once
+    // complete: an interrupted or failed run leaves no folder that looks finished.
+    AnalysisFolder folder(outdir);
+
+    MontageCollector collector;
+    EventFinder events;
+    PassResult pass =
+        run_transition_pass(input, pass_opts, [&](const FramePtr& frame, const FrameFeatures& f) {
+            collector.push(f);
+            events.push(*frame, f);
+        });
+
+    Analysis analysis;
+    analysis.source = pass.source;
+    analysis.transitions = pass.transitions;
+    build_montage(analysis, collector, montage_opts);
+    throw_if_cancelled();
+
+    // Keyframes at full size, decoded again by seeking: they feed the contact sheet, the
+    // stills in the folder and the face-based shot scale.
+    std::vector<FrameIndex> wanted;
+    for (const auto& shot : analysis.shots) wanted.push_back(shot.keyframe);
+    DecodeOptions grab;
+    grab.threads = pass_opts.threads;
+    grab.full_resolution = true;
+    grab.allow_network = pass_opts.allow_network;
+    auto frames = grab_frames(input, wanted, grab);
+    std::map<int, cv::Mat> keyframes;
+    for (const auto& shot : analysis.shots)
+        if (auto it = frames.find(shot.keyframe); it != frames.end())
+            keyframes[shot.index] = it->second.full_bgr;
+    assign_scales(analysis, keyframes);
+    throw_if_cancelled();
+
+    analysis.events = events.finish(analysis.transitions, analysis.source);
+    if (options.reveal && !analysis.events.empty())
+        render_event_reveals(input, analysis.source, analysis.events, folder.path().string(),
+                             kRevealClips);
+    throw_if_cancelled();
+
+    write_analysis_folder(analysis, folder.path(), keyframes);
+    folder.commit();
+    return {std::move(analysis), folder.outdir()};
+}
+
+}  // namespace kinoglaz::cli

@@ -1,0 +1,30 @@
+#pragma once
+// The body of `kinoglaz analyze`, reusable by other commands (batch): one film into one
+// atomic analysis folder.
+
+#include <filesystem>
+#include <string>
+
+#include "kinoglaz/analysis.hpp"
+#include "kinoglaz/transition_pass.hpp"
+
+namespace kinoglaz::cli {
+
+/// What analyze_to_folder does besides the pass itself.
+struct AnalyzeOptions {
+    PassOptions pass;    ///< decoding and detection options (extra_features are added)
+    bool reveal = true;  ///< render the best event clips into reveals/
+};
+
+/// What analyze_to_folder produced.
+struct AnalyzeResult {
+    Analysis analysis;
+    std::filesystem::path outdir;  ///< the committed folder, absolute
+};
+
+/// Analyses INPUT into OUTDIR (the contract's analysis folder), written atomically: OUTDIR
+/// appears only complete. Throws Error as the analyze command does.
+AnalyzeResult analyze_to_folder(const std::string& input, const std::filesystem::path& outdir,
+                                const AnalyzeOptions& options);
+
+}  // namespace kinoglaz::cli
