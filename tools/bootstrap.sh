@@ -21,6 +21,8 @@ KINOGLAZ_BASE_PACKAGES=(
 )
 # Packages added by later features go here (one list, kept next to the base one).
 KINOGLAZ_EXTRA_PACKAGES=(
+    chromium          # the report page's browser test (driven by playwright-core from npm)
+    slurm-wlm munge   # the single-node Slurm cluster test of `kinoglaz batch --slurm`
 )
 # -------------------------------------------------------------------------------------------
 
@@ -90,5 +92,23 @@ configure_and_build() {
     log "built $BUILD_DIR/bin/kinoglaz"
 }
 
+# The browser test drives Debian's chromium with playwright-core, an npm package pinned by
+# tests/browser/package-lock.json. Without npm (or node) the test skips itself.
+install_node_modules() {
+    local dir="$ROOT/tests/browser"
+    [[ -f "$dir/package-lock.json" ]] || return 0
+    if [[ -d "$dir/node_modules/playwright-core" ]]; then
+        return 0
+    fi
+    if ! command -v npm >/dev/null 2>&1; then
+        log "npm not found: the browser test of report.html will be skipped"
+        return 0
+    fi
+    log "installing the browser test's npm packages (npm ci in tests/browser)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) ||
+        log "npm ci failed: the browser test of report.html will be skipped"
+}
+
 install_missing
+install_node_modules
 configure_and_build
