@@ -150,8 +150,9 @@ struct MontageOptions {
     // --- shots ----------------------------------------------------------------------------
     /// A frame is black when its mean luma (0..255) is below this and its spatial standard
     /// deviation below half of it (a dark but structured picture is not black). A shot whose
-    /// frames are all black is a black hold, not a shot.
-    double black_luma = 14;
+    /// frames are all black is a black hold, not a shot. Luma is the coded Y plane, so black
+    /// is 16 in the usual video range (0 in full range): the default leaves room for both.
+    double black_luma = 30;
     CameraOptions camera;
 };
 
