@@ -101,6 +101,12 @@ private:
 std::map<FrameIndex, Frame> grab_frames(const std::string& input, std::vector<FrameIndex> indices,
                                         const DecodeOptions& options);
 
+/// Copies the video stream of INPUT from the keyframe at or before `start_s` to `end_s`
+/// (seconds from the first frame) into OUTPUT without re-encoding; the container follows
+/// OUTPUT's extension. Throws Error(bad_input) for the input, Error(io) for the output.
+void copy_video_range(const std::string& input, double start_s, double end_s, const std::string& output,
+                      bool allow_network = false);
+
 /// Opens INPUT, and, unless `trust_container` is set, decodes it once to count frames
 /// exactly. Throws Error(bad_input) as the VideoDecoder constructor does.
 SourceInfo probe(const std::string& input, const DecodeOptions& options, bool trust_container);

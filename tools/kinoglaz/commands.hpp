@@ -13,6 +13,7 @@ int run_probe(const Argv& args);
 int run_cuts(const Argv& args);
 int run_analyze(const Argv& args);
 int run_eval(const Argv& args);
+int run_split(const Argv& args);
 int run_reveal(const Argv& args);
 int run_batch(const Argv& args);
 

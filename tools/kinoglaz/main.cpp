@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
         {"cuts", cli::run_cuts},
         {"analyze", cli::run_analyze},
         {"eval", cli::run_eval},
+        {"split", cli::run_split},
         {"reveal", cli::run_reveal},
         {"batch", cli::run_batch},
     };

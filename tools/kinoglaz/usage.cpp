@@ -32,10 +32,12 @@ std::string usage(const std::string& command) {
                "  --sensitivity S    transition sensitivity 0..1 (default 0.5)\n" +
                std::string(kCommon);
     if (command == "reveal")
-        return "usage: kinoglaz reveal INPUT -o OUTDIR [--start T] [--end T] [--slow K] [--magnify A]\n"
+        return "usage: kinoglaz reveal INPUT -o OUTDIR [--start T] [--end T] [--slow K] [--magnify "
+               "A]\n"
                "       [--band LO:HI] [--roi x,y,w,h] [--method eulerian|phase] [--size PX]\n"
                "Renders an annotated H.264 clip of the range: the original next to the motion-\n"
-               "magnified and slowed view, with source timecode, K and alpha written on the frame.\n"
+               "magnified and slowed view, with source timecode, K and alpha written on the "
+               "frame.\n"
                "  --start T --end T  source range (seconds or HH:MM:SS.mmm; at most 60 s)\n"
                "  --slow K           slow-down by flow interpolation, 1..16 (default 4)\n"
                "  --magnify A        amplification alpha, 0..100 (default 10; 0 = none)\n"
@@ -48,23 +50,36 @@ std::string usage(const std::string& command) {
     if (command == "batch")
         return "usage: kinoglaz batch MANIFEST -o CORPUSDIR [--jobs N] [--resume] [--threads N]\n"
                "       kinoglaz batch --tables-only MANIFEST -o CORPUSDIR\n"
-               "       kinoglaz batch MANIFEST -o CORPUSDIR --slurm [--partition P] [--array-max K]\n"
-               "                      [--time T] [--mem M] [--cpus C] [--tasks N] [--print-script]\n"
-               "Analyses every film of MANIFEST into CORPUSDIR/<id>/ (an analysis folder each) and\n"
-               "writes corpus.csv, corpus.json, corpus.html and failures.csv. MANIFEST: one path or\n"
+               "       kinoglaz batch MANIFEST -o CORPUSDIR --slurm [--partition P] [--array-max "
+               "K]\n"
+               "                      [--time T] [--mem M] [--cpus C] [--tasks N] "
+               "[--print-script]\n"
+               "Analyses every film of MANIFEST into CORPUSDIR/<id>/ (an analysis folder each) "
+               "and\n"
+               "writes corpus.csv, corpus.json, corpus.html and failures.csv. MANIFEST: one path "
+               "or\n"
                "URL per line (# comments; relative to the manifest's folder), or a .csv with an\n"
-               "'input' column and free metadata columns (title, year, ...). Exit 1 if a film failed.\n"
+               "'input' column and free metadata columns (title, year, ...). Exit 1 if a film "
+               "failed.\n"
                "  --jobs N           films in parallel (default 1), each with cores/N threads\n"
                "  --resume           skip films whose folder is complete\n"
                "  --tables-only      only rebuild the corpus tables from the folders\n"
                "  --task I --tasks N analyse only entries I, I+N, ... (no tables)\n"
-               "  --slurm            write CORPUSDIR/slurm/batch.sh (a job array) and tables.sh, and\n"
+               "  --slurm            write CORPUSDIR/slurm/batch.sh (a job array) and tables.sh, "
+               "and\n"
                "                     submit both with sbatch (tables after the array: afterany)\n"
                "  --print-script     print the array script, submit nothing\n"
                "  --no-reveal, --sensitivity S, --exact-decode   passed to every analyze\n" +
                std::string(kCommon);
+    if (command == "split")
+        return "usage: kinoglaz split INPUT -o DIR [--copy] [--threads N]\n"
+               "Writes one file per shot, DIR/shot-NNN.mp4, with the shots `analyze` finds.\n"
+               "Frame-exact H.264 re-encoding by default; --copy copies the stream without\n"
+               "re-encoding, each file starting at the keyframe at or before its shot.\n" +
+               std::string(kCommon);
     if (command == "eval")
-        return "usage: kinoglaz eval --truth T.json --pred analysis.json [--truth T2 --pred P2 ...]\n"
+        return "usage: kinoglaz eval --truth T.json --pred analysis.json [--truth T2 --pred P2 "
+               "...]\n"
                "       [--tolerance F] [--json]\n"
                "Scores predicted transitions (and events) against truth files: precision, recall,\n"
                "F1 for cuts, gradual transitions and all, per file and micro-averaged. The last\n"
@@ -76,6 +91,7 @@ std::string usage(const std::string& command) {
            "  cuts INPUT [--json]       transitions only, fastest path\n"
            "  probe INPUT               stream facts as JSON\n"
            "  eval --truth T --pred P   score transitions against truth\n"
+           "  split INPUT -o DIR        one file per shot\n"
            "  reveal INPUT -o OUTDIR    slowed, motion-magnified clip of a range\n"
            "  batch MANIFEST -o DIR     analyse a film archive; corpus tables; Slurm arrays\n"
            "\n"
