@@ -11,6 +11,10 @@
 #   decode/off       bench_pipeline --mode decode: VideoDecoder::next only, FastDecode::off
 #   pipeline/off     bench_pipeline: run_pipeline (decode + proxy + basic features), no-op consumer
 #   pipeline/auto    the same with FastDecode::auto_ (skips deblocking for H.264/HEVC)
+#   scdet            ffmpeg with its scene-change filter (-vf scdet), for comparison
+#   cuts, cuts/exact `kinoglaz cuts` (default fast decode / --exact-decode)
+#   analyze          `kinoglaz analyze --no-reveal`
+# Pick them with VARIANTS="..." (default: the first five; "ffmpeg" is always the reference).
 # Prints, per variant: best wall time and fps (frames / wall time of the whole process, start-up
 # included), best CPU time (user + sys) and frames per CPU-second, peak RSS (/usr/bin/time), and
 # ratios against ffmpeg. On a shared, loaded machine the CPU-time figures are the stabler ones.
@@ -36,7 +40,10 @@ FRAMES="$(ffprobe -v error -select_streams v:0 -count_packets -show_entries stre
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
-variants=(ffmpeg ffmpeg-skiplf decode/off pipeline/off pipeline/auto)
+KINOGLAZ="$BUILD_DIR/bin/kinoglaz"
+# VARIANTS picks the set, e.g. VARIANTS="ffmpeg scdet cuts cuts/exact" for the transition
+# detector against decode-only and FFmpeg's scene-change filter.
+read -r -a variants <<<"${VARIANTS:-ffmpeg ffmpeg-skiplf decode/off pipeline/off pipeline/auto}"
 command_for() {
     case "$1" in
         ffmpeg) echo ffmpeg -nostdin -v error -threads "$THREADS" -i "$FILE" -map 0:v:0 -f null - ;;
@@ -44,6 +51,10 @@ command_for() {
         decode/off) echo "$BENCH" "$FILE" --threads "$THREADS" --mode decode --fast off ;;
         pipeline/off) echo "$BENCH" "$FILE" --threads "$THREADS" --fast off ;;
         pipeline/auto) echo "$BENCH" "$FILE" --threads "$THREADS" --fast auto ;;
+        scdet) echo ffmpeg -nostdin -v error -threads "$THREADS" -i "$FILE" -map 0:v:0 -vf scdet -f null - ;;
+        cuts) echo "$KINOGLAZ" cuts "$FILE" --threads "$THREADS" --quiet --json ;;
+        cuts/exact) echo "$KINOGLAZ" cuts "$FILE" --threads "$THREADS" --quiet --json --exact-decode ;;
+        analyze) echo "$KINOGLAZ" analyze "$FILE" -o "$tmp/analysis" --threads "$THREADS" --quiet --no-reveal ;;
     esac
 }
 
