@@ -41,6 +41,7 @@ struct DecoderState {
     // Display geometry before rotation (square pixels) and the proxy size before rotation.
     int display_w = 0, display_h = 0;
     int proxy_w = 0, proxy_h = 0;
+    int detect_w = 0, detect_h = 0;
     bool first_pts_known = false;
     std::int64_t first_pts = 0;
     std::int64_t next_index = 0;
@@ -126,9 +127,11 @@ void rotate_in_place(cv::Mat& img, int rotation_deg) {
 // sws_getCachedContext reuses the context while the geometry stays the same.
 struct ThreadScalers {
     SwsContext* proxy = nullptr;
+    SwsContext* detect = nullptr;
     SwsContext* full = nullptr;
     ~ThreadScalers() {
         sws_freeContext(proxy);
+        sws_freeContext(detect);
         sws_freeContext(full);
     }
 };
@@ -230,6 +233,8 @@ VideoDecoder::VideoDecoder(const std::string& input, const DecodeOptions& option
         throw_bad_usage("decoder", "--threads must be between 0 and 256");
     if (options.analysis_size < 16 || options.analysis_size > 4096)
         throw_bad_usage("decoder", "analysis size must be between 16 and 4096 pixels");
+    if (options.detection_size < 16 || options.detection_size > 4096)
+        throw_bad_usage("decoder", "detection size must be between 16 and 4096 pixels");
     if (options.start_s && options.end_s && *options.end_s <= *options.start_s)
         throw_bad_usage("decoder", "--end must be after --start");
 
@@ -335,6 +340,9 @@ VideoDecoder::VideoDecoder(const std::string& input, const DecodeOptions& option
     // Even proxy sizes: the proxy is scaled as 4:2:0 (see convert()).
     s.proxy_w = std::max(2, int(std::lround(s.display_w * k / 2)) * 2);
     s.proxy_h = std::max(2, int(std::lround(s.display_h * k / 2)) * 2);
+    const double kd = std::min(1.0, options.detection_size / longest);
+    s.detect_w = std::max(2, int(std::lround(s.display_w * kd / 2)) * 2);
+    s.detect_h = std::max(2, int(std::lround(s.display_h * kd / 2)) * 2);
     info.time_base = to_rational(stream->time_base);
     info.fps_nominal = to_rational(stream->r_frame_rate);
     info.fps_average = to_rational(stream->avg_frame_rate);
@@ -474,9 +482,16 @@ Frame VideoDecoder::convert(const DecodedPicture& picture) const {
     frame.corrupt = picture.corrupt;
     // Area averaging: the proxy must be a faithful low-pass image, or noise and aliasing
     // would look like change between frames.
-    scale_to_proxy(t_scalers.proxy, src, s.proxy_w, s.proxy_h, frame.proxy_bgr, frame.proxy_gray);
-    rotate_in_place(frame.proxy_bgr, s.info.rotation_deg);
-    rotate_in_place(frame.proxy_gray, s.info.rotation_deg);
+    scale_to_proxy(t_scalers.detect, src, s.detect_w, s.detect_h, frame.detect_bgr,
+                   frame.detect_gray);
+    rotate_in_place(frame.detect_bgr, s.info.rotation_deg);
+    rotate_in_place(frame.detect_gray, s.info.rotation_deg);
+    if (s.options.analysis_proxy) {
+        scale_to_proxy(t_scalers.proxy, src, s.proxy_w, s.proxy_h, frame.proxy_bgr,
+                       frame.proxy_gray);
+        rotate_in_place(frame.proxy_bgr, s.info.rotation_deg);
+        rotate_in_place(frame.proxy_gray, s.info.rotation_deg);
+    }
     if (s.options.full_resolution) {
         frame.full_bgr = scale_to_bgr(t_scalers.full, src, s.display_w, s.display_h, SWS_BICUBIC);
         rotate_in_place(frame.full_bgr, s.info.rotation_deg);

@@ -68,6 +68,7 @@ void run_segment(const std::string& input, const PassOptions& options, const Pla
         decode.fast_decode = options.fast_decode;
         decode.allow_network = options.allow_network;
         decode.full_resolution = options.full_resolution;
+        decode.analysis_proxy = options.analysis_proxy;
         // Always give a range: it makes the decoder index frames by the demuxed timestamp
         // table, so indices are global whichever segment decodes a frame.
         decode.start_s =

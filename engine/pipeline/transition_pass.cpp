@@ -16,6 +16,7 @@ PassResult run_transition_pass(const std::string& input, const PassOptions& opti
     decode.end_s = options.end_s;
     decode.allow_network = options.allow_network;
     decode.full_resolution = options.full_resolution;
+    decode.analysis_proxy = options.analysis_proxy;
     VideoDecoder decoder(input, decode);
 
     DetectorOptions detector_options{.fps = 25, .sensitivity = options.sensitivity};

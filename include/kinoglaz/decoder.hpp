@@ -4,9 +4,9 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <vector>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "kinoglaz/frame.hpp"
 #include "kinoglaz/source.hpp"
@@ -15,21 +15,23 @@ namespace kinoglaz {
 
 /// Whether to skip decoding work that a ~320 px analysis image cannot see.
 enum class FastDecode {
-    off,   ///< decode exactly as a player would
-    on,    ///< skip the H.264/HEVC in-loop deblocking filter (`skip_loop_filter`)
-    auto_, ///< `on` where the accuracy tests show no loss (H.264, HEVC), else `off`
+    off,    ///< decode exactly as a player would
+    on,     ///< skip the H.264/HEVC in-loop deblocking filter (`skip_loop_filter`)
+    auto_,  ///< `on` where the accuracy tests show no loss (H.264, HEVC), else `off`
 };
 
 /// Options for opening a source. Validated by the VideoDecoder constructor.
 struct DecodeOptions {
-    int threads = 0;                 ///< codec threads (frame + slice); 0 = all cores
-    int analysis_size = 320;         ///< longest side of the analysis proxy, 16..4096 px
-    bool full_resolution = false;    ///< also convert every frame to full-size BGR
+    int threads = 0;               ///< codec threads (frame + slice); 0 = all cores
+    int analysis_size = 320;       ///< longest side of the analysis proxy, 16..4096 px
+    bool analysis_proxy = true;    ///< build Frame::proxy_* (off: only the detection image)
+    int detection_size = 160;      ///< longest side of Frame::detect_*, 16..4096 px
+    bool full_resolution = false;  ///< also convert every frame to full-size BGR
     FastDecode fast_decode = FastDecode::off;
-    std::optional<double> start_s;   ///< first time to deliver (frame-exact), seconds
-    std::optional<double> end_s;     ///< deliver frames with time < end_s
-    bool allow_network = false;      ///< permit non-file protocols (http, rtmp, ...)
-    std::int64_t max_pixels = 8192LL * 8192LL; ///< refuse larger pictures before allocating
+    std::optional<double> start_s;              ///< first time to deliver (frame-exact), seconds
+    std::optional<double> end_s;                ///< deliver frames with time < end_s
+    bool allow_network = false;                 ///< permit non-file protocols (http, rtmp, ...)
+    std::int64_t max_pixels = 8192LL * 8192LL;  ///< refuse larger pictures before allocating
 };
 
 namespace detail {
@@ -39,7 +41,7 @@ struct DecoderState;
 
 /// A decoded, not yet converted picture. Move-only; cheap (holds a reference-counted buffer).
 class DecodedPicture {
-public:
+  public:
     DecodedPicture();
     explicit DecodedPicture(std::unique_ptr<detail::PictureData> data);
     DecodedPicture(DecodedPicture&&) noexcept;
@@ -54,7 +56,7 @@ public:
 
     detail::PictureData* data() const noexcept { return data_.get(); }
 
-private:
+  private:
     std::unique_ptr<detail::PictureData> data_;
 };
 
@@ -63,7 +65,7 @@ private:
 /// Thread-safety: `next()` must be called from one thread at a time (the pipeline's serial
 /// decode stage); `convert()` is safe to call concurrently from many threads.
 class VideoDecoder {
-public:
+  public:
     /// Opens INPUT and its decoder. Throws Error(bad_input) naming the file and the reason
     /// (missing, a directory, empty, not media, no video stream, unsupported codec, too large).
     VideoDecoder(const std::string& input, const DecodeOptions& options);
@@ -91,7 +93,7 @@ public:
     /// `info().frame_count`, `duration_s` and `frame_count_exact`.
     std::int64_t count_frames();
 
-private:
+  private:
     std::unique_ptr<detail::DecoderState> state_;
 };
 
@@ -104,8 +106,8 @@ std::map<FrameIndex, Frame> grab_frames(const std::string& input, std::vector<Fr
 /// Copies the video stream of INPUT from the keyframe at or before `start_s` to `end_s`
 /// (seconds from the first frame) into OUTPUT without re-encoding; the container follows
 /// OUTPUT's extension. Throws Error(bad_input) for the input, Error(io) for the output.
-void copy_video_range(const std::string& input, double start_s, double end_s, const std::string& output,
-                      bool allow_network = false);
+void copy_video_range(const std::string& input, double start_s, double end_s,
+                      const std::string& output, bool allow_network = false);
 
 /// Opens INPUT, and, unless `trust_container` is set, decodes it once to count frames
 /// exactly. Throws Error(bad_input) as the VideoDecoder constructor does.

@@ -24,6 +24,8 @@ struct PassOptions {
     std::optional<double> start_s, end_s;
     bool allow_network = false;
     bool full_resolution = false;  ///< also build full-size frames for extra consumers
+    bool analysis_proxy = true;    ///< build the ~320 px proxy for extra consumers (`cuts`
+                                   ///< needs only the detection image)
     FeatureMask extra_features = FeatureMask::basic;  ///< what extra consumers need
     std::string metrics_csv;  ///< if set, write every frame's feature metrics here
 };

@@ -33,15 +33,20 @@ FrameFeatures compute_frame_features(const Frame& frame, FeatureMask mask) {
     FrameFeatures f;
     f.index = frame.index;
     f.time_s = frame.time_s;
-    f.proxy_width = frame.proxy_gray.cols;
-    f.proxy_height = frame.proxy_gray.rows;
+    const bool has_proxy = !frame.proxy_gray.empty();
+    f.proxy_width = has_proxy ? frame.proxy_gray.cols : frame.detect_gray.cols;
+    f.proxy_height = has_proxy ? frame.proxy_gray.rows : frame.detect_gray.rows;
 
-    // Colour and luma statistics on a half-size copy: as informative, a quarter of the work.
-    const cv::Size half_size{std::max(1, frame.proxy_bgr.cols / 2),
-                             std::max(1, frame.proxy_bgr.rows / 2)};
-    cv::Mat half, half_gray;
-    cv::resize(frame.proxy_bgr, half, half_size, 0, 0, cv::INTER_AREA);
-    cv::resize(frame.proxy_gray, half_gray, half_size, 0, 0, cv::INTER_AREA);
+    // Everything here is computed on the small detection image, the same whatever the
+    // analysis proxy's size, so `cuts` and `analyze` see identical features. A frame built
+    // without one (tests, synthetic input) gets it from its proxy.
+    cv::Mat half = frame.detect_bgr, half_gray = frame.detect_gray;
+    if (half.empty()) {
+        const cv::Size half_size{std::max(1, frame.proxy_bgr.cols / 2),
+                                 std::max(1, frame.proxy_bgr.rows / 2)};
+        cv::resize(frame.proxy_bgr, half, half_size, 0, 0, cv::INTER_AREA);
+        cv::resize(frame.proxy_gray, half_gray, half_size, 0, 0, cv::INTER_AREA);
+    }
 
     cv::Scalar mean, stddev;
     cv::meanStdDev(half_gray, mean, stddev);

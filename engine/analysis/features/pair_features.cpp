@@ -98,12 +98,17 @@ GlobalMotion estimate_global_motion(const cv::Mat& prev, const cv::Mat& cur) {
 
 void compute_pair_features(const Frame& previous_frame, const FrameFeatures& previous,
                            const Frame& current_frame, FrameFeatures& current, FeatureMask mask) {
-    current.pixel_diff = mean_abs_difference(previous_frame.proxy_gray, current_frame.proxy_gray);
+    // On the detection image when the frames have one (see compute_frame_features).
+    const bool detect = !current_frame.detect_gray.empty() && !previous_frame.detect_gray.empty();
+    current.pixel_diff =
+        detect ? mean_abs_difference(previous_frame.detect_gray, current_frame.detect_gray)
+               : mean_abs_difference(previous_frame.proxy_gray, current_frame.proxy_gray);
     if (has(mask, FeatureMask::appearance)) {
         current.hist_dist = histogram_distance(previous.hist, current.hist);
         motion_compensated_difference(previous.thumb, current.thumb, current);
     }
-    if (has(mask, FeatureMask::camera_motion))
+    if (has(mask, FeatureMask::camera_motion) && !current_frame.proxy_gray.empty() &&
+        !previous_frame.proxy_gray.empty())
         current.motion =
             estimate_global_motion(previous_frame.proxy_gray, current_frame.proxy_gray);
 }
