@@ -15,7 +15,7 @@ std::atomic<bool>& cancel_flag() noexcept {
 
 void throw_if_cancelled() {
     if (cancel_flag().load(std::memory_order_relaxed))
-        throw Error(ErrorKind::cancelled, "kinoglaz: interrupted");
+        throw Error(ErrorKind::cancelled, "interrupted");
 }
 
 ProgressBar::ProgressBar(std::string label, std::int64_t total_frames, bool enabled)

@@ -528,18 +528,19 @@ std::int64_t VideoDecoder::count_frames() {
     return count;
 }
 
-std::map<FrameIndex, Frame> grab_frames(const std::string& input, std::vector<FrameIndex> indices,
-                                        const DecodeOptions& options) {
+void grab_frames(const std::string& input, std::vector<FrameIndex> indices,
+                 const DecodeOptions& options,
+                 const std::function<void(FrameIndex, const Frame&)>& each) {
     std::sort(indices.begin(), indices.end());
     indices.erase(std::unique(indices.begin(), indices.end()), indices.end());
-    std::map<FrameIndex, Frame> out;
-    if (indices.empty()) return out;
+    if (indices.empty()) return;
     VideoDecoder decoder(input, options);
     // Decoding forward beats seeking back to a keyframe when the next target is this close.
     const FrameIndex forward_limit = std::max<FrameIndex>(
         8, FrameIndex(std::lround(decoder.info().fps > 0 ? decoder.info().fps : 25)));
     FrameIndex position = -1;  // index of the next picture next() would deliver, if known
     for (FrameIndex target : indices) {
+        throw_if_cancelled();
         if (position < 0 || target < position || target - position > forward_limit) {
             try {
                 decoder.seek(target);
@@ -551,10 +552,17 @@ std::map<FrameIndex, Frame> grab_frames(const std::string& input, std::vector<Fr
         while (auto picture = decoder.next()) {
             position = picture->index + 1;
             if (picture->index < target) continue;
-            out.emplace(target, decoder.convert(*picture));
+            each(target, decoder.convert(*picture));
             break;
         }
     }
+}
+
+std::map<FrameIndex, Frame> grab_frames(const std::string& input, std::vector<FrameIndex> indices,
+                                        const DecodeOptions& options) {
+    std::map<FrameIndex, Frame> out;
+    grab_frames(input, std::move(indices), options,
+                [&](FrameIndex i, const Frame& f) { out.emplace(i, f); });
     return out;
 }
 

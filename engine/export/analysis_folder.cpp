@@ -154,7 +154,12 @@ void write_analysis_folder(const Analysis& a, const fs::path& dir,
     }
     for (const auto& shot : a.shots) {
         const auto it = keyframes_bgr.find(shot.index);
-        if (it == keyframes_bgr.end() || it->second.empty()) continue;
+        if (it == keyframes_bgr.end() || it->second.empty()) {
+            // Written beforehand, one at a time (memory stays flat for long films).
+            if (fs::is_regular_file(dir / keyframe_path(shot.index), ec))
+                options.shots_with_keyframes->push_back(shot.index);
+            continue;
+        }
         cv::Mat image = it->second;
         if (image.depth() != CV_8U) image.convertTo(image, CV_8U);
         if (image.channels() == 4) cv::cvtColor(image, image, cv::COLOR_BGRA2BGR);

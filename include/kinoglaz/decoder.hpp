@@ -2,6 +2,7 @@
 /// Demux and decode one video stream into Frames (FFmpeg stays behind this header).
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -102,6 +103,12 @@ class VideoDecoder {
 /// reached by decoding forward, distant ones by seeking. Indices past the end are skipped.
 std::map<FrameIndex, Frame> grab_frames(const std::string& input, std::vector<FrameIndex> indices,
                                         const DecodeOptions& options);
+
+/// The same, handing each frame to `each` as soon as it is decoded (in increasing index
+/// order) instead of keeping them all: memory stays one frame whatever the count.
+void grab_frames(const std::string& input, std::vector<FrameIndex> indices,
+                 const DecodeOptions& options,
+                 const std::function<void(FrameIndex, const Frame&)>& each);
 
 /// Copies the video stream of INPUT from the keyframe at or before `start_s` to `end_s`
 /// (seconds from the first frame) into OUTPUT without re-encoding; the container follows

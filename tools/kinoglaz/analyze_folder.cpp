@@ -1,6 +1,9 @@
 #include "analyze_folder.hpp"
 
+#include <filesystem>
 #include <map>
+
+#include <opencv2/imgcodecs.hpp>
 
 #include "kinoglaz/analysis_folder.hpp"
 #include "kinoglaz/error.hpp"
@@ -44,20 +47,25 @@ AnalyzeResult analyze_to_folder(const std::string& input, const std::filesystem:
     build_montage(analysis, collector, montage_opts);
     throw_if_cancelled();
 
-    // Keyframes at full size, decoded again by seeking: they feed the contact sheet, the
-    // stills in the folder and the face-based shot scale.
+    // Keyframes at full size, decoded again by seeking, one at a time: each gives its shot's
+    // face-based scale and is written straight into the folder as keyframes/shot-NNN.jpg, so
+    // memory does not grow with the number of shots.
+    std::map<FrameIndex, int> shot_of;
+    for (const auto& shot : analysis.shots) shot_of.emplace(shot.keyframe, shot.index);
     std::vector<FrameIndex> wanted;
-    for (const auto& shot : analysis.shots) wanted.push_back(shot.keyframe);
+    for (const auto& [frame, shot] : shot_of) wanted.push_back(frame);
     DecodeOptions grab;
     grab.threads = pass_opts.threads;
     grab.full_resolution = true;
     grab.allow_network = pass_opts.allow_network;
-    auto frames = grab_frames(input, wanted, grab);
-    std::map<int, cv::Mat> keyframes;
-    for (const auto& shot : analysis.shots)
-        if (auto it = frames.find(shot.keyframe); it != frames.end())
-            keyframes[shot.index] = it->second.full_bgr;
-    assign_scales(analysis, keyframes);
+    std::filesystem::create_directories(folder.path() / "keyframes");
+    grab_frames(input, wanted, grab, [&](FrameIndex frame, const Frame& picture) {
+        const int index = shot_of.at(frame);
+        analysis.shots[std::size_t(index)].scale = estimate_scale(picture.full_bgr);
+        const auto file = folder.path() / keyframe_path(index);
+        if (!cv::imwrite(file.string(), picture.full_bgr, {cv::IMWRITE_JPEG_QUALITY, 90}))
+            throw_io(file.string(), "cannot write JPEG");
+    });
     throw_if_cancelled();
 
     analysis.events = events.finish(analysis.transitions, analysis.source);
@@ -66,7 +74,7 @@ AnalyzeResult analyze_to_folder(const std::string& input, const std::filesystem:
                              kRevealClips);
     throw_if_cancelled();
 
-    write_analysis_folder(analysis, folder.path(), keyframes);
+    write_analysis_folder(analysis, folder.path(), {});
     folder.commit();
     return {std::move(analysis), folder.outdir()};
 }
