@@ -25,7 +25,9 @@ ProgressBar::ProgressBar(std::string label, std::int64_t total_frames, bool enab
       start_(std::chrono::steady_clock::now()),
       last_draw_(start_) {}
 
-ProgressBar::~ProgressBar() { finish(); }
+ProgressBar::~ProgressBar() {
+    finish();
+}
 
 void ProgressBar::update(std::int64_t done) {
     if (!enabled_) return;
@@ -42,8 +44,7 @@ void ProgressBar::update(std::int64_t done) {
         double eta = fps > 0 ? double(total_ - done) / fps : 0;
         std::fprintf(stderr, "\r%s [%.*s%*s] %3d%% %lld/%lld frames %.0f fps ETA %.0fs ",
                      label_.c_str(), filled, "##############################", 30 - filled, "",
-                     int(frac * 100), (long long)done, (long long)total_, fps,
-                     eta > 0 ? eta : 0.0);
+                     int(frac * 100), (long long)done, (long long)total_, fps, eta > 0 ? eta : 0.0);
     } else {
         std::fprintf(stderr, "\r%s %lld frames %.0f fps ", label_.c_str(), (long long)done, fps);
     }

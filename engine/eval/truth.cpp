@@ -1,9 +1,9 @@
 #include <nlohmann/json.hpp>
 
+#include "../export/json_number.hpp"
 #include "kinoglaz/error.hpp"
 #include "kinoglaz/eval.hpp"
 #include "kinoglaz/export.hpp"
-#include "../export/json_number.hpp"
 
 namespace kinoglaz {
 
@@ -17,18 +17,18 @@ Truth parse_truth_json(const std::string& text, const std::string& origin) {
     try {
         if (auto it = doc.find("distractors"); it != doc.end() && it->is_array())
             for (const auto& d : *it)
-                truth.distractors.push_back(
-                    {d.value("kind", std::string("unknown")),
-                     {detail::json_number<FrameIndex>(d.at("start_frame")),
-                      detail::json_number<FrameIndex>(d.at("end_frame"))}});
+                truth.distractors.push_back({d.value("kind", std::string("unknown")),
+                                             {detail::json_number<FrameIndex>(d.at("start_frame")),
+                                              detail::json_number<FrameIndex>(d.at("end_frame"))}});
         if (auto it = doc.find("quiet_ranges"); it != doc.end() && it->is_array())
             for (const auto& q : *it) {
                 if (q.is_array() && q.size() == 2)
                     truth.quiet_ranges.push_back({detail::json_number<FrameIndex>(q[0]),
                                                   detail::json_number<FrameIndex>(q[1])});
                 else if (q.is_object())
-                    truth.quiet_ranges.push_back({detail::json_number<FrameIndex>(q.at("start_frame")),
-                                                  detail::json_number<FrameIndex>(q.at("end_frame"))});
+                    truth.quiet_ranges.push_back(
+                        {detail::json_number<FrameIndex>(q.at("start_frame")),
+                         detail::json_number<FrameIndex>(q.at("end_frame"))});
             }
     } catch (const nlohmann::json::exception& e) {
         throw_bad_input(origin, std::string("malformed truth: ") + e.what());

@@ -2,9 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_number.hpp"
 #include "kinoglaz/error.hpp"
 #include "kinoglaz/export.hpp"
-#include "json_number.hpp"
 
 namespace kinoglaz {
 
@@ -14,9 +14,13 @@ namespace {
 
 // Times are written with millisecond-and-better precision but no float noise, so that
 // equal analyses give equal bytes.
-double rounded(double v, double scale = 1e6) { return std::round(v * scale) / scale; }
+double rounded(double v, double scale = 1e6) {
+    return std::round(v * scale) / scale;
+}
 
-ordered_json rational(const Rational& r) { return ordered_json::array({r.num, r.den}); }
+ordered_json rational(const Rational& r) {
+    return ordered_json::array({r.num, r.den});
+}
 
 ordered_json source_object(const SourceInfo& s) {
     return ordered_json{
@@ -76,7 +80,9 @@ ordered_json doubles(const std::vector<double>& v, double scale = 1e4) {
 
 }  // namespace
 
-std::string source_json(const SourceInfo& source) { return source_object(source).dump(2) + "\n"; }
+std::string source_json(const SourceInfo& source) {
+    return source_object(source).dump(2) + "\n";
+}
 
 std::string analysis_json(const Analysis& a, JsonContent content) {
     ordered_json doc;
@@ -91,7 +97,8 @@ std::string analysis_json(const Analysis& a, JsonContent content) {
         doc["shots"] = shots;
         auto scenes = ordered_json::array();
         for (const auto& s : a.scenes)
-            scenes.push_back({{"index", s.index}, {"first_shot", s.first_shot}, {"last_shot", s.last_shot}});
+            scenes.push_back(
+                {{"index", s.index}, {"first_shot", s.first_shot}, {"last_shot", s.last_shot}});
         doc["scenes"] = scenes;
         auto nodes = ordered_json::array();
         for (const auto& s : a.shots)
@@ -103,7 +110,10 @@ std::string analysis_json(const Analysis& a, JsonContent content) {
                              {"setup", s.setup}});
         auto edges = ordered_json::array();
         for (const auto& e : a.edges)
-            edges.push_back({{"from", e.from}, {"to", e.to}, {"kind", e.kind}, {"weight", rounded(e.weight, 1e4)}});
+            edges.push_back({{"from", e.from},
+                             {"to", e.to},
+                             {"kind", e.kind},
+                             {"weight", rounded(e.weight, 1e4)}});
         doc["graph"] = {{"nodes", nodes}, {"edges", edges}};
         auto patterns = ordered_json::array();
         for (const auto& p : a.patterns) {
@@ -173,7 +183,8 @@ Analysis parse_analysis_json(const std::string& text, const std::string& origin)
             x.type = *type;
             x.frames = {detail::json_number<FrameIndex>(t.at("start_frame")),
                         detail::json_number<FrameIndex>(t.at("end_frame"))};
-            if (x.frames.end < x.frames.start) throw_bad_input(origin, "transition ends before it starts");
+            if (x.frames.end < x.frames.start)
+                throw_bad_input(origin, "transition ends before it starts");
             x.start_time_s = get_or<double>(t, "start_time", 0);
             x.end_time_s = get_or<double>(t, "end_time", 0);
             x.confidence = get_or<float>(t, "confidence", 1.0f);
@@ -185,7 +196,8 @@ Analysis parse_analysis_json(const std::string& text, const std::string& origin)
                 x.frames = {detail::json_number<FrameIndex>(e.at("start_frame")),
                             detail::json_number<FrameIndex>(e.at("end_frame"))};
                 const auto& b = e.at("bbox");
-                if (!b.is_array() || b.size() != 4) throw_bad_input(origin, "event bbox is not [x,y,w,h]");
+                if (!b.is_array() || b.size() != 4)
+                    throw_bad_input(origin, "event bbox is not [x,y,w,h]");
                 x.bbox = cv::Rect(detail::json_number<int>(b[0]), detail::json_number<int>(b[1]),
                                   detail::json_number<int>(b[2]), detail::json_number<int>(b[3]));
                 x.amplitude_px = get_or<double>(e, "amplitude_px", 0);

@@ -15,14 +15,14 @@ namespace kinoglaz {
 struct Analysis {
     static constexpr const char* kSchema = "kinoglaz.analysis/1";
     SourceInfo source;
-    std::vector<Transition> transitions; ///< sorted by start frame
-    std::vector<Shot> shots;             ///< sorted by start frame
+    std::vector<Transition> transitions;  ///< sorted by start frame
+    std::vector<Shot> shots;              ///< sorted by start frame
     std::vector<Scene> scenes;
-    std::vector<GraphEdge> edges;        ///< the shot graph; nodes are the shots
+    std::vector<GraphEdge> edges;  ///< the shot graph; nodes are the shots
     std::vector<Pattern> patterns;
     Rhythm rhythm;
     std::vector<Event> events;
-    double analysis_seconds = 0;         ///< wall time of the analysis (the one non-deterministic field)
+    double analysis_seconds = 0;  ///< wall time of the analysis (the one non-deterministic field)
 };
 
 }  // namespace kinoglaz

@@ -18,11 +18,11 @@ enum class ErrorKind {
 /// A fatal error. The message has the form "<file or component>: <reason>" and is a single
 /// line, so the CLI can print it as is.
 class Error : public std::runtime_error {
-public:
+  public:
     Error(ErrorKind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
     ErrorKind kind() const noexcept { return kind_; }
 
-private:
+  private:
     ErrorKind kind_;
 };
 

@@ -15,8 +15,8 @@ std::string source_json(const SourceInfo& source);
 
 /// Which parts of the analysis a JSON document carries.
 enum class JsonContent {
-    transitions_only, ///< `schema`, `source`, `transitions` (the `cuts --json` output)
-    full,             ///< everything in the contract
+    transitions_only,  ///< `schema`, `source`, `transitions` (the `cuts --json` output)
+    full,              ///< everything in the contract
 };
 
 /// analysis.json as text. Deterministic: the same Analysis gives the same bytes.

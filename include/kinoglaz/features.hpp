@@ -15,7 +15,7 @@ namespace kinoglaz {
 
 /// Which optional extractors stage 2/4 of the pipeline must run (bit set).
 enum class FeatureMask : std::uint32_t {
-    basic = 1u << 0,          ///< luma statistics, thumbnails, grey difference to the previous frame
+    basic = 1u << 0,  ///< luma statistics, thumbnails, grey difference to the previous frame
     camera_motion = 1u << 1,  ///< sparse-flow + RANSAC similarity transform to the previous frame
     appearance = 1u << 2,     ///< colour histogram and its distance, colourfulness, and the
                               ///< phase-correlation shift with the motion-compensated difference
@@ -63,9 +63,9 @@ struct FrameFeatures {
     cv::Mat thumb_bgr;  ///< CV_8UC3 kThumbWidth x kThumbHeight, colour layout
 
     // --- pairwise to the previous frame (all 0 for the first frame) -----------------
-    float hist_dist = 0;    ///< 1 - histogram intersection, 0..1 (appearance)
-    float pixel_diff = 0;   ///< mean |Δ| of the grey proxy / 255, 0..1
-    float mc_diff = 0;      ///< mean |Δ| of grey thumbnails after translation compensation (appearance)
+    float hist_dist = 0;   ///< 1 - histogram intersection, 0..1 (appearance)
+    float pixel_diff = 0;  ///< mean |Δ| of the grey proxy / 255, 0..1
+    float mc_diff = 0;  ///< mean |Δ| of grey thumbnails after translation compensation (appearance)
     float shift_dx = 0, shift_dy = 0;  ///< phase-correlation translation, thumb pixels (appearance)
     GlobalMotion motion;               ///< only with FeatureMask::camera_motion
 

@@ -15,7 +15,13 @@ namespace kinoglaz {
 
 /// Shot scale, from extreme close-up to extreme long shot; names are the JSON strings.
 enum class ShotScale {
-    extreme_close_up, close_up, medium_close_up, medium, medium_long, long_, extreme_long,
+    extreme_close_up,
+    close_up,
+    medium_close_up,
+    medium,
+    medium_long,
+    long_,
+    extreme_long,
     unknown
 };
 /// Camera movement within a shot; names are the JSON strings.
@@ -26,11 +32,11 @@ std::string_view to_string(CameraMovement movement) noexcept;
 
 /// Appearance summary of a shot, robust to small motion and lighting changes.
 struct ShotDescriptor {
-    std::array<float, kHistBins> hist{}; ///< mean joint HSV histogram, sums to 1
-    cv::Mat layout;          ///< colour layout: mean thumbnail (CV_32FC3, 8x8 Lab), or empty
-    float brightness = 0;    ///< mean luma 0..255
-    float colourfulness = 0; ///< mean Hasler-Suesstrunk colourfulness
-    float motion_energy = 0; ///< mean motion-compensated difference, 0..1
+    std::array<float, kHistBins> hist{};  ///< mean joint HSV histogram, sums to 1
+    cv::Mat layout;           ///< colour layout: mean thumbnail (CV_32FC3, 8x8 Lab), or empty
+    float brightness = 0;     ///< mean luma 0..255
+    float colourfulness = 0;  ///< mean Hasler-Suesstrunk colourfulness
+    float motion_energy = 0;  ///< mean motion-compensated difference, 0..1
 };
 
 /// One shot: the frames in which it is visible (shots joined by a gradual transition
@@ -41,10 +47,10 @@ struct Shot {
     double start_time_s = 0;
     double end_time_s = 0;
     int scene = 0;
-    int setup = 0;           ///< shots of the same camera set-up share this id
+    int setup = 0;  ///< shots of the same camera set-up share this id
     ShotScale scale = ShotScale::unknown;
     CameraMovement camera = CameraMovement::static_;
-    FrameIndex keyframe = 0; ///< the most representative frame
+    FrameIndex keyframe = 0;  ///< the most representative frame
     ShotDescriptor descriptor;
     double length_s() const noexcept { return end_time_s - start_time_s; }
 };
@@ -67,22 +73,22 @@ struct GraphEdge {
 /// A montage pattern. `kind` is "alternation", "montage_sequence" or "long_take".
 struct Pattern {
     std::string kind;
-    std::vector<int> shots;  ///< shot indices in order
-    std::vector<int> setups; ///< for alternation: the set-ups that alternate
+    std::vector<int> shots;   ///< shot indices in order
+    std::vector<int> setups;  ///< for alternation: the set-ups that alternate
 };
 
 /// Cut rhythm, the figures Cinemetrics users compare films by. Lengths in seconds.
 struct Rhythm {
     int shot_count = 0;
-    double asl_s = 0;        ///< average shot length
-    double msl_s = 0;        ///< median shot length
-    double std_s = 0;        ///< standard deviation of shot lengths
-    double cv = 0;           ///< coefficient of variation std/asl
-    double lognormal_mu = 0; ///< maximum-likelihood lognormal fit of shot lengths
+    double asl_s = 0;         ///< average shot length
+    double msl_s = 0;         ///< median shot length
+    double std_s = 0;         ///< standard deviation of shot lengths
+    double cv = 0;            ///< coefficient of variation std/asl
+    double lognormal_mu = 0;  ///< maximum-likelihood lognormal fit of shot lengths
     double lognormal_sigma = 0;
-    double window_s = 60;    ///< width of the cuts-per-minute bins
-    std::vector<double> cuts_per_minute; ///< cuts in each window_s bin, scaled to per minute
-    std::vector<double> cutting_curve;   ///< smoothed shot length at each shot, seconds
+    double window_s = 60;                 ///< width of the cuts-per-minute bins
+    std::vector<double> cuts_per_minute;  ///< cuts in each window_s bin, scaled to per minute
+    std::vector<double> cutting_curve;    ///< smoothed shot length at each shot, seconds
 };
 
 }  // namespace kinoglaz

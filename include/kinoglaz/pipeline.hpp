@@ -13,11 +13,11 @@
 namespace kinoglaz {
 
 struct PipelineOptions {
-    int threads = 0;          ///< worker threads; 0 = all cores
+    int threads = 0;  ///< worker threads; 0 = all cores
     FeatureMask features = FeatureMask::basic;
-    bool progress = false;    ///< draw a progress bar when stderr is a terminal
+    bool progress = false;  ///< draw a progress bar when stderr is a terminal
     std::string progress_label = "decoding";
-    int tokens_per_thread = 2; ///< frames in flight per thread (memory bound), 1..8
+    int tokens_per_thread = 2;  ///< frames in flight per thread (memory bound), 1..8
 };
 
 /// Called once per frame, in presentation order, from one thread at a time.

@@ -18,13 +18,13 @@ void throw_if_cancelled();
 /// A progress bar on stderr (frames, fps, ETA), drawn only when enabled and stderr is a
 /// terminal. Thread-safety: `update` is called from one thread (the ordered stage).
 class ProgressBar {
-public:
+  public:
     ProgressBar(std::string label, std::int64_t total_frames, bool enabled);
     ~ProgressBar();
     void update(std::int64_t frames_done);
     void finish();
 
-private:
+  private:
     std::string label_;
     std::int64_t total_;
     bool enabled_;

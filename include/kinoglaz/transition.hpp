@@ -21,7 +21,7 @@ struct Transition {
     FrameRange frames;
     double start_time_s = 0;
     double end_time_s = 0;
-    float confidence = 1;    ///< 0..1
+    float confidence = 1;  ///< 0..1
     bool gradual() const noexcept { return type != TransitionType::cut; }
 };
 

@@ -12,8 +12,8 @@ TEST(Time, ParsesSecondsAndClock) {
 }
 
 TEST(Time, RejectsMalformed) {
-    for (const char* bad : {"", "-1", "abc", "1:2:3:4", "00:60:00", "1.5:00", "nan", "inf", "+3",
-                            "12s", "::"})
+    for (const char* bad :
+         {"", "-1", "abc", "1:2:3:4", "00:60:00", "1.5:00", "nan", "inf", "+3", "12s", "::"})
         EXPECT_FALSE(parse_time(bad).has_value()) << bad;
 }
 

@@ -422,11 +422,8 @@ std::vector<MontageCollector::FrameRecord> records_of(const std::vector<cv::Mat>
         fr->time_s = double(i) / fps;
         fr->proxy_bgr = images[i];
         cv::cvtColor(images[i], fr->proxy_gray, cv::COLOR_BGR2GRAY);
-        FrameFeatures f =
-            compute_frame_features(*fr, montage_features());
-        if (prev)
-            compute_pair_features(*prev, prev_f, *fr, f,
-                                  montage_features());
+        FrameFeatures f = compute_frame_features(*fr, montage_features());
+        if (prev) compute_pair_features(*prev, prev_f, *fr, f, montage_features());
         c.push(f);
         prev = fr;
         prev_f = f;

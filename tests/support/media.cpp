@@ -1,7 +1,7 @@
 #include "support/media.hpp"
 
-#include <cstdlib>
 #include <unistd.h>
+#include <cstdlib>
 
 namespace kinoglaz::test {
 

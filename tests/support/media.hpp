@@ -18,8 +18,8 @@ std::filesystem::path temp_dir(const std::string& name);
 }  // namespace kinoglaz::test
 
 /// Skips the current test with a clear message when a media file is absent.
-#define KINOGLAZ_REQUIRE_MEDIA(path_var, relative)                                          \
-    auto path_var = ::kinoglaz::test::media_file(relative);                                 \
-    if (path_var.empty())                                                                    \
-    GTEST_SKIP() << "test footage " << (relative)                                            \
+#define KINOGLAZ_REQUIRE_MEDIA(path_var, relative)          \
+    auto path_var = ::kinoglaz::test::media_file(relative); \
+    if (path_var.empty())                                   \
+    GTEST_SKIP() << "test footage " << (relative)           \
                  << " not found (set KINOGLAZ_MEDIA to the shared/media folder)"

@@ -28,7 +28,8 @@ RunResult run(const std::string& command_line) {
     auto dir = std::filesystem::temp_directory_path();
     auto base = "kinoglaz-run-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
     auto out_path = dir / (base + ".out"), err_path = dir / (base + ".err");
-    std::string full = command_line + " >" + shell_quote(out_path) + " 2>" + shell_quote(err_path) + " </dev/null";
+    std::string full =
+        command_line + " >" + shell_quote(out_path) + " 2>" + shell_quote(err_path) + " </dev/null";
     int raw = std::system(full.c_str());
     RunResult r;
     r.status = raw == -1 ? -1 : (WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw));

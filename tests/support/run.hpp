@@ -6,9 +6,9 @@
 namespace kinoglaz::test {
 
 struct RunResult {
-    int status = -1;    ///< exit status, or -1 if the program could not run
-    std::string out;    ///< standard output
-    std::string err;    ///< standard error
+    int status = -1;  ///< exit status, or -1 if the program could not run
+    std::string out;  ///< standard output
+    std::string err;  ///< standard error
 };
 
 /// Runs a shell command line; captures stdout and stderr separately.

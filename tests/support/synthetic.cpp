@@ -50,8 +50,9 @@ bool encode_video(const std::vector<cv::Mat>& frames, const std::string& path, d
     if (frames.empty()) return false;
     char size[64];
     std::snprintf(size, sizeof size, "%dx%d", frames[0].cols, frames[0].rows);
-    std::string cmd = "ffmpeg -loglevel error -y -f rawvideo -pix_fmt bgr24 -s " + std::string(size) +
-                      " -r " + std::to_string(fps) + " -i - " + extra + " " + shell_quote(path);
+    std::string cmd = "ffmpeg -loglevel error -y -f rawvideo -pix_fmt bgr24 -s " +
+                      std::string(size) + " -r " + std::to_string(fps) + " -i - " + extra + " " +
+                      shell_quote(path);
     FILE* pipe = popen(cmd.c_str(), "w");
     if (!pipe) return false;
     for (const auto& f : frames) {

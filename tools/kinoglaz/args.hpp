@@ -11,7 +11,7 @@
 namespace kinoglaz::cli {
 
 class Args {
-public:
+  public:
     /// `flags` take no value; `options` take one value ("--x v" or "--x=v").
     Args(const std::vector<std::string>& argv, const std::set<std::string>& flags,
          const std::set<std::string>& options);
@@ -26,7 +26,7 @@ public:
     /// Time option (seconds or HH:MM:SS.mmm); usage error otherwise.
     std::optional<double> time(const std::string& name) const;
 
-private:
+  private:
     std::vector<std::string> positional_;
     std::set<std::string> flags_;
     std::map<std::string, std::string> values_;

@@ -12,7 +12,9 @@
 
 namespace {
 
-extern "C" void on_signal(int) { kinoglaz::cancel_flag().store(true); }
+extern "C" void on_signal(int) {
+    kinoglaz::cancel_flag().store(true);
+}
 
 }  // namespace
 
@@ -21,12 +23,8 @@ int main(int argc, char** argv) {
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
     const std::map<std::string, std::function<int(const cli::Argv&)>> commands{
-        {"probe", cli::run_probe},
-        {"cuts", cli::run_cuts},
-        {"analyze", cli::run_analyze},
-        {"eval", cli::run_eval},
-        {"split", cli::run_split},
-        {"reveal", cli::run_reveal},
+        {"probe", cli::run_probe}, {"cuts", cli::run_cuts},   {"analyze", cli::run_analyze},
+        {"eval", cli::run_eval},   {"split", cli::run_split}, {"reveal", cli::run_reveal},
         {"batch", cli::run_batch},
     };
     std::vector<std::string> args(argv + 1, argv + argc);
@@ -36,7 +34,8 @@ int main(int argc, char** argv) {
     }
     auto it = commands.find(args[0]);
     if (it == commands.end()) {
-        std::fprintf(stderr, "kinoglaz: unknown command '%s' (see kinoglaz --help)\n", args[0].c_str());
+        std::fprintf(stderr, "kinoglaz: unknown command '%s' (see kinoglaz --help)\n",
+                     args[0].c_str());
         return 2;
     }
     std::vector<std::string> rest(args.begin() + 1, args.end());
@@ -50,9 +49,12 @@ int main(int argc, char** argv) {
     } catch (const Error& e) {
         std::fprintf(stderr, "kinoglaz: %s\n", e.what());
         switch (e.kind()) {
-            case ErrorKind::bad_usage: return 2;
-            case ErrorKind::cancelled: return 130;
-            default: return 1;
+            case ErrorKind::bad_usage:
+                return 2;
+            case ErrorKind::cancelled:
+                return 130;
+            default:
+                return 1;
         }
     } catch (const std::bad_alloc&) {
         std::fprintf(stderr, "kinoglaz: out of memory\n");
