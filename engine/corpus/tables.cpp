@@ -13,6 +13,7 @@
 
 #include "kinoglaz/corpus.hpp"
 #include "kinoglaz/error.hpp"
+#include "kinoglaz/export.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -111,32 +112,6 @@ double rounded(double v) {
     return std::round(v * 1000.0) / 1000.0;
 }
 
-std::string html_escape(const std::string& s) {
-    std::string out;
-    for (char c : s) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
-}
-
 std::string title_of(const FilmRow& row) {
     for (const auto& [k, v] : row.entry->metadata)
         if ((k == "title" || k == "Title") && !v.empty()) return v;
@@ -192,7 +167,7 @@ std::string cdf_svg(const std::vector<FilmRow>& rows) {
               << fmt(y((k + 1) / n), 1) << " ";
             prev = (k + 1) / n;
         }
-        s << "\"><title>" << html_escape(title_of(r)) << "</title></polyline>";
+        s << "\"><title>" << xml_escape(title_of(r)) << "</title></polyline>";
     }
     s << "</svg>";
     return s.str();
@@ -227,7 +202,7 @@ std::string curve_svg(const std::vector<FilmRow>& rows) {
         s << "<polyline class=\"film f" << i << "\" fill=\"none\" stroke-width=\"2\" stroke=\""
           << kPalette[i % 10] << "\" points=\"";
         for (const auto& [p, v] : r.cutting_curve) s << fmt(x(p), 1) << "," << fmt(y(v), 1) << " ";
-        s << "\"><title>" << html_escape(title_of(r)) << "</title></polyline>";
+        s << "\"><title>" << xml_escape(title_of(r)) << "</title></polyline>";
     }
     s << "</svg>";
     return s.str();
@@ -261,13 +236,13 @@ std::string corpus_html(const Manifest& manifest, const std::vector<FilmRow>& ro
     h << "<h1>kinoglaz corpus</h1>\n<p>" << sum.films << " films: " << sum.analysed << " analysed, "
       << sum.failed << " failed, " << sum.missing << " not analysed";
     if (!manifest.path.empty())
-        h << " &middot; manifest " << html_escape(manifest.path.filename().string());
+        h << " &middot; manifest " << xml_escape(manifest.path.filename().string());
     h << " &middot; <a href=\"corpus.csv\">corpus.csv</a> &middot; <a "
          "href=\"corpus.json\">corpus.json</a></p>\n";
     h << "<div class=\"legend\">";
     for (std::size_t i = 0; i < rows.size(); ++i)
         if (rows[i].status == "ok")
-            h << "<span style=\"--c:" << kPalette[i % 10] << "\">" << html_escape(title_of(rows[i]))
+            h << "<span style=\"--c:" << kPalette[i % 10] << "\">" << xml_escape(title_of(rows[i]))
               << "</span>";
     h << "</div>\n<div class=\"plots\">\n<figure><figcaption>Shot-length distributions (share of "
          "shots shorter "
@@ -284,20 +259,20 @@ std::string corpus_html(const Manifest& manifest, const std::vector<FilmRow>& ro
         cols.emplace_back(c, false);
     for (const auto& [name, text] : cols)
         h << "<th tabindex=\"0\"" << (text ? " class=\"t\" data-type=\"text\"" : "") << ">"
-          << html_escape(name) << "</th>";
+          << xml_escape(name) << "</th>";
     h << "</tr></thead>\n<tbody>\n";
     for (const auto& r : rows) {
         h << "<tr class=\"" << r.status << "\"><td class=\"t\">";
         if (r.status == "ok")
-            h << "<a href=\"" << html_escape(r.entry->id) << "/report.html\">"
-              << html_escape(title_of(r)) << "</a>";
+            h << "<a href=\"" << xml_escape(r.entry->id) << "/report.html\">"
+              << xml_escape(title_of(r)) << "</a>";
         else
-            h << html_escape(title_of(r));
+            h << xml_escape(title_of(r));
         h << "</td><td class=\"t\""
-          << (r.status == "failed" ? " title=\"" + html_escape(r.failure.reason) + "\"" : "") << ">"
+          << (r.status == "failed" ? " title=\"" + xml_escape(r.failure.reason) + "\"" : "") << ">"
           << r.status << "</td>";
         for (const auto& [k, v] : r.entry->metadata)
-            h << "<td class=\"t\">" << html_escape(v) << "</td>";
+            h << "<td class=\"t\">" << xml_escape(v) << "</td>";
         if (r.status == "ok") {
             h << "<td>" << fmt(r.duration_s, 1) << "</td><td>" << r.shots << "</td><td>"
               << fmt(r.asl_s, 2) << "</td><td>" << fmt(r.msl_s, 2) << "</td><td>" << fmt(r.cv, 2)

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kinoglaz/analysis.hpp"
+#include "kinoglaz/export.hpp"
 
 namespace kinoglaz::detail {
 
@@ -49,7 +50,7 @@ class FrameClock {
 };
 
 /// Escapes &, <, >, " and ' for XML/HTML text and attribute values.
-std::string xml_escape(std::string_view text);
+using kinoglaz::xml_escape;
 
 /// An absolute file:// URL for a local path (percent-encoded), or the path itself when it is
 /// already a URL ("scheme://..."); empty for an empty path.

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "kinoglaz/analysis.hpp"
@@ -105,5 +106,9 @@ std::string report_html(const Analysis& analysis, const ReportOptions& options =
 /// Runs Graphviz `dot -Tsvg` on `dot_text` and returns the <svg> element, or an empty string
 /// when dot is not installed, fails, or runs longer than `timeout_s` seconds.
 std::string render_dot_svg(const std::string& dot_text, double timeout_s = 30);
+
+/// Escapes text for XML and HTML content and attribute values (&, <, >, ", '); control
+/// characters XML 1.0 forbids become spaces.
+std::string xml_escape(std::string_view text);
 
 }  // namespace kinoglaz
