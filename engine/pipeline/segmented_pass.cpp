@@ -63,16 +63,13 @@ struct Plan {
 void run_segment(const std::string& input, const PassOptions& options, const Plan& plan,
                  int threads, int decode_threads, bool last, SegmentRun& run) {
     try {
-        DecodeOptions decode;
+        DecodeOptions decode = decode_options(options);
         decode.threads = decode_threads;
-        decode.fast_decode = options.fast_decode;
-        decode.allow_network = options.allow_network;
-        decode.full_resolution = options.full_resolution;
-        decode.analysis_proxy = options.analysis_proxy;
         // Always give a range: it makes the decoder index frames by the demuxed timestamp
         // table, so indices are global whichever segment decodes a frame.
         decode.start_s =
             std::isfinite(run.own_start) ? std::max(0.0, run.own_start - plan.warm_s) : 0.0;
+        decode.end_s.reset();
         if (std::isfinite(run.own_end)) decode.end_s = run.own_end + plan.look_s;
         VideoDecoder decoder(input, decode);
 

@@ -7,8 +7,7 @@
 
 namespace kinoglaz {
 
-PassResult run_transition_pass(const std::string& input, const PassOptions& options,
-                               const FrameConsumer& extra) {
+DecodeOptions decode_options(const PassOptions& options) {
     DecodeOptions decode;
     decode.threads = options.threads;
     decode.fast_decode = options.fast_decode;
@@ -17,7 +16,12 @@ PassResult run_transition_pass(const std::string& input, const PassOptions& opti
     decode.allow_network = options.allow_network;
     decode.full_resolution = options.full_resolution;
     decode.analysis_proxy = options.analysis_proxy;
-    VideoDecoder decoder(input, decode);
+    return decode;
+}
+
+PassResult run_transition_pass(const std::string& input, const PassOptions& options,
+                               const FrameConsumer& extra) {
+    VideoDecoder decoder(input, decode_options(options));
 
     DetectorOptions detector_options{.fps = 25, .sensitivity = options.sensitivity};
     const SourceInfo& info = decoder.info();

@@ -37,6 +37,10 @@ struct PassResult {
     std::vector<double> frame_times;      ///< time of every frame delivered, seconds
 };
 
+/// The decoder options a pass uses: threads, fast decode, range, network, full resolution
+/// and the analysis proxy, taken from `options` (one place, so every pass decodes alike).
+DecodeOptions decode_options(const PassOptions& options);
+
 /// Runs the pass over INPUT. `extra` (optional) sees every frame in order after the
 /// detectors. Throws Error(bad_input) for unreadable input or a stream with no frames.
 PassResult run_transition_pass(const std::string& input, const PassOptions& options,
