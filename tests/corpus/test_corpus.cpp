@@ -165,8 +165,9 @@ TEST(Corpus, BatchAnalysesFilmsRecordsFailureAndWritesTables) {
     EXPECT_NE(html.find("<svg"), std::string::npos);
     EXPECT_NE(html.find("<script>"), std::string::npos);
     for (const auto& e : m.entries)
-        if (e.written != "films/broken.mp4")
+        if (e.written != "films/broken.mp4") {
             EXPECT_NE(html.find(e.id + "/report.html"), std::string::npos);
+        }
     EXPECT_EQ(html.find("src=\"http"), std::string::npos);
     EXPECT_EQ(html.find("href=\"http"), std::string::npos);
     if (test::have_program("xmllint")) {

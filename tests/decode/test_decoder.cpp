@@ -93,7 +93,9 @@ void expect_times_match_ffprobe(const std::string& file, const std::vector<doubl
     auto reference = test::ffprobe_frame_times(file);
     ASSERT_EQ(times.size(), reference.size()) << file;
     for (std::size_t i = 0; i < times.size(); ++i)
-        EXPECT_NEAR(times[i], reference[i], 1e-6) << file << " frame " << i;
+        if (std::isfinite(reference[i])) {  // NaN: ffprobe could not time this frame
+            EXPECT_NEAR(times[i], reference[i], 1e-6) << file << " frame " << i;
+        }
 }
 
 }  // namespace

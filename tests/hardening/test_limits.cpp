@@ -50,7 +50,9 @@ TEST(Limits, AbsurdDimensionsAreRefusedBeforeAllocating) {
         const long kib = peak_kib("cuts --json " + shell_quote(path), r);
         expect_one_line_refusal(r, fs::path(path).filename().string());
         // One such picture would need >= 100 MB as 8-bit 4:2:0; the refusal needs none of it.
-        if (kib > 0) EXPECT_LT(kib, 400 * 1024) << "peak " << kib << " KiB";
+        if (kib > 0) {
+            EXPECT_LT(kib, 400 * 1024) << "peak " << kib << " KiB";
+        }
     }
     // Within FFmpeg's own limits but over kinoglaz's (8192 x 8192): the reason names the size.
     RunResult r;

@@ -2,8 +2,11 @@
 // Header-only helpers around the ffmpeg / ffprobe command-line tools: making small test videos
 // and reading the reference answers (frame times, pictures) that kinoglaz must reproduce.
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -37,11 +40,15 @@ inline std::vector<double> ffprobe_frame_times(const std::string& path) {
         auto comma = line.find(',');
         if (comma != std::string::npos) line.resize(comma);
         if (line.empty()) continue;
-        times.push_back(line == "N/A" ? -1.0 : std::stod(line));
+        // ffprobe sometimes has no time for a frame (the last one of an MPEG-PS, for one):
+        // NaN says "unknown" so that callers skip it instead of comparing with a made-up time.
+        times.push_back(line == "N/A" ? std::numeric_limits<double>::quiet_NaN() : std::stod(line));
     }
-    if (!times.empty()) {
-        double first = times.front();
-        for (auto& t : times) t -= first;
+    auto first =
+        std::find_if(times.begin(), times.end(), [](double t) { return std::isfinite(t); });
+    if (first != times.end()) {
+        const double origin = *first;
+        for (auto& t : times) t -= origin;
     }
     return times;
 }
