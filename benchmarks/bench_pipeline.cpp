@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
     using namespace kinoglaz;
     std::string file, mode = "pipeline";
     DecodeOptions decode;
+    decode.analysis_colour = false;  // as the analysis passes decode: the proxy's luma only
     PipelineOptions pipeline;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
@@ -40,6 +41,10 @@ int main(int argc, char** argv) {
         };
         if (a == "--threads") {
             pipeline.threads = decode.threads = std::atoi(value().c_str());
+        } else if (a == "--codec-threads") {
+            decode.threads = std::atoi(value().c_str());
+        } else if (a == "--codec-threads") {
+            decode.threads = std::atoi(value().c_str());
         } else if (a == "--fast") {
             auto v = value();
             if (v == "off")

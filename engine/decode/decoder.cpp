@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -108,6 +109,7 @@ Rational to_rational(AVRational r) {
 }
 
 void rotate_in_place(cv::Mat& img, int rotation_deg) {
+    if (img.empty()) return;
     switch (rotation_deg) {
         case 90:
             cv::rotate(img, img, cv::ROTATE_90_CLOCKWISE);
@@ -151,7 +153,7 @@ cv::Mat padded_for_swscale(int rows, int cols, int type) {
 // The analysis proxy: swscale only resamples (to planar 4:2:0, no colour conversion) and
 // OpenCV's vectorised YUV→BGR does the rest; the luma plane is the grey proxy as is.
 void scale_to_proxy(SwsContext*& ctx, const AVFrame* src, int w, int h, cv::Mat& bgr,
-                    cv::Mat& gray) {
+                    cv::Mat& gray, bool colour) {
     ctx = sws_getCachedContext(ctx, src->width, src->height, AVPixelFormat(src->format), w, h,
                                AV_PIX_FMT_YUV420P, SWS_AREA, nullptr, nullptr, nullptr);
     if (!ctx) throw Error(ErrorKind::internal, "swscale: cannot convert this pixel format");
@@ -160,8 +162,71 @@ void scale_to_proxy(SwsContext*& ctx, const AVFrame* src, int w, int h, cv::Mat&
                        nullptr};
     int dst_stride[4] = {w, w / 2, w / 2, 0};
     sws_scale(ctx, src->data, src->linesize, 0, src->height, dst, dst_stride);
+    if (colour) cv::cvtColor(i420, bgr, cv::COLOR_YUV2BGR_I420);
+    gray = i420.rowRange(0, h);
+}
+
+// Successive halvings of one image plane, made on demand and shared by every target size
+// taken from the plane: the detection image comes from the same levels whether or not the
+// larger analysis proxy is built, so `cuts` and `analyze` see identical pixels.
+class PlanePyramid {
+  public:
+    explicit PlanePyramid(cv::Mat plane) { levels_.push_back(std::move(plane)); }
+
+    // Area-resamples the plane into `out` (already target-sized): 2x2 box halvings (OpenCV's
+    // vectorised INTER_AREA fast path) down to the last level at least twice the target
+    // in neither dimension, then one bilinear step of less than 2x, which averages enough
+    // neighbours not to alias.
+    void resample_into(cv::Mat out) {
+        const cv::Mat* level = &levels_.front();
+        for (std::size_t i = 0;; ++i) {
+            level = &levels_[i];
+            if (level->cols < 2 * out.cols || level->rows < 2 * out.rows) break;
+            if (i + 1 == levels_.size()) {
+                const cv::Mat even = (*level)(cv::Rect(0, 0, level->cols & ~1, level->rows & ~1));
+                cv::Mat half;
+                cv::resize(even, half, {even.cols / 2, even.rows / 2}, 0, 0, cv::INTER_AREA);
+                levels_.push_back(std::move(half));
+            }
+        }
+        if (level->size() == out.size())
+            level->copyTo(out);
+        else
+            cv::resize(*level, out, out.size(), 0, 0, cv::INTER_LINEAR);
+    }
+
+  private:
+    std::vector<cv::Mat> levels_;  // pointers into levels_ are not kept across push_back
+};
+
+// Plain 8-bit 4:2:0 in video range, the format of nearly every film, read in place.
+struct YuvPyramids {
+    PlanePyramid y, u, v;
+};
+
+std::optional<YuvPyramids> yuv420_pyramids(const AVFrame* src) {
+    if (src->format != AV_PIX_FMT_YUV420P || src->linesize[0] <= 0 || src->linesize[1] <= 0 ||
+        src->linesize[2] <= 0)
+        return std::nullopt;
+    const int cw = (src->width + 1) / 2, ch = (src->height + 1) / 2;
+    return YuvPyramids{
+        PlanePyramid(cv::Mat(src->height, src->width, CV_8UC1, src->data[0], src->linesize[0])),
+        PlanePyramid(cv::Mat(ch, cw, CV_8UC1, src->data[1], src->linesize[1])),
+        PlanePyramid(cv::Mat(ch, cw, CV_8UC1, src->data[2], src->linesize[2]))};
+}
+
+// The w x h (even) picture as planar 4:2:0 in one buffer, its BGR conversion when asked for,
+// and its luma plane (a view into the buffer).
+void resample_yuv420(YuvPyramids& planes, int w, int h, cv::Mat& bgr, cv::Mat& gray,
+                     bool colour) {
+    cv::Mat i420(h * 3 / 2, w, CV_8UC1);
+    gray = i420.rowRange(0, h);
+    planes.y.resample_into(gray);
+    if (!colour) return;
+    uchar* chroma = i420.data + std::size_t(w) * h;
+    planes.u.resample_into(cv::Mat(h / 2, w / 2, CV_8UC1, chroma));
+    planes.v.resample_into(cv::Mat(h / 2, w / 2, CV_8UC1, chroma + std::size_t(w / 2) * (h / 2)));
     cv::cvtColor(i420, bgr, cv::COLOR_YUV2BGR_I420);
-    gray = i420.rowRange(0, h).clone();
 }
 
 cv::Mat scale_to_bgr(SwsContext*& ctx, const AVFrame* src, int w, int h, int flags) {
@@ -481,17 +546,26 @@ Frame VideoDecoder::convert(const DecodedPicture& picture) const {
     frame.duration_s = picture.duration_s;
     frame.corrupt = picture.corrupt;
     // Area averaging: the proxy must be a faithful low-pass image, or noise and aliasing
-    // would look like change between frames.
-    scale_to_proxy(t_scalers.detect, src, s.detect_w, s.detect_h, frame.detect_bgr,
-                   frame.detect_gray);
+    // would look like change between frames. Plain 4:2:0 is resampled in place, several
+    // times faster than swscale's area filter; other formats go through swscale.
+    const bool colour = s.options.analysis_colour;
+    if (auto planes = yuv420_pyramids(src)) {
+        if (s.options.analysis_proxy)
+            resample_yuv420(*planes, s.proxy_w, s.proxy_h, frame.proxy_bgr, frame.proxy_gray,
+                            colour);
+        resample_yuv420(*planes, s.detect_w, s.detect_h, frame.detect_bgr, frame.detect_gray,
+                        true);
+    } else {
+        scale_to_proxy(t_scalers.detect, src, s.detect_w, s.detect_h, frame.detect_bgr,
+                       frame.detect_gray, true);
+        if (s.options.analysis_proxy)
+            scale_to_proxy(t_scalers.proxy, src, s.proxy_w, s.proxy_h, frame.proxy_bgr,
+                           frame.proxy_gray, colour);
+    }
     rotate_in_place(frame.detect_bgr, s.info.rotation_deg);
     rotate_in_place(frame.detect_gray, s.info.rotation_deg);
-    if (s.options.analysis_proxy) {
-        scale_to_proxy(t_scalers.proxy, src, s.proxy_w, s.proxy_h, frame.proxy_bgr,
-                       frame.proxy_gray);
-        rotate_in_place(frame.proxy_bgr, s.info.rotation_deg);
-        rotate_in_place(frame.proxy_gray, s.info.rotation_deg);
-    }
+    rotate_in_place(frame.proxy_bgr, s.info.rotation_deg);
+    rotate_in_place(frame.proxy_gray, s.info.rotation_deg);
     if (s.options.full_resolution) {
         frame.full_bgr = scale_to_bgr(t_scalers.full, src, s.display_w, s.display_h, SWS_BICUBIC);
         rotate_in_place(frame.full_bgr, s.info.rotation_deg);

@@ -13,10 +13,14 @@
 // running state had not converged within the warm-up, e.g. after a very long run of motion),
 // the two segments are merged and decoded again, so the result never silently differs.
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <mutex>
 #include <thread>
 #include <tuple>
 
@@ -61,7 +65,8 @@ struct Plan {
 };
 
 void run_segment(const std::string& input, const PassOptions& options, const Plan& plan,
-                 int threads, int decode_threads, bool last, SegmentRun& run) {
+                 int threads, int decode_threads, bool last, SegmentRun& run,
+                 std::atomic<std::int64_t>& frames_done) {
     try {
         DecodeOptions decode = decode_options(options);
         decode.threads = decode_threads;
@@ -100,6 +105,7 @@ void run_segment(const std::string& input, const PassOptions& options, const Pla
             time_of[f.index] = frame->time_s;
             run.last_index = f.index;
             run.last_duration = frame->duration_s;
+            frames_done.fetch_add(1, std::memory_order_relaxed);
         });
         if (last && run.last_index >= 0) {
             // Only the true end of the stream may flush: elsewhere the segment goes on past its
@@ -137,11 +143,22 @@ std::vector<Candidate> window_of(const SegmentRun& run, double from, FrameIndex 
 
 }  // namespace
 
+int automatic_segments(const SourceInfo& source, int threads) {
+    // FFmpeg's frame threads scale with the picture. Measured on 2 cores with H.264: at
+    // 640x360 two of them decode no faster than one (each waits on the other's reference
+    // rows) and even at 1280x720 they leave a core idle, while independent single-threaded
+    // decoders run side by side (`cuts` 1.4-1.7x faster than one pass). At 1920x1080 frame
+    // threads keep the cores busy and the segments' overlaps are extra work.
+    constexpr std::int64_t kSmallPicture = 1280 * 720;
+    const std::int64_t area = std::int64_t(source.width) * source.height;
+    return area > 0 && area <= kSmallPicture ? std::max(1, threads) : 1;
+}
+
 PassResult run_segmented_pass(const std::string& input, const PassOptions& options, int segments,
                               double min_segment_s) {
-    if (segments < 1 || segments > 64)
+    if (segments < 0 || segments > 64)
         throw_bad_usage("segments", "--segments must be between 1 and 64");
-    // Ranges, metrics dumps and progress over several decoders are the single pass's job.
+    // Ranges and metrics dumps are the single pass's job.
     if (segments == 1 || options.start_s || options.end_s || !options.metrics_csv.empty())
         return run_transition_pass(input, options);
 
@@ -153,6 +170,10 @@ PassResult run_segmented_pass(const std::string& input, const PassOptions& optio
         VideoDecoder decoder(input, decode);
         probe_info = decoder.info();
     }
+    const int total_threads = options.threads > 0
+                                  ? options.threads
+                                  : int(std::max(1u, std::thread::hardware_concurrency()));
+    if (segments == 0) segments = std::min(64, automatic_segments(probe_info, total_threads));
     Plan plan;
     // As run_transition_pass: detector durations are in frames of the nominal rate.
     double fps =
@@ -182,6 +203,14 @@ PassResult run_segmented_pass(const std::string& input, const PassOptions& optio
     else if (min_part > 0)
         n = std::min(n, std::max(1, int(duration / min_part)));
     if (n <= 1) return run_transition_pass(input, options);
+    // Segments overlap, so the bar counts the frames decoded against the film's length plus
+    // the overlaps; it ends at about 100%.
+    ProgressBar bar("analysing",
+                    probe_info.frame_count > 0
+                        ? probe_info.frame_count + (n - 1) * (plan.warm_frames + plan.look_frames)
+                        : 0,
+                    options.progress);
+    std::atomic<std::int64_t> frames_done{0};
 
     std::vector<double> cuts;  // interior boundaries, seconds
     for (int k = 1; k < n; ++k) cuts.push_back(duration * k / n);
@@ -191,9 +220,6 @@ PassResult run_segmented_pass(const std::string& input, const PassOptions& optio
             "segments: %d over %.3f s, warm-up %d frames (%.2f s), look-ahead %d frames (%.2f s)\n",
             n, duration, plan.warm_frames, plan.warm_s, plan.look_frames, plan.look_s);
 
-    const int total_threads = options.threads > 0
-                                  ? options.threads
-                                  : int(std::max(1u, std::thread::hardware_concurrency()));
     std::map<std::pair<double, double>, SegmentRun> done;  // by own range
     while (true) {
         std::vector<std::pair<double, double>> ranges;
@@ -207,14 +233,28 @@ PassResult run_segmented_pass(const std::string& input, const PassOptions& optio
             const int per = std::max(1, total_threads / int(ranges.size()));
             std::vector<SegmentRun> runs(todo.size());
             std::vector<std::thread> workers;
+            int running = int(todo.size());
+            std::mutex mutex;
+            std::condition_variable finished;
             for (std::size_t i = 0; i < todo.size(); ++i) {
                 runs[i].own_start = todo[i].first;
                 runs[i].own_end = todo[i].second;
                 // TBB's parallelism limit is process-wide (the smallest one set wins), so every
                 // segment asks for all threads and shares one worker pool; codecs get a share.
-                workers.emplace_back(run_segment, std::cref(input), std::cref(options),
-                                     std::cref(plan), total_threads, per,
-                                     !std::isfinite(todo[i].second), std::ref(runs[i]));
+                workers.emplace_back([&, i] {
+                    run_segment(input, options, plan, total_threads, per,
+                                !std::isfinite(todo[i].second), runs[i], frames_done);
+                    std::lock_guard lock(mutex);
+                    --running;
+                    finished.notify_one();
+                });
+            }
+            // The bar is drawn from this thread only (ProgressBar is single-threaded).
+            {
+                std::unique_lock lock(mutex);
+                while (!finished.wait_for(lock, std::chrono::milliseconds(100),
+                                          [&] { return running == 0; }))
+                    bar.update(frames_done.load(std::memory_order_relaxed));
             }
             for (auto& w : workers) w.join();
             for (auto& r : runs)
@@ -240,6 +280,7 @@ PassResult run_segmented_pass(const std::string& input, const PassOptions& optio
         cuts = kept;
     }
 
+    bar.finish();
     std::vector<std::pair<double, double>> ranges;
     for (std::size_t k = 0; k <= cuts.size(); ++k)
         ranges.emplace_back(k == 0 ? -INFINITY : cuts[k - 1],
@@ -247,7 +288,6 @@ PassResult run_segmented_pass(const std::string& input, const PassOptions& optio
     PassResult result;
     std::vector<Candidate> kept;
     std::vector<char> seen;
-    std::int64_t decode_errors = 0;
     for (const auto& r : ranges) {
         const SegmentRun& run = done.at(r);
         for (const auto& c : run.candidates)
@@ -260,7 +300,10 @@ PassResult run_segmented_pass(const std::string& input, const PassOptions& optio
             result.frame_times[std::size_t(index)] = time;
             seen[std::size_t(index)] = 1;
         }
-        decode_errors += run.decode_errors;
+        // Damage cannot be placed in time (a broken packet may yield no frame), so the
+        // overlaps would count it twice: a damaged film is decoded again in one pass, which
+        // counts every error once, as the contract's decode_errors wants.
+        if (run.decode_errors > 0) return run_transition_pass(input, options);
     }
     if (result.frame_times.empty()) throw_bad_input(input, "no decodable video frames");
     if (std::find(seen.begin(), seen.end(), 0) != seen.end())
@@ -270,7 +313,6 @@ PassResult run_segmented_pass(const std::string& input, const PassOptions& optio
 
     const SegmentRun& last = done.at(ranges.back());
     result.source = last.info;
-    result.source.decode_errors = decode_errors;
     const FrameIndex end = FrameIndex(result.frame_times.size());
     result.source.frame_count = end;
     result.source.frame_count_exact = true;

@@ -16,6 +16,7 @@ DecodeOptions decode_options(const PassOptions& options) {
     decode.allow_network = options.allow_network;
     decode.full_resolution = options.full_resolution;
     decode.analysis_proxy = options.analysis_proxy;
+    decode.analysis_colour = false;  // the analyses read the proxy's luma only
     return decode;
 }
 

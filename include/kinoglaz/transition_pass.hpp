@@ -46,17 +46,23 @@ DecodeOptions decode_options(const PassOptions& options);
 PassResult run_transition_pass(const std::string& input, const PassOptions& options,
                                const FrameConsumer& extra = {});
 
-/// The same pass with the film split in time into `segments` parts (1..64) decoded in
-/// parallel, each by its own VideoDecoder over a range that starts a warm-up stretch before
-/// the part (so the detectors have the context a single pass gives them) and runs past it by
+/// How many segments run_segmented_pass uses when asked for 0: `threads` for pictures up to
+/// 1280x720 pixels, where FFmpeg's frame threads leave cores idle and independent
+/// single-threaded decoders scale; 1 (a single pass) for larger ones.
+int automatic_segments(const SourceInfo& source, int threads);
+
+/// The same pass with the film split in time into `segments` parts (1..64; 0 = automatic_segments)
+/// decoded in parallel, each by its own VideoDecoder over a range that starts a warm-up stretch
+/// before the part (so the detectors have the context a single pass gives them) and runs past it by
 /// the detectors' longest decision delay. Only transitions starting inside a part are kept
 /// from it, so `transitions`, `frame_times` and the frame count equal run_transition_pass's;
 /// a join where the two neighbours disagree is decoded again as one segment.
-/// `source.decode_errors` counts the overlaps twice. `min_segment_s`: shortest part, seconds;
+/// A film with decode errors is decoded again in one pass (only that counts them exactly).
+/// `min_segment_s`: shortest part, seconds;
 /// negative = automatic, twice the overlap (warm-up + look-ahead, about 18 s at 25 fps), below
 /// which the extra decoding costs more than the parallelism gains; 0 splits any film (tests).
 /// Falls back to a single pass for one segment, a --start/--end range or a metrics dump.
-/// Progress is not shown. Throws as run_transition_pass.
+/// Progress counts the frames decoded by all segments. Throws as run_transition_pass.
 PassResult run_segmented_pass(const std::string& input, const PassOptions& options, int segments,
                               double min_segment_s = -1);
 

@@ -121,8 +121,28 @@ TEST(Segments, EightSegmentsMatchSinglePass) {
     std::filesystem::remove_all(path.parent_path());
 }
 
+TEST(Segments, AutomaticCountFollowsPictureSize) {
+    SourceInfo small, hd, full_hd;
+    small.width = 640, small.height = 360;
+    hd.width = 1280, hd.height = 720;
+    full_hd.width = 1920, full_hd.height = 1080;
+    EXPECT_EQ(automatic_segments(small, 2), 2);
+    EXPECT_EQ(automatic_segments(hd, 8), 8);
+    EXPECT_EQ(automatic_segments(full_hd, 8), 1);
+    EXPECT_EQ(automatic_segments(SourceInfo{}, 4), 1);  // size unknown: one pass
+}
+
+TEST(Segments, AutomaticSegmentsMatchSinglePass) {
+    // 256x144 is small, so 0 asks for one segment per thread (2 here).
+    const auto path = make_join_film("auto", true);
+    const auto single = run_transition_pass(path.string(), quiet_options());
+    const auto seg = run_segmented_pass(path.string(), quiet_options(), 0, 0);
+    expect_same(single, seg);
+    std::filesystem::remove_all(path.parent_path());
+}
+
 TEST(Segments, RejectsBadSegmentCount) {
-    EXPECT_THROW(run_segmented_pass("/nonexistent.mp4", quiet_options(), 0), Error);
+    EXPECT_THROW(run_segmented_pass("/nonexistent.mp4", quiet_options(), -1), Error);
     EXPECT_THROW(run_segmented_pass("/nonexistent.mp4", quiet_options(), 65), Error);
 }
 

@@ -15,12 +15,11 @@ int run_cuts(const Argv& argv) {
     options.insert("--segments");
     Args args(argv, flags, options);
     if (args.positional().size() != 1) throw_bad_usage("cuts", "needs exactly one INPUT");
-    const int segments = args.integer("--segments", 1, 64).value_or(1);
+    // 0: as many as pay off (run_segmented_pass decides; a single pass for large pictures).
+    const int segments = args.integer("--segments", 1, 64).value_or(0);
     PassOptions options_for_pass = pass_options(args);
     options_for_pass.analysis_proxy = false;  // the detectors read only the detection image
-    PassResult pass = segments > 1
-                          ? run_segmented_pass(args.positional()[0], options_for_pass, segments)
-                          : run_transition_pass(args.positional()[0], options_for_pass);
+    PassResult pass = run_segmented_pass(args.positional()[0], options_for_pass, segments);
     if (args.flag("--json")) {
         Analysis a;
         a.source = pass.source;

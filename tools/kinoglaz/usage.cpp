@@ -24,7 +24,9 @@ std::string usage(const std::string& command) {
                "  --sensitivity S    0..1, higher finds more (default 0.5)\n"
                "  --exact-decode     decode with the in-loop filter (slower, same result)\n"
                "  --start T --end T  only this range (seconds or HH:MM:SS.mmm)\n"
-               "  --segments N       decode N time segments in parallel (same result)\n" +
+               "  --segments N       decode N time segments in parallel (same result; default: "
+               "one\n"
+               "                     per thread for pictures up to 1280x720, else 1)\n" +
                std::string(kCommon);
     if (command == "analyze")
         return "usage: kinoglaz analyze INPUT -o OUTDIR [--threads N] [--no-reveal] [--quiet]\n"
