@@ -152,8 +152,8 @@ cv::Mat padded_for_swscale(int rows, int cols, int type) {
 
 // The analysis proxy: swscale only resamples (to planar 4:2:0, no colour conversion) and
 // OpenCV's vectorised YUV→BGR does the rest; the luma plane is the grey proxy as is.
-void scale_to_proxy(SwsContext*& ctx, const AVFrame* src, int w, int h, cv::Mat& bgr,
-                    cv::Mat& gray, bool colour) {
+void scale_to_proxy(SwsContext*& ctx, const AVFrame* src, int w, int h, cv::Mat& bgr, cv::Mat& gray,
+                    bool colour) {
     ctx = sws_getCachedContext(ctx, src->width, src->height, AVPixelFormat(src->format), w, h,
                                AV_PIX_FMT_YUV420P, SWS_AREA, nullptr, nullptr, nullptr);
     if (!ctx) throw Error(ErrorKind::internal, "swscale: cannot convert this pixel format");
@@ -217,8 +217,7 @@ std::optional<YuvPyramids> yuv420_pyramids(const AVFrame* src) {
 
 // The w x h (even) picture as planar 4:2:0 in one buffer, its BGR conversion when asked for,
 // and its luma plane (a view into the buffer).
-void resample_yuv420(YuvPyramids& planes, int w, int h, cv::Mat& bgr, cv::Mat& gray,
-                     bool colour) {
+void resample_yuv420(YuvPyramids& planes, int w, int h, cv::Mat& bgr, cv::Mat& gray, bool colour) {
     cv::Mat i420(h * 3 / 2, w, CV_8UC1);
     gray = i420.rowRange(0, h);
     planes.y.resample_into(gray);
@@ -553,8 +552,7 @@ Frame VideoDecoder::convert(const DecodedPicture& picture) const {
         if (s.options.analysis_proxy)
             resample_yuv420(*planes, s.proxy_w, s.proxy_h, frame.proxy_bgr, frame.proxy_gray,
                             colour);
-        resample_yuv420(*planes, s.detect_w, s.detect_h, frame.detect_bgr, frame.detect_gray,
-                        true);
+        resample_yuv420(*planes, s.detect_w, s.detect_h, frame.detect_bgr, frame.detect_gray, true);
     } else {
         scale_to_proxy(t_scalers.detect, src, s.detect_w, s.detect_h, frame.detect_bgr,
                        frame.detect_gray, true);
