@@ -9,12 +9,12 @@
 #include <fstream>
 #include <vector>
 
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "export_detail.hpp"
 #include "kinoglaz/error.hpp"
 #include "kinoglaz/export.hpp"
+#include "kinoglaz/jpeg.hpp"
 
 namespace kinoglaz {
 
@@ -164,13 +164,8 @@ void write_analysis_folder(const Analysis& a, const fs::path& dir,
         if (image.depth() != CV_8U) image.convertTo(image, CV_8U);
         if (image.channels() == 4) cv::cvtColor(image, image, cv::COLOR_BGRA2BGR);
         const fs::path file = dir / keyframe_path(shot.index);
-        bool ok = false;
-        try {
-            ok = cv::imwrite(file.string(), image, {cv::IMWRITE_JPEG_QUALITY, 90});
-        } catch (const cv::Exception& e) {
-            throw_io(file.string(), std::string("cannot write JPEG: ") + e.what());
-        }
-        if (!ok) throw_io(file.string(), "cannot write JPEG");
+        if (image.channels() == 1) cv::cvtColor(image, image, cv::COLOR_GRAY2BGR);
+        write_jpeg(file.string(), image);
         options.shots_with_keyframes->push_back(shot.index);
     }
 

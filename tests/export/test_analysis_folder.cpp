@@ -11,6 +11,7 @@
 #include "kinoglaz/analysis_folder.hpp"
 #include "kinoglaz/error.hpp"
 #include "kinoglaz/export.hpp"
+#include "kinoglaz/jpeg.hpp"
 #include "synthetic_analysis.hpp"
 
 namespace kinoglaz::test {
@@ -27,6 +28,25 @@ std::map<int, cv::Mat> keyframes(const Analysis& a) {
         out[s.index] = img;
     }
     return out;
+}
+
+TEST(Jpeg, OddSizesRoundTripAndBadPathsFailCleanly) {
+    const fs::path root = temp_dir("jpeg");
+    for (const cv::Size size : {cv::Size(33, 17), cv::Size(1, 1), cv::Size(640, 360)}) {
+        cv::Mat img(size, CV_8UC3);
+        for (int y = 0; y < img.rows; ++y)
+            for (int x = 0; x < img.cols; ++x)
+                img.at<cv::Vec3b>(y, x) = {uchar(4 * x), uchar(200 - y), uchar(120)};
+        const fs::path file = root / ("odd-" + std::to_string(size.width) + ".jpg");
+        write_jpeg(file.string(), img);
+        const cv::Mat back = cv::imread(file.string());
+        ASSERT_EQ(back.size(), size);
+        EXPECT_GT(cv::PSNR(back, img), 30) << size;
+    }
+    EXPECT_THROW(write_jpeg((root / "no" / "such" / "dir.jpg").string(), cv::Mat(8, 8, CV_8UC3)),
+                 Error);
+    EXPECT_THROW(write_jpeg((root / "grey.jpg").string(), cv::Mat(8, 8, CV_8UC1)), Error);
+    fs::remove_all(root);
 }
 
 bool has_partial_sibling(const fs::path& outdir) {
@@ -58,10 +78,13 @@ TEST(AnalysisFolder, WritesEveryFileAndCommits) {
         EXPECT_TRUE(fs::is_regular_file(outdir / f)) << f;
         EXPECT_GT(fs::file_size(outdir / f), 0u) << f;
     }
+    const auto originals = keyframes(a);
     for (const auto& s : a.shots) {
         const cv::Mat img = cv::imread((outdir / keyframe_path(s.index)).string());
         ASSERT_FALSE(img.empty()) << keyframe_path(s.index);
         EXPECT_EQ(img.size(), cv::Size(160, 90));
+        // Another decoder (OpenCV's libjpeg) reads back the same picture, colours included.
+        EXPECT_GT(cv::PSNR(img, originals.at(s.index)), 30) << keyframe_path(s.index);
     }
     EXPECT_FALSE(has_partial_sibling(outdir)) << "temporary folder left behind";
     EXPECT_EQ(parse_analysis_json(read_file(outdir / "analysis.json"), "analysis.json")

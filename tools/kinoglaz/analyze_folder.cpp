@@ -3,11 +3,12 @@
 #include <filesystem>
 #include <map>
 
-#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "kinoglaz/analysis_folder.hpp"
 #include "kinoglaz/error.hpp"
 #include "kinoglaz/export.hpp"
+#include "kinoglaz/jpeg.hpp"
 #include "kinoglaz/montage_analysis.hpp"
 #include "kinoglaz/progress.hpp"
 #include "kinoglaz/reveal.hpp"
@@ -63,8 +64,7 @@ AnalyzeResult analyze_to_folder(const std::string& input, const std::filesystem:
         const int index = shot_of.at(frame);
         analysis.shots[std::size_t(index)].scale = estimate_scale(picture.full_bgr);
         const auto file = folder.path() / keyframe_path(index);
-        if (!cv::imwrite(file.string(), picture.full_bgr, {cv::IMWRITE_JPEG_QUALITY, 90}))
-            throw_io(file.string(), "cannot write JPEG");
+        write_jpeg(file.string(), picture.full_bgr);
     });
     throw_if_cancelled();
 
