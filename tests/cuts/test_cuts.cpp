@@ -7,6 +7,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "../../engine/analysis/features/area_resize.hpp"
 #include "../../engine/analysis/features/extract.hpp"
 #include "kinoglaz/detector.hpp"
 #include "kinoglaz/error.hpp"
@@ -135,6 +136,27 @@ Case fast_pan() {
 
 class SyntheticTransitions : public ::testing::TestWithParam<Case (*)()> {};
 
+TEST(Features, ThumbnailAreaDownscaleEqualsOpenCv) {
+    cv::RNG rng(7);
+    for (const auto& [from, type] : std::vector<std::pair<cv::Size, int>>{{{160, 90}, CV_8UC3},
+                                                                          {{160, 90}, CV_8UC1},
+                                                                          {{160, 120}, CV_8UC3},
+                                                                          {{100, 37}, CV_8UC3},
+                                                                          {{64, 36}, CV_8UC3}}) {
+        cv::Mat image(from, type);
+        rng.fill(image, cv::RNG::UNIFORM, 0, 256);
+        cv::GaussianBlur(image, image, {0, 0}, 1.5);
+        cv::Mat ours, opencv;
+        detail::area_downscale(image, ours, {kThumbWidth, kThumbHeight});
+        cv::resize(image, opencv, {kThumbWidth, kThumbHeight}, 0, 0, cv::INTER_AREA);
+        ASSERT_EQ(ours.type(), opencv.type());
+        // The same means; float sums in another order may round a near-tie the other way.
+        cv::Mat differs;
+        cv::compare(ours.reshape(1), opencv.reshape(1), differs, cv::CMP_NE);
+        EXPECT_LE(cv::norm(ours, opencv, cv::NORM_INF), 1) << from;
+        EXPECT_LE(cv::countNonZero(differs), int(differs.total() / 200)) << from;
+    }
+}
 TEST_P(SyntheticTransitions, FindsExactlyTheTruth) {
     const Case c = GetParam()();
     const auto found = detect(c.frames);

@@ -1,5 +1,6 @@
 #include <opencv2/imgproc.hpp>
 
+#include "area_resize.hpp"
 #include "extract.hpp"
 
 namespace kinoglaz {
@@ -66,7 +67,10 @@ FrameFeatures compute_frame_features(const Frame& frame, FeatureMask mask) {
     }
     f.luma_p95 = float(std::min(level, 255));
 
-    cv::resize(half, f.thumb_bgr, {kThumbWidth, kThumbHeight}, 0, 0, cv::INTER_AREA);
+    if (half.cols >= kThumbWidth && half.rows >= kThumbHeight)
+        detail::area_downscale(half, f.thumb_bgr, {kThumbWidth, kThumbHeight});
+    else  // a tiny film: the thumbnail is larger than the picture
+        cv::resize(half, f.thumb_bgr, {kThumbWidth, kThumbHeight}, 0, 0, cv::INTER_AREA);
     cv::cvtColor(f.thumb_bgr, f.thumb, cv::COLOR_BGR2GRAY);
     if (!has(mask, FeatureMask::appearance)) return f;
 
