@@ -1,6 +1,10 @@
 #include "kinoglaz/pipeline.hpp"
 
+#include <condition_variable>
+#include <deque>
+#include <exception>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
@@ -52,6 +56,80 @@ class ItemRegistry {
     std::unordered_map<Item*, std::unique_ptr<Item>> live_;
 };
 
+// Decoded pictures handed from the decoding thread to the pipeline, at most `capacity`
+// waiting. Either side can end it: the decoder at the end of the film (or on an error, kept
+// for the pipeline to rethrow), the pipeline when it stops early.
+class PictureQueue {
+  public:
+    explicit PictureQueue(std::size_t capacity) : capacity_(capacity) {}
+
+    bool push(DecodedPicture picture) {
+        std::unique_lock lock(mutex_);
+        not_full_.wait(lock, [&] { return closed_ || pictures_.size() < capacity_; });
+        if (closed_) return false;
+        pictures_.push_back(std::move(picture));
+        not_empty_.notify_one();
+        return true;
+    }
+    void finish(std::exception_ptr error) {
+        std::lock_guard lock(mutex_);
+        finished_ = true;
+        error_ = std::move(error);
+        not_empty_.notify_all();
+    }
+    std::optional<DecodedPicture> pop() {
+        std::unique_lock lock(mutex_);
+        not_empty_.wait(lock, [&] { return finished_ || !pictures_.empty(); });
+        if (pictures_.empty()) {
+            if (error_) std::rethrow_exception(error_);
+            return std::nullopt;
+        }
+        DecodedPicture picture = std::move(pictures_.front());
+        pictures_.pop_front();
+        not_full_.notify_one();
+        return picture;
+    }
+    void close() {
+        std::lock_guard lock(mutex_);
+        closed_ = true;
+        not_full_.notify_all();
+    }
+
+  private:
+    std::mutex mutex_;
+    std::condition_variable not_full_, not_empty_;
+    std::deque<DecodedPicture> pictures_;
+    std::size_t capacity_;
+    bool finished_ = false, closed_ = false;
+    std::exception_ptr error_;
+};
+
+// Runs the decoder on its own thread for the lifetime of this object, so that decoding
+// never waits for a pipeline worker to come back to the serial first stage.
+class DecodeAhead {
+  public:
+    DecodeAhead(VideoDecoder& decoder, std::size_t capacity)
+        : queue_(capacity), thread_([this, &decoder] {
+              std::exception_ptr error;
+              try {
+                  while (auto picture = decoder.next())
+                      if (!queue_.push(std::move(*picture))) break;
+              } catch (...) {
+                  error = std::current_exception();
+              }
+              queue_.finish(error);
+          }) {}
+    ~DecodeAhead() {
+        queue_.close();
+        thread_.join();
+    }
+    std::optional<DecodedPicture> next() { return queue_.pop(); }
+
+  private:
+    PictureQueue queue_;
+    std::thread thread_;
+};
+
 }  // namespace
 
 std::int64_t run_pipeline(VideoDecoder& decoder, const PipelineOptions& options,
@@ -74,13 +152,14 @@ std::int64_t run_pipeline(VideoDecoder& decoder, const PipelineOptions& options,
     std::shared_ptr<const Frame> last_frame;
     std::shared_ptr<FrameFeatures> last_features;
     ItemRegistry items;  // declared after last_frame: frees leftovers first on unwinding
+    DecodeAhead decoding(decoder, tokens);
 
     tbb::parallel_pipeline(
         tokens,
         tbb::make_filter<
             void, Item*>(tbb::filter_mode::serial_in_order, [&](tbb::flow_control& fc) -> Item* {
             throw_if_cancelled();
-            auto picture = decoder.next();
+            auto picture = decoding.next();
             if (!picture) {
                 fc.stop();
                 return nullptr;

@@ -10,6 +10,7 @@ namespace kinoglaz {
 DecodeOptions decode_options(const PassOptions& options) {
     DecodeOptions decode;
     decode.threads = options.threads;
+    decode.reserve_analysis_core = true;
     decode.fast_decode = options.fast_decode;
     decode.start_s = options.start_s;
     decode.end_s = options.end_s;

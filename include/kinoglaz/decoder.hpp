@@ -23,7 +23,10 @@ enum class FastDecode {
 
 /// Options for opening a source. Validated by the VideoDecoder constructor.
 struct DecodeOptions {
-    int threads = 0;               ///< codec threads (frame + slice); 0 = all cores
+    int threads = 0;  ///< codec threads (frame + slice); 0 = all cores
+    /// For pictures up to 1280x720, one codec thread fewer (at least one): there FFmpeg's
+    /// frame threads gain little, and the core is better spent on the analysis stages.
+    bool reserve_analysis_core = false;
     int analysis_size = 320;       ///< longest side of the analysis proxy, 16..4096 px
     bool analysis_proxy = true;    ///< build Frame::proxy_* (off: only the detection image)
     bool analysis_colour = true;   ///< with the proxy, also its colour (Frame::proxy_bgr)

@@ -23,8 +23,10 @@ struct PipelineOptions {
 /// Called once per frame, in presentation order, from one thread at a time.
 using FrameConsumer = std::function<void(const FramePtr& frame, const FrameFeatures& features)>;
 
-/// Runs the pass and returns the number of frames delivered. Memory is bounded by the
-/// frames in flight (threads × tokens_per_thread), never by the film's length. Errors thrown
+/// Runs the pass and returns the number of frames delivered. The decoder runs on a thread of
+/// its own, never waiting for a pipeline worker, at most as many pictures ahead as there are
+/// tokens; conversion, features and the consumer run on the TBB workers. Memory is bounded by
+/// the frames in flight (threads × tokens_per_thread), never by the film's length. Errors thrown
 /// in any stage (including the consumer) cancel the pass and are rethrown here.
 std::int64_t run_pipeline(VideoDecoder& decoder, const PipelineOptions& options,
                           const FrameConsumer& consumer);
