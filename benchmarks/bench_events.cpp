@@ -1,46 +1,80 @@
-// Cost of streaming micro-gesture detection inside the main pass: the same pipeline run
-// (basic features, as `kinoglaz cuts`) without and with the EventFinder as ordered consumer.
-// Usage: bench_events VIDEO [THREADS=2]
+// What micro-gesture detection adds to the time of `kinoglaz cuts` on the same film. Each
+// variant runs alternately over several rounds and keeps its best time:
+//
+//   cuts            `kinoglaz cuts` as it runs by default (segments where they pay off)
+//   cuts/1          the same as one in-order pass (`--segments 1`)
+//   cuts+events     one in-order pass that also builds the analysis proxy and the features
+//                   events need, with the EventFinder as ordered consumer: cut detection
+//                   plus event detection, nothing else of `analyze`
+//
+// "events add" = (cuts+events - cuts/1) / cuts/1, and against the default `cuts` also
+// (cuts+events - cuts) / cuts.
+// Usage: bench_events VIDEO [THREADS=2] [ROUNDS=3]
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 
-#include "kinoglaz/decoder.hpp"
-#include "kinoglaz/pipeline.hpp"
+#include "kinoglaz/error.hpp"
+#include "kinoglaz/transition_pass.hpp"
 #include "kinoglaz/unconscious.hpp"
 
 using namespace kinoglaz;
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: bench_events VIDEO [THREADS]\n");
+        std::fprintf(stderr, "usage: bench_events VIDEO [THREADS=2] [ROUNDS=3]\n");
         return 2;
     }
-    int threads = argc > 2 ? std::atoi(argv[2]) : 2;
-    auto pass = [&](bool events, double* push_ms) {
-        DecodeOptions d;
-        d.threads = threads;
-        d.fast_decode = FastDecode::auto_;
-        VideoDecoder dec(argv[1], d);
-        PipelineOptions po;
-        po.threads = threads;
-        EventFinder finder;
-        auto t0 = std::chrono::steady_clock::now();
-        auto n = run_pipeline(dec, po, [&](const FramePtr& f, const FrameFeatures& ff) {
-            if (events) finder.push(*f, ff);
-        });
-        auto found = events ? finder.finish({}, dec.info()).size() : 0;
-        double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        if (push_ms) *push_ms = finder.mean_push_ms();
-        std::printf("%-12s %lld frames in %.2f s = %.0f fps%s\n",
-                    events ? "with events" : "pipeline", (long long)n, s, double(n) / s,
-                    events ? (", " + std::to_string(found) + " events").c_str() : "");
-        return s;
+    const std::string input = argv[1];
+    PassOptions cuts;
+    cuts.threads = argc > 2 ? std::atoi(argv[2]) : 2;
+    cuts.analysis_proxy = false;  // as `kinoglaz cuts`
+    const int rounds = argc > 3 ? std::max(1, std::atoi(argv[3])) : 3;
+    PassOptions with_events = cuts;
+    with_events.analysis_proxy = true;  // EventFinder reads the proxy's luma
+    with_events.extra_features = EventFinder::needs();
+
+    using clock = std::chrono::steady_clock;
+    auto seconds_since = [](clock::time_point t0) {
+        return std::chrono::duration<double>(clock::now() - t0).count();
     };
-    pass(false, nullptr);  // warm the file cache
-    double base = pass(false, nullptr), push_ms = 0;
-    double with = pass(true, &push_ms);
-    std::printf("event detection adds %.0f %% (EventFinder::push %.2f ms/frame)\n",
-                100 * (with - base) / base, push_ms);
+    const double inf = std::numeric_limits<double>::infinity();
+    double best_cuts = inf, best_single = inf, best_events = inf, push_ms = 0;
+    std::size_t frames = 0, events_found = 0;
+    try {
+        for (int round = 0; round < rounds; ++round) {
+            auto t0 = clock::now();
+            frames = run_segmented_pass(input, cuts, 0).frame_times.size();
+            best_cuts = std::min(best_cuts, seconds_since(t0));
+
+            t0 = clock::now();
+            run_transition_pass(input, cuts);
+            best_single = std::min(best_single, seconds_since(t0));
+
+            EventFinder finder;
+            t0 = clock::now();
+            PassResult pass = run_transition_pass(
+                input, with_events,
+                [&](const FramePtr& frame, const FrameFeatures& f) { finder.push(*frame, f); });
+            events_found = finder.finish(pass.transitions, pass.source).size();
+            best_events = std::min(best_events, seconds_since(t0));
+            push_ms = finder.mean_push_ms();
+        }
+    } catch (const Error& e) {
+        std::fprintf(stderr, "bench_events: %s\n", e.what());
+        return 1;
+    }
+    const double n = double(frames);
+    std::printf("%s: %zu frames, %d threads, best of %d\n", input.c_str(), frames, cuts.threads,
+                rounds);
+    std::printf("cuts          %6.2f s  %7.0f fps\n", best_cuts, n / best_cuts);
+    std::printf("cuts/1        %6.2f s  %7.0f fps\n", best_single, n / best_single);
+    std::printf("cuts+events   %6.2f s  %7.0f fps  (%zu events, EventFinder::push %.2f ms/frame)\n",
+                best_events, n / best_events, events_found, push_ms);
+    std::printf("events add %.0f %% to one cuts pass, %.0f %% to default cuts\n",
+                100 * (best_events - best_single) / best_single,
+                100 * (best_events - best_cuts) / best_cuts);
     return 0;
 }

@@ -569,6 +569,11 @@ Frame VideoDecoder::convert(const DecodedPicture& picture) const {
     rotate_in_place(frame.detect_gray, s.info.rotation_deg);
     rotate_in_place(frame.proxy_bgr, s.info.rotation_deg);
     rotate_in_place(frame.proxy_gray, s.info.rotation_deg);
+    // Made here, on the pipeline's parallel stage, rather than by its ordered consumer.
+    if (s.options.smoothed_proxy && !frame.proxy_gray.empty()) {
+        frame.proxy_gray.convertTo(frame.proxy_smooth, CV_32F);
+        cv::GaussianBlur(frame.proxy_smooth, frame.proxy_smooth, cv::Size(5, 5), 1.0);
+    }
     if (s.options.full_resolution) {
         frame.full_bgr = scale_to_bgr(t_scalers.full, src, s.display_w, s.display_h, SWS_BICUBIC);
         rotate_in_place(frame.full_bgr, s.info.rotation_deg);

@@ -18,6 +18,7 @@ DecodeOptions decode_options(const PassOptions& options) {
     decode.full_resolution = options.full_resolution;
     decode.analysis_proxy = options.analysis_proxy;
     decode.analysis_colour = false;  // the analyses read the proxy's luma only
+    decode.smoothed_proxy = has(options.extra_features, FeatureMask::smoothed_proxy);
     return decode;
 }
 

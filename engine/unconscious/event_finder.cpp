@@ -7,6 +7,7 @@
 
 #include "kinoglaz/error.hpp"
 #include "kinoglaz/unconscious.hpp"
+#include "translate.hpp"
 
 namespace kinoglaz {
 
@@ -61,6 +62,29 @@ double dominant_frequency(const std::vector<cv::Point2f>& pts, double fps) {
     return best_f;
 }
 
+// One image row's terms of the block systems, added to per-column sums (columns 1 ..
+// x_end - 1). Every pointer addresses its own array (__restrict), so the compiler vectorises;
+// an AVX2 clone is picked at load time where the processor has it (Debian's baseline is SSE2).
+__attribute__((target_clones("avx2", "default"))) void add_row_products(
+    const float* __restrict above, const float* __restrict ref, const float* __restrict below,
+    const float* __restrict cur, int x_end, float* __restrict xx, float* __restrict xy,
+    float* __restrict yy, float* __restrict x1, float* __restrict y1, float* __restrict xt,
+    float* __restrict yt, float* __restrict t1) {
+    for (int x = 1; x < x_end; ++x) {
+        const float ix = 0.5f * (ref[x + 1] - ref[x - 1]);
+        const float iy = 0.5f * (below[x] - above[x]);
+        const float it = cur[x] - ref[x];
+        xx[x] += ix * ix;
+        xy[x] += ix * iy;
+        yy[x] += iy * iy;
+        x1[x] += ix;
+        y1[x] += iy;
+        xt[x] += ix * it;
+        yt[x] += iy * it;
+        t1[x] += it;
+    }
+}
+
 double median_of(std::vector<float>& v) {
     if (v.empty()) return 0;
     auto mid = v.begin() + std::ptrdiff_t(v.size() / 2);
@@ -76,6 +100,7 @@ struct EventFinder::State {
     cv::Mat ref;  // CV_32F reference of the shot, blurred
     bool have_ref = false;
     int still_frames = 0;  // frames since the last reset or camera move
+    bool was_detecting = false;
     double fps = 25;
     double last_time = -1;
     // Residual magnitudes of the last `ring_len` frames per block (noise estimate).
@@ -84,12 +109,15 @@ struct EventFinder::State {
     std::vector<FrameIndex> ring_frame;
     float last_luma = -1;
     std::vector<Candidate> open, closed;
+    std::vector<float> columns;  // scratch of accumulate_block_sums
+    cv::Mat moved;               // scratch of translate
     double push_ms_total = 0;
     std::int64_t pushes = 0;
 
     void reset() {
         have_ref = false;
         still_frames = 0;
+        was_detecting = false;
         ring_count = 0;
         ring_pos = 0;
         close_all();
@@ -134,6 +162,8 @@ struct EventFinder::State {
     }
 
     void push(const Frame& frame, const FrameFeatures& f);
+    void translate(cv::Mat& image, float dx, float dy);
+    void accumulate_block_sums(const cv::Mat& cur, std::vector<double>& acc);
     void link(const std::vector<float>& amp_est, const std::vector<float>& amp,
               const std::vector<float>& snr, const cv::Mat& active, const Frame& frame);
 };
@@ -185,9 +215,12 @@ void EventFinder::State::push(const Frame& frame, const FrameFeatures& f) {
         setup(frame.proxy_gray);
         reset();
     }
-    cv::Mat cur;
-    frame.proxy_gray.convertTo(cur, CV_32F);
-    cv::GaussianBlur(cur, cur, cv::Size(5, 5), 1.0);
+    // Normally made by the decoder's conversion, in parallel (FeatureMask::smoothed_proxy).
+    cv::Mat cur = frame.proxy_smooth;
+    if (cur.empty()) {
+        frame.proxy_gray.convertTo(cur, CV_32F);
+        cv::GaussianBlur(cur, cur, cv::Size(5, 5), 1.0);
+    }
 
     // A cut, flash or violent change: the reference no longer describes the picture.
     bool jump = f.hist_dist > 0.25f || f.pixel_diff * 255.f > 10.f;
@@ -196,47 +229,20 @@ void EventFinder::State::push(const Frame& frame, const FrameFeatures& f) {
     float sx = f.shift_dx * thumb_to_proxy, sy = f.shift_dy * thumb_to_proxy;
     if (jump || std::hypot(sx, sy) > 6.f || !have_ref) {
         if (have_ref) reset();
-        ref = cur;
+        ref = cur.clone();  // ref is updated in place; the frame's image is shared
         have_ref = true;
         return;
     }
     // A visible camera move: bring the reference along before measuring, so the block
     // estimates stay within their linear range.
     if (std::hypot(sx, sy) > 0.5f) {
-        cv::Mat m = (cv::Mat_<double>(2, 3) << 1, 0, sx, 0, 1, sy);
-        cv::warpAffine(ref, ref, m, ref.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+        translate(ref, sx, sy);
     }
 
     // Block-wise Lucas-Kanade with a brightness offset: It = -Ix dx - Iy dy + c.
-    const int bs = opt.block_px, n_blocks = gw * gh;
+    const int n_blocks = gw * gh;
     std::vector<double> acc(std::size_t(n_blocks) * 9, 0.0);
-    for (int y = 1; y < gh * bs && y < proxy_h - 1; ++y) {
-        const float* r0 = ref.ptr<float>(y - 1);
-        const float* r1 = ref.ptr<float>(y);
-        const float* r2 = ref.ptr<float>(y + 1);
-        const float* c1 = cur.ptr<float>(y);
-        double* row_acc = acc.data() + std::size_t(y / bs) * gw * 9;
-        for (int bx = 0; bx < gw; ++bx) {
-            float sxx = 0, sxy = 0, syy = 0, sx1 = 0, sy1 = 0, sxt = 0, syt = 0, st = 0;
-            int xs = std::max(1, bx * bs), xe = std::min(proxy_w - 1, bx * bs + bs);
-            for (int x = xs; x < xe; ++x) {
-                float ix = 0.5f * (r1[x + 1] - r1[x - 1]);
-                float iy = 0.5f * (r2[x] - r0[x]);
-                float it = c1[x] - r1[x];
-                sxx += ix * ix;
-                sxy += ix * iy;
-                syy += iy * iy;
-                sx1 += ix;
-                sy1 += iy;
-                sxt += ix * it;
-                syt += iy * it;
-                st += it;
-            }
-            double* a = row_acc + bx * 9;
-            a[0] += sxx, a[1] += sxy, a[2] += syy, a[3] += sx1, a[4] += sy1;
-            a[5] += sxt, a[6] += syt, a[7] += st, a[8] += xe - xs;
-        }
-    }
+    accumulate_block_sums(cur, acc);
     std::vector<float> dx(std::size_t(n_blocks), 0.f), dy(dx), ok(dx), ux_est(dx), uy_est(dx);
     std::vector<float> vx, vy;
     vx.reserve(std::size_t(n_blocks));
@@ -312,7 +318,11 @@ void EventFinder::State::push(const Frame& frame, const FrameFeatures& f) {
     const bool detecting = still_frames >= warm && ring_count >= std::min(ring_len, warm);
     std::vector<float> tmp;
     tmp.reserve(std::size_t(ring_len));
-    const bool refresh_noise = (frame.index % 4) == 0 || ring_count < ring_len;
+    // The noise levels are read only while detecting: refreshed when detection starts, on
+    // every frame while the history is still filling, and every 4th frame after that.
+    const bool refresh_noise =
+        detecting && (!was_detecting || ring_count < ring_len || frame.index % 4 == 0);
+    was_detecting = detecting;
     std::vector<float> ratios;
     ratios.reserve(std::size_t(n_blocks));
     for (int b = 0; b < n_blocks; ++b) {
@@ -323,7 +333,6 @@ void EventFinder::State::push(const Frame& frame, const FrameFeatures& f) {
         amp[i] = std::hypot(rx[i], ry[i]);
         amp_est[i] = std::hypot(ux_est[i] - gx, uy_est[i] - gy);
         float* slot = ring.data() + i * std::size_t(ring_len);
-        // Noise statistics change slowly: they are refreshed every 4th frame.
         if (ring_count > 0 && refresh_noise) {
             tmp.assign(slot, slot + std::min(ring_count, ring_len));
             auto mid = tmp.begin() + std::ptrdiff_t(tmp.size() / 2);
@@ -376,11 +385,49 @@ void EventFinder::State::push(const Frame& frame, const FrameFeatures& f) {
     // Follow the picture slowly (and the camera at once): the reference is the shot's recent
     // rest state, about 0.4 s of memory.
     if (std::hypot(gx, gy) > 0.01f) {
-        cv::Mat m = (cv::Mat_<double>(2, 3) << 1, 0, gx, 0, 1, gy);
-        cv::warpAffine(ref, ref, m, ref.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+        translate(ref, gx, gy);
     }
     const double beta = std::clamp(1.0 / (0.2 * fps), 0.02, 0.5);
     cv::addWeighted(ref, 1 - beta, cur, beta, 0, ref);
+}
+
+void EventFinder::State::translate(cv::Mat& image, float dx, float dy) {
+    detail::translate_bilinear(image, moved, dx, dy);
+    std::swap(image, moved);
+}
+
+// The nine sums of each block's least-squares system over its interior pixels: Ix², IxIy,
+// Iy², Ix, Iy, IxIt, IyIt, It and the pixel count, with the gradients taken on the reference
+// (central differences) and It = cur - ref. Per block row, the eight products are first
+// summed down each column (independent elementwise updates, which the compiler vectorises),
+// then across each block's columns.
+void EventFinder::State::accumulate_block_sums(const cv::Mat& cur, std::vector<double>& acc) {
+    const int bs = opt.block_px;
+    const int x_end = std::min(proxy_w - 1, gw * bs);  // columns 1 .. x_end - 1
+    const std::size_t w = std::size_t(proxy_w);
+    columns.resize(8 * w);
+    float* c = columns.data();
+    for (int by = 0; by < gh; ++by) {
+        const int y_first = std::max(1, by * bs), y_end = std::min(proxy_h - 1, by * bs + bs);
+        if (y_first >= y_end) continue;
+        std::fill(columns.begin(), columns.end(), 0.f);
+        for (int y = y_first; y < y_end; ++y)
+            add_row_products(ref.ptr<float>(y - 1), ref.ptr<float>(y), ref.ptr<float>(y + 1),
+                             cur.ptr<float>(y), x_end, c, c + w, c + 2 * w, c + 3 * w, c + 4 * w,
+                             c + 5 * w, c + 6 * w, c + 7 * w);
+        const double rows = double(y_end - y_first);
+        for (int bx = 0; bx < gw; ++bx) {
+            const int xs = std::max(1, bx * bs), xe = std::min(x_end, bx * bs + bs);
+            double* a = acc.data() + std::size_t(by * gw + bx) * 9;
+            for (int k = 0; k < 8; ++k) {
+                const float* column = columns.data() + std::size_t(k) * w;
+                float sum = 0;  // at most 32 terms
+                for (int x = xs; x < xe; ++x) sum += column[x];
+                a[k] = sum;
+            }
+            a[8] = rows * std::max(0, xe - xs);
+        }
+    }
 }
 
 void EventFinder::State::link(const std::vector<float>& amp_est, const std::vector<float>& amp,

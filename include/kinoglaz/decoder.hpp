@@ -30,6 +30,7 @@ struct DecodeOptions {
     int analysis_size = 320;       ///< longest side of the analysis proxy, 16..4096 px
     bool analysis_proxy = true;    ///< build Frame::proxy_* (off: only the detection image)
     bool analysis_colour = true;   ///< with the proxy, also its colour (Frame::proxy_bgr)
+    bool smoothed_proxy = false;   ///< with the proxy, also Frame::proxy_smooth
     int detection_size = 160;      ///< longest side of Frame::detect_*, 16..4096 px
     bool full_resolution = false;  ///< also convert every frame to full-size BGR
     FastDecode fast_decode = FastDecode::off;

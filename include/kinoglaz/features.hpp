@@ -16,9 +16,10 @@ namespace kinoglaz {
 /// Which optional extractors stage 2/4 of the pipeline must run (bit set).
 enum class FeatureMask : std::uint32_t {
     basic = 1u << 0,  ///< luma statistics, thumbnails, grey difference to the previous frame
-    camera_motion = 1u << 1,  ///< sparse-flow + RANSAC similarity transform to the previous frame
-    appearance = 1u << 2,     ///< colour histogram and its distance, colourfulness, and the
-                              ///< phase-correlation shift with the motion-compensated difference
+    camera_motion = 1u << 1,   ///< sparse-flow + RANSAC similarity transform to the previous frame
+    appearance = 1u << 2,      ///< colour histogram and its distance, colourfulness, and the
+                               ///< phase-correlation shift with the motion-compensated difference
+    smoothed_proxy = 1u << 3,  ///< Frame::proxy_smooth, made by the decoder's conversion
 };
 constexpr FeatureMask operator|(FeatureMask a, FeatureMask b) {
     return FeatureMask(std::uint32_t(a) | std::uint32_t(b));

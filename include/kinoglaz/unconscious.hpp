@@ -62,8 +62,11 @@ class EventFinder {
     EventFinder(EventFinder&&) noexcept;
     EventFinder& operator=(EventFinder&&) noexcept;
 
-    /// The features the pipeline must compute for this finder (basic is enough).
-    static FeatureMask needs() noexcept { return FeatureMask::basic | FeatureMask::appearance; }
+    /// The features the pipeline must compute for this finder: appearance (cuts, flashes and
+    /// camera shifts reset it) and the smoothed proxy (made in parallel, not by push()).
+    static FeatureMask needs() noexcept {
+        return FeatureMask::basic | FeatureMask::appearance | FeatureMask::smoothed_proxy;
+    }
 
     /// Feeds the next frame, in presentation order. Reads `frame.proxy_gray` and the
     /// pairwise fields of `features` (to notice cuts and fast camera moves).
