@@ -318,10 +318,9 @@ void EventFinder::State::push(const Frame& frame, const FrameFeatures& f) {
     const bool detecting = still_frames >= warm && ring_count >= std::min(ring_len, warm);
     std::vector<float> tmp;
     tmp.reserve(std::size_t(ring_len));
-    // The noise levels are read only while detecting: refreshed when detection starts, on
-    // every frame while the history is still filling, and every 4th frame after that.
-    const bool refresh_noise =
-        detecting && (!was_detecting || ring_count < ring_len || frame.index % 4 == 0);
+    // The noise levels are read only while detecting and change slowly: refreshed when
+    // detection starts and every 4th frame after that.
+    const bool refresh_noise = detecting && (!was_detecting || frame.index % 4 == 0);
     was_detecting = detecting;
     std::vector<float> ratios;
     ratios.reserve(std::size_t(n_blocks));
