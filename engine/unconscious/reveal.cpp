@@ -9,6 +9,7 @@
 
 #include "kinoglaz/decoder.hpp"
 #include "kinoglaz/error.hpp"
+#include "kinoglaz/progress.hpp"
 #include "kinoglaz/reveal.hpp"
 #include "video_writer.hpp"
 
@@ -107,6 +108,16 @@ void render_reveal(const std::string& input, const RevealOptions& o,
     FrameInterpolator interp_processed, interp_original;
 
     const auto tmp = output_mp4 + ".partial.mp4";
+    // An error or an interruption leaves no half-written clip: declared before the writer,
+    // this removes the file after the writer has closed it.
+    struct RemoveUnlessDone {
+        const std::string& path;
+        bool done = false;
+        ~RemoveUnlessDone() {
+            std::error_code ec;
+            if (!done) std::filesystem::remove(path, ec);
+        }
+    } partial{tmp};
     std::unique_ptr<detail::VideoWriter> writer;
     std::int64_t first_pts = 0;
     bool have_prev = false;
@@ -170,6 +181,7 @@ void render_reveal(const std::string& input, const RevealOptions& o,
                 interp_processed.prepare(prev_proc, proc);
             }
             for (int j = 0; j < k; ++j) {
+                throw_if_cancelled();  // each output frame costs milliseconds at full size
                 double t = double(j) / k;
                 cv::Mat a = j == 0 ? prev_orig : interp_original.blend(prev_orig, crop, t);
                 cv::Mat b = j == 0 ? prev_proc : interp_processed.blend(prev_proc, proc, t);
@@ -193,6 +205,7 @@ void render_reveal(const std::string& input, const RevealOptions& o,
     std::error_code ec;
     std::filesystem::rename(tmp, output_mp4, ec);
     if (ec) throw_io(output_mp4, "cannot move the finished clip into place: " + ec.message());
+    partial.done = true;
     (void)tb;
 }
 

@@ -1,5 +1,6 @@
 // SIGINT / SIGTERM during `analyze`: the run stops promptly, exits non-zero, removes its
 // temporary OUTDIR.partial-<pid> folder and leaves an earlier complete OUTDIR untouched.
+// SIGINT during `reveal`: it stops promptly and leaves no clip, whole or partial.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -87,6 +88,51 @@ TEST_P(Interrupt, StopsPromptlyAndKeepsEarlierOutdir) {
     EXPECT_FALSE(partial_exists(dir, "out")) << "temporary folder left behind";
     EXPECT_EQ(slurp_file((out / "analysis.json").string()), before)
         << "the earlier complete OUTDIR was changed";
+    if (!HasFailure()) fs::remove_all(dir);
+}
+
+TEST(InterruptReveal, StopsPromptlyAndLeavesNoClip) {
+    auto dir = temp_dir("interrupt-reveal");
+    const std::string film = (dir / "film.mp4").string();
+    ASSERT_TRUE(ffmpeg("-f lavfi -i testsrc2=s=320x240:r=25:d=20 -c:v libx264 -preset ultrafast " +
+                       shell_quote(film)));
+    const fs::path out = dir / "out";
+    fs::create_directories(out);
+    const std::string bin = kinoglaz_bin();
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        std::freopen("/dev/null", "w", stdout);
+        std::freopen("/dev/null", "w", stderr);
+        ::execl(bin.c_str(), bin.c_str(), "reveal", film.c_str(), "-o", out.c_str(), "--start", "0",
+                "--end", "20", "--slow", "8", static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    // Interrupt once the clip is being written.
+    auto writing = [&] { return !fs::is_empty(out); };
+    const auto started = Clock::now();
+    while (!writing() && Clock::now() - started < std::chrono::seconds(60))
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, WNOHANG), 0) << "finished before it could be interrupted";
+    ::kill(pid, SIGINT);
+    const auto signalled = Clock::now();
+    pid_t done = 0;
+    while ((done = ::waitpid(pid, &status, WNOHANG)) == 0 &&
+           Clock::now() - signalled < std::chrono::seconds(30))
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    const double stop_s = std::chrono::duration<double>(Clock::now() - signalled).count();
+    if (done == 0) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+        FAIL() << "still running 30 s after the signal";
+    }
+    EXPECT_LT(stop_s, kStopLimitS) << "took " << stop_s << " s to stop";
+    ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status);
+    EXPECT_NE(WEXITSTATUS(status), 0);
+    for (const auto& e : fs::directory_iterator(out))
+        ADD_FAILURE() << "left behind: " << e.path().filename();
     if (!HasFailure()) fs::remove_all(dir);
 }
 
