@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "hardening_util.hpp"
 #include "support/ffmpeg_cli.hpp"
@@ -34,6 +35,47 @@ bool partial_exists(const fs::path& parent, const std::string& base) {
     return false;
 }
 
+// Runs kinoglaz with ARGS in a child, waits until `under_way()` holds (then `settle` more),
+// sends SIG and checks that the child exits by itself, with a non-zero status, within
+// kStopLimitS. Records failures in the current test.
+template <typename Ready>
+void interrupt_kinoglaz(const std::vector<std::string>& args, int sig, Ready under_way,
+                        std::chrono::milliseconds settle) {
+    const std::string bin = kinoglaz_bin();
+    std::vector<char*> argv{const_cast<char*>(bin.c_str())};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        std::freopen("/dev/null", "w", stdout);
+        std::freopen("/dev/null", "w", stderr);
+        ::execv(bin.c_str(), argv.data());
+        ::_exit(127);
+    }
+    const auto started = Clock::now();
+    while (!under_way() && Clock::now() - started < std::chrono::seconds(60))
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::this_thread::sleep_for(settle);
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, WNOHANG), 0) << "finished before it could be interrupted";
+    ::kill(pid, sig);
+    const auto signalled = Clock::now();
+    pid_t done = 0;
+    while ((done = ::waitpid(pid, &status, WNOHANG)) == 0 &&
+           Clock::now() - signalled < std::chrono::seconds(30))
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    const double stop_s = std::chrono::duration<double>(Clock::now() - signalled).count();
+    if (done == 0) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+        FAIL() << "still running 30 s after the signal";
+    }
+    EXPECT_LT(stop_s, kStopLimitS) << "took " << stop_s << " s to stop";
+    ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status);
+    EXPECT_NE(WEXITSTATUS(status), 0);
+}
+
 class Interrupt : public ::testing::TestWithParam<int> {};
 
 TEST_P(Interrupt, StopsPromptlyAndKeepsEarlierOutdir) {
@@ -53,38 +95,10 @@ TEST_P(Interrupt, StopsPromptlyAndKeepsEarlierOutdir) {
     const std::string before = slurp_file((out / "analysis.json").string());
     ASSERT_FALSE(before.empty());
 
-    const std::string bin = kinoglaz_bin();
-    pid_t pid = ::fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-        std::freopen("/dev/null", "w", stdout);
-        std::freopen("/dev/null", "w", stderr);
-        ::execl(bin.c_str(), bin.c_str(), "analyze", long_film.c_str(), "-o", out.c_str(),
-                "--quiet", static_cast<char*>(nullptr));
-        ::_exit(127);
-    }
     // Interrupt once the run is under way: its temporary folder exists and it has decoded a bit.
-    const auto started = Clock::now();
-    while (!partial_exists(dir, "out") && Clock::now() - started < std::chrono::seconds(60))
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    std::this_thread::sleep_for(std::chrono::milliseconds(700));
-    int status = 0;
-    ASSERT_EQ(::waitpid(pid, &status, WNOHANG), 0) << "finished before it could be interrupted";
-    ::kill(pid, sig);
-    const auto signalled = Clock::now();
-    pid_t done = 0;
-    while ((done = ::waitpid(pid, &status, WNOHANG)) == 0 &&
-           Clock::now() - signalled < std::chrono::seconds(30))
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    const double stop_s = std::chrono::duration<double>(Clock::now() - signalled).count();
-    if (done == 0) {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, &status, 0);
-        FAIL() << "still running 30 s after the signal";
-    }
-    EXPECT_LT(stop_s, kStopLimitS) << "took " << stop_s << " s to stop";
-    ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status);
-    EXPECT_NE(WEXITSTATUS(status), 0);
+    interrupt_kinoglaz(
+        {"analyze", long_film, "-o", out.string(), "--quiet"}, sig,
+        [&] { return partial_exists(dir, "out"); }, std::chrono::milliseconds(700));
     EXPECT_FALSE(partial_exists(dir, "out")) << "temporary folder left behind";
     EXPECT_EQ(slurp_file((out / "analysis.json").string()), before)
         << "the earlier complete OUTDIR was changed";
@@ -98,39 +112,10 @@ TEST(InterruptReveal, StopsPromptlyAndLeavesNoClip) {
                        shell_quote(film)));
     const fs::path out = dir / "out";
     fs::create_directories(out);
-    const std::string bin = kinoglaz_bin();
-    pid_t pid = ::fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-        std::freopen("/dev/null", "w", stdout);
-        std::freopen("/dev/null", "w", stderr);
-        ::execl(bin.c_str(), bin.c_str(), "reveal", film.c_str(), "-o", out.c_str(), "--start", "0",
-                "--end", "20", "--slow", "8", static_cast<char*>(nullptr));
-        ::_exit(127);
-    }
     // Interrupt once the clip is being written.
-    auto writing = [&] { return !fs::is_empty(out); };
-    const auto started = Clock::now();
-    while (!writing() && Clock::now() - started < std::chrono::seconds(60))
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    int status = 0;
-    ASSERT_EQ(::waitpid(pid, &status, WNOHANG), 0) << "finished before it could be interrupted";
-    ::kill(pid, SIGINT);
-    const auto signalled = Clock::now();
-    pid_t done = 0;
-    while ((done = ::waitpid(pid, &status, WNOHANG)) == 0 &&
-           Clock::now() - signalled < std::chrono::seconds(30))
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    const double stop_s = std::chrono::duration<double>(Clock::now() - signalled).count();
-    if (done == 0) {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, &status, 0);
-        FAIL() << "still running 30 s after the signal";
-    }
-    EXPECT_LT(stop_s, kStopLimitS) << "took " << stop_s << " s to stop";
-    ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status);
-    EXPECT_NE(WEXITSTATUS(status), 0);
+    interrupt_kinoglaz(
+        {"reveal", film, "-o", out.string(), "--start", "0", "--end", "20", "--slow", "8"}, SIGINT,
+        [&] { return !fs::is_empty(out); }, std::chrono::milliseconds(300));
     for (const auto& e : fs::directory_iterator(out))
         ADD_FAILURE() << "left behind: " << e.path().filename();
     if (!HasFailure()) fs::remove_all(dir);
