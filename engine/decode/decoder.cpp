@@ -139,6 +139,16 @@ struct ThreadScalers {
 };
 thread_local ThreadScalers t_scalers;
 
+// The first `rows` rows of `m` as an image of its own. OpenCV's filters extend the border of
+// a view into its parent buffer (BORDER_ISOLATED is not their default); below these rows lie
+// other planes or uninitialised scratch, which made corner detection and optical flow near the
+// bottom edge differ from run to run. Ending the view's data where its rows end stops that.
+cv::Mat own_rows(const cv::Mat& m, int rows) {
+    cv::Mat view = m.rowRange(0, rows);
+    view.dataend = view.datalimit = view.data + view.step[0] * std::size_t(rows);
+    return view;
+}
+
 // swscale's SIMD output loops write up to a few bytes past the last pixel of a tightly sized
 // destination (measured up to 16 bytes for small widths, FFmpeg 5.1); the overrun corrupted the
 // heap under fuzzing. Destinations get FFmpeg's usual 64-byte tail: a continuous rows x cols
@@ -147,7 +157,7 @@ cv::Mat padded_for_swscale(int rows, int cols, int type) {
     const std::size_t row_bytes = std::size_t(cols) * CV_ELEM_SIZE(type);
     const int spare_rows = int(64 / std::max<std::size_t>(1, row_bytes)) + 1;
     cv::Mat storage(rows + spare_rows, cols, type);
-    return storage.rowRange(0, rows);
+    return own_rows(storage, rows);
 }
 
 // The analysis proxy: swscale only resamples (to planar 4:2:0, no colour conversion) and
@@ -163,7 +173,7 @@ void scale_to_proxy(SwsContext*& ctx, const AVFrame* src, int w, int h, cv::Mat&
     int dst_stride[4] = {w, w / 2, w / 2, 0};
     sws_scale(ctx, src->data, src->linesize, 0, src->height, dst, dst_stride);
     if (colour) cv::cvtColor(i420, bgr, cv::COLOR_YUV2BGR_I420);
-    gray = i420.rowRange(0, h);
+    gray = own_rows(i420, h);
 }
 
 // Successive halvings of one image plane, made on demand and shared by every target size
@@ -218,8 +228,8 @@ std::optional<YuvPyramids> yuv420_pyramids(const AVFrame* src) {
 // The w x h (even) picture as planar 4:2:0 in one buffer, its BGR conversion when asked for,
 // and its luma plane (a view into the buffer).
 void resample_yuv420(YuvPyramids& planes, int w, int h, cv::Mat& bgr, cv::Mat& gray, bool colour) {
-    cv::Mat i420(h * 3 / 2, w, CV_8UC1);
-    gray = i420.rowRange(0, h);
+    cv::Mat i420(colour ? h * 3 / 2 : h, w, CV_8UC1);
+    gray = own_rows(i420, h);
     planes.y.resample_into(gray);
     if (!colour) return;
     uchar* chroma = i420.data + std::size_t(w) * h;

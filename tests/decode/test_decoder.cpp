@@ -367,3 +367,37 @@ TEST_F(DecoderTest, PipelineRethrowsConsumerErrors) {
                  Error);
     EXPECT_EQ(seen, 10);
 }
+
+// Every image of a Frame is a whole image to OpenCV: a filter's border never reaches into the
+// buffer it was cut from (other planes, swscale's scratch rows), which made corner detection
+// near the bottom edge read uninitialised memory and differ between runs.
+TEST_F(DecoderTest, FrameImagesDoNotExtendIntoTheirBuffers) {
+    const std::string yuv444 = path("yuv444.mkv");
+    ASSERT_TRUE(
+        test::ffmpeg("-f lavfi -i testsrc2=size=96x54:rate=25:duration=0.2 -pix_fmt yuv444p "
+                     "-c:v libx264 -preset ultrafast " +
+                     test::shell_quote(yuv444)));
+    for (const std::string& file : {coded_, yuv444})
+        for (bool colour : {false, true}) {
+            DecodeOptions options;
+            options.analysis_colour = colour;
+            options.smoothed_proxy = true;
+            options.full_resolution = true;
+            VideoDecoder decoder(file, options);
+            auto picture = decoder.next();
+            ASSERT_TRUE(picture) << file;
+            const Frame frame = decoder.convert(*picture);
+            const std::pair<const char*, const cv::Mat*> images[] = {
+                {"proxy_gray", &frame.proxy_gray},     {"proxy_bgr", &frame.proxy_bgr},
+                {"proxy_smooth", &frame.proxy_smooth}, {"detect_gray", &frame.detect_gray},
+                {"detect_bgr", &frame.detect_bgr},     {"full_bgr", &frame.full_bgr}};
+            for (const auto& [name, image] : images) {
+                if (image->empty()) continue;
+                cv::Size whole;
+                cv::Point offset;
+                image->locateROI(whole, offset);
+                EXPECT_EQ(whole, image->size()) << file << " colour " << colour << " " << name;
+                EXPECT_EQ(offset, cv::Point(0, 0)) << file << " colour " << colour << " " << name;
+            }
+        }
+}
