@@ -77,8 +77,13 @@ void MontageCollector::push(const FrameFeatures& f) {
     // A new segment where the picture changes, so that segments rarely straddle shots.
     // A gradual transition changes little from frame to frame, so the distance to the
     // segment's running mean catches it (drift).
-    bool change = frames_.empty() || f.hist_dist > options_.split_hist_dist ||
-                  std::abs(f.luma_mean - frames_.back().luma_mean) > options_.split_luma_step;
+    const bool restart = !frames_.empty() && (f.hist_dist > options_.split_hist_dist ||
+                                              std::abs(f.luma_mean - frames_.back().luma_mean) >
+                                                  options_.split_luma_step);
+    // From here on the segment sums depend on this frame and later ones only.
+    if (restart)
+        restarts_.push_back({f.index, Digest().add(proxy_width_).add(proxy_height_).value()});
+    bool change = frames_.empty() || restart;
     if (!change) {
         const Segment& open = segments_.back();
         const float inv = 1.0f / float(open.end - open.start);
@@ -103,6 +108,33 @@ void MontageCollector::push(const FrameFeatures& f) {
                 for (int c = 0; c < 3; ++c) s.layout[std::size_t((y * 8 + x) * 3 + c)] += p[x][c];
         }
     frames_.push_back(r);
+}
+
+}  // namespace kinoglaz
+
+namespace kinoglaz {
+
+bool MontageCollector::take_over(MontageCollector& next, FrameIndex from) {
+    const Restart* at = first_restart_from(restarts_, from);
+    // This collector went on to the end of the film, or past all of `next`.
+    if (!at || next.frames_.empty() || next.end_frame() <= at->frame) {
+        next = MontageCollector(next.options_);
+        return true;
+    }
+    const Restart* same = first_restart_from(next.restarts_, at->frame);
+    if (!same || same->frame != at->frame || same->digest != at->digest) return false;
+    const FrameIndex frame = at->frame;
+    frames_.resize(std::size_t(frame - first_));
+    frames_.insert(frames_.end(), next.frames_.begin() + std::ptrdiff_t(frame - next.first_),
+                   next.frames_.end());
+    std::erase_if(segments_, [&](const Segment& s) { return s.start >= frame; });
+    for (const auto& s : next.segments_)
+        if (s.start >= frame) segments_.push_back(s);
+    std::erase_if(restarts_, [&](const Restart& r) { return r.frame >= frame; });
+    for (const auto& r : next.restarts_)
+        if (r.frame >= frame) restarts_.push_back(r);
+    next = MontageCollector(next.options_);
+    return true;
 }
 
 }  // namespace kinoglaz

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include <opencv2/imgproc.hpp>
@@ -111,15 +112,22 @@ struct EventFinder::State {
     std::vector<Candidate> open, closed;
     std::vector<float> columns;  // scratch of accumulate_block_sums
     cv::Mat moved;               // scratch of translate
+    std::vector<Restart> restarts;
+    FrameIndex last_frame = -1;
     double push_ms_total = 0;
     std::int64_t pushes = 0;
 
+    // Forgets the shot: everything but the picture size and the rate estimates. Noise levels
+    // become unknown (NaN) until measured in the new shot, so no block is judged by another
+    // shot's noise.
     void reset() {
         have_ref = false;
         still_frames = 0;
         was_detecting = false;
         ring_count = 0;
         ring_pos = 0;
+        std::fill(noise.begin(), noise.end(), std::numeric_limits<float>::quiet_NaN());
+        std::fill(tail.begin(), tail.end(), std::numeric_limits<float>::quiet_NaN());
         close_all();
     }
 
@@ -193,6 +201,42 @@ double EventFinder::mean_push_ms() const noexcept {
     return state_->pushes ? state_->push_ms_total / double(state_->pushes) : 0;
 }
 
+const std::vector<Restart>& EventFinder::restarts() const noexcept {
+    return state_->restarts;
+}
+
+FrameIndex EventFinder::last_frame() const noexcept {
+    return state_->last_frame;
+}
+
+bool EventFinder::take_over(EventFinder& next, FrameIndex from) {
+    State& mine = *state_;
+    State& theirs = *next.state_;
+    const Restart* at = first_restart_from(mine.restarts, from);
+    // This finder went on to the end of the film, or past all of `next`: nothing to take.
+    if (!at || theirs.last_frame < at->frame) {
+        next.state_ = std::make_unique<State>();
+        return true;
+    }
+    const Restart* same = first_restart_from(theirs.restarts, at->frame);
+    if (!same || same->frame != at->frame || same->digest != at->digest) return false;
+    // The restart closed every candidate opened before it, in both finders.
+    const FrameIndex frame = at->frame;
+    std::erase_if(mine.closed, [&](const Candidate& c) { return c.first >= frame; });
+    for (auto& c : theirs.closed)
+        if (c.first >= frame) mine.closed.push_back(std::move(c));
+    theirs.closed = std::move(mine.closed);
+    std::erase_if(mine.restarts, [&](const Restart& r) { return r.frame >= frame; });
+    std::erase_if(theirs.restarts, [&](const Restart& r) { return r.frame < frame; });
+    mine.restarts.insert(mine.restarts.end(), theirs.restarts.begin(), theirs.restarts.end());
+    theirs.restarts = std::move(mine.restarts);
+    theirs.push_ms_total += mine.push_ms_total;
+    theirs.pushes += mine.pushes;
+    state_ = std::move(next.state_);
+    next.state_ = std::make_unique<State>();
+    return true;
+}
+
 void EventFinder::push(const Frame& frame, const FrameFeatures& features) {
     auto t0 = std::chrono::steady_clock::now();
     state_->push(frame, features);
@@ -203,13 +247,17 @@ void EventFinder::push(const Frame& frame, const FrameFeatures& features) {
 
 void EventFinder::State::push(const Frame& frame, const FrameFeatures& f) {
     if (frame.proxy_gray.empty()) return;
-    if (last_time >= 0 && frame.time_s > last_time) {
-        // A slow average of the frame interval: robust to VFR jitter.
-        double inst = 1.0 / (frame.time_s - last_time);
-        fps = 0.9 * fps + 0.1 * std::clamp(inst, 1.0, 240.0);
-    } else if (last_time < 0 && frame.duration_s > 0) {
-        fps = 1.0 / frame.duration_s;
-    }
+    last_frame = frame.index;
+    // The rate of this frame alone (its interval from the previous one, or its duration).
+    double inst = 0;
+    if (last_time >= 0 && frame.time_s > last_time)
+        inst = std::clamp(1.0 / (frame.time_s - last_time), 1.0, 240.0);
+    else if (frame.duration_s > 0)
+        inst = std::clamp(1.0 / frame.duration_s, 1.0, 240.0);
+    if (last_time >= 0 && inst > 0)
+        fps = 0.9 * fps + 0.1 * inst;  // a slow average: robust to VFR jitter
+    else if (last_time < 0 && inst > 0)
+        fps = inst;
     last_time = frame.time_s;
     if (proxy_w != frame.proxy_gray.cols || proxy_h != frame.proxy_gray.rows) {
         setup(frame.proxy_gray);
@@ -227,10 +275,25 @@ void EventFinder::State::push(const Frame& frame, const FrameFeatures& f) {
     // Frame-to-frame translation from the thumbnails' phase correlation, in proxy pixels.
     const float thumb_to_proxy = float(proxy_w) / float(kThumbWidth);
     float sx = f.shift_dx * thumb_to_proxy, sy = f.shift_dy * thumb_to_proxy;
-    if (jump || std::hypot(sx, sy) > 6.f || !have_ref) {
+    const bool restart = jump || std::hypot(sx, sy) > 6.f;
+    if (restart || !have_ref) {
         if (have_ref) reset();
         ref = cur.clone();  // ref is updated in place; the frame's image is shared
         have_ref = true;
+        last_luma = f.luma_mean;
+        if (restart) {
+            // Decided by this frame and the one before it alone, and everything carried over
+            // is in the digest: a finder that started earlier goes on identically from here.
+            if (inst > 0) fps = inst;
+            restarts.push_back({frame.index, Digest()
+                                                 .add(proxy_w)
+                                                 .add(proxy_h)
+                                                 .add(ring_len)
+                                                 .add(fps)
+                                                 .add(last_time)
+                                                 .add(last_luma)
+                                                 .value()});
+        }
         return;
     }
     // A visible camera move: bring the reference along before measuring, so the block
@@ -332,17 +395,23 @@ void EventFinder::State::push(const Frame& frame, const FrameFeatures& f) {
         amp[i] = std::hypot(rx[i], ry[i]);
         amp_est[i] = std::hypot(ux_est[i] - gx, uy_est[i] - gy);
         float* slot = ring.data() + i * std::size_t(ring_len);
-        if (ring_count > 0 && refresh_noise) {
-            tmp.assign(slot, slot + std::min(ring_count, ring_len));
-            auto mid = tmp.begin() + std::ptrdiff_t(tmp.size() / 2);
-            std::nth_element(tmp.begin(), mid, tmp.end());
-            noise[i] = *mid;
-            // Compression noise is heavy-tailed: a block whose history holds occasional
-            // spikes must clear those too, not just its typical level.
-            auto q = tmp.begin() + std::ptrdiff_t(tmp.size() * 9 / 10);
-            std::nth_element(mid, q, tmp.end());
-            tail[i] = *q;
+        if (detecting && ring_count > 0 && (refresh_noise || std::isnan(noise[i]))) {
+            // Frames where the block had no measurement and no level yet hold NaN.
+            tmp.clear();
+            for (const float* v = slot; v != slot + std::min(ring_count, ring_len); ++v)
+                if (!std::isnan(*v)) tmp.push_back(*v);
+            if (!tmp.empty()) {
+                auto mid = tmp.begin() + std::ptrdiff_t(tmp.size() / 2);
+                std::nth_element(tmp.begin(), mid, tmp.end());
+                noise[i] = *mid;
+                // Compression noise is heavy-tailed: a block whose history holds occasional
+                // spikes must clear those too, not just its typical level.
+                auto q = tmp.begin() + std::ptrdiff_t(tmp.size() * 9 / 10);
+                std::nth_element(mid, q, tmp.end());
+                tail[i] = *q;
+            }
         }
+        if (std::isnan(noise[i])) continue;  // not measured in this shot yet
         snr[i] = amp[i] / std::max(noise[i], 0.004f);
         ratios.push_back(snr[i]);
     }
@@ -352,7 +421,7 @@ void EventFinder::State::push(const Frame& frame, const FrameFeatures& f) {
     for (int b = 0; b < n_blocks; ++b) {
         auto i = std::size_t(b);
         snr[i] /= frame_noise;
-        if (detecting && ok[i] != 0.f && snr[i] > opt.snr_threshold &&
+        if (detecting && ok[i] != 0.f && !std::isnan(noise[i]) && snr[i] > opt.snr_threshold &&
             amp[i] > 2.f * tail[i] * frame_noise && amp[i] > 0.03f)
             active.at<std::uint8_t>(b / gw, b % gw) = 1;
     }

@@ -18,6 +18,7 @@
 #include "kinoglaz/analysis.hpp"
 #include "kinoglaz/features.hpp"
 #include "kinoglaz/montage.hpp"
+#include "kinoglaz/segment_sink.hpp"
 
 namespace kinoglaz {
 
@@ -92,12 +93,24 @@ class MontageCollector {
     /// Bytes held (records + segments), for memory checks.
     std::size_t memory_bytes() const noexcept;
 
+    /// The frames that started a segment because of that frame and the one before it alone
+    /// (a change of histogram or brightness), ascending: where the collector of a later
+    /// segment of a segmented pass may take over.
+    const std::vector<Restart>& restarts() const noexcept { return restarts_; }
+
+    /// Joins the collector of the next segment of a segmented pass (SegmentSink::take_over):
+    /// keeps this collector's records and segments before its first restart at or after
+    /// `from` and appends `next`'s from that restart on. Returns false when `next` passed that
+    /// frame without the same restart.
+    bool take_over(MontageCollector& next, FrameIndex from);
+
   private:
     MontageCollectorOptions options_;
     FrameIndex first_ = 0;
     int proxy_width_ = 0, proxy_height_ = 0;
     std::vector<FrameRecord> frames_;
     std::vector<Segment> segments_;
+    std::vector<Restart> restarts_;
 };
 
 /// Thresholds for camera movement, relative to the frame size and per second so they hold

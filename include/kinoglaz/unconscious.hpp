@@ -9,6 +9,7 @@
 #include "kinoglaz/event.hpp"
 #include "kinoglaz/features.hpp"
 #include "kinoglaz/frame.hpp"
+#include "kinoglaz/segment_sink.hpp"
 #include "kinoglaz/source.hpp"
 #include "kinoglaz/transition.hpp"
 
@@ -78,6 +79,19 @@ class EventFinder {
 
     /// Mean time spent in push() so far, milliseconds per frame (for benchmarks).
     double mean_push_ms() const noexcept;
+
+    /// The frames at which the finder forgot its shot because of that frame alone (a cut, a
+    /// flash, a camera jump), ascending: where a finder of a later segment may take over.
+    const std::vector<Restart>& restarts() const noexcept;
+
+    /// The last frame pushed, or -1.
+    FrameIndex last_frame() const noexcept;
+
+    /// Joins the finder of the next segment of a segmented pass (SegmentSink::take_over):
+    /// keeps the events of this finder before its first restart at or after `from` and takes
+    /// `next`'s state and events from that restart on. Returns false when `next` passed that
+    /// frame without the same restart. Call before finish().
+    bool take_over(EventFinder& next, FrameIndex from);
 
   private:
     struct State;

@@ -308,6 +308,73 @@ TEST(MontageCollector, KeepsACompactRecordPerFrame) {
     EXPECT_LT(segments_per_frame, 40.0);
 }
 
+// Features of a film cut between two views every `shot` frames.
+std::vector<FrameFeatures> alternating_film(int frames, int shot) {
+    const View views[2] = {make_view(3), make_view(4)};
+    std::vector<FrameFeatures> film;
+    cv::RNG rng(7);
+    for (int i = 0; i < frames; ++i) {
+        const View& v = views[(i / shot) % 2];
+        FrameFeatures f;
+        f.index = i;
+        f.time_s = double(i) / kFps;
+        f.proxy_width = 320;
+        f.proxy_height = 180;
+        f.hist = v.hist;
+        for (auto& x : f.hist) x *= 1.0f + 0.02f * float(rng.uniform(-1.0, 1.0));
+        const float sum = std::accumulate(f.hist.begin(), f.hist.end(), 0.0f);
+        for (auto& x : f.hist) x /= sum;
+        f.thumb_bgr = v.thumb_bgr.clone();
+        f.luma_mean = 100 + float(rng.uniform(-1.0, 1.0));
+        if (i > 0) f.hist_dist = histogram_distance(film.back().hist, f.hist);
+        film.push_back(std::move(f));
+    }
+    return film;
+}
+
+MontageCollector collect(const std::vector<FrameFeatures>& film, FrameIndex from, FrameIndex to,
+                         int proxy_width = 320) {
+    MontageCollector c;
+    for (FrameIndex i = from; i < to; ++i) {
+        FrameFeatures f = film[std::size_t(i)];
+        f.proxy_width = proxy_width;
+        c.push(f);
+    }
+    return c;
+}
+
+TEST(MontageCollector, NextSegmentTakesOverAtTheFirstRestart) {
+    // Cuts every 100 frames; a segment join at frame 250: the left part runs to frame 330 (past
+    // the restart at 300), the right one starts its warm-up at frame 180.
+    const auto film = alternating_film(600, 100);
+    const MontageCollector single = collect(film, 0, 600);
+    ASSERT_FALSE(single.restarts().empty());
+    MontageCollector left = collect(film, 0, 330), right = collect(film, 180, 600);
+    ASSERT_TRUE(left.take_over(right, 250));
+    ASSERT_EQ(left.frame_count(), single.frame_count());
+    for (FrameIndex i = 0; i < single.end_frame(); ++i) {
+        const auto &a = single.at(i), &b = left.at(i);
+        EXPECT_TRUE(a.time_s == b.time_s && a.luma_mean == b.luma_mean && a.quad == b.quad &&
+                    a.motion == b.motion)
+            << "frame " << i;
+    }
+    ASSERT_EQ(left.segments().size(), single.segments().size());
+    for (std::size_t k = 0; k < single.segments().size(); ++k) {
+        const auto &a = single.segments()[k], &b = left.segments()[k];
+        EXPECT_TRUE(a.start == b.start && a.end == b.end && a.luma_sum == b.luma_sum &&
+                    a.hist == b.hist && a.layout == b.layout)
+            << "segment " << k;
+    }
+    ASSERT_EQ(left.restarts().size(), single.restarts().size());
+    // A part that ran past all of the next one keeps its own data.
+    MontageCollector whole = collect(film, 0, 600), tail = collect(film, 180, 290);
+    EXPECT_TRUE(whole.take_over(tail, 250));
+    EXPECT_EQ(whole.frame_count(), 600);
+    // Different carried-over state (here the picture size) at the restart: refused.
+    MontageCollector again = collect(film, 0, 330), other = collect(film, 180, 600, 640);
+    EXPECT_FALSE(again.take_over(other, 250));
+}
+
 TEST(MontageCollector, RejectsOutOfOrderFrames) {
     MontageCollector c;
     FrameFeatures f;
