@@ -12,6 +12,13 @@
 // the candidates both neighbours saw just after it must agree. If they do not (a detector's
 // running state had not converged within the warm-up, e.g. after a very long run of motion),
 // the two segments are merged and decoded again, so the result never silently differs.
+//
+// Further ordered consumers (a SegmentSink per segment: the montage collector, the event
+// finder) keep running state that a warm-up of fixed length cannot rebuild, but they rebuild
+// it at every cut from that frame alone (a restart). Such a segment therefore decodes past its
+// look-ahead until each of its consumers has restarted inside the next segment's range, and
+// the next segment's consumers take over at those restarts; a restart the two disagree on (it
+// has never been seen) makes the film decode again in one pass.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -47,8 +54,12 @@ struct Candidate {
     double start_time = 0;
 };
 
+// Thrown by a segment's consumer when the segment has decoded all it needs.
+struct SegmentComplete {};
+
 struct SegmentRun {
     double own_start = -INFINITY, own_end = INFINITY;  // own range, seconds [start, end)
+    std::unique_ptr<SegmentSink> sink;                 // further consumers, if any
     std::vector<Candidate> candidates;                 // all, with start times
     std::vector<std::pair<FrameIndex, double>> times;  // (index, time) of every frame decoded
     FrameIndex last_index = -1;
@@ -75,8 +86,11 @@ void run_segment(const std::string& input, const PassOptions& options, const Pla
         decode.start_s =
             std::isfinite(run.own_start) ? std::max(0.0, run.own_start - plan.warm_s) : 0.0;
         decode.end_s.reset();
-        if (std::isfinite(run.own_end)) decode.end_s = run.own_end + plan.look_s;
+        const double look_end = run.own_end + plan.look_s;
+        // With a sink the segment runs on until its consumers have restarted (see above).
+        if (std::isfinite(run.own_end) && !run.sink) decode.end_s = look_end;
         VideoDecoder decoder(input, decode);
+        FrameIndex own_end_index = -1;  // first frame at or after own_end
 
         DetectorOptions detector_options{.fps = plan.fps, .sensitivity = options.sensitivity};
         std::vector<std::unique_ptr<TransitionDetector>> detectors;
@@ -96,7 +110,15 @@ void run_segment(const std::string& input, const PassOptions& options, const Pla
         pipeline.threads = threads;
         pipeline.features = needs | options.extra_features;
         pipeline.progress = false;
-        run_pipeline(decoder, pipeline, [&](const FramePtr& frame, const FrameFeatures& f) {
+        auto consume = [&](const FramePtr& frame, const FrameFeatures& f) {
+            if (run.sink && std::isfinite(run.own_end)) {
+                if (own_end_index < 0 && frame->time_s >= run.own_end) own_end_index = f.index;
+                if (frame->time_s >= look_end && run.sink->restarted_since(own_end_index))
+                    throw SegmentComplete{};
+                run.sink->push(frame, f);
+            } else if (run.sink) {
+                run.sink->push(frame, f);
+            }
             for (std::size_t d = 0; d < detectors.size(); ++d) {
                 detectors[d]->push(f, out);
                 collect(f.index, int(d));
@@ -106,7 +128,11 @@ void run_segment(const std::string& input, const PassOptions& options, const Pla
             run.last_index = f.index;
             run.last_duration = frame->duration_s;
             frames_done.fetch_add(1, std::memory_order_relaxed);
-        });
+        };
+        try {
+            run_pipeline(decoder, pipeline, consume);
+        } catch (const SegmentComplete&) {
+        }
         if (last && run.last_index >= 0) {
             // Only the true end of the stream may flush: elsewhere the segment goes on past its
             // range far enough that push() has emitted everything that starts in it.
@@ -156,11 +182,29 @@ int automatic_segments(const SourceInfo& source, int threads) {
 
 PassResult run_segmented_pass(const std::string& input, const PassOptions& options, int segments,
                               double min_segment_s) {
+    return run_segmented_pass(input, options, segments, SinkFactory{}, min_segment_s).pass;
+}
+
+SegmentedPassResult run_segmented_pass(const std::string& input, const PassOptions& options,
+                                       int segments, const SinkFactory& make_sink,
+                                       double min_segment_s) {
     if (segments < 0 || segments > 64)
         throw_bad_usage("segments", "--segments must be between 1 and 64");
+    auto single_pass = [&] {
+        SegmentedPassResult out;
+        FrameConsumer consumer;
+        if (make_sink) {
+            out.sink = make_sink();
+            consumer = [sink = out.sink.get()](const FramePtr& frame, const FrameFeatures& f) {
+                sink->push(frame, f);
+            };
+        }
+        out.pass = run_transition_pass(input, options, consumer);
+        return out;
+    };
     // Ranges and metrics dumps are the single pass's job.
     if (segments == 1 || options.start_s || options.end_s || !options.metrics_csv.empty())
-        return run_transition_pass(input, options);
+        return single_pass();
 
     SourceInfo probe_info;
     {
@@ -203,7 +247,7 @@ PassResult run_segmented_pass(const std::string& input, const PassOptions& optio
         n = 1;
     else if (min_part > 0)
         n = std::min(n, std::max(1, int(duration / min_part)));
-    if (n <= 1) return run_transition_pass(input, options);
+    if (n <= 1) return single_pass();
     // Segments overlap, so the bar counts the frames decoded against the film's length plus
     // the overlaps; it ends at about 100%.
     ProgressBar bar("analysing",
@@ -240,6 +284,7 @@ PassResult run_segmented_pass(const std::string& input, const PassOptions& optio
             for (std::size_t i = 0; i < todo.size(); ++i) {
                 runs[i].own_start = todo[i].first;
                 runs[i].own_end = todo[i].second;
+                if (make_sink) runs[i].sink = make_sink();
                 // TBB's parallelism limit is process-wide (the smallest one set wins), so every
                 // segment asks for all threads and shares one worker pool; codecs get a share.
                 workers.emplace_back([&, i] {
@@ -286,7 +331,8 @@ PassResult run_segmented_pass(const std::string& input, const PassOptions& optio
     for (std::size_t k = 0; k <= cuts.size(); ++k)
         ranges.emplace_back(k == 0 ? -INFINITY : cuts[k - 1],
                             k == cuts.size() ? INFINITY : cuts[k]);
-    PassResult result;
+    SegmentedPassResult out;
+    PassResult& result = out.pass;
     std::vector<Candidate> kept;
     std::vector<char> seen;
     for (const auto& r : ranges) {
@@ -304,13 +350,13 @@ PassResult run_segmented_pass(const std::string& input, const PassOptions& optio
         // Damage cannot be placed in time (a broken packet may yield no frame), so the
         // overlaps would count it twice: a damaged film is decoded again in one pass, which
         // counts every error once, as the contract's decode_errors wants.
-        if (run.decode_errors > 0) return run_transition_pass(input, options);
+        if (run.decode_errors > 0) return single_pass();
     }
     if (result.frame_times.empty()) throw_bad_input(input, "no decodable video frames");
     if (std::find(seen.begin(), seen.end(), 0) != seen.end())
         // A frame no segment delivered (timestamps the table cannot place): only a single
         // pass numbers such a stream the way the contract wants.
-        return run_transition_pass(input, options);
+        return single_pass();
 
     const SegmentRun& last = done.at(ranges.back());
     result.source = last.info;
@@ -341,7 +387,24 @@ PassResult run_segmented_pass(const std::string& input, const PassOptions& optio
         t.start_time_s = time_at(t.frames.start);
         t.end_time_s = time_at(t.frames.end);
     }
-    return result;
+
+    // Each segment's sink takes over from the one before at the first frame of its own range.
+    for (std::size_t k = 0; make_sink && k < ranges.size(); ++k) {
+        SegmentRun& run = done.at(ranges[k]);
+        if (k == 0) {
+            out.sink = std::move(run.sink);
+            continue;
+        }
+        const auto from = std::lower_bound(times.begin(), times.end(), ranges[k].first);
+        if (!out.sink->take_over(*run.sink, FrameIndex(from - times.begin()))) {
+            if (std::getenv("KINOGLAZ_DEBUG_SEGMENTS"))
+                std::fprintf(stderr, "segments: consumers differ after %.3f s, one pass\n",
+                             ranges[k].first);
+            return single_pass();
+        }
+    }
+    out.segments = int(ranges.size());
+    return out;
 }
 
 }  // namespace kinoglaz

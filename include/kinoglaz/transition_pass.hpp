@@ -3,6 +3,7 @@
 /// transitions — and hand every frame to further ordered consumers (montage, events).
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "kinoglaz/decoder.hpp"
 #include "kinoglaz/features.hpp"
 #include "kinoglaz/pipeline.hpp"
+#include "kinoglaz/segment_sink.hpp"
 #include "kinoglaz/source.hpp"
 #include "kinoglaz/transition.hpp"
 
@@ -65,5 +67,21 @@ int automatic_segments(const SourceInfo& source, int threads);
 /// Progress counts the frames decoded by all segments. Throws as run_transition_pass.
 PassResult run_segmented_pass(const std::string& input, const PassOptions& options, int segments,
                               double min_segment_s = -1);
+
+/// A segmented pass's result with its further consumers joined into one sink.
+struct SegmentedPassResult {
+    PassResult pass;
+    std::unique_ptr<SegmentSink> sink;  ///< null without a factory
+    int segments = 1;                   ///< parts the result was joined from (1: one pass)
+};
+
+/// run_segmented_pass() that also feeds further ordered consumers: each segment gets its own
+/// sink from `make_sink`, runs on past its look-ahead until every consumer in it has restarted
+/// in the next segment's range, and the sinks are joined at those restarts
+/// (SegmentSink::take_over), so the joined sink holds what one pass would have given it. Where
+/// two segments' consumers disagree at a restart, the film is decoded again in one pass.
+SegmentedPassResult run_segmented_pass(const std::string& input, const PassOptions& options,
+                                       int segments, const SinkFactory& make_sink,
+                                       double min_segment_s = -1);
 
 }  // namespace kinoglaz

@@ -1,12 +1,14 @@
 // The segmented pass must give exactly what one pass gives: the same transitions (types,
 // frames, times, confidences) and the same frame clock, also when a transition lies exactly
-// on a segment join.
+// on a segment join; and `analyze`'s pass the same shots, montage and events.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
+#include "kinoglaz/analysis_pass.hpp"
 #include "kinoglaz/decoder.hpp"
 #include "kinoglaz/error.hpp"
+#include "kinoglaz/export.hpp"
 #include "kinoglaz/transition_pass.hpp"
 #include "support/media.hpp"
 #include "support/synthetic.hpp"
@@ -139,6 +141,49 @@ TEST(Segments, AutomaticSegmentsMatchSinglePass) {
     const auto seg = run_segmented_pass(path.string(), quiet_options(), 0, 0);
     expect_same(single, seg);
     std::filesystem::remove_all(path.parent_path());
+}
+
+// analysis.json (without keyframe scales, which are read from the pictures later) of an
+// analysis pass: shots, set-ups, scenes, graph, patterns, rhythm and events.
+std::string analysis_of(AnalysisPass& pass) {
+    Analysis a;
+    a.source = pass.pass.source;
+    a.transitions = pass.pass.transitions;
+    build_montage(a, pass.collector, MontageOptions{});
+    a.events = pass.events.finish(a.transitions, a.source);
+    return analysis_json(a);
+}
+
+void expect_same_analysis(const std::filesystem::path& film, int segments) {
+    AnalysisPass single = run_analysis_pass(film.string(), quiet_options(), 1);
+    AnalysisPass seg = run_analysis_pass(film.string(), quiet_options(), segments, 0);
+    // Joined from the parts asked for, not redone in one pass.
+    EXPECT_EQ(seg.segments, segments);
+    expect_same(single.pass, seg.pass);
+    EXPECT_EQ(single.collector.frame_count(), seg.collector.frame_count());
+    EXPECT_EQ(single.collector.segments().size(), seg.collector.segments().size());
+    const std::string a = analysis_of(single), b = analysis_of(seg);
+    EXPECT_NE(a.find("\"shots\""), std::string::npos);
+    EXPECT_EQ(a, b) << film << " with " << segments << " segments";
+}
+
+TEST(AnalysisSegments, CutExactlyOnJoinGivesTheSameAnalysis) {
+    const auto path = make_join_film("analysis-cut", false);
+    expect_same_analysis(path, 2);
+    std::filesystem::remove_all(path.parent_path());
+}
+
+TEST(AnalysisSegments, JoinsInsideALongTakeGiveTheSameAnalysis) {
+    // Eight 5 s parts of two 20 s shots: three joins fall inside shot A, where nothing
+    // restarts the consumers, so those segments run on to the cut.
+    const auto path = make_join_film("analysis-long", true);
+    expect_same_analysis(path, 8);
+    std::filesystem::remove_all(path.parent_path());
+}
+
+TEST(AnalysisSegments, DevMontageGivesTheSameAnalysis) {
+    KINOGLAZ_REQUIRE_MEDIA(path, "dev/dev_montage_01.mp4");
+    expect_same_analysis(path, 2);
 }
 
 TEST(Segments, RejectsBadSegmentCount) {

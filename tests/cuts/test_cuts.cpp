@@ -208,7 +208,9 @@ TEST(DevSet, MeetsAccuracyTargets) {
         const auto video = dir / ("dev_montage_0" + std::to_string(i) + ".mp4");
         const auto truth_path = dir / ("dev_montage_0" + std::to_string(i) + ".truth.json");
         Truth truth = parse_truth_json(slurp(truth_path), truth_path.string());
-        PassResult pass = run_transition_pass(video.string(), {.threads = 2});
+        PassOptions options;
+        options.threads = 2;
+        PassResult pass = run_transition_pass(video.string(), options);
         total += score_transitions(truth, pass.transitions, 1);
     }
     EXPECT_GE(total.all.f1(), 0.97);
@@ -222,8 +224,11 @@ TEST(DevSet, MeetsAccuracyTargets) {
 TEST(DevSet, SameResultWhateverTheThreadCount) {
     KINOGLAZ_REQUIRE_MEDIA(video, "dev/dev_montage_01.mp4");
     Analysis one, two;
-    one.transitions = run_transition_pass(video.string(), {.threads = 1}).transitions;
-    two.transitions = run_transition_pass(video.string(), {.threads = 2}).transitions;
+    PassOptions options;
+    options.threads = 1;
+    one.transitions = run_transition_pass(video.string(), options).transitions;
+    options.threads = 2;
+    two.transitions = run_transition_pass(video.string(), options).transitions;
     EXPECT_EQ(analysis_json(one, JsonContent::transitions_only),
               analysis_json(two, JsonContent::transitions_only));
 }

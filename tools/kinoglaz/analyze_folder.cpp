@@ -6,6 +6,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "kinoglaz/analysis_folder.hpp"
+#include "kinoglaz/analysis_pass.hpp"
 #include "kinoglaz/error.hpp"
 #include "kinoglaz/export.hpp"
 #include "kinoglaz/jpeg.hpp"
@@ -25,8 +26,6 @@ constexpr int kRevealClips = 5;
 
 AnalyzeResult analyze_to_folder(const std::string& input, const std::filesystem::path& outdir,
                                 const AnalyzeOptions& options) {
-    PassOptions pass_opts = options.pass;
-    pass_opts.extra_features = montage_features() | EventFinder::needs();
     MontageOptions montage_opts;
     validate_montage_options(montage_opts);
 
@@ -34,18 +33,12 @@ AnalyzeResult analyze_to_folder(const std::string& input, const std::filesystem:
     // complete: an interrupted or failed run leaves no folder that looks finished.
     AnalysisFolder folder(outdir);
 
-    MontageCollector collector;
-    EventFinder events;
-    PassResult pass =
-        run_transition_pass(input, pass_opts, [&](const FramePtr& frame, const FrameFeatures& f) {
-            collector.push(f);
-            events.push(*frame, f);
-        });
+    AnalysisPass pass = run_analysis_pass(input, options.pass, options.segments);
 
     Analysis analysis;
-    analysis.source = pass.source;
-    analysis.transitions = pass.transitions;
-    build_montage(analysis, collector, montage_opts);
+    analysis.source = pass.pass.source;
+    analysis.transitions = pass.pass.transitions;
+    build_montage(analysis, pass.collector, montage_opts);
     throw_if_cancelled();
 
     // Keyframes at full size, decoded again by seeking, one at a time: each gives its shot's
@@ -56,9 +49,9 @@ AnalyzeResult analyze_to_folder(const std::string& input, const std::filesystem:
     std::vector<FrameIndex> wanted;
     for (const auto& [frame, shot] : shot_of) wanted.push_back(frame);
     DecodeOptions grab;
-    grab.threads = pass_opts.threads;
+    grab.threads = options.pass.threads;
     grab.full_resolution = true;
-    grab.allow_network = pass_opts.allow_network;
+    grab.allow_network = options.pass.allow_network;
     std::filesystem::create_directories(folder.path() / "keyframes");
     grab_frames(input, wanted, grab, [&](FrameIndex frame, const Frame& picture) {
         const int index = shot_of.at(frame);
@@ -68,7 +61,7 @@ AnalyzeResult analyze_to_folder(const std::string& input, const std::filesystem:
     });
     throw_if_cancelled();
 
-    analysis.events = events.finish(analysis.transitions, analysis.source);
+    analysis.events = pass.events.finish(analysis.transitions, analysis.source);
     if (options.reveal && !analysis.events.empty())
         render_event_reveals(input, analysis.source, analysis.events, folder.path().string(),
                              kRevealClips);

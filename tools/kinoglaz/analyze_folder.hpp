@@ -14,6 +14,7 @@ namespace kinoglaz::cli {
 struct AnalyzeOptions {
     PassOptions pass;    ///< decoding and detection options (extra_features are added)
     bool reveal = true;  ///< render the best event clips into reveals/
+    int segments = 1;    ///< parallel time segments of the pass (0 = automatic), same result
 };
 
 /// What analyze_to_folder produced.

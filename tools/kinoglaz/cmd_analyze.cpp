@@ -12,6 +12,7 @@ int run_analyze(const Argv& argv) {
     flags.insert("--no-reveal");
     auto options = kPassOptions;
     options.insert("-o");
+    options.insert("--segments");
     Args args(argv, flags, options);
     if (args.positional().size() != 1) throw_bad_usage("analyze", "needs exactly one INPUT");
     auto out = args.value("-o");
@@ -20,6 +21,7 @@ int run_analyze(const Argv& argv) {
     AnalyzeOptions opts;
     opts.pass = pass_options(args);
     opts.reveal = !args.flag("--no-reveal");
+    opts.segments = args.integer("--segments", 1, 64).value_or(1);
     auto [analysis, outdir] = analyze_to_folder(input, *out, opts);
     if (!args.flag("--quiet"))
         std::fprintf(

@@ -31,7 +31,9 @@ std::string usage(const std::string& command) {
     if (command == "analyze")
         return "usage: kinoglaz analyze INPUT -o OUTDIR [--threads N] [--no-reveal] [--quiet]\n"
                "Writes the analysis folder (analysis.json and the exports) into OUTDIR.\n"
-               "  --sensitivity S    transition sensitivity 0..1 (default 0.5)\n" +
+               "  --sensitivity S    transition sensitivity 0..1 (default 0.5)\n"
+               "  --segments N       decode N time segments in parallel (same analysis; default\n"
+               "                     1: on few cores the analysis already keeps them busy)\n" +
                std::string(kCommon);
     if (command == "reveal")
         return "usage: kinoglaz reveal INPUT -o OUTDIR [--start T] [--end T] [--slow K] [--magnify "
