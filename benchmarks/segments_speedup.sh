@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
-# Speed-up of `kinoglaz cuts --segments N` over one pass, and a check that both give the same
-# transitions.
+# Speed-up of `kinoglaz cuts --segments N` (or `analyze --segments N`) over one pass, and a
+# check that both give the same result.
 #
-# Usage: benchmarks/segments_speedup.sh [N] [FILE...]
+# Usage: [COMMAND=cuts|analyze] benchmarks/segments_speedup.sh [N] [FILE...]
 #   N      segments (default 2)
 #   FILE   films to time (default: a generated 3-minute 640x360 film with a cut every 4 s,
 #          plus /work/shared/media/dev/dev_montage_0*.mp4 or $KINOGLAZ_MEDIA/dev/... if present)
 # Environment: KINOGLAZ_BUILD_DIR (default <repo>/build), ROUNDS (default 2), THREADS
-# (default: all cores; both variants get the same total).
+# (default: all cores; both variants get the same total), COMMAND (default cuts; analyze
+# compares the whole analysis.json, written with --no-reveal).
 #
 # Method: each variant runs ROUNDS times, alternating, and the best wall time is kept, so that
 # background load hurts both alike. Speed-up = single wall time / segmented wall time. The
-# transitions (type, frames, times, confidence) of `cuts --json` must be identical; any
-# difference is reported and makes the script exit 1.
+# transitions (type, frames, times, confidence) of `cuts --json`, or for analyze the bytes of
+# analysis.json (shots, montage, events included), must be identical; any difference is
+# reported and makes the script exit 1.
 #
 # Expected scaling: with D frames, N segments, a warm-up of W and a look-ahead of L frames per
 # join (W = max_delay + 33, L = max_delay + 8 frames, max_delay = the fade detector's
@@ -25,6 +27,11 @@
 # per-frame features. On a 2-core machine where the single pass already uses both cores
 # (FFmpeg frame threads + TBB), expect at most ~1.0-1.3x; films shorter than 2 x (W + L) per
 # segment are decoded as fewer segments (no gain, no loss).
+# `analyze` adds per-frame work on the parallel stage (camera motion by sparse flow) that
+# already keeps 2 cores busy, and its segments run on past their look-ahead to the next cut
+# (where the montage and event consumers restart): on 2 cores expect no gain; on many cores
+# the single pass is bound by its serial stages (decode, detectors, montage collector, event
+# finder), which segments multiply.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -33,6 +40,8 @@ BIN="$BUILD_DIR/bin/kinoglaz"
 ROUNDS="${ROUNDS:-2}"
 THREADS="${THREADS:-$(nproc)}"
 N="${1:-2}"
+COMMAND="${COMMAND:-cuts}"
+[[ "$COMMAND" == cuts || "$COMMAND" == analyze ]] || { echo "COMMAND must be cuts or analyze" >&2; exit 1; }
 shift || true
 [[ -x "$BIN" ]] || { echo "segments_speedup.sh: build kinoglaz first ($BIN)" >&2; exit 1; }
 
@@ -53,16 +62,27 @@ if ((${#FILES[@]} == 0)); then
 fi
 
 best() { sort -n | head -1; }
+# run SEGMENTS OUTPUT FILE: one timed run; the result (cuts JSON or analysis.json) in OUTPUT.
+run() {
+    if [[ "$COMMAND" == cuts ]]; then
+        /usr/bin/time -f %e -o "$TMP/t" "$BIN" cuts "$3" --json --quiet --threads "$THREADS" \
+            --segments "$1" >"$2"
+    else
+        rm -rf "$TMP/out"
+        /usr/bin/time -f %e -o "$TMP/t" "$BIN" analyze "$3" -o "$TMP/out" --no-reveal --quiet \
+            --threads "$THREADS" --segments "$1" >/dev/null
+        cp "$TMP/out/analysis.json" "$2"
+    fi
+}
 status=0
 printf "%-24s %8s %9s %9s %8s %s\n" file frames single_s seg${N}_s speedup same
 for f in "${FILES[@]}"; do
     : >"$TMP/single.t"
     : >"$TMP/seg.t"
     for ((r = 0; r < ROUNDS; r++)); do
-        /usr/bin/time -f %e -o "$TMP/t" "$BIN" cuts "$f" --json --quiet --threads "$THREADS" >"$TMP/single.json"
+        run 1 "$TMP/single.json" "$f"
         cat "$TMP/t" >>"$TMP/single.t"
-        /usr/bin/time -f %e -o "$TMP/t" "$BIN" cuts "$f" --json --quiet --threads "$THREADS" --segments "$N" \
-            >"$TMP/seg.json"
+        run "$N" "$TMP/seg.json" "$f"
         cat "$TMP/t" >>"$TMP/seg.t"
     done
     s1=$(best <"$TMP/single.t")
@@ -70,7 +90,10 @@ for f in "${FILES[@]}"; do
     same=$(python3 -c "
 import json,sys
 a=json.load(open('$TMP/single.json')); b=json.load(open('$TMP/seg.json'))
-ok=a['transitions']==b['transitions'] and a['source']['frame_count']==b['source']['frame_count']
+if '$COMMAND' == 'cuts':
+    ok=a['transitions']==b['transitions'] and a['source']['frame_count']==b['source']['frame_count']
+else:
+    ok=open('$TMP/single.json','rb').read()==open('$TMP/seg.json','rb').read()
 print('yes' if ok else 'NO'); print(a['source']['frame_count'], file=sys.stderr)" 2>"$TMP/frames")
     [[ "$same" == yes ]] || status=1
     printf "%-24s %8s %9s %9s %7.2fx %s\n" "$(basename "$f")" "$(cat "$TMP/frames")" "$s1" "$s2" \
