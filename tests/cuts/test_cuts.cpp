@@ -134,6 +134,36 @@ Case fast_pan() {
     return {"fast_pan", concat({frames, pan, after}), {}};
 }
 
+Case colour_cut() {
+    // A cut between two shots of the same light and shade in other colours: both show one
+    // coarse grey layout under fine grain of their own (a fixed pattern per shot, which the
+    // 64x36 thumbnails average away), with other Cb and Cr. The grey structure the detectors
+    // compare hardly changes at the cut; the colours do.
+    auto layout = shot(12, 80);
+    cv::RNG rng(99);
+    cv::Mat grain[2];
+    for (auto& g : grain) {
+        g.create(kSize, CV_16S);
+        rng.fill(g, cv::RNG::NORMAL, 0, 30);
+    }
+    std::vector<cv::Mat> frames;
+    for (int k = 0; k < 80; ++k) {
+        cv::Mat y, ycrcb, bgr;
+        cv::cvtColor(layout[std::size_t(k)], y, cv::COLOR_BGR2GRAY);
+        cv::GaussianBlur(y, y, {0, 0}, 6);
+        y.convertTo(y, CV_16S, 0.5, 60);  // room for grain and saturated colours
+        y += grain[k < 40 ? 0 : 1];
+        y.convertTo(y, CV_8U);
+        const cv::Scalar chroma = k < 40 ? cv::Scalar(0, 170, 95) : cv::Scalar(0, 95, 165);
+        cv::merge(std::vector<cv::Mat>{y, cv::Mat(y.size(), CV_8U, cv::Scalar(chroma[1])),
+                                       cv::Mat(y.size(), CV_8U, cv::Scalar(chroma[2]))},
+                  ycrcb);
+        cv::cvtColor(ycrcb, bgr, cv::COLOR_YCrCb2BGR);
+        frames.push_back(bgr);
+    }
+    return {"colour_cut", frames, {expect(TransitionType::cut, 40, 40)}};
+}
+
 class SyntheticTransitions : public ::testing::TestWithParam<Case (*)()> {};
 
 TEST(Features, ThumbnailAreaDownscaleEqualsOpenCv) {
@@ -172,8 +202,8 @@ TEST_P(SyntheticTransitions, FindsExactlyTheTruth) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, SyntheticTransitions,
-                         ::testing::Values(hard_cut, dissolve, fade_through_black, wipe, flash,
-                                           brightness_step, fast_pan),
+                         ::testing::Values(hard_cut, colour_cut, dissolve, fade_through_black, wipe,
+                                           flash, brightness_step, fast_pan),
                          [](const auto& info) { return info.param().name; });
 
 TEST(Detectors, RejectInvalidOptions) {

@@ -1,6 +1,10 @@
 #include "content.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cmath>
+
+#include <opencv2/imgproc.hpp>
 
 namespace kinoglaz::detail {
 
@@ -9,6 +13,12 @@ namespace {
 // black still counts), or nearly no variation at all.
 constexpr float kFlatSpread = 10.0f;
 constexpr float kFlatStd = 2.0f;
+// colour_distance: thumbnail pixels darker than this (B + G + R) or with a channel at or above
+// kClippedLevel in either frame are left out; a mean chromaticity difference of
+// kUnrelatedChromaticity counts as unrelated colours.
+constexpr double kDarkPixel = 60.0;
+constexpr unsigned char kClippedLevel = 250;
+constexpr double kUnrelatedChromaticity = 0.1;
 }  // namespace
 
 bool is_flat(const FrameFeatures& f) noexcept {
@@ -46,6 +56,37 @@ float content_distance(const FrameFeatures& a, const FrameFeatures& b) {
             best = std::max(best, cov / std::sqrt(var));
         }
     return float(std::clamp(1.0 - best, 0.0, 1.0));
+}
+
+float colour_distance(const FrameFeatures& a, const FrameFeatures& b) {
+    const cv::Mat &ta = a.thumb_bgr, &tb = b.thumb_bgr;
+    if (ta.empty() || tb.empty() || ta.size() != tb.size()) return 0;
+    // Chromaticity sums per block of an 8x4 grid, over the pixels usable in both frames:
+    // chromaticity is noise in the dark, and a clipped channel changes it with the light.
+    constexpr int kCols = 8, kRows = 4;
+    std::array<double, kCols * kRows * 5> sums{};  // per block: ra, ga, rb, gb, count
+    for (int y = 0; y < ta.rows; ++y) {
+        const auto* pa = ta.ptr<cv::Vec3b>(y);
+        const auto* pb = tb.ptr<cv::Vec3b>(y);
+        const int row = y * kRows / ta.rows;
+        for (int x = 0; x < ta.cols; ++x) {
+            const auto &p = pa[x], &q = pb[x];
+            const double sp = double(p[0]) + p[1] + p[2], sq = double(q[0]) + q[1] + q[2];
+            if (sp < kDarkPixel || sq < kDarkPixel) continue;
+            if (std::max({p[0], p[1], p[2], q[0], q[1], q[2]}) >= kClippedLevel) continue;
+            double* s = sums.data() + std::size_t(row * kCols + x * kCols / ta.cols) * 5;
+            s[0] += p[2] / sp, s[1] += p[1] / sp, s[2] += q[2] / sq, s[3] += q[1] / sq, s[4] += 1;
+        }
+    }
+    double sum = 0;
+    int blocks = 0;
+    for (std::size_t k = 0; k < std::size_t(kCols * kRows); ++k) {
+        const double* s = sums.data() + k * 5;
+        if (s[4] < 4) continue;
+        sum += std::hypot(s[0] - s[2], s[1] - s[3]) / s[4];
+        ++blocks;
+    }
+    return blocks ? float(std::min(1.0, sum / blocks / kUnrelatedChromaticity)) : 0.0f;
 }
 
 void FeatureWindow::push(const FrameFeatures& f) {

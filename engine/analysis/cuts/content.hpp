@@ -15,6 +15,14 @@ bool is_flat(const FrameFeatures& f) noexcept;
 /// 64x36 thumbnails (small motion). Two flat frames compare by their brightness.
 float content_distance(const FrameFeatures& a, const FrameFeatures& b);
 
+/// How different the *colours* of two frames are, 0 (same) .. 1 (unrelated): the mean
+/// difference of chromaticity (r, g) = (R, G) / (R + G + B) over the blocks of an 8x4 grid of
+/// their colour thumbnails, from the pixels neither dark nor clipped in both, 0.1 and more
+/// counting as unrelated. Invariant to global gain (a light dimmed or raised keeps its
+/// colours), so it separates what content_distance, which compares grey structure, cannot:
+/// two shots of similar light and shade in other colours.
+float colour_distance(const FrameFeatures& a, const FrameFeatures& b);
+
 /// The recent frames a detector looks back on, indexed by frame number.
 class FeatureWindow {
   public:

@@ -53,8 +53,12 @@ void HardCutDetector::decide(FrameIndex t, std::vector<Transition>& out) {
     if (ratio < min_ratio && !(std::max(left, right) >= 2 * min_ratio && ratio >= kOneSidedRatio))
         return;
 
+    // Grey structure or colour: shots of similar light and shade may differ only in colour.
+    auto distance = [](const FrameFeatures& x, const FrameFeatures& y) {
+        return std::max(content_distance(x, y), colour_distance(x, y));
+    };
     const FrameFeatures& before = window_.at(t - 1);
-    const double change = content_distance(before, cur);
+    const double change = distance(before, cur);
     if (change < options_.min_content_change * scale) return;
 
     // A flash or exposure spike: the picture from before the spike comes back soon after.
@@ -64,7 +68,7 @@ void HardCutDetector::decide(FrameIndex t, std::vector<Transition>& out) {
         for (int b = 0; b <= return_frames_ - a + 1; ++b) {
             if (!window_.has(t + b)) break;
             if (a == 1 && b == 0) continue;
-            if (content_distance(window_.at(t - a), window_.at(t + b)) < same) return;
+            if (distance(window_.at(t - a), window_.at(t + b)) < same) return;
         }
     }
     const double confidence =
