@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Browser test of report.html: makes a short synthetic film with ffmpeg, writes an analysis
-# folder for it, opens the report in headless Chromium and checks the contact sheet, the player
-# and keyboard use. Exit 77 (ctest SKIP) when a tool is missing.
+# Browser test of report.html, opened in headless Chromium, checking the contact sheet, the
+# player and keyboard use, twice: on the demo's output (the embedded sample film made by
+# tools/make_sample.sh and analysed by `kinoglaz analyze`, as tools/demo.sh does), and on a
+# larger synthetic analysis of a short film made with ffmpeg. Exit 77 (ctest SKIP) when a tool
+# is missing.
 #
-# usage: run_browser_test.sh MAKE_REPORT_BINARY WORKDIR
+# usage: run_browser_test.sh MAKE_REPORT_BINARY WORKDIR KINOGLAZ_BINARY
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 make_report="$1"
 work="$2"
+kinoglaz="$3"
 chromium="${KINOGLAZ_CHROMIUM:-/usr/bin/chromium}"
 
 skip() { echo "SKIP: $*"; exit 77; }
@@ -15,9 +18,17 @@ skip() { echo "SKIP: $*"; exit 77; }
 command -v node >/dev/null || skip "node is not installed (apt-get install nodejs npm)"
 [ -d "$here/node_modules/playwright-core" ] || skip "playwright-core missing: run 'npm ci' in $here"
 command -v ffmpeg >/dev/null || skip "ffmpeg is not installed"
+command -v python3 >/dev/null || skip "python3 is not installed (tools/make_sample.sh needs it)"
 
 rm -rf "$work"
 mkdir -p "$work"
+# The demo's output.
+"$here/../../tools/make_sample.sh" "$work/sample/sample.mp4"
+"$kinoglaz" analyze "$work/sample/sample.mp4" -o "$work/sample/analysis" --quiet >/dev/null
+echo "== the demo's output (embedded sample)"
+node "$here/report_test.mjs" "$work/sample/analysis/report.html" "$work/demo-screenshot.png" \
+  "$chromium"
+echo "== a synthetic analysis"
 # 24 s at 25 fps: the synthetic analysis's 600 frames. H.264 in MP4, as most films arrive.
 ffmpeg -nostdin -loglevel error -f lavfi -i "testsrc2=size=320x180:rate=25:duration=24" \
   -c:v libx264 -pix_fmt yuv420p -preset ultrafast -movflags +faststart "$work/film.mp4"
