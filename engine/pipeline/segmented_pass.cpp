@@ -241,10 +241,9 @@ SegmentedPassResult run_segmented_pass(const std::string& input, const PassOptio
     const double duration = probe_info.duration_s;
     // Every join costs an overlap of extra decoding (and each part a demux pass to index
     // timestamps). Measured on 2 cores with 640x360 H.264: two parts of 20 s (40 s film) ran
-    // at 0.73-0.80x of one pass, two of 90 s at 1.08x, two of 5 min at 1.39x. A part must
+    // at 0.73-0.80x of one pass, two of 90 s at 1.08x, two of 5 min at 1.51x. A part must
     // therefore be at least twice its overlap for the parallelism to pay for it.
-    const double min_part =
-        min_segment_s >= 0 ? min_segment_s : 2 * (plan.warm_s + plan.look_s);
+    const double min_part = min_segment_s >= 0 ? min_segment_s : 2 * (plan.warm_s + plan.look_s);
     int n = segments;
     if (duration <= 0)
         n = 1;
