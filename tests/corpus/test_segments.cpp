@@ -50,10 +50,8 @@ TEST_P(SegmentsDev, MatchSinglePass) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Segments, SegmentsDev,
-                         // dev_montage_02 takes over a minute per pass on 2 cores: it is
-                         // checked by benchmarks/segments_speedup.sh instead.
-                         ::testing::Values("dev_montage_01.mp4", "dev_montage_03.mp4",
-                                           "dev_montage_04.mp4"),
+                         ::testing::Values("dev_montage_01.mp4", "dev_montage_02.mp4",
+                                           "dev_montage_03.mp4", "dev_montage_04.mp4"),
                          [](const auto& info) { return std::string(info.param).substr(12, 2); });
 
 // A 40 s film whose two halves join at exactly 20 s (frame 500 at 25 fps): with two segments
@@ -181,10 +179,17 @@ TEST(AnalysisSegments, JoinsInsideALongTakeGiveTheSameAnalysis) {
     std::filesystem::remove_all(path.parent_path());
 }
 
-TEST(AnalysisSegments, DevMontageGivesTheSameAnalysis) {
-    KINOGLAZ_REQUIRE_MEDIA(path, "dev/dev_montage_01.mp4");
+class AnalysisSegmentsDev : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(AnalysisSegmentsDev, GiveTheSameAnalysis) {
+    KINOGLAZ_REQUIRE_MEDIA(path, std::string("dev/") + GetParam());
     expect_same_analysis(path, 2);
 }
+
+INSTANTIATE_TEST_SUITE_P(AnalysisSegments, AnalysisSegmentsDev,
+                         ::testing::Values("dev_montage_01.mp4", "dev_montage_02.mp4",
+                                           "dev_montage_03.mp4", "dev_montage_04.mp4"),
+                         [](const auto& info) { return std::string(info.param).substr(12, 2); });
 
 TEST(Segments, RejectsBadSegmentCount) {
     EXPECT_THROW(run_segmented_pass("/nonexistent.mp4", quiet_options(), -1), Error);
