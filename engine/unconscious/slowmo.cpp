@@ -1,5 +1,6 @@
 // Slow motion by flow-based frame interpolation: bidirectional DIS optical flow, intermediate
-// flows by the linear-motion approximation of Jiang et al. (Super SloMo, CVPR 2018), and
+// flows by the linear-motion approximation of Jiang et al. (Super SloMo, CVPR 2018), still
+// areas kept still (the zero-motion test of motion-compensated interpolators), and
 // occlusion-aware blending from forward-backward consistency.
 #include <algorithm>
 #include <cmath>
@@ -52,6 +53,25 @@ cv::Mat visibility(const cv::Mat& fwd, const cv::Mat& bwd) {
     return vis;
 }
 
+// Where the two pictures already agree without any motion at least as well as with the flow
+// (8x8 windows), nothing moves there: the flow is noise (DIS in flat or still areas), and
+// warping by it would only blur. Those pixels keep the identity maps.
+void keep_still_areas(const cv::Mat& g0, const cv::Mat& g1, cv::Mat& map0, cv::Mat& map1) {
+    cv::Mat w0, w1, still, moved;
+    cv::remap(g0, w0, map0, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    cv::remap(g1, w1, map1, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    cv::boxFilter(cv::abs(g0 - g1), still, -1, {8, 8});
+    cv::boxFilter(cv::abs(w0 - w1), moved, -1, {8, 8});
+    for (int y = 0; y < g0.rows; ++y) {
+        const float* st = still.ptr<float>(y);
+        const float* mv = moved.ptr<float>(y);
+        auto* m0 = map0.ptr<cv::Vec2f>(y);
+        auto* m1 = map1.ptr<cv::Vec2f>(y);
+        for (int x = 0; x < g0.cols; ++x)
+            if (st[x] <= mv[x]) m0[x] = m1[x] = {float(x), float(y)};
+    }
+}
+
 }  // namespace
 
 struct FrameInterpolator::State {
@@ -61,6 +81,7 @@ struct FrameInterpolator::State {
         cv::DISOpticalFlow::create(cv::DISOpticalFlow::PRESET_MEDIUM)};
     cv::Size size;
     cv::Mat f01, f10, v0, v1;  // full-size flows (pixels) and visibilities
+    cv::Mat g[2];              // full-size grey pictures, CV_32F
 };
 
 FrameInterpolator::FrameInterpolator() : state_(std::make_unique<State>()) {}
@@ -74,6 +95,8 @@ void FrameInterpolator::prepare(const cv::Mat& a, const cv::Mat& b) {
     auto& s = *state_;
     s.size = a.size();
     cv::Mat ga = to_gray(a), gb = to_gray(b);
+    ga.convertTo(s.g[0], CV_32F);
+    gb.convertTo(s.g[1], CV_32F);
     double k = std::min(1.0, double(kFlowMaxSide) / std::max(a.cols, a.rows));
     if (k < 1) {
         cv::resize(ga, ga, cv::Size(), k, k, cv::INTER_AREA);
@@ -116,6 +139,7 @@ cv::Mat FrameInterpolator::blend(const cv::Mat& a, const cv::Mat& b, double t) c
             m1[x] = {float(x) + ft1[0], float(y) + ft1[1]};
         }
     }
+    keep_still_areas(s.g[0], s.g[1], map0, map1);
     cv::Mat w0, w1, vis0, vis1;
     cv::remap(a, w0, map0, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
     cv::remap(b, w1, map1, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
