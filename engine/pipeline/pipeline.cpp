@@ -14,6 +14,7 @@
 #include "../analysis/features/extract.hpp"
 #include "kinoglaz/error.hpp"
 #include "kinoglaz/progress.hpp"
+#include "kinoglaz/tsan_annotations.hpp"
 
 namespace kinoglaz {
 
@@ -154,10 +155,18 @@ std::int64_t run_pipeline(VideoDecoder& decoder, const PipelineOptions& options,
     ItemRegistry items;  // declared after last_frame: frees leftovers first on unwinding
     DecodeAhead decoding(decoder, tokens);
 
+    // TBB orders the stages, but TSan cannot see it (tsan_annotations.hpp).
+    const char stage_sync = 0;
+    tsan::release(&stage_sync);
+    struct AcquireAfter {
+        const char* sync;
+        ~AcquireAfter() { tsan::acquire(sync); }
+    } acquire_after{&stage_sync};
     tbb::parallel_pipeline(
         tokens,
         tbb::make_filter<
             void, Item*>(tbb::filter_mode::serial_in_order, [&](tbb::flow_control& fc) -> Item* {
+            tsan::TaskScope scope(&stage_sync);
             throw_if_cancelled();
             auto picture = decoding.next();
             if (!picture) {
@@ -168,23 +177,27 @@ std::int64_t run_pipeline(VideoDecoder& decoder, const PipelineOptions& options,
             item->picture = std::move(*picture);
             return item;
         }) & tbb::make_filter<Item*, Item*>(tbb::filter_mode::parallel, [&](Item* item) {
+            tsan::TaskScope scope(&stage_sync);
             item->frame = std::make_shared<Frame>(decoder.convert(item->picture));
             item->picture = DecodedPicture();  // release the decoder's buffer early
             item->features =
                 std::make_shared<FrameFeatures>(compute_frame_features(*item->frame, mask));
             return item;
         }) & tbb::make_filter<Item*, Item*>(tbb::filter_mode::serial_in_order, [&](Item* item) {
+            tsan::TaskScope scope(&stage_sync);
             item->previous_frame = last_frame;
             item->previous_features = last_features;
             last_frame = item->frame;
             last_features = item->features;
             return item;
         }) & tbb::make_filter<Item*, Item*>(tbb::filter_mode::parallel, [&](Item* item) {
+            tsan::TaskScope scope(&stage_sync);
             if (item->previous_frame)
                 compute_pair_features(*item->previous_frame, *item->previous_features, *item->frame,
                                       *item->features, mask);
             return item;
         }) & tbb::make_filter<Item*, void>(tbb::filter_mode::serial_in_order, [&](Item* item) {
+            tsan::TaskScope scope(&stage_sync);
             std::unique_ptr<Item> owned = items.take(item);
             consumer(item->frame, *item->features);
             ++delivered;

@@ -66,7 +66,16 @@ double dominant_frequency(const std::vector<cv::Point2f>& pts, double fps) {
 // One image row's terms of the block systems, added to per-column sums (columns 1 ..
 // x_end - 1). Every pointer addresses its own array (__restrict), so the compiler vectorises;
 // an AVX2 clone is picked at load time where the processor has it (Debian's baseline is SSE2).
-__attribute__((target_clones("avx2", "default"))) void add_row_products(
+//
+// ThreadSanitizer instruments the ifunc resolver behind target_clones, which runs during
+// relocation, before the sanitizer's runtime is up (a crash at start-up): TSan builds get the
+// baseline version only.
+#if defined(__SANITIZE_THREAD__)
+#define KINOGLAZ_AVX2_CLONES
+#else
+#define KINOGLAZ_AVX2_CLONES __attribute__((target_clones("avx2", "default")))
+#endif
+KINOGLAZ_AVX2_CLONES void add_row_products(
     const float* __restrict above, const float* __restrict ref, const float* __restrict below,
     const float* __restrict cur, int x_end, float* __restrict xx, float* __restrict xy,
     float* __restrict yy, float* __restrict x1, float* __restrict y1, float* __restrict xt,
