@@ -7,6 +7,7 @@
 #include <opencv2/objdetect.hpp>
 
 #include "kinoglaz/montage_analysis.hpp"
+#include "kinoglaz/parallel_for.hpp"
 
 namespace kinoglaz {
 
@@ -88,7 +89,7 @@ void assign_scales(Analysis& analysis, const std::map<int, cv::Mat>& keyframes_b
     for (const auto& [index, image] : keyframes_bgr)
         if (index >= 0 && index < int(analysis.shots.size())) jobs.push_back({index, &image});
     std::vector<ShotScale> result(jobs.size(), ShotScale::unknown);
-    cv::parallel_for_(cv::Range(0, int(jobs.size())), [&](const cv::Range& range) {
+    parallel_for(cv::Range(0, int(jobs.size())), [&](const cv::Range& range) {
         for (int k = range.start; k < range.end; ++k)
             result[std::size_t(k)] = estimate_scale(*jobs[std::size_t(k)].second);
     });

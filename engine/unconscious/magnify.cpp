@@ -7,6 +7,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "kinoglaz/error.hpp"
+#include "kinoglaz/parallel_for.hpp"
 #include "kinoglaz/reveal.hpp"
 
 namespace kinoglaz {
@@ -144,7 +145,7 @@ void riesz(const cv::Mat& band, const cv::Mat& multiplier, cv::Mat& r1, cv::Mat&
 // Runs `fn(row_begin, row_end)` over the rows of an image on all cores.
 template <class Fn>
 void for_rows(int rows, Fn fn) {
-    cv::parallel_for_(
+    parallel_for(
         cv::Range(0, rows), [&](const cv::Range& r) { fn(r.start, r.end); },
         std::max(1.0, rows / 16.0));
 }

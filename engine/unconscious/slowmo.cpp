@@ -10,6 +10,7 @@
 #include <opencv2/video/tracking.hpp>
 
 #include "kinoglaz/error.hpp"
+#include "kinoglaz/parallel_for.hpp"
 #include "kinoglaz/reveal.hpp"
 
 namespace kinoglaz {
@@ -103,7 +104,7 @@ void FrameInterpolator::prepare(const cv::Mat& a, const cv::Mat& b) {
         cv::resize(gb, gb, cv::Size(), k, k, cv::INTER_AREA);
     }
     cv::Mat* flows[2] = {&s.f01, &s.f10};
-    cv::parallel_for_(cv::Range(0, 2), [&](const cv::Range& r) {
+    parallel_for(cv::Range(0, 2), [&](const cv::Range& r) {
         for (int d = r.start; d < r.end; ++d) {
             s.dis[d]->calc(d == 0 ? ga : gb, d == 0 ? gb : ga, *flows[d]);
             if (k < 1) {
@@ -112,7 +113,7 @@ void FrameInterpolator::prepare(const cv::Mat& a, const cv::Mat& b) {
             }
         }
     });
-    cv::parallel_for_(cv::Range(0, 2), [&](const cv::Range& r) {
+    parallel_for(cv::Range(0, 2), [&](const cv::Range& r) {
         for (int d = r.start; d < r.end; ++d)
             (d == 0 ? s.v0 : s.v1) = d == 0 ? visibility(s.f01, s.f10) : visibility(s.f10, s.f01);
     });
