@@ -50,6 +50,20 @@ View make_view(int seed) {
 
 // Builds the per-frame features of a film from a list of (view, frame count) shots joined by
 // cuts, with a little per-frame noise, and feeds them to a collector.
+// Frame `index` of a 320x180 proxy showing view `v`: its histogram, perturbed by 2 % per bin.
+FrameFeatures features_of(const View& v, FrameIndex index, cv::RNG& rng) {
+    FrameFeatures f;
+    f.index = index;
+    f.time_s = double(index) / kFps;
+    f.proxy_width = 320;
+    f.proxy_height = 180;
+    f.hist = v.hist;
+    for (auto& x : f.hist) x *= 1.0f + 0.02f * float(rng.uniform(-1.0, 1.0));
+    const float sum = std::accumulate(f.hist.begin(), f.hist.end(), 0.0f);
+    for (auto& x : f.hist) x /= sum;
+    return f;
+}
+
 class FilmBuilder {
   public:
     void frame(const View& v, float gain) { push(v, gain); }
@@ -64,15 +78,7 @@ class FilmBuilder {
 
   private:
     void push(const View& v, float gain) {
-        FrameFeatures f;
-        f.index = index_;
-        f.time_s = double(index_) / kFps;
-        f.proxy_width = 320;
-        f.proxy_height = 180;
-        f.hist = v.hist;
-        for (auto& x : f.hist) x *= 1.0f + 0.02f * float(rng_.uniform(-1.0, 1.0));
-        const float sum = std::accumulate(f.hist.begin(), f.hist.end(), 0.0f);
-        for (auto& x : f.hist) x /= sum;
+        FrameFeatures f = features_of(v, index_, rng_);
         cv::Mat noise(v.thumb_bgr.size(), CV_16SC3);
         rng_.fill(noise, cv::RNG::NORMAL, 0, 2);
         cv::Mat t16;
@@ -315,15 +321,7 @@ std::vector<FrameFeatures> alternating_film(int frames, int shot) {
     cv::RNG rng(7);
     for (int i = 0; i < frames; ++i) {
         const View& v = views[(i / shot) % 2];
-        FrameFeatures f;
-        f.index = i;
-        f.time_s = double(i) / kFps;
-        f.proxy_width = 320;
-        f.proxy_height = 180;
-        f.hist = v.hist;
-        for (auto& x : f.hist) x *= 1.0f + 0.02f * float(rng.uniform(-1.0, 1.0));
-        const float sum = std::accumulate(f.hist.begin(), f.hist.end(), 0.0f);
-        for (auto& x : f.hist) x /= sum;
+        FrameFeatures f = features_of(v, i, rng);
         f.thumb_bgr = v.thumb_bgr.clone();
         f.luma_mean = 100 + float(rng.uniform(-1.0, 1.0));
         if (i > 0) f.hist_dist = histogram_distance(film.back().hist, f.hist);
