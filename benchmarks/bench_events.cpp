@@ -33,7 +33,7 @@ class EventSink final : public SegmentSink {
         finder.push(*frame, features);
     }
     bool restarted_since(FrameIndex frame) const override {
-        return !finder.restarts().empty() && finder.restarts().back().frame >= frame;
+        return first_restart_from(finder.restarts(), frame) != nullptr;
     }
     bool take_over(SegmentSink& next, FrameIndex from) override {
         return finder.take_over(static_cast<EventSink&>(next).finder, from);

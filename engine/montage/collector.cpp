@@ -110,10 +110,6 @@ void MontageCollector::push(const FrameFeatures& f) {
     frames_.push_back(r);
 }
 
-}  // namespace kinoglaz
-
-namespace kinoglaz {
-
 bool MontageCollector::take_over(MontageCollector& next, FrameIndex from) {
     const Restart* at = first_restart_from(restarts_, from);
     // This collector went on to the end of the film, or past all of `next`.

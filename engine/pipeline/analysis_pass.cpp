@@ -15,10 +15,8 @@ class AnalysisSink final : public SegmentSink {
     }
 
     bool restarted_since(FrameIndex frame) const override {
-        auto after = [frame](const std::vector<Restart>& r) {
-            return !r.empty() && r.back().frame >= frame;
-        };
-        return after(collector.restarts()) && after(events.restarts());
+        return first_restart_from(collector.restarts(), frame) &&
+               first_restart_from(events.restarts(), frame);
     }
 
     bool take_over(SegmentSink& next, FrameIndex from) override {

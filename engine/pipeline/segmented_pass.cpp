@@ -111,12 +111,12 @@ void run_segment(const std::string& input, const PassOptions& options, const Pla
         pipeline.features = needs | options.extra_features;
         pipeline.progress = false;
         auto consume = [&](const FramePtr& frame, const FrameFeatures& f) {
-            if (run.sink && std::isfinite(run.own_end)) {
-                if (own_end_index < 0 && frame->time_s >= run.own_end) own_end_index = f.index;
-                if (frame->time_s >= look_end && run.sink->restarted_since(own_end_index))
-                    throw SegmentComplete{};
-                run.sink->push(frame, f);
-            } else if (run.sink) {
+            if (run.sink) {
+                if (std::isfinite(run.own_end)) {
+                    if (own_end_index < 0 && frame->time_s >= run.own_end) own_end_index = f.index;
+                    if (frame->time_s >= look_end && run.sink->restarted_since(own_end_index))
+                        throw SegmentComplete{};
+                }
                 run.sink->push(frame, f);
             }
             for (std::size_t d = 0; d < detectors.size(); ++d) {

@@ -214,10 +214,6 @@ const std::vector<Restart>& EventFinder::restarts() const noexcept {
     return state_->restarts;
 }
 
-FrameIndex EventFinder::last_frame() const noexcept {
-    return state_->last_frame;
-}
-
 bool EventFinder::take_over(EventFinder& next, FrameIndex from) {
     State& mine = *state_;
     State& theirs = *next.state_;
@@ -263,10 +259,8 @@ void EventFinder::State::push(const Frame& frame, const FrameFeatures& f) {
         inst = std::clamp(1.0 / (frame.time_s - last_time), 1.0, 240.0);
     else if (frame.duration_s > 0)
         inst = std::clamp(1.0 / frame.duration_s, 1.0, 240.0);
-    if (last_time >= 0 && inst > 0)
-        fps = 0.9 * fps + 0.1 * inst;  // a slow average: robust to VFR jitter
-    else if (last_time < 0 && inst > 0)
-        fps = inst;
+    // A slow average of the rate: robust to VFR jitter.
+    if (inst > 0) fps = last_time >= 0 ? 0.9 * fps + 0.1 * inst : inst;
     last_time = frame.time_s;
     if (proxy_w != frame.proxy_gray.cols || proxy_h != frame.proxy_gray.rows) {
         setup(frame.proxy_gray);

@@ -84,9 +84,6 @@ class EventFinder {
     /// flash, a camera jump), ascending: where a finder of a later segment may take over.
     const std::vector<Restart>& restarts() const noexcept;
 
-    /// The last frame pushed, or -1.
-    FrameIndex last_frame() const noexcept;
-
     /// Joins the finder of the next segment of a segmented pass (SegmentSink::take_over):
     /// keeps the events of this finder before its first restart at or after `from` and takes
     /// `next`'s state and events from that restart on. Returns false when `next` passed that
