@@ -1,7 +1,9 @@
 // Slow-motion quality: every other frame of a clip is dropped and rebuilt by kinoglaz's flow
-// interpolation; PSNR / SSIM against the dropped originals. Given the output of another
-// interpolator on the half-rate clip (e.g. ffmpeg minterpolate, as slowmo_quality.sh makes),
-// its odd frames are scored by the same code.
+// interpolation in the clip's own 4:2:0 samples; PSNR / SSIM of the luma plane (the usual
+// video measure, as FFmpeg's psnr and ssim filters report it) and PSNR of the chroma planes
+// against the dropped originals. Given the output of another interpolator on the half-rate
+// clip (e.g. ffmpeg minterpolate, as slowmo_quality.sh makes), its odd frames are scored by
+// the same code.
 // Usage: bench_slowmo ORIGINAL [OTHER_DOUBLED] [MAX_FRAMES=120]
 #include <chrono>
 #include <cstdio>
@@ -19,25 +21,24 @@ using namespace kinoglaz;
 
 namespace {
 
-std::vector<cv::Mat> load(const std::string& path, int max_frames) {
+std::vector<PlanarPicture> load(const std::string& path, int max_frames) {
     DecodeOptions o;
-    o.full_resolution = true;
+    o.full_planes = true;
+    o.analysis_proxy = false;
     VideoDecoder dec(path, o);
-    std::vector<cv::Mat> out;
+    std::vector<PlanarPicture> out;
     while (auto p = dec.next()) {
-        out.push_back(dec.convert(*p).full_bgr);
+        out.push_back(dec.convert(*p).full_planes);
         if (int(out.size()) >= max_frames) break;
     }
     return out;
 }
 
-// Structural similarity on luma (Wang et al. 2004: 11x11 Gaussian, σ 1.5).
+// Structural similarity of one plane (Wang et al. 2004: 11x11 Gaussian, σ 1.5).
 double ssim(const cv::Mat& a, const cv::Mat& b) {
     cv::Mat x, y;
-    cv::cvtColor(a, x, cv::COLOR_BGR2GRAY);
-    cv::cvtColor(b, y, cv::COLOR_BGR2GRAY);
-    x.convertTo(x, CV_32F);
-    y.convertTo(y, CV_32F);
+    a.convertTo(x, CV_32F);
+    b.convertTo(y, CV_32F);
     const double c1 = 6.5025, c2 = 58.5225;
     cv::Mat mx, my, sxx, syy, sxy;
     auto blur = [](const cv::Mat& in, cv::Mat& out) { cv::GaussianBlur(in, out, {11, 11}, 1.5); };
@@ -54,6 +55,20 @@ double ssim(const cv::Mat& a, const cv::Mat& b) {
     return cv::mean(map)[0];
 }
 
+// The running sums of one interpolator's scores.
+struct Scores {
+    double psnr_y = 0, ssim_y = 0, psnr_c = 0;
+    void add(const PlanarPicture& got, const PlanarPicture& want) {
+        psnr_y += cv::PSNR(got.y, want.y);
+        ssim_y += ssim(got.y, want.y);
+        psnr_c += 0.5 * (cv::PSNR(got.cb, want.cb) + cv::PSNR(got.cr, want.cr));
+    }
+    void print(const char* name, int n) const {
+        std::printf("%-9s %3d frames  PSNR-Y %.3f dB  SSIM-Y %.5f  PSNR-CbCr %.3f dB", name, n,
+                    psnr_y / n, ssim_y / n, psnr_c / n);
+    }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -64,33 +79,33 @@ int main(int argc, char** argv) {
     int max_frames = argc > 3 ? std::atoi(argv[3]) : 120;
     cv::setNumThreads(2);
     auto orig = load(argv[1], max_frames);
-    std::vector<cv::Mat> other;
+    std::vector<PlanarPicture> other;
     if (argc > 2 && std::string(argv[2]) != "-") other = load(argv[2], max_frames);
     // Scored on the dropped frames both interpolators rebuilt (odd ones, inside the clip).
     FrameInterpolator interp;
-    double psnr = 0, ss = 0, secs = 0, p2 = 0, s2 = 0;
+    Scores ours, theirs;
+    double secs = 0;
     int n = 0;
     for (std::size_t i = 0; i + 2 < orig.size(); i += 2) {
-        const bool compared = i + 1 < other.size() && other[i + 1].size() == orig[i + 1].size();
+        const bool compared = i + 1 < other.size() && other[i + 1].y.size() == orig[i + 1].y.size();
         if (!other.empty() && !compared) continue;
         auto t0 = std::chrono::steady_clock::now();
-        cv::Mat mid = interp.at(orig[i], orig[i + 2], 0.5);
+        interp.prepare(orig[i], orig[i + 2]);
+        PlanarPicture mid = interp.blend(orig[i], orig[i + 2], 0.5);
         secs += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        psnr += cv::PSNR(mid, orig[i + 1]);
-        ss += ssim(mid, orig[i + 1]);
-        if (compared) {
-            p2 += cv::PSNR(other[i + 1], orig[i + 1]);
-            s2 += ssim(other[i + 1], orig[i + 1]);
-        }
+        ours.add(mid, orig[i + 1]);
+        if (compared) theirs.add(other[i + 1], orig[i + 1]);
         ++n;
     }
     if (n == 0) {
         std::fprintf(stderr, "bench_slowmo: no frame to score\n");
         return 1;
     }
-    std::printf("kinoglaz  %3d frames  PSNR %.2f dB  SSIM %.4f  %.1f ms/frame\n", n, psnr / n,
-                ss / n, 1000 * secs / n);
-    if (!other.empty())
-        std::printf("other     %3d frames  PSNR %.2f dB  SSIM %.4f\n", n, p2 / n, s2 / n);
+    ours.print("kinoglaz", n);
+    std::printf("  %.1f ms/frame\n", 1000 * secs / n);
+    if (!other.empty()) {
+        theirs.print("other", n);
+        std::printf("\n");
+    }
     return 0;
 }

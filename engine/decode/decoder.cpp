@@ -131,10 +131,12 @@ struct ThreadScalers {
     SwsContext* proxy = nullptr;
     SwsContext* detect = nullptr;
     SwsContext* full = nullptr;
+    SwsContext* planes = nullptr;
     ~ThreadScalers() {
         sws_freeContext(proxy);
         sws_freeContext(detect);
         sws_freeContext(full);
+        sws_freeContext(planes);
     }
 };
 thread_local ThreadScalers t_scalers;
@@ -246,6 +248,29 @@ cv::Mat scale_to_bgr(SwsContext*& ctx, const AVFrame* src, int w, int h, int fla
     uint8_t* dst[4] = {out.data, nullptr, nullptr, nullptr};
     int dst_stride[4] = {int(out.step[0]), 0, 0, 0};
     sws_scale(ctx, src->data, src->linesize, 0, src->height, dst, dst_stride);
+    return out;
+}
+
+// The picture's samples as planar 8-bit 4:2:0 at the coded size: copied as they are when
+// the codec already stores them so (nearly every film), else converted by swscale.
+PlanarPicture planar_420(SwsContext*& ctx, const AVFrame* src) {
+    const int w = src->width, h = src->height, cw = (w + 1) / 2, ch = (h + 1) / 2;
+    PlanarPicture out{cv::Mat(h, w, CV_8UC1), cv::Mat(ch, cw, CV_8UC1), cv::Mat(ch, cw, CV_8UC1)};
+    cv::Mat* planes[3] = {&out.y, &out.cb, &out.cr};
+    if (src->format == AV_PIX_FMT_YUV420P) {
+        for (int p = 0; p < 3; ++p)
+            cv::Mat(planes[p]->size(), CV_8UC1, src->data[p], std::size_t(src->linesize[p]))
+                .copyTo(*planes[p]);
+        return out;
+    }
+    ctx = sws_getCachedContext(ctx, w, h, AVPixelFormat(src->format), w, h, AV_PIX_FMT_YUV420P,
+                               SWS_BICUBIC, nullptr, nullptr, nullptr);
+    if (!ctx) throw Error(ErrorKind::internal, "swscale: cannot convert this pixel format");
+    for (int p = 0; p < 3; ++p)
+        *planes[p] = padded_for_swscale(planes[p]->rows, planes[p]->cols, CV_8UC1);
+    uint8_t* dst[4] = {out.y.data, out.cb.data, out.cr.data, nullptr};
+    int dst_stride[4] = {int(out.y.step[0]), int(out.cb.step[0]), int(out.cr.step[0]), 0};
+    sws_scale(ctx, src->data, src->linesize, 0, h, dst, dst_stride);
     return out;
 }
 
@@ -595,6 +620,7 @@ Frame VideoDecoder::convert(const DecodedPicture& picture) const {
         frame.full_bgr = scale_to_bgr(t_scalers.full, src, s.display_w, s.display_h, SWS_BICUBIC);
         rotate_in_place(frame.full_bgr, s.info.rotation_deg);
     }
+    if (s.options.full_planes) frame.full_planes = planar_420(t_scalers.planes, src);
     return frame;
 }
 

@@ -41,6 +41,42 @@ std::string fmt(const char* f, double v) {
     return buf;
 }
 
+// Writes a source range slowed K times: for every source interval [p0, p1) the earlier
+// picture itself, then K-1 pictures interpolated at exact fractions of the interval, and the
+// last picture at the end. In the output time base (the source's), frame j of an interval
+// sits at K·(p0 - first) + j·(p1 - p0): exactly K times its source time, so the slow-down is
+// exact even with a variable frame rate. `take(frame)` makes a Picture of a decoded frame,
+// `prepare(a, b)` readies the interpolation between two, `at(a, b, t)` makes the one at t,
+// and `emit(picture, source_time, pts)` writes one. Returns the number of source frames.
+template <class Picture, class Take, class Prepare, class At, class Emit>
+std::int64_t write_slowed(VideoDecoder& decoder, int k, Take take, Prepare prepare, At at,
+                          Emit emit) {
+    std::int64_t frames_in = 0, first_pts = 0, prev_pts = 0;
+    double prev_time = 0;
+    Picture prev;
+    while (auto decoded = decoder.next()) {
+        Frame f = decoder.convert(*decoded);
+        Picture picture = take(f);
+        const std::int64_t pts = f.timestamp.pts;
+        if (frames_in == 0) first_pts = pts;
+        if (frames_in > 0 && pts > prev_pts) {
+            if (k > 1) prepare(prev, picture);
+            for (int j = 0; j < k; ++j) {
+                throw_if_cancelled();  // each output frame costs milliseconds at full size
+                const double t = double(j) / k;
+                emit(j == 0 ? prev : at(prev, picture, t), prev_time + t * (f.time_s - prev_time),
+                     std::int64_t(k) * (prev_pts - first_pts) + j * (pts - prev_pts));
+            }
+        }
+        prev = std::move(picture);
+        prev_pts = pts;
+        prev_time = f.time_s;
+        ++frames_in;
+    }
+    if (frames_in > 0) emit(prev, prev_time, std::int64_t(k) * (prev_pts - first_pts));
+    return frames_in;
+}
+
 }  // namespace
 
 void render_reveal(const std::string& input, const RevealOptions& o,
@@ -57,13 +93,28 @@ void render_reveal(const std::string& input, const RevealOptions& o,
     if (o.roi && (o.roi->width <= 0 || o.roi->height <= 0 || o.roi->x < 0 || o.roi->y < 0))
         throw_bad_usage("reveal", "--roi must be x,y,w,h with w, h > 0 and x, y >= 0");
 
-    DecodeOptions dopt;
-    dopt.threads = o.threads;
-    dopt.full_resolution = true;
-    dopt.start_s = o.start_s;
-    double start = o.start_s.value_or(0);
-    dopt.end_s = std::min(o.end_s.value_or(start + kMaxRangeS), start + kMaxRangeS);
-    VideoDecoder decoder(input, dopt);
+    // A clean slow motion of the whole picture goes through the coded samples when they are
+    // shown as stored (no rotation, square pixels, even size); everything else through BGR.
+    auto open = [&](bool planes) {
+        DecodeOptions dopt;
+        dopt.threads = o.threads;
+        dopt.analysis_proxy = false;
+        dopt.full_resolution = !planes;
+        dopt.full_planes = planes;
+        dopt.start_s = o.start_s;
+        const double start = o.start_s.value_or(0);
+        dopt.end_s = std::min(o.end_s.value_or(start + kMaxRangeS), start + kMaxRangeS);
+        return std::make_unique<VideoDecoder>(input, dopt);
+    };
+    bool planar = o.clean && o.magnify == 0 && !o.roi;
+    auto decoder_ptr = open(planar);
+    if (planar) {
+        const SourceInfo& in = decoder_ptr->info();
+        if (in.rotation_deg != 0 || in.sample_aspect.num != in.sample_aspect.den ||
+            in.coded_width % 2 != 0 || in.coded_height % 2 != 0)
+            planar = false, decoder_ptr = open(false);
+    }
+    VideoDecoder& decoder = *decoder_ptr;
     const SourceInfo& info = decoder.info();
     double fps = info.fps > 0 ? info.fps : 25;
     if (o.roi && (o.roi->x >= info.width || o.roi->y >= info.height))
@@ -92,11 +143,12 @@ void render_reveal(const std::string& input, const RevealOptions& o,
     double work_scale = std::min(1.0, double(o.max_panel_px) / std::max(view.width, view.height));
     cv::Size work(std::max(8, int(std::lround(view.width * work_scale))),
                   std::max(8, int(std::lround(view.height * work_scale))));
-    double scale =
-        std::min(o.roi ? 4.0 : 1.0, double(o.max_panel_px) / std::max(view.width, view.height));
+    double scale = o.clean ? work_scale
+                           : std::min(o.roi ? 4.0 : 1.0,
+                                      double(o.max_panel_px) / std::max(view.width, view.height));
     cv::Size panel(even_down(int(std::lround(view.width * scale))),
                    even_down(int(std::lround(view.height * scale))));
-    cv::Size canvas(o.side_by_side ? panel.width * 2 : panel.width, panel.height);
+    cv::Size canvas(o.side_by_side && !o.clean ? panel.width * 2 : panel.width, panel.height);
 
     MagnifyOptions mopt;
     mopt.method = o.method;
@@ -118,95 +170,89 @@ void render_reveal(const std::string& input, const RevealOptions& o,
             if (!done) std::filesystem::remove(path, ec);
         }
     } partial{tmp};
-    std::unique_ptr<detail::VideoWriter> writer;
-    std::int64_t first_pts = 0;
-    bool have_prev = false;
-    cv::Mat prev_orig, prev_proc;
-    std::int64_t prev_pts = 0;
-    double prev_time = 0;
-    const int k = o.slow;
-    const double tb = info.time_base.to_double();
-    const std::string method = o.method == MagnifyMethod::phase ? "phase" : "eulerian";
-
-    auto compose = [&](const cv::Mat& orig, const cv::Mat& proc, double src_time, double t) {
-        cv::Mat out(canvas, CV_8UC3);
-        cv::Rect box;
-        if (o.roi)
-            box = cv::Rect(int((roi.x - view.x) * scale), int((roi.y - view.y) * scale),
-                           int(roi.width * scale), int(roi.height * scale));
-        auto place = [&](const cv::Mat& img, int x0, const std::string& label) {
-            cv::Mat dst = out(cv::Rect(x0, 0, panel.width, panel.height));
-            cv::resize(img, dst, panel, 0, 0, cv::INTER_CUBIC);
-            if (o.roi) cv::rectangle(dst, box, cv::Scalar(0, 220, 255), 1, cv::LINE_AA);
-            caption(dst, label, {6, panel.height - 8}, 0.45);
-        };
-        std::string what = o.magnify > 0 ? "x" + fmt("%g", o.magnify) + " " + method : "";
-        if (o.side_by_side) {
-            place(orig, 0, "original");
-            place(proc, panel.width,
-                  (what.empty() ? std::string("slowed") : "magnified " + what) +
-                      (k > 1 ? ", slow x" + std::to_string(k) : ""));
-        } else {
-            place(proc, 0, what);
-        }
-        std::string line = format_clock(src_time) + "  slow x" + std::to_string(k) + "  alpha " +
-                           fmt("%g", o.magnify) + " (" + method + ", " + fmt("%.2f", band.first) +
-                           "-" + fmt("%.2f", band.second) + " Hz)";
-        caption(out, line, {6, 18}, 0.45);
-        if (!o.title.empty()) caption(out, o.title, {6, 38}, 0.45);
-        (void)t;
-        return out;
-    };
-
-    std::int64_t frames_in = 0;
-    while (auto picture = decoder.next()) {
-        Frame f = decoder.convert(*picture);
-        cv::Mat crop;
-        cv::resize(f.full_bgr(view), crop, work, 0, 0, cv::INTER_AREA);
-        cv::Mat proc = o.magnify > 0 ? magnifier.process(crop) : crop;
-        std::int64_t pts = f.timestamp.pts;
-        if (!writer) {
-            first_pts = pts;
-            std::error_code ec;
-            std::filesystem::remove(tmp, ec);
-            writer = std::make_unique<detail::VideoWriter>(tmp, canvas, info.time_base, fps * k);
-        }
-        if (have_prev && pts > prev_pts) {
-            // K output frames per source interval: the earlier frame itself, then K-1
-            // interpolated ones at exact fractions of the interval. In the output time base
-            // (the source's), frame j of interval [p0, p1) sits at K·(p0 - first) + j·(p1 - p0):
-            // exactly K times its source time, so the slow-down is exact even with VFR.
-            if (k > 1) {
-                interp_original.prepare(prev_orig, crop);
-                interp_processed.prepare(prev_proc, proc);
-            }
-            for (int j = 0; j < k; ++j) {
-                throw_if_cancelled();  // each output frame costs milliseconds at full size
-                double t = double(j) / k;
-                cv::Mat a = j == 0 ? prev_orig : interp_original.blend(prev_orig, crop, t);
-                cv::Mat b = j == 0 ? prev_proc : interp_processed.blend(prev_proc, proc, t);
-                double src_time = prev_time + t * (f.time_s - prev_time);
-                writer->write(compose(a, b, src_time, t),
-                              std::int64_t(k) * (prev_pts - first_pts) + j * (pts - prev_pts));
-            }
-        }
-        prev_orig = crop;
-        prev_proc = proc;
-        prev_pts = pts;
-        prev_time = f.time_s;
-        have_prev = true;
-        ++frames_in;
-    }
-    if (!writer || frames_in == 0) throw_bad_input(input, "no frames in the requested range");
-    writer->write(compose(prev_orig, prev_proc, prev_time, 0),
-                  std::int64_t(k) * (prev_pts - first_pts));
-    writer->close();
-    writer.reset();
     std::error_code ec;
+    std::filesystem::remove(tmp, ec);
+    const int k = o.slow;
+    const std::string method = o.method == MagnifyMethod::phase ? "phase" : "eulerian";
+    std::int64_t frames_in = 0;
+
+    if (planar) {
+        // Slowed only, whole picture, stored as shown: interpolated in the coded samples and
+        // encoded from them, with no colour conversion on the way.
+        detail::VideoWriter writer(tmp, {info.coded_width, info.coded_height}, info.time_base,
+                                   fps * k);
+        frames_in = write_slowed<PlanarPicture>(
+            decoder, k, [](Frame& f) { return std::move(f.full_planes); },
+            [&](const PlanarPicture& a, const PlanarPicture& b) { interp_original.prepare(a, b); },
+            [&](const PlanarPicture& a, const PlanarPicture& b, double t) {
+                return interp_original.blend(a, b, t);
+            },
+            [&](const PlanarPicture& p, double, std::int64_t pts) { writer.write(p, pts); });
+        writer.close();
+    } else {
+        auto compose = [&](const cv::Mat& orig, const cv::Mat& proc, double src_time) {
+            cv::Mat out(canvas, CV_8UC3);
+            if (o.clean) {
+                cv::resize(proc, out, panel, 0, 0, cv::INTER_CUBIC);
+                return out;
+            }
+            cv::Rect box;
+            if (o.roi)
+                box = cv::Rect(int((roi.x - view.x) * scale), int((roi.y - view.y) * scale),
+                               int(roi.width * scale), int(roi.height * scale));
+            auto place = [&](const cv::Mat& img, int x0, const std::string& label) {
+                cv::Mat dst = out(cv::Rect(x0, 0, panel.width, panel.height));
+                cv::resize(img, dst, panel, 0, 0, cv::INTER_CUBIC);
+                if (o.roi) cv::rectangle(dst, box, cv::Scalar(0, 220, 255), 1, cv::LINE_AA);
+                caption(dst, label, {6, panel.height - 8}, 0.45);
+            };
+            std::string what = o.magnify > 0 ? "x" + fmt("%g", o.magnify) + " " + method : "";
+            if (o.side_by_side) {
+                place(orig, 0, "original");
+                place(proc, panel.width,
+                      (what.empty() ? std::string("slowed") : "magnified " + what) +
+                          (k > 1 ? ", slow x" + std::to_string(k) : ""));
+            } else {
+                place(proc, 0, what);
+            }
+            std::string line = format_clock(src_time) + "  slow x" + std::to_string(k) +
+                               "  alpha " + fmt("%g", o.magnify) + " (" + method + ", " +
+                               fmt("%.2f", band.first) + "-" + fmt("%.2f", band.second) + " Hz)";
+            caption(out, line, {6, 18}, 0.45);
+            if (!o.title.empty()) caption(out, o.title, {6, 38}, 0.45);
+            return out;
+        };
+        // The original and the processed view; without magnification they are one picture,
+        // interpolated once.
+        struct Views {
+            cv::Mat orig, proc;
+        };
+        const bool magnified = o.magnify > 0;
+        detail::VideoWriter writer(tmp, canvas, info.time_base, fps * k);
+        frames_in = write_slowed<Views>(
+            decoder, k,
+            [&](const Frame& f) {
+                cv::Mat crop;
+                cv::resize(f.full_bgr(view), crop, work, 0, 0, cv::INTER_AREA);
+                return Views{crop, magnified ? magnifier.process(crop) : crop};
+            },
+            [&](const Views& a, const Views& b) {
+                interp_original.prepare(a.orig, b.orig);
+                if (magnified) interp_processed.prepare(a.proc, b.proc);
+            },
+            [&](const Views& a, const Views& b, double t) {
+                cv::Mat orig = interp_original.blend(a.orig, b.orig, t);
+                return Views{orig, magnified ? interp_processed.blend(a.proc, b.proc, t) : orig};
+            },
+            [&](const Views& v, double src_time, std::int64_t pts) {
+                writer.write(compose(v.orig, v.proc, src_time), pts);
+            });
+        writer.close();
+    }
+    if (frames_in == 0) throw_bad_input(input, "no frames in the requested range");
     std::filesystem::rename(tmp, output_mp4, ec);
     if (ec) throw_io(output_mp4, "cannot move the finished clip into place: " + ec.message());
     partial.done = true;
-    (void)tb;
 }
 
 int render_event_reveals(const std::string& input, const SourceInfo& source,

@@ -54,23 +54,138 @@ cv::Mat visibility(const cv::Mat& fwd, const cv::Mat& bwd) {
     return vis;
 }
 
-// Where the two pictures already agree without any motion at least as well as with the flow
-// (8x8 windows), nothing moves there: the flow is noise (DIS in flat or still areas), and
-// warping by it would only blur. Those pixels keep the identity maps.
-void keep_still_areas(const cv::Mat& g0, const cv::Mat& g1, cv::Mat& map0, cv::Mat& map1) {
+// Where the two pictures already agree without any motion nearly as well as with the flow
+// (8x8 windows; the flow must explain them a quarter better), nothing moves there: the flow
+// is noise (DIS in flat or still areas), and warping by it would only blur. The comparison
+// fetches whole pixels: resampling smooths noise, and would make any made-up sub-pixel motion
+// look better than standing still. Those pixels keep the identity maps, and both pictures
+// count by time alone (nothing there is hidden in either). Returns the mask of such pixels.
+constexpr float kMotionMustExplain = 1.25f;
+
+cv::Mat keep_still_areas(const cv::Mat& g0, const cv::Mat& g1, cv::Mat& map0, cv::Mat& map1) {
     cv::Mat w0, w1, still, moved;
-    cv::remap(g0, w0, map0, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-    cv::remap(g1, w1, map1, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    cv::remap(g0, w0, map0, cv::noArray(), cv::INTER_NEAREST, cv::BORDER_REPLICATE);
+    cv::remap(g1, w1, map1, cv::noArray(), cv::INTER_NEAREST, cv::BORDER_REPLICATE);
     cv::boxFilter(cv::abs(g0 - g1), still, -1, {8, 8});
     cv::boxFilter(cv::abs(w0 - w1), moved, -1, {8, 8});
+    cv::Mat mask(g0.size(), CV_8U, cv::Scalar(0));
     for (int y = 0; y < g0.rows; ++y) {
         const float* st = still.ptr<float>(y);
         const float* mv = moved.ptr<float>(y);
         auto* m0 = map0.ptr<cv::Vec2f>(y);
         auto* m1 = map1.ptr<cv::Vec2f>(y);
+        auto* k = mask.ptr<std::uint8_t>(y);
         for (int x = 0; x < g0.cols; ++x)
-            if (st[x] <= mv[x]) m0[x] = m1[x] = {float(x), float(y)};
+            if (st[x] <= kMotionMustExplain * mv[x]) m0[x] = m1[x] = {float(x), float(y)}, k[x] = 1;
     }
+    return mask;
+}
+
+// Where each output pixel is fetched from in either picture (remap maps, in that picture's
+// pixels) and how much the first picture counts (0..1, the second counts the rest).
+struct Fetch {
+    cv::Mat map0, map1, weight0;
+};
+
+// The same fetch for a plane of another size (4:2:0 chroma): displacements and weights
+// area-averaged down to it, displacements scaled to its pixels.
+Fetch resized(const Fetch& f, cv::Size size) {
+    const double sx = double(size.width) / f.map0.cols, sy = double(size.height) / f.map0.rows;
+    Fetch out;
+    cv::resize(f.weight0, out.weight0, size, 0, 0, cv::INTER_AREA);
+    const cv::Mat* from[2] = {&f.map0, &f.map1};
+    cv::Mat* to[2] = {&out.map0, &out.map1};
+    for (int d = 0; d < 2; ++d) {
+        cv::Mat shift(from[d]->size(), CV_32FC2);
+        for (int y = 0; y < shift.rows; ++y) {
+            const auto* m = from[d]->ptr<cv::Vec2f>(y);
+            auto* o = shift.ptr<cv::Vec2f>(y);
+            for (int x = 0; x < shift.cols; ++x) o[x] = {m[x][0] - float(x), m[x][1] - float(y)};
+        }
+        cv::resize(shift, *to[d], size, 0, 0, cv::INTER_AREA);
+        for (int y = 0; y < size.height; ++y) {
+            auto* o = to[d]->ptr<cv::Vec2f>(y);
+            for (int x = 0; x < size.width; ++x)
+                o[x] = {float(x) + float(sx) * o[x][0], float(y) + float(sy) * o[x][1]};
+        }
+    }
+    return out;
+}
+
+// The blend of `a` and `b` (any 8-bit type) as the fetch says. Rounded half up, as video
+// codecs round their own bidirectional predictions ((p + q + 1) >> 1): where the two
+// pictures are averaged unmoved, the result is exactly the codec's prediction.
+cv::Mat mix(const cv::Mat& a, const cv::Mat& b, const Fetch& f) {
+    cv::Mat w0, w1;
+    cv::remap(a, w0, f.map0, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    cv::remap(b, w1, f.map1, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    cv::Mat out(a.size(), a.type());
+    const int ch = a.channels();
+    for (int y = 0; y < a.rows; ++y) {
+        const auto* p0 = w0.ptr<std::uint8_t>(y);
+        const auto* p1 = w1.ptr<std::uint8_t>(y);
+        const float* k = f.weight0.ptr<float>(y);
+        auto* o = out.ptr<std::uint8_t>(y);
+        for (int x = 0; x < a.cols; ++x)
+            for (int c = 0; c < ch; ++c) {
+                const int i = x * ch + c;
+                const float v = k[x] * p0[i] + (1 - k[x]) * p1[i];
+                o[i] = cv::saturate_cast<std::uint8_t>(std::floor(v + 0.5f));
+            }
+    }
+    return out;
+}
+
+// The two pictures' flows to each other, as prepare() estimates them.
+struct Flows {
+    cv::Size size;
+    cv::Mat f01, f10, v0, v1;  // full-size flows (pixels) and visibilities
+    cv::Mat g[2];              // full-size grey pictures, CV_32F
+};
+
+// The fetch for the instant t from the prepared flows.
+Fetch fetch_at(const Flows& s, double t) {
+    const float tf = float(t);
+    // Flows from the intermediate instant back to each picture (linear motion through t).
+    Fetch f{cv::Mat(s.size, CV_32FC2), cv::Mat(s.size, CV_32FC2), cv::Mat(s.size, CV_32F)};
+    for (int y = 0; y < s.size.height; ++y) {
+        const auto* f01 = s.f01.ptr<cv::Vec2f>(y);
+        const auto* f10 = s.f10.ptr<cv::Vec2f>(y);
+        auto* m0 = f.map0.ptr<cv::Vec2f>(y);
+        auto* m1 = f.map1.ptr<cv::Vec2f>(y);
+        for (int x = 0; x < s.size.width; ++x) {
+            cv::Vec2f ft0 = -(1 - tf) * tf * f01[x] + tf * tf * f10[x];
+            cv::Vec2f ft1 = (1 - tf) * (1 - tf) * f01[x] - tf * (1 - tf) * f10[x];
+            m0[x] = {float(x) + ft0[0], float(y) + ft0[1]};
+            m1[x] = {float(x) + ft1[0], float(y) + ft1[1]};
+        }
+    }
+    const cv::Mat still = keep_still_areas(s.g[0], s.g[1], f.map0, f.map1);
+    cv::Mat vis0, vis1, c0, c1;
+    cv::remap(s.v0, vis0, f.map0, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    cv::remap(s.v1, vis1, f.map1, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    cv::remap(s.g[0], c0, f.map0, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    cv::remap(s.g[1], c1, f.map1, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    for (int y = 0; y < s.size.height; ++y) {
+        const float* q0 = vis0.ptr<float>(y);
+        const float* q1 = vis1.ptr<float>(y);
+        const float* p0 = c0.ptr<float>(y);
+        const float* p1 = c1.ptr<float>(y);
+        const auto* k = still.ptr<std::uint8_t>(y);
+        float* w = f.weight0.ptr<float>(y);
+        for (int x = 0; x < s.size.width; ++x) {
+            // Both sides count by temporal closeness. Where what they bring disagrees (by more
+            // than noise: 8 to 24 grey levels), one of them may be hidden at t, and each side
+            // counts also by whether its pixel is visible in the other picture. Consistency
+            // alone is no evidence: flows of flat or noisy areas fail it while both sides
+            // agree, and weighting there only made the blend worse (measured on real clips).
+            const float a0 = (1 - tf) * q0[x], a1 = tf * q1[x];
+            const float by_visibility = k[x] || a0 + a1 < 1e-3f ? 1 - tf : a0 / (a0 + a1);
+            const float disagree = std::clamp((std::abs(p0[x] - p1[x]) - 8.f) / 16.f, 0.f, 1.f);
+            w[x] = (1 - disagree) * (1 - tf) + disagree * by_visibility;
+        }
+    }
+    return f;
 }
 
 }  // namespace
@@ -80,9 +195,7 @@ struct FrameInterpolator::State {
     cv::Ptr<cv::DISOpticalFlow> dis[2] = {
         cv::DISOpticalFlow::create(cv::DISOpticalFlow::PRESET_MEDIUM),
         cv::DISOpticalFlow::create(cv::DISOpticalFlow::PRESET_MEDIUM)};
-    cv::Size size;
-    cv::Mat f01, f10, v0, v1;  // full-size flows (pixels) and visibilities
-    cv::Mat g[2];              // full-size grey pictures, CV_32F
+    Flows flows;
 };
 
 FrameInterpolator::FrameInterpolator() : state_(std::make_unique<State>()) {}
@@ -93,12 +206,22 @@ FrameInterpolator& FrameInterpolator::operator=(FrameInterpolator&&) noexcept = 
 void FrameInterpolator::prepare(const cv::Mat& a, const cv::Mat& b) {
     if (a.empty() || a.size() != b.size() || a.type() != b.type())
         throw_bad_input("slow motion", "the two pictures must have the same size and type");
-    auto& s = *state_;
-    s.size = a.size();
-    cv::Mat ga = to_gray(a), gb = to_gray(b);
+    prepare_grey(to_gray(a), to_gray(b));
+}
+
+void FrameInterpolator::prepare(const PlanarPicture& a, const PlanarPicture& b) {
+    if (a.empty() || a.y.size() != b.y.size() || a.cb.size() != b.cb.size() ||
+        a.cr.size() != b.cr.size() || a.y.type() != CV_8UC1 || b.y.type() != CV_8UC1)
+        throw_bad_input("slow motion", "the two pictures must have the same planes");
+    prepare_grey(a.y, b.y);
+}
+
+void FrameInterpolator::prepare_grey(cv::Mat ga, cv::Mat gb) {
+    auto& s = state_->flows;
+    s.size = ga.size();
     ga.convertTo(s.g[0], CV_32F);
     gb.convertTo(s.g[1], CV_32F);
-    double k = std::min(1.0, double(kFlowMaxSide) / std::max(a.cols, a.rows));
+    double k = std::min(1.0, double(kFlowMaxSide) / std::max(ga.cols, ga.rows));
     if (k < 1) {
         cv::resize(ga, ga, cv::Size(), k, k, cv::INTER_AREA);
         cv::resize(gb, gb, cv::Size(), k, k, cv::INTER_AREA);
@@ -106,7 +229,7 @@ void FrameInterpolator::prepare(const cv::Mat& a, const cv::Mat& b) {
     cv::Mat* flows[2] = {&s.f01, &s.f10};
     parallel_for(cv::Range(0, 2), [&](const cv::Range& r) {
         for (int d = r.start; d < r.end; ++d) {
-            s.dis[d]->calc(d == 0 ? ga : gb, d == 0 ? gb : ga, *flows[d]);
+            state_->dis[d]->calc(d == 0 ? ga : gb, d == 0 ? gb : ga, *flows[d]);
             if (k < 1) {
                 cv::resize(*flows[d], *flows[d], s.size, 0, 0, cv::INTER_LINEAR);
                 *flows[d] *= 1 / k;
@@ -120,52 +243,23 @@ void FrameInterpolator::prepare(const cv::Mat& a, const cv::Mat& b) {
 }
 
 cv::Mat FrameInterpolator::blend(const cv::Mat& a, const cv::Mat& b, double t) const {
-    const auto& s = *state_;
-    if (a.size() != s.size || b.size() != s.size)
+    if (a.size() != state_->flows.size || b.size() != state_->flows.size)
         throw_bad_input("slow motion", "blend() needs pictures of the prepared size");
     if (t <= 0) return a.clone();
     if (t >= 1) return b.clone();
-    const float tf = float(t);
-    // Flows from the intermediate instant back to each picture (linear motion through t).
-    cv::Mat map0(s.size, CV_32FC2), map1(s.size, CV_32FC2);
-    for (int y = 0; y < s.size.height; ++y) {
-        const auto* f01 = s.f01.ptr<cv::Vec2f>(y);
-        const auto* f10 = s.f10.ptr<cv::Vec2f>(y);
-        auto* m0 = map0.ptr<cv::Vec2f>(y);
-        auto* m1 = map1.ptr<cv::Vec2f>(y);
-        for (int x = 0; x < s.size.width; ++x) {
-            cv::Vec2f ft0 = -(1 - tf) * tf * f01[x] + tf * tf * f10[x];
-            cv::Vec2f ft1 = (1 - tf) * (1 - tf) * f01[x] - tf * (1 - tf) * f10[x];
-            m0[x] = {float(x) + ft0[0], float(y) + ft0[1]};
-            m1[x] = {float(x) + ft1[0], float(y) + ft1[1]};
-        }
-    }
-    keep_still_areas(s.g[0], s.g[1], map0, map1);
-    cv::Mat w0, w1, vis0, vis1;
-    cv::remap(a, w0, map0, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-    cv::remap(b, w1, map1, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-    cv::remap(s.v0, vis0, map0, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-    cv::remap(s.v1, vis1, map1, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-    cv::Mat out(s.size, a.type());
-    const int ch = a.channels();
-    for (int y = 0; y < s.size.height; ++y) {
-        const auto* p0 = w0.ptr<std::uint8_t>(y);
-        const auto* p1 = w1.ptr<std::uint8_t>(y);
-        const float* q0 = vis0.ptr<float>(y);
-        const float* q1 = vis1.ptr<float>(y);
-        auto* o = out.ptr<std::uint8_t>(y);
-        for (int x = 0; x < s.size.width; ++x) {
-            // Each side counts by its temporal closeness and by whether the pixel is visible
-            // there; where neither is, fall back to the plain temporal weights.
-            float a0 = (1 - tf) * q0[x], a1 = tf * q1[x], sum = a0 + a1;
-            if (sum < 1e-3f) a0 = 1 - tf, a1 = tf, sum = 1;
-            for (int c = 0; c < ch; ++c) {
-                int i = x * ch + c;
-                o[i] = cv::saturate_cast<std::uint8_t>((a0 * p0[i] + a1 * p1[i]) / sum);
-            }
-        }
-    }
-    return out;
+    return mix(a, b, fetch_at(state_->flows, t));
+}
+
+PlanarPicture FrameInterpolator::blend(const PlanarPicture& a, const PlanarPicture& b,
+                                       double t) const {
+    if (a.y.size() != state_->flows.size || b.y.size() != state_->flows.size ||
+        a.cb.size() != b.cb.size() || a.cr.size() != b.cr.size())
+        throw_bad_input("slow motion", "blend() needs pictures of the prepared size");
+    if (t <= 0) return {a.y.clone(), a.cb.clone(), a.cr.clone()};
+    if (t >= 1) return {b.y.clone(), b.cb.clone(), b.cr.clone()};
+    const Fetch luma = fetch_at(state_->flows, t);
+    const Fetch chroma = resized(luma, a.cb.size());
+    return {mix(a.y, b.y, luma), mix(a.cb, b.cb, chroma), mix(a.cr, b.cr, chroma)};
 }
 
 cv::Mat FrameInterpolator::at(const cv::Mat& a, const cv::Mat& b, double t) {

@@ -153,6 +153,27 @@ void VideoWriter::write(const cv::Mat& bgr, std::int64_t pts) {
     ++s.frames;
 }
 
+void VideoWriter::write(const PlanarPicture& picture, std::int64_t pts) {
+    auto& s = *state_;
+    if (s.closed) throw Error(ErrorKind::internal, "video writer: write after close");
+    const cv::Size chroma((s.size.width + 1) / 2, (s.size.height + 1) / 2);
+    if (picture.y.type() != CV_8UC1 || picture.y.size() != s.size || picture.cb.size() != chroma ||
+        picture.cr.size() != chroma)
+        throw Error(ErrorKind::internal, "video writer: planes of the wrong size or type");
+    if (pts <= s.last_pts)
+        throw Error(ErrorKind::internal, "video writer: timestamps must increase");
+    s.last_pts = pts;
+    int rc = av_frame_make_writable(s.frame);
+    if (rc < 0) throw Error(ErrorKind::internal, "video writer: " + av_err(rc));
+    const cv::Mat* planes[3] = {&picture.y, &picture.cb, &picture.cr};
+    for (int p = 0; p < 3; ++p)
+        planes[p]->copyTo(cv::Mat(planes[p]->size(), CV_8UC1, s.frame->data[p],
+                                  std::size_t(s.frame->linesize[p])));
+    s.frame->pts = pts;
+    s.encode(s.frame);
+    ++s.frames;
+}
+
 void VideoWriter::close() {
     auto& s = *state_;
     if (s.closed || !s.header_written) return;

@@ -8,11 +8,12 @@
 
 #include <opencv2/core.hpp>
 
+#include "kinoglaz/frame.hpp"
 #include "kinoglaz/time.hpp"
 
 namespace kinoglaz::detail {
 
-/// Writes BGR frames of one fixed, even size with exact presentation timestamps.
+/// Writes BGR (or 4:2:0 planar) frames of one fixed, even size with exact presentation timestamps.
 /// Thread-safety: none (one writer per thread).
 class VideoWriter {
   public:
@@ -28,6 +29,10 @@ class VideoWriter {
 
     /// Encodes one CV_8UC3 frame shown at `pts` (strictly increasing, in `time_base`).
     void write(const cv::Mat& bgr, std::int64_t pts);
+
+    /// Encodes one picture given as 4:2:0 samples (Y'CbCr as the encoder takes them, no
+    /// colour conversion), shown at `pts`.
+    void write(const PlanarPicture& picture, std::int64_t pts);
 
     /// Flushes the encoder and finalises the file. Called by the destructor if needed
     /// (which then swallows errors); call it explicitly to see them.

@@ -34,6 +34,7 @@ struct DecodeOptions {
     bool smoothed_proxy = false;   ///< with the proxy, also Frame::proxy_smooth
     int detection_size = 160;      ///< longest side of Frame::detect_*, 16..4096 px
     bool full_resolution = false;  ///< also convert every frame to full-size BGR
+    bool full_planes = false;      ///< also keep every frame's samples (Frame::full_planes)
     FastDecode fast_decode = FastDecode::off;
     std::optional<double> start_s;              ///< first time to deliver (frame-exact), seconds
     std::optional<double> end_s;                ///< deliver frames with time < end_s

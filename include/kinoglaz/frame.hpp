@@ -9,6 +9,14 @@
 
 namespace kinoglaz {
 
+/// A picture in the samples its codec stores: 8-bit Y'CbCr 4:2:0 as coded (video range for
+/// most films), all planes CV_8UC1; luma at the coded size, each chroma plane half of it
+/// (rounded up). Coded orientation and sample shape: no rotation, no aspect scaling.
+struct PlanarPicture {
+    cv::Mat y, cb, cr;
+    bool empty() const noexcept { return y.empty(); }
+};
+
 /// One decoded picture, converted for analysis. Immutable once built and shared between
 /// pipeline stages as `std::shared_ptr<const Frame>`.
 ///
@@ -28,6 +36,8 @@ struct Frame {
                             ///< longest side ~detection_size (the same whatever analysis_size)
     cv::Mat detect_gray;    ///< its luma plane, CV_8UC1
     cv::Mat full_bgr;       ///< full display resolution CV_8UC3; empty unless requested
+    PlanarPicture full_planes;  ///< the coded samples; empty unless requested (the one field
+                                ///< not in display orientation)
 };
 
 using FramePtr = std::shared_ptr<const Frame>;

@@ -11,6 +11,7 @@
 #include <opencv2/core.hpp>
 
 #include "kinoglaz/event.hpp"
+#include "kinoglaz/frame.hpp"
 #include "kinoglaz/source.hpp"
 
 namespace kinoglaz {
@@ -95,11 +96,22 @@ class FrameInterpolator {
     /// Estimates the flows between `a` and `b` once, for several blend() calls.
     void prepare(const cv::Mat& a, const cv::Mat& b);
 
+    /// The same for pictures as their codec stores them; the flows come from the luma.
+    void prepare(const PlanarPicture& a, const PlanarPicture& b);
+
     /// The picture at time t from the flows of the last prepare(a, b) (a and b must be the
-    /// same pictures, or pictures aligned with them, of the same size).
+    /// same pictures, or pictures aligned with them, of the same size). Values are rounded
+    /// half up, as codecs round their bidirectional predictions.
     cv::Mat blend(const cv::Mat& a, const cv::Mat& b, double t) const;
 
+    /// The same in the codec's own samples (chroma follows the luma's motion at half size):
+    /// no colour conversion and its rounding stand between the source and the result, so
+    /// what the codec itself averaged between two pictures comes out exactly.
+    PlanarPicture blend(const PlanarPicture& a, const PlanarPicture& b, double t) const;
+
   private:
+    void prepare_grey(cv::Mat a, cv::Mat b);
+
     struct State;
     std::unique_ptr<State> state_;
 };
@@ -117,9 +129,13 @@ struct RevealOptions {
     /// context) and draws its box. Default: the whole frame.
     std::optional<cv::Rect> roi;
     bool side_by_side = true;  ///< original (left) next to the processed view (right)
-    int max_panel_px = 640;    ///< longest side of each panel, 64..1920 pixels
-    int threads = 0;           ///< decoder threads; 0 = all cores
-    std::string title;         ///< extra caption line (e.g. "event 3, score 0.91")
+    /// The processed view alone, without overlays: footage to cut into an edit. Slowed only
+    /// (α 0) over the whole picture, it keeps the source's size and samples (interpolated in
+    /// its 4:2:0 planes, no colour conversion) where the source is shown as stored.
+    bool clean = false;
+    int max_panel_px = 640;  ///< longest side of each panel, 64..1920 pixels
+    int threads = 0;         ///< decoder threads; 0 = all cores
+    std::string title;       ///< extra caption line (e.g. "event 3, score 0.91")
 };
 
 /// Decodes INPUT over the range, magnifies and slows it, and writes an H.264 (libx264,

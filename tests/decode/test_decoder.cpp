@@ -2,6 +2,10 @@
 // built to exercise one decoding path (frame rates, B-frames, VFR, rotation, start offsets,
 // non-square pixels, range decoding). Expected values come from how the file was built and,
 // where FFmpeg itself is the reference (times, rotation), from ffprobe / ffmpeg.
+#include <fstream>
+#include <iterator>
+#include <tuple>
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -263,6 +267,52 @@ TEST_F(DecoderTest, NonSquarePixelsGiveDisplayWidth) {
     Frame f = decoder.convert(*picture);
     EXPECT_EQ(f.full_bgr.size(), cv::Size(128, 48));
     EXPECT_EQ(f.proxy_bgr.size(), cv::Size(64, 24));  // longest side = analysis_size
+}
+
+// The samples ffmpeg itself decodes from FILE, as planar 8-bit 4:2:0 (its first picture).
+std::vector<std::uint8_t> ffmpeg_yuv420(const std::string& file, const std::string& raw) {
+    if (!test::ffmpeg("-i " + test::shell_quote(file) +
+                      " -frames:v 1 -f rawvideo -pix_fmt yuv420p " + test::shell_quote(raw)))
+        return {};
+    std::ifstream in(raw, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+TEST_F(DecoderTest, FullPlanesAreTheCodedSamples) {
+    // 4:2:0 is handed over as stored, to the byte; another layout (4:4:4, odd size) is
+    // converted to 4:2:0 at the coded size, with chroma planes rounded up.
+    for (auto [format, w, h] : {std::tuple{"yuv420p", 64, 48}, std::tuple{"yuv444p", 63, 47}}) {
+        auto file = path(std::string("planes-") + format + ".mkv");
+        ASSERT_TRUE(test::ffmpeg(
+            std::string("-f lavfi -i testsrc2=size=64x48:rate=25 -frames:v 2 -vf format=") +
+            format + ",crop=" + std::to_string(w) + ":" + std::to_string(h) + ":0:0 -pix_fmt " +
+            format + " -c:v ffv1 " + test::shell_quote(file)));
+        DecodeOptions options;
+        options.full_planes = true;
+        VideoDecoder decoder(file, options);
+        auto picture = decoder.next();
+        ASSERT_TRUE(picture);
+        const PlanarPicture p = decoder.convert(*picture).full_planes;
+        const int cw = (w + 1) / 2, ch = (h + 1) / 2;
+        ASSERT_EQ(p.y.size(), cv::Size(w, h)) << format;
+        ASSERT_EQ(p.cb.size(), cv::Size(cw, ch)) << format;
+        ASSERT_EQ(p.cr.size(), cv::Size(cw, ch)) << format;
+        auto bytes = ffmpeg_yuv420(file, path(std::string("planes-") + format + ".yuv"));
+        ASSERT_EQ(bytes.size(), std::size_t(w * h + 2 * cw * ch)) << format;
+        cv::Mat want_y(h, w, CV_8UC1, bytes.data());
+        cv::Mat want_cb(ch, cw, CV_8UC1, bytes.data() + w * h);
+        EXPECT_EQ(cv::norm(p.y, want_y, cv::NORM_INF), 0) << format << ": luma is not as coded";
+        if (std::string(format) == "yuv420p")
+            EXPECT_EQ(cv::norm(p.cb, want_cb, cv::NORM_INF), 0) << "chroma is not as coded";
+        else
+            EXPECT_LT(cv::norm(p.cb, want_cb, cv::NORM_L1) / double(p.cb.total()), 2.0)
+                << "4:4:4 chroma is not resampled like ffmpeg's";
+    }
+    DecodeOptions without;
+    VideoDecoder decoder(coded_, without);
+    auto picture = decoder.next();
+    ASSERT_TRUE(picture);
+    EXPECT_TRUE(decoder.convert(*picture).full_planes.empty()) << "planes made without asking";
 }
 
 TEST_F(DecoderTest, RangeDecodingReturnsExactlyTheFramesAsked) {

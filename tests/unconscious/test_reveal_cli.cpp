@@ -1,11 +1,14 @@
 // `kinoglaz reveal`: a playable H.264 MP4 with exactly (N - 1)·K + 1 frames at exact times,
 // and the contract's exit statuses for bad usage and bad input.
 #include <filesystem>
+#include <optional>
 #include <sstream>
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <opencv2/core.hpp>
 
+#include "kinoglaz/decoder.hpp"
 #include "support/media.hpp"
 #include "support/run.hpp"
 
@@ -63,6 +66,50 @@ TEST(RevealCli, WritesPlayableClipWithExactSlowedFrameTimes) {
     auto decode = run("ffmpeg -v error -i " + shell_quote(clips[0].string()) + " -f null -");
     EXPECT_EQ(decode.status, 0);
     EXPECT_TRUE(decode.err.empty()) << decode.err;
+    std::filesystem::remove_all(dir);
+}
+
+// Every picture of FILE (from `start_s` to `end_s`) as its codec stores it.
+std::vector<PlanarPicture> planes_of(const std::string& file, std::optional<double> start_s = {},
+                                     std::optional<double> end_s = {}) {
+    DecodeOptions o;
+    o.analysis_proxy = false;
+    o.full_planes = true;
+    o.start_s = start_s;
+    o.end_s = end_s;
+    VideoDecoder dec(file, o);
+    std::vector<PlanarPicture> out;
+    while (auto p = dec.next()) out.push_back(dec.convert(*p).full_planes);
+    return out;
+}
+
+TEST(RevealCli, CleanSlowMotionIsTheSourcePictureAtItsOwnSize) {
+    KINOGLAZ_REQUIRE_MEDIA(video, "dev/dev_micro_01.mp4");
+    auto dir = test::temp_dir("reveal_cli_clean");
+    auto r = run(shell_quote(test::kinoglaz_bin()) + " reveal " + shell_quote(video.string()) +
+                 " -o " + shell_quote(dir.string()) +
+                 " --start 1.0 --end 1.6 --slow 2 --magnify 0 --clean --quiet");
+    ASSERT_EQ(r.status, 0) << r.err;
+    std::vector<std::filesystem::path> clips;
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+        if (e.path().extension() == ".mp4") clips.push_back(e.path());
+    ASSERT_EQ(clips.size(), 1u);
+    // No panel, caption or resampling: every other picture of the clip is a source picture,
+    // kept to the encoder's precision, and the ones between lie between their neighbours.
+    auto src = planes_of(video.string(), 1.0, 1.6);
+    auto out = planes_of(clips[0].string());
+    ASSERT_GE(src.size(), 2u);
+    ASSERT_EQ(out.size(), (src.size() - 1) * 2 + 1);
+    ASSERT_EQ(out[0].y.size(), src[0].y.size());
+    for (std::size_t i = 0; i < src.size(); ++i) {
+        EXPECT_GT(cv::PSNR(out[2 * i].y, src[i].y), 38.0) << "source picture " << i;
+        EXPECT_GT(cv::PSNR(out[2 * i].cb, src[i].cb), 38.0) << "source picture " << i;
+    }
+    for (std::size_t i = 0; i + 1 < src.size(); ++i) {
+        cv::Mat between;
+        cv::addWeighted(src[i].y, 0.5, src[i + 1].y, 0.5, 0, between);
+        EXPECT_GT(cv::PSNR(out[2 * i + 1].y, between), 30.0) << "interval " << i;
+    }
     std::filesystem::remove_all(dir);
 }
 

@@ -1,5 +1,6 @@
 // Flow slow motion: an interpolated frame matches the frame that really lay between, better
-// than a cross-fade, including around a moving occluder.
+// than a cross-fade, including around a moving occluder, in BGR and in a codec's own 4:2:0
+// planes (where an unmoving average is exactly the codec's rounded one).
 #include <cmath>
 #include <cstdio>
 
@@ -64,6 +65,76 @@ TEST(SlowMotion, FactorGivesThatManyInBetweensAtExactFractions) {
     EXPECT_TRUE(interp.between(a, b, 1).empty());
     EXPECT_THROW(interp.between(a, b, 0), Error);
     EXPECT_THROW(interp.between(a, cv::Mat(10, 10, CV_8UC3), 2), Error);
+}
+
+// The picture as a codec would store it: planar 4:2:0.
+PlanarPicture planar(const cv::Mat& bgr) {
+    cv::Mat i420;
+    cv::cvtColor(bgr, i420, cv::COLOR_BGR2YUV_I420);
+    const int w = bgr.cols, h = bgr.rows;
+    const cv::Mat flat = i420.reshape(1, 1);
+    auto plane = [&](int offset, int pw, int ph) {
+        return flat.colRange(offset, offset + pw * ph).reshape(1, ph).clone();
+    };
+    return {plane(0, w, h), plane(w * h, w / 2, h / 2), plane(w * h + w * h / 4, w / 2, h / 2)};
+}
+
+TEST(SlowMotion, PlanarPicturesFollowTheMotionInEveryPlane) {
+    auto scene = test::make_scene(11, cv::Size(400, 260));
+    FrameInterpolator interp;
+    double psnr_y = 0, psnr_c = 0, fade_y = 0;
+    for (int t = 0; t < 6; t += 2) {
+        PlanarPicture a = planar(scene_frame(scene, t)), mid = planar(scene_frame(scene, t + 1)),
+                      b = planar(scene_frame(scene, t + 2));
+        interp.prepare(a, b);
+        PlanarPicture got = interp.blend(a, b, 0.5);
+        ASSERT_EQ(got.y.size(), a.y.size());
+        ASSERT_EQ(got.cb.size(), a.cb.size());
+        ASSERT_EQ(got.cr.size(), a.cr.size());
+        cv::Mat fade;
+        cv::addWeighted(a.y, 0.5, b.y, 0.5, 0, fade);
+        psnr_y += cv::PSNR(got.y, mid.y) / 3;
+        psnr_c += (cv::PSNR(got.cb, mid.cb) + cv::PSNR(got.cr, mid.cr)) / 6;
+        fade_y += cv::PSNR(fade, mid.y) / 3;
+    }
+    std::printf("  PSNR Y %.1f dB (cross-fade %.1f dB), CbCr %.1f dB\n", psnr_y, fade_y, psnr_c);
+    EXPECT_GT(psnr_y, 28.0);
+    EXPECT_GT(psnr_y, fade_y + 5.0);
+    EXPECT_GT(psnr_c, 30.0);
+    EXPECT_THROW(interp.prepare(planar(scene_frame(scene, 0)), PlanarPicture{}), Error);
+}
+
+TEST(SlowMotion, StillNoisyPicturesGiveTheCodecsRoundedAverage) {
+    // A still scene under independent noise in each picture: nothing moves, so the middle
+    // picture is the average rounded half up, (p + q + 1) >> 1, as a codec's bidirectional
+    // prediction of an unmoving block is - not a resampled or shifted version of it.
+    auto scene = test::make_scene(3, cv::Size(320, 240));
+    cv::RNG rng(5);
+    auto noisy = [&] {
+        cv::Mat noise(scene.size(), CV_16SC3), out;
+        rng.fill(noise, cv::RNG::NORMAL, 0, 2);
+        scene.convertTo(out, CV_16SC3);
+        out += noise;
+        out.convertTo(out, CV_8UC3);
+        return planar(out);
+    };
+    PlanarPicture a = noisy(), b = noisy();
+    FrameInterpolator interp;
+    interp.prepare(a, b);
+    PlanarPicture got = interp.blend(a, b, 0.5);
+    auto exact_share = [](const cv::Mat& p, const cv::Mat& q, const cv::Mat& r) {
+        cv::Mat sum;
+        cv::add(p, q, sum, cv::noArray(), CV_16U);
+        int same = 0;
+        for (int y = 0; y < r.rows; ++y)
+            for (int x = 0; x < r.cols; ++x)
+                same += r.at<std::uint8_t>(y, x) == ((sum.at<std::uint16_t>(y, x) + 1) >> 1);
+        return double(same) / double(r.total());
+    };
+    const double y = exact_share(a.y, b.y, got.y), cb = exact_share(a.cb, b.cb, got.cb);
+    std::printf("  exactly the rounded average: Y %.2f%%, Cb %.2f%%\n", 100 * y, 100 * cb);
+    EXPECT_GT(y, 0.99);
+    EXPECT_GT(cb, 0.99);
 }
 
 }  // namespace

@@ -34,7 +34,7 @@ std::optional<std::vector<double>> numbers(const std::string& text, char sep, st
 }  // namespace
 
 int run_reveal(const Argv& argv) {
-    Args args(argv, {"--quiet", "--original-only", "--no-original"},
+    Args args(argv, {"--quiet", "--original-only", "--no-original", "--clean"},
               {"-o", "--output", "--start", "--end", "--slow", "--magnify", "--band", "--roi",
                "--method", "--threads", "--size"});
     if (args.positional().size() != 1) throw_bad_usage("reveal", "needs exactly one INPUT");
@@ -69,6 +69,7 @@ int run_reveal(const Argv& argv) {
     o.threads = args.integer("--threads", 0, 256).value_or(0);
     o.max_panel_px = args.integer("--size", 64, 1920).value_or(640);
     o.side_by_side = !args.flag("--no-original");
+    o.clean = args.flag("--clean");
 
     std::error_code ec;
     std::filesystem::create_directories(*out_dir, ec);

@@ -49,7 +49,10 @@ std::string usage(const std::string& command) {
                "  --roi x,y,w,h      region of interest in source pixels (boxed, with context)\n"
                "  --method M         phase (default, sharp for large alpha) or eulerian\n"
                "  --size PX          longest side of each panel (default 640)\n"
-               "  --no-original      only the processed view\n" +
+               "  --no-original      only the processed view\n"
+               "  --clean            the processed view alone, no overlays (with --magnify 0:\n"
+               "                     the whole picture at source size, slowed in its own "
+               "samples)\n" +
                std::string(kCommon);
     if (command == "batch")
         return "usage: kinoglaz batch MANIFEST -o CORPUSDIR [--jobs N] [--resume] [--threads N]\n"
