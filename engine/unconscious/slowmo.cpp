@@ -1,7 +1,11 @@
 // Slow motion by flow-based frame interpolation: bidirectional DIS optical flow, intermediate
-// flows by the linear-motion approximation of Jiang et al. (Super SloMo, CVPR 2018), still
-// areas kept still (the zero-motion test of motion-compensated interpolators), and
-// occlusion-aware blending from forward-backward consistency.
+// flows by the linear-motion approximation of Jiang et al. (Super SloMo, CVPR 2018), trusted
+// by how much better than standing still they explain the two pictures (still areas kept
+// still: the zero-motion test of motion-compensated interpolators), occlusion-aware blending
+// from forward-backward consistency where the two sides disagree, and no blending across a
+// cut.
+// Works on BGR or grey pictures, or on a codec's own 4:2:0 planes (chroma following the
+// luma's motion), rounding as codecs round their bidirectional predictions.
 #include <algorithm>
 #include <cmath>
 
@@ -54,37 +58,51 @@ cv::Mat visibility(const cv::Mat& fwd, const cv::Mat& bwd) {
     return vis;
 }
 
-// Where the two pictures already agree without any motion nearly as well as with the flow
-// (8x8 windows; the flow must explain them a quarter better), nothing moves there: the flow
-// is noise (DIS in flat or still areas), and warping by it would only blur. The comparison
-// fetches whole pixels: resampling smooths noise, and would make any made-up sub-pixel motion
-// look better than standing still. Those pixels keep the identity maps, and both pictures
-// count by time alone (nothing there is hidden in either). Returns the mask of such pixels.
-constexpr float kMotionMustExplain = 1.25f;
+// How far to trust the flow, per pixel (0..1): the motion-compensated blend and the unmoved
+// average are two estimates of the picture between, each as good as its two pictures agree
+// around the pixel (mean squared difference over 8x8 windows: with the flow fetched, or
+// without it). They are combined by inverse error, w = E_still / (E_still + E_moved), so a
+// flow that explains the change clearly counts fully and a doubtful one (new content, grain)
+// only in part. Where the flow does not explain the pictures markedly better (by a factor
+// kMotionMustExplain), nothing moves: the flow is noise (DIS in flat or still areas) and
+// warping by it would only blur, so those pixels keep the identity maps (weight 0) and both
+// pictures count by time alone. The comparison fetches whole pixels: resampling smooths noise,
+// and would make any made-up sub-pixel motion look better than standing still.
+constexpr float kMotionMustExplain = 1.5f;
 
-cv::Mat keep_still_areas(const cv::Mat& g0, const cv::Mat& g1, cv::Mat& map0, cv::Mat& map1) {
+cv::Mat trust_in_motion(const cv::Mat& g0, const cv::Mat& g1, cv::Mat& map0, cv::Mat& map1) {
     cv::Mat w0, w1, still, moved;
     cv::remap(g0, w0, map0, cv::noArray(), cv::INTER_NEAREST, cv::BORDER_REPLICATE);
     cv::remap(g1, w1, map1, cv::noArray(), cv::INTER_NEAREST, cv::BORDER_REPLICATE);
-    cv::boxFilter(cv::abs(g0 - g1), still, -1, {8, 8});
-    cv::boxFilter(cv::abs(w0 - w1), moved, -1, {8, 8});
-    cv::Mat mask(g0.size(), CV_8U, cv::Scalar(0));
+    const cv::Mat d_still = g0 - g1, d_moved = w0 - w1;
+    cv::boxFilter(d_still.mul(d_still), still, -1, {8, 8});
+    cv::boxFilter(d_moved.mul(d_moved), moved, -1, {8, 8});
+    cv::Mat trust(g0.size(), CV_32F);
     for (int y = 0; y < g0.rows; ++y) {
         const float* st = still.ptr<float>(y);
         const float* mv = moved.ptr<float>(y);
         auto* m0 = map0.ptr<cv::Vec2f>(y);
         auto* m1 = map1.ptr<cv::Vec2f>(y);
-        auto* k = mask.ptr<std::uint8_t>(y);
-        for (int x = 0; x < g0.cols; ++x)
-            if (st[x] <= kMotionMustExplain * mv[x]) m0[x] = m1[x] = {float(x), float(y)}, k[x] = 1;
+        float* w = trust.ptr<float>(y);
+        for (int x = 0; x < g0.cols; ++x) {
+            if (st[x] <= kMotionMustExplain * mv[x]) {
+                m0[x] = m1[x] = {float(x), float(y)};
+                w[x] = 0;
+            } else {
+                w[x] = st[x] / (st[x] + mv[x]);
+            }
+        }
     }
-    return mask;
+    return trust;
 }
 
-// Where each output pixel is fetched from in either picture (remap maps, in that picture's
-// pixels) and how much the first picture counts (0..1, the second counts the rest).
+// How each output pixel is made: fetched from either picture (remap maps, in that picture's
+// pixels) and blended, that blend then mixed with the unmoved average of the two pictures.
 struct Fetch {
-    cv::Mat map0, map1, weight0;
+    cv::Mat map0, map1;
+    cv::Mat weight0;      // how much the first picture's fetch counts (0..1), the second the rest
+    cv::Mat trust;        // how much the fetched blend counts against the unmoved average (0..1)
+    float still0 = 0.5f;  // how much the first picture counts in the unmoved average (1 - t)
 };
 
 // The same fetch for a plane of another size (4:2:0 chroma): displacements and weights
@@ -92,7 +110,9 @@ struct Fetch {
 Fetch resized(const Fetch& f, cv::Size size) {
     const double sx = double(size.width) / f.map0.cols, sy = double(size.height) / f.map0.rows;
     Fetch out;
+    out.still0 = f.still0;
     cv::resize(f.weight0, out.weight0, size, 0, 0, cv::INTER_AREA);
+    cv::resize(f.trust, out.trust, size, 0, 0, cv::INTER_AREA);
     const cv::Mat* from[2] = {&f.map0, &f.map1};
     cv::Mat* to[2] = {&out.map0, &out.map1};
     for (int d = 0; d < 2; ++d) {
@@ -124,12 +144,17 @@ cv::Mat mix(const cv::Mat& a, const cv::Mat& b, const Fetch& f) {
     for (int y = 0; y < a.rows; ++y) {
         const auto* p0 = w0.ptr<std::uint8_t>(y);
         const auto* p1 = w1.ptr<std::uint8_t>(y);
+        const auto* q0 = a.ptr<std::uint8_t>(y);
+        const auto* q1 = b.ptr<std::uint8_t>(y);
         const float* k = f.weight0.ptr<float>(y);
+        const float* trust = f.trust.ptr<float>(y);
         auto* o = out.ptr<std::uint8_t>(y);
         for (int x = 0; x < a.cols; ++x)
             for (int c = 0; c < ch; ++c) {
                 const int i = x * ch + c;
-                const float v = k[x] * p0[i] + (1 - k[x]) * p1[i];
+                const float moved = k[x] * p0[i] + (1 - k[x]) * p1[i];
+                const float unmoved = f.still0 * q0[i] + (1 - f.still0) * q1[i];
+                const float v = trust[x] * moved + (1 - trust[x]) * unmoved;
                 o[i] = cv::saturate_cast<std::uint8_t>(std::floor(v + 0.5f));
             }
     }
@@ -141,13 +166,32 @@ struct Flows {
     cv::Size size;
     cv::Mat f01, f10, v0, v1;  // full-size flows (pixels) and visibilities
     cv::Mat g[2];              // full-size grey pictures, CV_32F
+    bool unrelated = false;    // no motion leads from one picture to the other (a cut)
 };
+
+// Whether no motion leads from the first picture to the second: a cut, or a change too
+// violent to follow (a flash). Most of the first picture then differs by more than noise
+// from the second one fetched along the flow.
+bool unrelated_pictures(const cv::Mat& g0, const cv::Mat& g1, const cv::Mat& f01) {
+    cv::Mat map(f01.size(), CV_32FC2), back, diff;
+    for (int y = 0; y < f01.rows; ++y) {
+        const auto* f = f01.ptr<cv::Vec2f>(y);
+        auto* m = map.ptr<cv::Vec2f>(y);
+        for (int x = 0; x < f01.cols; ++x) m[x] = {float(x) + f[x][0], float(y) + f[x][1]};
+    }
+    cv::remap(g1, back, map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    cv::absdiff(g0, back, diff);
+    return cv::countNonZero(diff > 24) > 0.4 * double(diff.total());
+}
 
 // The fetch for the instant t from the prepared flows.
 Fetch fetch_at(const Flows& s, double t) {
     const float tf = float(t);
     // Flows from the intermediate instant back to each picture (linear motion through t).
-    Fetch f{cv::Mat(s.size, CV_32FC2), cv::Mat(s.size, CV_32FC2), cv::Mat(s.size, CV_32F)};
+    Fetch f;
+    f.map0.create(s.size, CV_32FC2);
+    f.map1.create(s.size, CV_32FC2);
+    f.weight0.create(s.size, CV_32F);
     for (int y = 0; y < s.size.height; ++y) {
         const auto* f01 = s.f01.ptr<cv::Vec2f>(y);
         const auto* f10 = s.f10.ptr<cv::Vec2f>(y);
@@ -160,7 +204,9 @@ Fetch fetch_at(const Flows& s, double t) {
             m1[x] = {float(x) + ft1[0], float(y) + ft1[1]};
         }
     }
-    const cv::Mat still = keep_still_areas(s.g[0], s.g[1], f.map0, f.map1);
+    f.trust = trust_in_motion(s.g[0], s.g[1], f.map0, f.map1);
+    f.still0 = 1 - tf;
+    const cv::Mat still = f.trust == 0;
     cv::Mat vis0, vis1, c0, c1;
     cv::remap(s.v0, vis0, f.map0, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
     cv::remap(s.v1, vis1, f.map1, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
@@ -240,12 +286,13 @@ void FrameInterpolator::prepare_grey(cv::Mat ga, cv::Mat gb) {
         for (int d = r.start; d < r.end; ++d)
             (d == 0 ? s.v0 : s.v1) = d == 0 ? visibility(s.f01, s.f10) : visibility(s.f10, s.f01);
     });
+    s.unrelated = unrelated_pictures(s.g[0], s.g[1], s.f01);
 }
 
 cv::Mat FrameInterpolator::blend(const cv::Mat& a, const cv::Mat& b, double t) const {
     if (a.size() != state_->flows.size || b.size() != state_->flows.size)
         throw_bad_input("slow motion", "blend() needs pictures of the prepared size");
-    if (t <= 0) return a.clone();
+    if (t <= 0 || state_->flows.unrelated) return a.clone();
     if (t >= 1) return b.clone();
     return mix(a, b, fetch_at(state_->flows, t));
 }
@@ -255,7 +302,7 @@ PlanarPicture FrameInterpolator::blend(const PlanarPicture& a, const PlanarPictu
     if (a.y.size() != state_->flows.size || b.y.size() != state_->flows.size ||
         a.cb.size() != b.cb.size() || a.cr.size() != b.cr.size())
         throw_bad_input("slow motion", "blend() needs pictures of the prepared size");
-    if (t <= 0) return {a.y.clone(), a.cb.clone(), a.cr.clone()};
+    if (t <= 0 || state_->flows.unrelated) return {a.y.clone(), a.cb.clone(), a.cr.clone()};
     if (t >= 1) return {b.y.clone(), b.cb.clone(), b.cr.clone()};
     const Fetch luma = fetch_at(state_->flows, t);
     const Fetch chroma = resized(luma, a.cb.size());

@@ -1,6 +1,6 @@
 // Flow slow motion: an interpolated frame matches the frame that really lay between, better
 // than a cross-fade, including around a moving occluder, in BGR and in a codec's own 4:2:0
-// planes (where an unmoving average is exactly the codec's rounded one).
+// planes (where an unmoving average is exactly the codec's rounded one); no blend across cuts.
 #include <cmath>
 #include <cstdio>
 
@@ -121,20 +121,46 @@ TEST(SlowMotion, StillNoisyPicturesGiveTheCodecsRoundedAverage) {
     PlanarPicture a = noisy(), b = noisy();
     FrameInterpolator interp;
     interp.prepare(a, b);
-    PlanarPicture got = interp.blend(a, b, 0.5);
-    auto exact_share = [](const cv::Mat& p, const cv::Mat& q, const cv::Mat& r) {
-        cv::Mat sum;
-        cv::add(p, q, sum, cv::noArray(), CV_16U);
+    // The share of samples that are exactly the unmoved blend (1 - t)·p + t·q, rounded half up
+    // ((p + q + 1) >> 1 at t = 1/2).
+    auto exact_share = [](const cv::Mat& p, const cv::Mat& q, const cv::Mat& r, double t) {
         int same = 0;
         for (int y = 0; y < r.rows; ++y)
-            for (int x = 0; x < r.cols; ++x)
-                same += r.at<std::uint8_t>(y, x) == ((sum.at<std::uint16_t>(y, x) + 1) >> 1);
+            for (int x = 0; x < r.cols; ++x) {
+                const double v = (1 - t) * p.at<std::uint8_t>(y, x) + t * q.at<std::uint8_t>(y, x);
+                same += r.at<std::uint8_t>(y, x) == int(std::floor(v + 0.5));
+            }
         return double(same) / double(r.total());
     };
-    const double y = exact_share(a.y, b.y, got.y), cb = exact_share(a.cb, b.cb, got.cb);
-    std::printf("  exactly the rounded average: Y %.2f%%, Cb %.2f%%\n", 100 * y, 100 * cb);
-    EXPECT_GT(y, 0.99);
-    EXPECT_GT(cb, 0.99);
+    for (double t : {0.5, 0.25}) {
+        PlanarPicture got = interp.blend(a, b, t);
+        const double y = exact_share(a.y, b.y, got.y, t), cb = exact_share(a.cb, b.cb, got.cb, t),
+                     cr = exact_share(a.cr, b.cr, got.cr, t);
+        std::printf("  t %.2f: exactly the rounded blend: Y %.2f%%, Cb %.2f%%, Cr %.2f%%\n", t,
+                    100 * y, 100 * cb, 100 * cr);
+        EXPECT_GT(y, 0.99) << "t " << t;
+        EXPECT_GT(cb, 0.99) << "t " << t;
+        EXPECT_GT(cr, 0.99) << "t " << t;
+    }
+}
+
+TEST(SlowMotion, NothingIsBlendedAcrossACut) {
+    // Two unrelated pictures (a cut): every picture between is the earlier one, shown until
+    // the later one's time, never a cross-fade of two shots.
+    auto one = test::make_scene(21, cv::Size(320, 240)), other = test::make_scene(22, one.size());
+    FrameInterpolator interp;
+    for (const cv::Mat& got : interp.between(one, other, 4))
+        EXPECT_EQ(cv::norm(got, one, cv::NORM_INF), 0);
+    PlanarPicture p = planar(one), q = planar(other);
+    interp.prepare(p, q);
+    PlanarPicture got = interp.blend(p, q, 0.5);
+    EXPECT_EQ(cv::norm(got.y, p.y, cv::NORM_INF), 0);
+    EXPECT_EQ(cv::norm(got.cb, p.cb, cv::NORM_INF), 0);
+    // The same scene a few pixels on is no cut: the picture between is new.
+    cv::Mat moved;
+    const cv::Mat shift = (cv::Mat_<double>(2, 3) << 1, 0, 3, 0, 1, 2);
+    cv::warpAffine(one, moved, shift, one.size(), cv::INTER_LINEAR, cv::BORDER_REFLECT);
+    EXPECT_GT(cv::norm(interp.at(one, moved, 0.5), one, cv::NORM_INF), 0);
 }
 
 }  // namespace
