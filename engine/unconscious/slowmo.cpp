@@ -35,14 +35,20 @@ cv::Mat to_gray(const cv::Mat& img) {
 // Visibility of each pixel of the first picture in the second: 1 where following the
 // forward flow and then the backward flow returns home, falling to 0 where it does not
 // (the pixel is covered in the other picture).
-cv::Mat visibility(const cv::Mat& fwd, const cv::Mat& bwd) {
-    cv::Mat map(fwd.size(), CV_32FC2), back, vis(fwd.size(), CV_32F);
-    for (int y = 0; y < fwd.rows; ++y) {
-        const auto* f = fwd.ptr<cv::Vec2f>(y);
+// Where each pixel lands when moved by `flow` (a remap map into the other picture).
+cv::Mat landing(const cv::Mat& flow) {
+    cv::Mat map(flow.size(), CV_32FC2);
+    for (int y = 0; y < flow.rows; ++y) {
+        const auto* f = flow.ptr<cv::Vec2f>(y);
         auto* m = map.ptr<cv::Vec2f>(y);
-        for (int x = 0; x < fwd.cols; ++x) m[x] = {float(x) + f[x][0], float(y) + f[x][1]};
+        for (int x = 0; x < flow.cols; ++x) m[x] = {float(x) + f[x][0], float(y) + f[x][1]};
     }
-    cv::remap(bwd, back, map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    return map;
+}
+
+cv::Mat visibility(const cv::Mat& fwd, const cv::Mat& bwd) {
+    cv::Mat back, vis(fwd.size(), CV_32F);
+    cv::remap(bwd, back, landing(fwd), cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
     for (int y = 0; y < fwd.rows; ++y) {
         const auto* f = fwd.ptr<cv::Vec2f>(y);
         const auto* b = back.ptr<cv::Vec2f>(y);
@@ -174,13 +180,8 @@ struct Flows {
 // violent to follow (a flash). Most of the first picture then differs by more than noise
 // from the second one fetched along the flow.
 bool unrelated_pictures(const cv::Mat& g0, const cv::Mat& g1, const cv::Mat& f01) {
-    cv::Mat map(f01.size(), CV_32FC2), back, diff;
-    for (int y = 0; y < f01.rows; ++y) {
-        const auto* f = f01.ptr<cv::Vec2f>(y);
-        auto* m = map.ptr<cv::Vec2f>(y);
-        for (int x = 0; x < f01.cols; ++x) m[x] = {float(x) + f[x][0], float(y) + f[x][1]};
-    }
-    cv::remap(g1, back, map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    cv::Mat back, diff;
+    cv::remap(g1, back, landing(f01), cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
     cv::absdiff(g0, back, diff);
     return cv::countNonZero(diff > 24) > 0.4 * double(diff.total());
 }

@@ -63,6 +63,21 @@ struct VideoWriter::State {
         }
         if (rc != AVERROR(EAGAIN) && rc != AVERROR_EOF) throw_io(path, "encoder: " + av_err(rc));
     }
+
+    // Encodes the picture `fill` writes into the (writable) frame, shown at `pts`.
+    template <class Fill>
+    void encode_picture(std::int64_t pts, Fill fill) {
+        if (closed) throw Error(ErrorKind::internal, "video writer: write after close");
+        if (pts <= last_pts)
+            throw Error(ErrorKind::internal, "video writer: timestamps must increase");
+        last_pts = pts;
+        int rc = av_frame_make_writable(frame);
+        if (rc < 0) throw Error(ErrorKind::internal, "video writer: " + av_err(rc));
+        fill(frame);
+        frame->pts = pts;
+        encode(frame);
+        ++frames;
+    }
 };
 
 VideoWriter::VideoWriter(const std::string& path, cv::Size size, Rational time_base,
@@ -137,41 +152,27 @@ std::int64_t VideoWriter::frames_written() const noexcept {
 
 void VideoWriter::write(const cv::Mat& bgr, std::int64_t pts) {
     auto& s = *state_;
-    if (s.closed) throw Error(ErrorKind::internal, "video writer: write after close");
     if (bgr.type() != CV_8UC3 || bgr.size() != s.size)
         throw Error(ErrorKind::internal, "video writer: frame of the wrong size or type");
-    if (pts <= s.last_pts)
-        throw Error(ErrorKind::internal, "video writer: timestamps must increase");
-    s.last_pts = pts;
-    int rc = av_frame_make_writable(s.frame);
-    if (rc < 0) throw Error(ErrorKind::internal, "video writer: " + av_err(rc));
-    const std::uint8_t* src[1] = {bgr.data};
-    int stride[1] = {int(bgr.step[0])};
-    sws_scale(s.sws, src, stride, 0, bgr.rows, s.frame->data, s.frame->linesize);
-    s.frame->pts = pts;
-    s.encode(s.frame);
-    ++s.frames;
+    s.encode_picture(pts, [&](AVFrame* frame) {
+        const std::uint8_t* src[1] = {bgr.data};
+        int stride[1] = {int(bgr.step[0])};
+        sws_scale(s.sws, src, stride, 0, bgr.rows, frame->data, frame->linesize);
+    });
 }
 
 void VideoWriter::write(const PlanarPicture& picture, std::int64_t pts) {
     auto& s = *state_;
-    if (s.closed) throw Error(ErrorKind::internal, "video writer: write after close");
     const cv::Size chroma((s.size.width + 1) / 2, (s.size.height + 1) / 2);
     if (picture.y.type() != CV_8UC1 || picture.y.size() != s.size || picture.cb.size() != chroma ||
         picture.cr.size() != chroma)
         throw Error(ErrorKind::internal, "video writer: planes of the wrong size or type");
-    if (pts <= s.last_pts)
-        throw Error(ErrorKind::internal, "video writer: timestamps must increase");
-    s.last_pts = pts;
-    int rc = av_frame_make_writable(s.frame);
-    if (rc < 0) throw Error(ErrorKind::internal, "video writer: " + av_err(rc));
-    const cv::Mat* planes[3] = {&picture.y, &picture.cb, &picture.cr};
-    for (int p = 0; p < 3; ++p)
-        planes[p]->copyTo(cv::Mat(planes[p]->size(), CV_8UC1, s.frame->data[p],
-                                  std::size_t(s.frame->linesize[p])));
-    s.frame->pts = pts;
-    s.encode(s.frame);
-    ++s.frames;
+    s.encode_picture(pts, [&](AVFrame* frame) {
+        const cv::Mat* planes[3] = {&picture.y, &picture.cb, &picture.cr};
+        for (int p = 0; p < 3; ++p)
+            planes[p]->copyTo(cv::Mat(planes[p]->size(), CV_8UC1, frame->data[p],
+                                      std::size_t(frame->linesize[p])));
+    });
 }
 
 void VideoWriter::close() {

@@ -32,18 +32,24 @@ std::vector<double> frame_times(const std::string& file, double start = -1, doub
     return out;
 }
 
+// Runs `kinoglaz reveal VIDEO -o DIR OPTIONS` and lists the clips it left in DIR.
+void reveal_into(const std::filesystem::path& dir, const std::filesystem::path& video,
+                 const std::string& options, std::vector<std::filesystem::path>& clips) {
+    auto r = run(shell_quote(test::kinoglaz_bin()) + " reveal " + shell_quote(video.string()) +
+                 " -o " + shell_quote(dir.string()) + " " + options + " --quiet");
+    ASSERT_EQ(r.status, 0) << r.err;
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+        if (e.path().extension() == ".mp4") clips.push_back(e.path());
+}
+
 TEST(RevealCli, WritesPlayableClipWithExactSlowedFrameTimes) {
     KINOGLAZ_REQUIRE_MEDIA(video, "dev/dev_micro_01.mp4");
     if (!test::have_program("ffprobe")) GTEST_SKIP() << "ffprobe not installed";
     auto dir = test::temp_dir("reveal_cli");
     const int k = 3;
-    auto r = run(shell_quote(test::kinoglaz_bin()) + " reveal " + shell_quote(video.string()) +
-                 " -o " + shell_quote(dir.string()) +
-                 " --start 1.0 --end 1.6 --slow 3 --magnify 10 --roi 16,171,80,58 --quiet");
-    ASSERT_EQ(r.status, 0) << r.err;
     std::vector<std::filesystem::path> clips;
-    for (const auto& e : std::filesystem::directory_iterator(dir))
-        if (e.path().extension() == ".mp4") clips.push_back(e.path());
+    reveal_into(dir, video, "--start 1.0 --end 1.6 --slow 3 --magnify 10 --roi 16,171,80,58",
+                clips);
     ASSERT_EQ(clips.size(), 1u);
     auto probe =
         run("ffprobe -v error -select_streams v:0 -show_entries "
@@ -86,13 +92,8 @@ std::vector<PlanarPicture> planes_of(const std::string& file, std::optional<doub
 TEST(RevealCli, CleanSlowMotionIsTheSourcePictureAtItsOwnSize) {
     KINOGLAZ_REQUIRE_MEDIA(video, "dev/dev_micro_01.mp4");
     auto dir = test::temp_dir("reveal_cli_clean");
-    auto r = run(shell_quote(test::kinoglaz_bin()) + " reveal " + shell_quote(video.string()) +
-                 " -o " + shell_quote(dir.string()) +
-                 " --start 1.0 --end 1.6 --slow 2 --magnify 0 --clean --quiet");
-    ASSERT_EQ(r.status, 0) << r.err;
     std::vector<std::filesystem::path> clips;
-    for (const auto& e : std::filesystem::directory_iterator(dir))
-        if (e.path().extension() == ".mp4") clips.push_back(e.path());
+    reveal_into(dir, video, "--start 1.0 --end 1.6 --slow 2 --magnify 0 --clean", clips);
     ASSERT_EQ(clips.size(), 1u);
     // No panel, caption or resampling: every other picture of the clip is a source picture,
     // kept to the encoder's precision, and the ones between lie between their neighbours.
