@@ -111,8 +111,10 @@ void render_reveal(const std::string& input, const RevealOptions& o,
     if (planar) {
         const SourceInfo& in = decoder_ptr->info();
         if (in.rotation_deg != 0 || in.sample_aspect.num != in.sample_aspect.den ||
-            in.coded_width % 2 != 0 || in.coded_height % 2 != 0)
-            planar = false, decoder_ptr = open(false);
+            in.coded_width % 2 != 0 || in.coded_height % 2 != 0) {
+            planar = false;
+            decoder_ptr = open(false);
+        }
     }
     VideoDecoder& decoder = *decoder_ptr;
     const SourceInfo& info = decoder.info();
@@ -148,7 +150,8 @@ void render_reveal(const std::string& input, const RevealOptions& o,
                                       double(o.max_panel_px) / std::max(view.width, view.height));
     cv::Size panel(even_down(int(std::lround(view.width * scale))),
                    even_down(int(std::lround(view.height * scale))));
-    cv::Size canvas(o.side_by_side && !o.clean ? panel.width * 2 : panel.width, panel.height);
+    const bool show_original = o.side_by_side && !o.clean;
+    cv::Size canvas(show_original ? panel.width * 2 : panel.width, panel.height);
 
     MagnifyOptions mopt;
     mopt.method = o.method;
@@ -207,7 +210,7 @@ void render_reveal(const std::string& input, const RevealOptions& o,
                 caption(dst, label, {6, panel.height - 8}, 0.45);
             };
             std::string what = o.magnify > 0 ? "x" + fmt("%g", o.magnify) + " " + method : "";
-            if (o.side_by_side) {
+            if (show_original) {
                 place(orig, 0, "original");
                 place(proc, panel.width,
                       (what.empty() ? std::string("slowed") : "magnified " + what) +
@@ -222,27 +225,28 @@ void render_reveal(const std::string& input, const RevealOptions& o,
             if (!o.title.empty()) caption(out, o.title, {6, 38}, 0.45);
             return out;
         };
-        // The original and the processed view; without magnification they are one picture,
-        // interpolated once.
+        // The original and the processed view; unless both are shown and differ (magnified),
+        // they are one picture, interpolated once.
         struct Views {
             cv::Mat orig, proc;
         };
-        const bool magnified = o.magnify > 0;
+        const bool magnified = o.magnify > 0, two = magnified && show_original;
         detail::VideoWriter writer(tmp, canvas, info.time_base, fps * k);
         frames_in = write_slowed<Views>(
             decoder, k,
             [&](const Frame& f) {
                 cv::Mat crop;
                 cv::resize(f.full_bgr(view), crop, work, 0, 0, cv::INTER_AREA);
-                return Views{crop, magnified ? magnifier.process(crop) : crop};
+                cv::Mat proc = magnified ? magnifier.process(crop) : crop;
+                return Views{show_original ? crop : proc, proc};
             },
             [&](const Views& a, const Views& b) {
                 interp_original.prepare(a.orig, b.orig);
-                if (magnified) interp_processed.prepare(a.proc, b.proc);
+                if (two) interp_processed.prepare(a.proc, b.proc);
             },
             [&](const Views& a, const Views& b, double t) {
                 cv::Mat orig = interp_original.blend(a.orig, b.orig, t);
-                return Views{orig, magnified ? interp_processed.blend(a.proc, b.proc, t) : orig};
+                return Views{orig, two ? interp_processed.blend(a.proc, b.proc, t) : orig};
             },
             [&](const Views& v, double src_time, std::int64_t pts) {
                 writer.write(compose(v.orig, v.proc, src_time), pts);
