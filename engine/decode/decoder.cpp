@@ -416,15 +416,8 @@ VideoDecoder::VideoDecoder(const std::string& input, const DecodeOptions& option
     ctx->thread_count = std::max(1, threads);
     ctx->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
     bool loop_filter_codec = par->codec_id == AV_CODEC_ID_H264 || par->codec_id == AV_CODEC_ID_HEVC;
-    // Micro-motion is measured on the smoothed proxy to a few hundredths of a pixel; where
-    // the proxy is less than 4x smaller than the picture, undeblocked block edges survive
-    // the downscale and flicker like gestures (measured: a false event in a motionless
-    // 640x360 stretch, gone with the filter on). Cut detection on the 160 px image does not
-    // see them (the dev-set scores are the same either way).
-    const bool fine_motion = options.smoothed_proxy && options.analysis_proxy &&
-                             std::max(par->width, par->height) < 4 * options.analysis_size;
     if (options.fast_decode == FastDecode::on ||
-        (options.fast_decode == FastDecode::auto_ && loop_filter_codec && !fine_motion))
+        (options.fast_decode == FastDecode::auto_ && loop_filter_codec))
         ctx->skip_loop_filter = AVDISCARD_ALL;
     rc = avcodec_open2(ctx, decoder, nullptr);
     if (rc < 0) throw_bad_input(input, "cannot open the video decoder: " + av_error_string(rc));

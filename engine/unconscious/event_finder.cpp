@@ -22,6 +22,9 @@ struct Candidate {
     int active_frames = 0;
     double peak_amp = 0;  // proxy pixels
     double peak_snr = 0;
+    // Sums over the active blocks of every frame: signal-to-noise ratio, and the same
+    // weighting the share of change the motion explains.
+    double snr_sum = 0, explained_sum = 0;
     // Residual vector of the event's strongest block in each active frame (for frequency).
     std::vector<float> series;  // residual of the peak block along its main axis, per frame
     int peak_block = -1;
@@ -32,6 +35,9 @@ struct Candidate {
 // Gradient energy per pixel (grey levels² per pixel²) added to both axes of each block's
 // structure tensor.
 constexpr double kDamping = 4.0;
+
+// Sums per block: Ix², IxIy, Iy², Ix, Iy, IxIt, IyIt, It, It², pixel count.
+constexpr int kSums = 10;
 
 // Peak of the DFT magnitude of a short displacement series (projected on its main axis,
 // mean removed, zero-padded), between ~0.5 Hz and Nyquist.
@@ -79,7 +85,7 @@ KINOGLAZ_AVX2_CLONES void add_row_products(
     const float* __restrict above, const float* __restrict ref, const float* __restrict below,
     const float* __restrict cur, int x_end, float* __restrict xx, float* __restrict xy,
     float* __restrict yy, float* __restrict x1, float* __restrict y1, float* __restrict xt,
-    float* __restrict yt, float* __restrict t1) {
+    float* __restrict yt, float* __restrict t1, float* __restrict tt) {
     for (int x = 1; x < x_end; ++x) {
         const float ix = 0.5f * (ref[x + 1] - ref[x - 1]);
         const float iy = 0.5f * (below[x] - above[x]);
@@ -92,6 +98,7 @@ KINOGLAZ_AVX2_CLONES void add_row_products(
         xt[x] += ix * it;
         yt[x] += iy * it;
         t1[x] += it;
+        tt[x] += it * it;
     }
 }
 
@@ -116,11 +123,19 @@ struct EventFinder::State {
     // Residual magnitudes of the last `ring_len` frames per block (noise estimate).
     int ring_len = 50, ring_pos = 0, ring_count = 0;
     std::vector<float> ring, noise, tail, ring_x, ring_y;
+    // Each block's ring values in ascending order, NaN left out (`history_n` of them): its
+    // noise quantiles are read off, not searched for in every refresh.
+    std::vector<float> history;
+    std::vector<int> history_n;
     std::vector<FrameIndex> ring_frame;
     float last_luma = -1;
     std::vector<Candidate> open, closed;
     std::vector<float> columns;  // scratch of accumulate_block_sums
-    cv::Mat moved;               // scratch of translate
+    // Per-frame block measurements, kept between frames so that push() does not allocate.
+    std::vector<double> acc, pooled;
+    std::vector<float> dx, dy, ok, ux_est, uy_est, explained, amp, snr, amp_est, vx, vy, ratios;
+    cv::Mat active;
+    cv::Mat moved;  // scratch of translate
     std::vector<Restart> restarts;
     FrameIndex last_frame = -1;
     double push_ms_total = 0;
@@ -134,6 +149,7 @@ struct EventFinder::State {
         still_frames = 0;
         was_detecting = false;
         ring_count = 0;
+        std::fill(history_n.begin(), history_n.end(), 0);
         ring_pos = 0;
         std::fill(noise.begin(), noise.end(), std::numeric_limits<float>::quiet_NaN());
         std::fill(tail.begin(), tail.end(), std::numeric_limits<float>::quiet_NaN());
@@ -172,17 +188,40 @@ struct EventFinder::State {
         gh = std::max(1, proxy_h / opt.block_px);
         ring_len = std::clamp(int(std::lround(2 * fps)), 16, 256);
         ring.assign(std::size_t(gw * gh * ring_len), 0.f);
-        ring_x = ring_y = ring;
+        ring_x = ring_y = history = ring;
+        history_n.assign(std::size_t(gw * gh), 0);
         ring_frame.assign(std::size_t(ring_len), -1);
         noise.assign(std::size_t(gw * gh), 0.f);
         tail.assign(std::size_t(gw * gh), 0.f);
+    }
+
+    // Adds a value to / removes one from block i's sorted history (NaN: nothing to do). The
+    // place is found by counting, not by binary search: at most a few hundred values, and
+    // the count has no branches to mispredict.
+    void remember(std::size_t i, float v) {
+        if (std::isnan(v)) return;
+        float* sorted = history.data() + i * std::size_t(ring_len);
+        const int n = history_n[i]++;
+        int at = 0;
+        for (int k = 0; k < n; ++k) at += sorted[k] <= v;
+        std::copy_backward(sorted + at, sorted + n, sorted + n + 1);
+        sorted[at] = v;
+    }
+    void forget(std::size_t i, float v) {
+        if (std::isnan(v)) return;
+        float* sorted = history.data() + i * std::size_t(ring_len);
+        const int n = history_n[i]--;
+        int at = 0;
+        for (int k = 0; k < n; ++k) at += sorted[k] < v;
+        std::copy(sorted + at + 1, sorted + n, sorted + at);
     }
 
     void push(const Frame& frame, const FrameFeatures& f);
     void translate(cv::Mat& image, float dx, float dy);
     void accumulate_block_sums(const cv::Mat& cur, std::vector<double>& acc);
     void link(const std::vector<float>& amp_est, const std::vector<float>& amp,
-              const std::vector<float>& snr, const cv::Mat& active, const Frame& frame);
+              const std::vector<float>& snr, const std::vector<float>& explained,
+              const cv::Mat& active, const Frame& frame);
 };
 
 EventFinder::EventFinder(const EventFinderOptions& o) : state_(std::make_unique<State>()) {
@@ -199,6 +238,8 @@ EventFinder::EventFinder(const EventFinderOptions& o) : state_(std::make_unique<
     if (o.block_px < 4 || o.block_px > 32) bad("block_px must be between 4 and 32");
     if (o.max_events < 0) bad("max_events must be >= 0");
     if (!(o.min_score >= 0 && o.min_score <= 1)) bad("min_score must be between 0 and 1");
+    if (!(o.min_motion_share >= 0 && o.min_motion_share <= 1))
+        bad("min_motion_share must be between 0 and 1");
     state_->opt = o;
 }
 
@@ -278,7 +319,8 @@ void EventFinder::State::push(const Frame& frame, const FrameFeatures& f) {
     // Frame-to-frame translation from the thumbnails' phase correlation, in proxy pixels.
     const float thumb_to_proxy = float(proxy_w) / float(kThumbWidth);
     float sx = f.shift_dx * thumb_to_proxy, sy = f.shift_dy * thumb_to_proxy;
-    const bool restart = jump || std::hypot(sx, sy) > 6.f;
+    const float shift = std::hypot(sx, sy);
+    const bool restart = jump || shift > 6.f;
     if (restart || !have_ref) {
         if (have_ref) reset();
         ref = cur.clone();  // ref is updated in place; the frame's image is shared
@@ -301,35 +343,34 @@ void EventFinder::State::push(const Frame& frame, const FrameFeatures& f) {
     }
     // A visible camera move: bring the reference along before measuring, so the block
     // estimates stay within their linear range.
-    if (std::hypot(sx, sy) > 0.5f) {
-        translate(ref, sx, sy);
-    }
+    if (shift > 0.5f) translate(ref, sx, sy);
 
     // Block-wise Lucas-Kanade with a brightness offset: It = -Ix dx - Iy dy + c.
     const int n_blocks = gw * gh;
-    std::vector<double> acc(std::size_t(n_blocks) * 9, 0.0);
+    const auto blocks = std::size_t(n_blocks);
+    acc.resize(blocks * kSums);
     accumulate_block_sums(cur, acc);
-    std::vector<float> dx(std::size_t(n_blocks), 0.f), dy(dx), ok(dx), ux_est(dx), uy_est(dx);
-    std::vector<float> vx, vy;
-    vx.reserve(std::size_t(n_blocks));
-    vy.reserve(std::size_t(n_blocks));
+    for (auto* v : {&dx, &dy, &ok, &ux_est, &uy_est, &explained, &amp, &snr, &amp_est})
+        v->assign(blocks, 0.f);
+    vx.clear();
+    vy.clear();
     // Each estimate pools a 2x2 neighbourhood of blocks (overlapping windows of twice the
     // block size): four times the pixels halves the noise, while the smallest gestures of
     // interest (~50 source px) still fill a window.
-    std::vector<double> pooled(acc.size(), 0.0);
+    pooled.assign(acc.size(), 0.0);
     for (int by = 0; by < gh; ++by)
         for (int bx = 0; bx < gw; ++bx) {
-            double* dst = pooled.data() + std::size_t(by * gw + bx) * 9;
+            double* dst = pooled.data() + std::size_t(by * gw + bx) * kSums;
             for (int oy = 0; oy < 2; ++oy)
                 for (int ox = 0; ox < 2; ++ox) {
                     int yy = std::min(gh - 1, by + oy), xx = std::min(gw - 1, bx + ox);
-                    const double* src = acc.data() + std::size_t(yy * gw + xx) * 9;
-                    for (int k = 0; k < 9; ++k) dst[k] += src[k];
+                    const double* src = acc.data() + std::size_t(yy * gw + xx) * kSums;
+                    for (int k = 0; k < kSums; ++k) dst[k] += src[k];
                 }
         }
     for (int b = 0; b < n_blocks; ++b) {
-        const double* a = pooled.data() + std::size_t(b) * 9;
-        double n = a[8];
+        const double* a = pooled.data() + std::size_t(b) * kSums;
+        double n = a[9];
         if (n < 4) continue;
         // Eliminate the offset c (a per-block brightness change), leaving a 2x2 system on
         // the centred gradients.
@@ -350,6 +391,12 @@ void EventFinder::State::push(const Frame& frame, const FrameFeatures& f) {
         double ddx = -(gyy * bx - gxy * by) / det;
         double ddy = -(gxx * by - gxy * bx) / det;
         dx[std::size_t(b)] = float(ddx);
+        // The share of the block's temporal change (about its mean) that the displacement
+        // explains, R² of the fit: high for a moving texture, low for what changes in place
+        // (an encoder sharpening detail over successive frames, ringing, flicker).
+        const double change = a[8] - n * mt * mt;
+        explained[std::size_t(b)] =
+            change > 0 ? float(std::clamp(-(udx * bx + udy * by) / change, 0.0, 1.0)) : 0.f;
         // The undamped estimate measures amplitude where the texture supports it.
         bool reliable = lmin / n >= 4 * kDamping;
         ux_est[std::size_t(b)] = float(reliable ? udx : ddx);
@@ -367,7 +414,7 @@ void EventFinder::State::push(const Frame& frame, const FrameFeatures& f) {
     }
     // The camera's own motion relative to the reference: a moving camera shows parallax that
     // would pass for local motion, so detection waits until it settles.
-    bool camera_moving = !measurable || std::hypot(gx, gy) > 0.35f || std::hypot(sx, sy) > 0.5f;
+    bool camera_moving = !measurable || std::hypot(gx, gy) > 0.35f || shift > 0.5f;
     // A fade or a lighting change in progress: the picture is not at rest either.
     bool relighting = last_luma >= 0 && std::abs(f.luma_mean - last_luma) > 0.75f;
     last_luma = f.luma_mean;
@@ -378,40 +425,30 @@ void EventFinder::State::push(const Frame& frame, const FrameFeatures& f) {
         ++still_frames;
 
     // Residual local motion, its noise level, and the active blocks.
-    std::vector<float> rx(std::size_t(n_blocks), 0.f), ry(rx), amp(rx), snr(rx), amp_est(rx);
-    cv::Mat active(gh, gw, CV_8U, cv::Scalar(0));
+    active.create(gh, gw, CV_8U);
+    active.setTo(0);
     const int warm = int(std::lround(opt.warmup_s * fps));
     const bool detecting = still_frames >= warm && ring_count >= std::min(ring_len, warm);
-    std::vector<float> tmp;
-    tmp.reserve(std::size_t(ring_len));
     // The noise levels are read only while detecting and change slowly: refreshed when
     // detection starts and every 4th frame after that.
     const bool refresh_noise = detecting && (!was_detecting || frame.index % 4 == 0);
     was_detecting = detecting;
-    std::vector<float> ratios;
-    ratios.reserve(std::size_t(n_blocks));
+    ratios.clear();
     for (int b = 0; b < n_blocks; ++b) {
         auto i = std::size_t(b);
         if (ok[i] == 0.f) continue;
-        rx[i] = dx[i] - gx;
-        ry[i] = dy[i] - gy;
-        amp[i] = std::hypot(rx[i], ry[i]);
-        amp_est[i] = std::hypot(ux_est[i] - gx, uy_est[i] - gy);
-        float* slot = ring.data() + i * std::size_t(ring_len);
+        const float rx = dx[i] - gx, ry = dy[i] - gy;
+        const float ex = ux_est[i] - gx, ey = uy_est[i] - gy;
+        amp[i] = std::sqrt(rx * rx + ry * ry);
+        amp_est[i] = std::sqrt(ex * ex + ey * ey);
         if (detecting && ring_count > 0 && (refresh_noise || std::isnan(noise[i]))) {
-            // Frames where the block had no measurement and no level yet hold NaN.
-            tmp.clear();
-            for (const float* v = slot; v != slot + std::min(ring_count, ring_len); ++v)
-                if (!std::isnan(*v)) tmp.push_back(*v);
-            if (!tmp.empty()) {
-                auto mid = tmp.begin() + std::ptrdiff_t(tmp.size() / 2);
-                std::nth_element(tmp.begin(), mid, tmp.end());
-                noise[i] = *mid;
-                // Compression noise is heavy-tailed: a block whose history holds occasional
-                // spikes must clear those too, not just its typical level.
-                auto q = tmp.begin() + std::ptrdiff_t(tmp.size() * 9 / 10);
-                std::nth_element(mid, q, tmp.end());
-                tail[i] = *q;
+            // The median of the block's recent residuals; and, since compression noise is
+            // heavy-tailed, their 90th percentile: a block whose history holds occasional
+            // spikes must clear those too, not just its typical level.
+            if (const int n = history_n[i]; n > 0) {
+                const float* sorted = history.data() + i * std::size_t(ring_len);
+                noise[i] = sorted[n / 2];
+                tail[i] = sorted[n * 9 / 10];
             }
         }
         if (std::isnan(noise[i])) continue;  // not measured in this shot yet
@@ -433,7 +470,11 @@ void EventFinder::State::push(const Frame& frame, const FrameFeatures& f) {
         auto i = std::size_t(b);
         bool usable = ok[i] != 0.f && !active.at<std::uint8_t>(b / gw, b % gw);
         std::size_t at = i * std::size_t(ring_len) + std::size_t(ring_pos);
-        ring[at] = usable ? amp[i] : noise[i];
+        // Frames where the block had no measurement and no level yet hold NaN.
+        const float residual = usable ? amp[i] : noise[i];
+        if (ring_count == ring_len) forget(i, ring[at]);
+        remember(i, residual);
+        ring[at] = residual;
         ring_x[at] = ux_est[i] - gx;
         ring_y[at] = uy_est[i] - gy;
     }
@@ -441,7 +482,7 @@ void EventFinder::State::push(const Frame& frame, const FrameFeatures& f) {
     ring_pos = (ring_pos + 1) % ring_len;
     ring_count = std::min(ring_count + 1, ring_len);
 
-    if (detecting) link(amp_est, amp, snr, active, frame);
+    if (detecting) link(amp_est, amp, snr, explained, active, frame);
     // Events not extended for a few frames are complete.
     const FrameIndex gap = std::max<FrameIndex>(2, FrameIndex(std::lround(0.1 * fps)));
     for (std::size_t k = 0; k < open.size();) {
@@ -476,7 +517,7 @@ void EventFinder::State::accumulate_block_sums(const cv::Mat& cur, std::vector<d
     const int bs = opt.block_px;
     const int x_end = std::min(proxy_w - 1, gw * bs);  // columns 1 .. x_end - 1
     const std::size_t w = std::size_t(proxy_w);
-    columns.resize(8 * w);
+    columns.resize(9 * w);
     float* c = columns.data();
     for (int by = 0; by < gh; ++by) {
         const int y_first = std::max(1, by * bs), y_end = std::min(proxy_h - 1, by * bs + bs);
@@ -485,25 +526,26 @@ void EventFinder::State::accumulate_block_sums(const cv::Mat& cur, std::vector<d
         for (int y = y_first; y < y_end; ++y)
             add_row_products(ref.ptr<float>(y - 1), ref.ptr<float>(y), ref.ptr<float>(y + 1),
                              cur.ptr<float>(y), x_end, c, c + w, c + 2 * w, c + 3 * w, c + 4 * w,
-                             c + 5 * w, c + 6 * w, c + 7 * w);
+                             c + 5 * w, c + 6 * w, c + 7 * w, c + 8 * w);
         const double rows = double(y_end - y_first);
         for (int bx = 0; bx < gw; ++bx) {
             const int xs = std::max(1, bx * bs), xe = std::min(x_end, bx * bs + bs);
-            double* a = acc.data() + std::size_t(by * gw + bx) * 9;
-            for (int k = 0; k < 8; ++k) {
-                const float* column = columns.data() + std::size_t(k) * w;
+            double* a = acc.data() + std::size_t(by * gw + bx) * kSums;
+            // Whole blocks: the columns outside 1 .. x_end - 1 hold zeros.
+            for (int k = 0; k < kSums - 1; ++k) {
+                const float* column = columns.data() + std::size_t(k) * w + std::size_t(bx * bs);
                 float sum = 0;  // at most 32 terms
-                for (int x = xs; x < xe; ++x) sum += column[x];
+                for (int x = 0; x < bs; ++x) sum += column[x];
                 a[k] = sum;
             }
-            a[8] = rows * std::max(0, xe - xs);
+            a[9] = rows * std::max(0, xe - xs);
         }
     }
 }
 
 void EventFinder::State::link(const std::vector<float>& amp_est, const std::vector<float>& amp,
-                              const std::vector<float>& snr, const cv::Mat& active,
-                              const Frame& frame) {
+                              const std::vector<float>& snr, const std::vector<float>& explained,
+                              const cv::Mat& active, const Frame& frame) {
     if (cv::countNonZero(active) == 0) return;
     // Neighbouring blocks, and blocks one apart, belong to one component.
     cv::Mat grown, labels, stats, centroids;
@@ -513,6 +555,7 @@ void EventFinder::State::link(const std::vector<float>& amp_est, const std::vect
         // Bounds and strongest block over the truly active blocks of this component.
         int x0 = gw, y0 = gh, x1 = -1, y1 = -1, best = -1;
         float best_amp = 0, best_snr = 0;
+        double snr_sum = 0, explained_sum = 0;
         for (int y = 0; y < gh; ++y)
             for (int x = 0; x < gw; ++x) {
                 if (labels.at<int>(y, x) != l || !active.at<std::uint8_t>(y, x)) continue;
@@ -524,6 +567,8 @@ void EventFinder::State::link(const std::vector<float>& amp_est, const std::vect
                     best = b;
                 }
                 best_snr = std::max(best_snr, snr[std::size_t(b)]);
+                snr_sum += snr[std::size_t(b)];
+                explained_sum += snr[std::size_t(b)] * explained[std::size_t(b)];
             }
         if (best < 0) continue;
         Candidate* target = nullptr;
@@ -551,6 +596,8 @@ void EventFinder::State::link(const std::vector<float>& amp_est, const std::vect
         c.frame_dt = 1.0 / fps;
         c.peak_amp = std::max(c.peak_amp, double(amp_est[std::size_t(best)]));
         c.peak_snr = std::max(c.peak_snr, double(best_snr));
+        c.snr_sum += snr_sum;
+        c.explained_sum += explained_sum;
     }
 }
 
@@ -572,6 +619,8 @@ std::vector<Event> EventFinder::finish(const std::vector<Transition>& transition
         double sy = source.height > 0 ? double(source.height) / c.proxy_h : 1.0;
         double amp_px = c.peak_amp * 0.5 * (sx + sy);
         if (amp_px < o.min_amplitude_px || amp_px > o.max_amplitude_px) continue;
+        // Change a displacement does not explain is not a gesture.
+        if (c.explained_sum < o.min_motion_share * c.snr_sum) continue;
         double guard_frames = o.transition_guard_s * (c.frame_dt > 0 ? 1.0 / c.frame_dt : 25.0);
         bool near_transition = false;
         for (const auto& t : transitions) {

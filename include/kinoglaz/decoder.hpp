@@ -18,8 +18,8 @@ namespace kinoglaz {
 enum class FastDecode {
     off,    ///< decode exactly as a player would
     on,     ///< skip the H.264/HEVC in-loop deblocking filter (`skip_loop_filter`)
-    auto_,  ///< `on` where the accuracy tests show no loss (H.264, HEVC), else `off`; also
-            ///< `off` for a smoothed proxy less than 4x smaller than the picture
+    auto_,  ///< `on` where the accuracy tests show no loss (H.264, HEVC: transitions and
+            ///< events score the same), else `off`
 };
 
 /// Options for opening a source. Validated by the VideoDecoder constructor.

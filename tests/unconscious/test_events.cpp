@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "kinoglaz/decoder.hpp"
 #include "kinoglaz/error.hpp"
@@ -59,6 +60,7 @@ std::vector<Event> find_events(const std::string& path,
                                std::optional<double> end_s = std::nullopt) {
     DecodeOptions options;
     options.end_s = end_s;
+    options.fast_decode = FastDecode::auto_;  // as `analyze` decodes: no H.264 deblocking
     VideoDecoder decoder(path, options);
     EventFinder finder;
     PipelineOptions po;
@@ -158,7 +160,106 @@ TEST(EventScore, GreedyOneToOneMatchingRule) {
     EXPECT_DOUBLE_EQ(empty.recall, 1.0);
 }
 
+// A locked-off synthetic shot at 25 fps (320x180, the proxy's size: textured, with sensor
+// noise) in which a 40 px patch changes for half a second from frame 75, either moving (a
+// sub-pixel oscillation) or changing in place (its detail sharpened and softened, as an
+// encoder refines a picture) by eight times as much at the peak: enough to pass every other
+// test of the finder, as ChangeInPlaceIsNotAnEvent checks.
+enum class PatchChange { moves, sharpens };
+
+std::vector<Event> find_in_synthetic_shot(PatchChange change, const EventFinderOptions& options) {
+    constexpr int kW = 320, kH = 180, kFrames = 150, kFirst = 75, kLength = 13;
+    constexpr double kFps = 25, kAmplitude = 0.5, kHz = 6;
+    cv::RNG rng(7);
+    cv::Mat texture(kH, kW, CV_32F);
+    rng.fill(texture, cv::RNG::NORMAL, 0, 1);
+    cv::GaussianBlur(texture, texture, {0, 0}, 2.0);
+    cv::normalize(texture, texture, 60, 200, cv::NORM_MINMAX);
+    cv::Mat detail;
+    cv::GaussianBlur(texture, detail, {0, 0}, 1.5);
+    detail = texture - detail;
+    // A raised-cosine bump over the patch: zero on its border and outside.
+    const cv::Rect patch(160, 80, 40, 40);
+    cv::Mat bump(kH, kW, CV_32F, cv::Scalar(0));
+    for (int y = 0; y < patch.height; ++y)
+        for (int x = 0; x < patch.width; ++x)
+            bump.at<float>(patch.y + y, patch.x + x) =
+                float(std::sin(CV_PI * (x + 0.5) / patch.width) *
+                      std::sin(CV_PI * (y + 0.5) / patch.height));
+    const auto moved_by = [&](double d) {  // the patch's content displaced by d * bump in x
+        cv::Mat map_x(kH, kW, CV_32F), map_y(kH, kW, CV_32F), out;
+        for (int y = 0; y < kH; ++y)
+            for (int x = 0; x < kW; ++x) {
+                map_x.at<float>(y, x) = float(x - d * bump.at<float>(y, x));
+                map_y.at<float>(y, x) = float(y);
+            }
+        cv::remap(texture, out, map_x, map_y, cv::INTER_CUBIC, cv::BORDER_REPLICATE);
+        return out;
+    };
+    // The sharpening gain whose change is 8x that of the peak displacement (RMS).
+    const cv::Mat moved = moved_by(kAmplitude) - texture;
+    const cv::Mat sharpened = detail.mul(bump);
+    const double gain =
+        8 * std::sqrt(cv::sum(moved.mul(moved))[0] / cv::sum(sharpened.mul(sharpened))[0]);
+
+    EventFinder finder(options);
+    cv::Mat previous;
+    for (int i = 0; i < kFrames; ++i) {
+        const int j = i - kFirst;
+        const double envelope =
+            j >= 0 && j < kLength ? std::sin(CV_PI * (j + 1) / (kLength + 1)) : 0.0;
+        const double wave = envelope * std::sin(2 * CV_PI * kHz * j / kFps);
+        cv::Mat picture = change == PatchChange::moves
+                              ? moved_by(kAmplitude * wave)
+                              : cv::Mat(texture + gain * std::abs(wave) * sharpened);
+        cv::Mat noise(kH, kW, CV_32F);
+        rng.fill(noise, cv::RNG::NORMAL, 0, 1.0);
+        auto frame = std::make_shared<Frame>();
+        frame->index = i;
+        frame->time_s = i / kFps;
+        frame->duration_s = 1 / kFps;
+        cv::Mat(picture + noise).convertTo(frame->proxy_gray, CV_8U);
+        // The pairwise features of a still camera: no shift, no change of histogram.
+        FrameFeatures features;
+        features.index = i;
+        features.time_s = frame->time_s;
+        features.luma_mean = float(cv::mean(frame->proxy_gray)[0]);
+        if (!previous.empty())
+            features.pixel_diff =
+                float(cv::norm(previous, frame->proxy_gray, cv::NORM_L1) / (255.0 * kW * kH));
+        previous = frame->proxy_gray;
+        finder.push(*frame, features);
+    }
+    SourceInfo source;
+    source.width = kW;
+    source.height = kH;
+    return finder.finish({}, source);
+}
+
+TEST(EventFinder, SubPixelOscillationOfAPatchIsAnEvent) {
+    auto events = find_in_synthetic_shot(PatchChange::moves, {});
+    print(events);
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_TRUE(events_match(make_event(75, 88, {160, 80, 40, 40}), events[0]));
+    EXPECT_GT(events[0].amplitude_px, 0.25);
+    EXPECT_LT(events[0].amplitude_px, 1.0);
+}
+
+TEST(EventFinder, ChangeInPlaceIsNotAnEvent) {
+    // Strong enough to pass every other test of the finder...
+    EventFinderOptions any_change;
+    any_change.min_motion_share = 0;
+    auto unfiltered = find_in_synthetic_shot(PatchChange::sharpens, any_change);
+    print(unfiltered);
+    EXPECT_GE(unfiltered.size(), 1u);
+    // ...but no displacement explains it.
+    auto events = find_in_synthetic_shot(PatchChange::sharpens, {});
+    print(events);
+    EXPECT_EQ(events.size(), 0u);
+}
+
 TEST(EventFinder, RejectsInvalidOptions) {
+    EXPECT_THROW(EventFinder(EventFinderOptions{.min_motion_share = 1.5}), Error);
     EXPECT_THROW(EventFinder(EventFinderOptions{.min_amplitude_px = 0}), Error);
     EXPECT_THROW(EventFinder(EventFinderOptions{.snr_threshold = 1}), Error);
     EXPECT_THROW(EventFinder(EventFinderOptions{.block_px = 2}), Error);
