@@ -21,7 +21,10 @@ void copy_video_range(const std::string& input, double start_s, double end_s,
                       const std::string& output, bool allow_network) {
     // Opening through the decoder validates the input exactly as every other command does
     // (protocols, nested files, size limits) and tells the stream's first timestamp.
-    VideoDecoder probe_only(input, {.threads = 1, .allow_network = allow_network});
+    DecodeOptions probe_options;
+    probe_options.threads = 1;
+    probe_options.allow_network = allow_network;
+    VideoDecoder probe_only(input, probe_options);
     const SourceInfo& info = probe_only.info();
 
     AVFormatContext* in_raw = nullptr;
