@@ -107,7 +107,9 @@ TEST(AnalysisFolder, WritesEveryFileAndCommits) {
     EXPECT_NE(html.find("<video controls preload=\"metadata\" src=\"reveals/event-000.mp4\""),
               std::string::npos);
     EXPECT_EQ(html.find("reveals/event-002.mp4\""), std::string::npos);
-    if (have_program("dot")) EXPECT_NE(html.find("class=\"node\""), std::string::npos);
+    if (have_program("dot")) {
+        EXPECT_NE(html.find("class=\"node\""), std::string::npos);
+    }
     fs::remove_all(root);
 }
 
