@@ -22,8 +22,8 @@ struct Candidate {
     int active_frames = 0;
     double peak_amp = 0;  // proxy pixels
     double peak_snr = 0;
-    // Sums over the active blocks of every frame: signal-to-noise ratio, and the same
-    // weighting the share of change the motion explains.
+    // Over the active blocks of every frame: the sum of their signal-to-noise ratios, and
+    // of the share of their change that the motion explains weighted by those ratios.
     double snr_sum = 0, explained_sum = 0;
     // Residual vector of the event's strongest block in each active frame (for frequency).
     std::vector<float> series;  // residual of the peak block along its main axis, per frame
@@ -508,11 +508,11 @@ void EventFinder::State::translate(cv::Mat& image, float dx, float dy) {
     std::swap(image, moved);
 }
 
-// The nine sums of each block's least-squares system over its interior pixels: Ix², IxIy,
-// Iy², Ix, Iy, IxIt, IyIt, It and the pixel count, with the gradients taken on the reference
-// (central differences) and It = cur - ref. Per block row, the eight products are first
-// summed down each column (independent elementwise updates, which the compiler vectorises),
-// then across each block's columns.
+// The ten sums of each block's least-squares system over its interior pixels: Ix², IxIy,
+// Iy², Ix, Iy, IxIt, IyIt, It, It² and the pixel count, with the gradients taken on the
+// reference (central differences) and It = cur - ref. Per block row, the nine products are
+// first summed down each column (independent elementwise updates, which the compiler
+// vectorises), then across each block's columns.
 void EventFinder::State::accumulate_block_sums(const cv::Mat& cur, std::vector<double>& acc) {
     const int bs = opt.block_px;
     const int x_end = std::min(proxy_w - 1, gw * bs);  // columns 1 .. x_end - 1
