@@ -3,7 +3,7 @@
 //
 //   cuts            `kinoglaz cuts` as it runs by default (segments where they pay off)
 //   cuts/1          the same as one in-order pass (`--segments 1`)
-//   cuts+events     one in-order pass that also builds the analysis proxy and the features
+//   cuts+events     one in-order pass that also builds the smoothed proxy and the features
 //                   events need, with the EventFinder as ordered consumer: cut detection
 //                   plus event detection, nothing else of `analyze`
 //   cuts+events/s   the same split into segments as the default `cuts` splits the film, an
@@ -64,7 +64,6 @@ int main(int argc, char** argv) {
     cuts.analysis_proxy = false;  // as `kinoglaz cuts`
     const int rounds = argc > 3 ? std::max(1, std::atoi(argv[3])) : 3;
     PassOptions with_events = cuts;
-    with_events.analysis_proxy = true;  // EventFinder reads the proxy's luma
     with_events.extra_features = EventFinder::needs();
 
     using clock = std::chrono::steady_clock;

@@ -42,6 +42,7 @@ struct DecoderState {
     // Display geometry before rotation (square pixels) and the proxy size before rotation.
     int display_w = 0, display_h = 0;
     int proxy_w = 0, proxy_h = 0;
+    int smooth_w = 0, smooth_h = 0;  // Frame::proxy_smooth
     int detect_w = 0, detect_h = 0;
     bool first_pts_known = false;
     std::int64_t first_pts = 0;
@@ -129,11 +130,13 @@ void rotate_in_place(cv::Mat& img, int rotation_deg) {
 // sws_getCachedContext reuses the context while the geometry stays the same.
 struct ThreadScalers {
     SwsContext* proxy = nullptr;
+    SwsContext* smooth = nullptr;
     SwsContext* detect = nullptr;
     SwsContext* full = nullptr;
     SwsContext* planes = nullptr;
     ~ThreadScalers() {
         sws_freeContext(proxy);
+        sws_freeContext(smooth);
         sws_freeContext(detect);
         sws_freeContext(full);
         sws_freeContext(planes);
@@ -444,6 +447,13 @@ VideoDecoder::VideoDecoder(const std::string& input, const DecodeOptions& option
     // Even proxy sizes: the proxy is scaled as 4:2:0 (see convert()).
     s.proxy_w = std::max(2, int(std::lround(s.display_w * k / 2)) * 2);
     s.proxy_h = std::max(2, int(std::lround(s.display_h * k / 2)) * 2);
+    // The smoothed proxy is at most half the picture's size: each sample then averages at
+    // least 2x2 pixels, so that a small film's micro-motion is measured through as little
+    // noise per sample as a larger one's (320x180 footage measured at full size gave false
+    // events in motionless stretches), and costs a quarter as much.
+    // Halves rounded down: the luma pyramid's first level, as is.
+    s.smooth_w = k <= 0.5 ? s.proxy_w : std::max(1, s.display_w / 2);
+    s.smooth_h = k <= 0.5 ? s.proxy_h : std::max(1, s.display_h / 2);
     const double kd = std::min(1.0, options.detection_size / longest);
     s.detect_w = std::max(2, int(std::lround(s.display_w * kd / 2)) * 2);
     s.detect_h = std::max(2, int(std::lround(s.display_h * kd / 2)) * 2);
@@ -588,7 +598,8 @@ Frame VideoDecoder::convert(const DecodedPicture& picture) const {
     // would look like change between frames. Plain 4:2:0 is resampled in place, several
     // times faster than swscale's area filter; other formats go through swscale.
     const bool colour = s.options.analysis_colour;
-    if (auto planes = yuv420_pyramids(src)) {
+    auto planes = yuv420_pyramids(src);
+    if (planes) {
         if (s.options.analysis_proxy)
             resample_yuv420(*planes, s.proxy_w, s.proxy_h, frame.proxy_bgr, frame.proxy_gray,
                             colour);
@@ -600,15 +611,28 @@ Frame VideoDecoder::convert(const DecodedPicture& picture) const {
             scale_to_proxy(t_scalers.proxy, src, s.proxy_w, s.proxy_h, frame.proxy_bgr,
                            frame.proxy_gray, colour);
     }
+    // Made here, on the pipeline's parallel stage, rather than by its ordered consumer.
+    if (s.options.smoothed_proxy) {
+        cv::Mat grey = frame.proxy_gray;
+        if (grey.cols != s.smooth_w || grey.rows != s.smooth_h) {
+            grey = cv::Mat(s.smooth_h, s.smooth_w, CV_8UC1);
+            if (planes) {  // from the luma's first halving, shared with the other images
+                planes->y.resample_into(grey);
+            } else {  // swscale scales to 4:2:0, so to even sizes first
+                cv::Mat unused_bgr, even;
+                scale_to_proxy(t_scalers.smooth, src, (s.smooth_w + 1) & ~1, (s.smooth_h + 1) & ~1,
+                               unused_bgr, even, false);
+                cv::resize(even, grey, grey.size(), 0, 0, cv::INTER_AREA);
+            }
+        }
+        grey.convertTo(frame.proxy_smooth, CV_32F);
+        cv::GaussianBlur(frame.proxy_smooth, frame.proxy_smooth, cv::Size(5, 5), 1.0);
+    }
     rotate_in_place(frame.detect_bgr, s.info.rotation_deg);
     rotate_in_place(frame.detect_gray, s.info.rotation_deg);
     rotate_in_place(frame.proxy_bgr, s.info.rotation_deg);
     rotate_in_place(frame.proxy_gray, s.info.rotation_deg);
-    // Made here, on the pipeline's parallel stage, rather than by its ordered consumer.
-    if (s.options.smoothed_proxy && !frame.proxy_gray.empty()) {
-        frame.proxy_gray.convertTo(frame.proxy_smooth, CV_32F);
-        cv::GaussianBlur(frame.proxy_smooth, frame.proxy_smooth, cv::Size(5, 5), 1.0);
-    }
+    rotate_in_place(frame.proxy_smooth, s.info.rotation_deg);
     if (s.options.full_resolution) {
         frame.full_bgr = scale_to_bgr(t_scalers.full, src, s.display_w, s.display_h, SWS_BICUBIC);
         rotate_in_place(frame.full_bgr, s.info.rotation_deg);

@@ -292,7 +292,7 @@ void EventFinder::push(const Frame& frame, const FrameFeatures& features) {
 }
 
 void EventFinder::State::push(const Frame& frame, const FrameFeatures& f) {
-    if (frame.proxy_gray.empty()) return;
+    if (frame.proxy_smooth.empty() && frame.proxy_gray.empty()) return;
     last_frame = frame.index;
     // The rate of this frame alone (its interval from the previous one, or its duration).
     double inst = 0;
@@ -303,19 +303,21 @@ void EventFinder::State::push(const Frame& frame, const FrameFeatures& f) {
     // A slow average of the rate: robust to VFR jitter.
     if (inst > 0) fps = last_time >= 0 ? 0.9 * fps + 0.1 * inst : inst;
     last_time = frame.time_s;
-    if (proxy_w != frame.proxy_gray.cols || proxy_h != frame.proxy_gray.rows) {
-        setup(frame.proxy_gray);
-        reset();
-    }
     // Normally made by the decoder's conversion, in parallel (FeatureMask::smoothed_proxy).
     cv::Mat cur = frame.proxy_smooth;
     if (cur.empty()) {
         frame.proxy_gray.convertTo(cur, CV_32F);
         cv::GaussianBlur(cur, cur, cv::Size(5, 5), 1.0);
     }
+    if (proxy_w != cur.cols || proxy_h != cur.rows) {
+        setup(cur);
+        reset();
+    }
 
-    // A cut, flash or violent change: the reference no longer describes the picture.
-    bool jump = f.hist_dist > 0.25f || f.pixel_diff * 255.f > 10.f;
+    // A cut, flash or violent change: the reference no longer describes the picture. The
+    // grey difference alone decides: the finder sees only grey, so a change of colour that
+    // leaves the grey picture alike leaves its reference valid.
+    bool jump = f.pixel_diff * 255.f > 10.f;
     // Frame-to-frame translation from the thumbnails' phase correlation, in proxy pixels.
     const float thumb_to_proxy = float(proxy_w) / float(kThumbWidth);
     float sx = f.shift_dx * thumb_to_proxy, sy = f.shift_dy * thumb_to_proxy;

@@ -31,7 +31,7 @@ struct DecodeOptions {
     int analysis_size = 320;       ///< longest side of the analysis proxy, 16..4096 px
     bool analysis_proxy = true;    ///< build Frame::proxy_* (off: only the detection image)
     bool analysis_colour = true;   ///< with the proxy, also its colour (Frame::proxy_bgr)
-    bool smoothed_proxy = false;   ///< with the proxy, also Frame::proxy_smooth
+    bool smoothed_proxy = false;   ///< also Frame::proxy_smooth (with or without the proxy)
     int detection_size = 160;      ///< longest side of Frame::detect_*, 16..4096 px
     bool full_resolution = false;  ///< also convert every frame to full-size BGR
     bool full_planes = false;      ///< also keep every frame's samples (Frame::full_planes)

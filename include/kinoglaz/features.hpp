@@ -17,9 +17,10 @@ namespace kinoglaz {
 enum class FeatureMask : std::uint32_t {
     basic = 1u << 0,  ///< luma statistics, thumbnails, grey difference to the previous frame
     camera_motion = 1u << 1,   ///< sparse-flow + RANSAC similarity transform to the previous frame
-    appearance = 1u << 2,      ///< colour histogram and its distance, colourfulness, and the
-                               ///< phase-correlation shift with the motion-compensated difference
+    appearance = 1u << 2,      ///< colour histogram and its distance, colourfulness
     smoothed_proxy = 1u << 3,  ///< Frame::proxy_smooth, made by the decoder's conversion
+    translation = 1u << 4,     ///< phase-correlation shift between thumbnails and the
+                               ///< motion-compensated difference
 };
 constexpr FeatureMask operator|(FeatureMask a, FeatureMask b) {
     return FeatureMask(std::uint32_t(a) | std::uint32_t(b));
@@ -66,9 +67,11 @@ struct FrameFeatures {
     // --- pairwise to the previous frame (all 0 for the first frame) -----------------
     float hist_dist = 0;   ///< 1 - histogram intersection, 0..1 (appearance)
     float pixel_diff = 0;  ///< mean |Δ| of the grey proxy / 255, 0..1
-    float mc_diff = 0;  ///< mean |Δ| of grey thumbnails after translation compensation (appearance)
-    float shift_dx = 0, shift_dy = 0;  ///< phase-correlation translation, thumb pixels (appearance)
-    GlobalMotion motion;               ///< only with FeatureMask::camera_motion
+    float mc_diff =
+        0;  ///< mean |Δ| of grey thumbnails after translation compensation (translation)
+    float shift_dx = 0,
+          shift_dy = 0;   ///< phase-correlation translation, thumb pixels (translation)
+    GlobalMotion motion;  ///< only with FeatureMask::camera_motion
 
     /// Names and values of the scalar features, for an optional per-frame CSV dump.
     std::vector<std::pair<std::string, double>> metrics() const;

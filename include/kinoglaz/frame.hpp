@@ -30,8 +30,9 @@ struct Frame {
     cv::Mat proxy_bgr;      ///< small analysis image, CV_8UC3, longest side ~analysis_size
     cv::Mat proxy_gray;     ///< the same picture's luma plane (Y of Y'CbCr, video range as coded:
                             ///< 16..235 for most films), CV_8UC1
-    cv::Mat proxy_smooth;   ///< proxy_gray as CV_32F smoothed by a 5x5 Gaussian (sigma 1), the
-                            ///< input of micro-motion analysis; empty unless requested
+    cv::Mat proxy_smooth;   ///< proxy_gray as CV_32F, at most half the picture's size (area
+                            ///< averaged), smoothed by a 5x5 Gaussian (sigma 1): the input of
+                            ///< micro-motion analysis; empty unless requested
     cv::Mat detect_bgr;     ///< smaller image the per-frame features are computed on, CV_8UC3,
                             ///< longest side ~detection_size (the same whatever analysis_size)
     cv::Mat detect_gray;    ///< its luma plane, CV_8UC1

@@ -173,10 +173,12 @@ struct MontageOptions {
 /// decoding so that bad options fail before any work. build_montage() calls it too.
 void validate_montage_options(const MontageOptions& options);
 
-/// The features a MontageCollector needs from the pipeline: colour appearance for the shot
-/// descriptors and sparse-flow camera motion for the camera labels.
+/// The features a MontageCollector needs from the pipeline: colour appearance and the
+/// thumbnails' translation for the shot descriptors, sparse-flow camera motion for the camera
+/// labels.
 constexpr FeatureMask montage_features() noexcept {
-    return FeatureMask::basic | FeatureMask::appearance | FeatureMask::camera_motion;
+    return FeatureMask::basic | FeatureMask::appearance | FeatureMask::translation |
+           FeatureMask::camera_motion;
 }
 
 /// Fills `analysis.shots` (frames, times, keyframe, descriptor, camera, setup, scene),

@@ -70,14 +70,16 @@ class EventFinder {
     EventFinder(EventFinder&&) noexcept;
     EventFinder& operator=(EventFinder&&) noexcept;
 
-    /// The features the pipeline must compute for this finder: appearance (cuts, flashes and
-    /// camera shifts reset it) and the smoothed proxy (made in parallel, not by push()).
+    /// The features the pipeline must compute for this finder: the thumbnails' translation
+    /// (fast camera moves reset it, as cuts and flashes do through the basic grey difference)
+    /// and the smoothed proxy (made in parallel, not by push()).
     static FeatureMask needs() noexcept {
-        return FeatureMask::basic | FeatureMask::appearance | FeatureMask::smoothed_proxy;
+        return FeatureMask::basic | FeatureMask::translation | FeatureMask::smoothed_proxy;
     }
 
-    /// Feeds the next frame, in presentation order. Reads `frame.proxy_gray` and the
-    /// pairwise fields of `features` (to notice cuts and fast camera moves).
+    /// Feeds the next frame, in presentation order. Reads `frame.proxy_smooth` (made from
+    /// `frame.proxy_gray` where it is empty) and the pairwise fields of `features` (to notice
+    /// cuts and fast camera moves).
     void push(const Frame& frame, const FrameFeatures& features);
 
     /// Ends the pass: drops events near `transitions`, converts boxes to the display pixels

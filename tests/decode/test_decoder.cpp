@@ -421,6 +421,49 @@ TEST_F(DecoderTest, PipelineRethrowsConsumerErrors) {
 // Every image of a Frame is a whole image to OpenCV: a filter's border never reaches into the
 // buffer it was cut from (other planes, swscale's scratch rows), which made corner detection
 // near the bottom edge read uninitialised memory and differ between runs.
+// The micro-motion input averages at least 2x2 pixels per sample: half a small picture, the
+// proxy's size where that is already smaller; the same with or without the proxy, from
+// 4:2:0 (the luma pyramid) and from other layouts (swscale).
+TEST_F(DecoderTest, SmoothedProxyIsAtMostHalfThePicture) {
+    const std::string hd = path("hd.mp4"), yuv444 = path("small444.mkv");
+    ASSERT_TRUE(
+        test::ffmpeg("-f lavfi -i testsrc2=size=1280x720:rate=25:duration=0.12 "
+                     "-pix_fmt yuv420p -c:v libx264 -preset ultrafast " +
+                     test::shell_quote(hd)));
+    ASSERT_TRUE(
+        test::ffmpeg("-f lavfi -i testsrc2=size=96x54:rate=25:duration=0.12 "
+                     "-pix_fmt yuv444p -c:v libx264 -preset ultrafast " +
+                     test::shell_quote(yuv444)));
+    const auto first_frame = [](const std::string& file, bool proxy) {
+        DecodeOptions options;
+        options.analysis_proxy = proxy;
+        options.smoothed_proxy = true;
+        VideoDecoder decoder(file, options);
+        auto picture = decoder.next();
+        EXPECT_TRUE(picture) << file;
+        return picture ? decoder.convert(*picture) : Frame{};
+    };
+    const struct {
+        std::string file;
+        cv::Size smooth;
+    } cases[] = {{coded_, {32, 24}}, {hd, {320, 180}}, {yuv444, {48, 27}}};
+    for (const auto& c : cases) {
+        const Frame with = first_frame(c.file, true), without = first_frame(c.file, false);
+        EXPECT_EQ(with.proxy_smooth.size(), c.smooth) << c.file;
+        EXPECT_EQ(with.proxy_smooth.type(), CV_32FC1) << c.file;
+        EXPECT_TRUE(without.proxy_gray.empty()) << c.file;
+        ASSERT_EQ(without.proxy_smooth.size(), c.smooth) << c.file;
+        if (c.smooth == with.proxy_gray.size()) continue;  // made from the proxy itself
+        EXPECT_EQ(cv::norm(with.proxy_smooth, without.proxy_smooth, cv::NORM_INF), 0) << c.file;
+    }
+    // A uniform grey picture stays its grey level.
+    const Frame grey = first_frame(coded_, false);
+    double lo = 0, hi = 0;
+    cv::minMaxLoc(grey.proxy_smooth, &lo, &hi);
+    EXPECT_EQ(lo, hi);
+    EXPECT_NEAR(lo, kLevel0, 2);
+}
+
 TEST_F(DecoderTest, FrameImagesDoNotExtendIntoTheirBuffers) {
     const std::string yuv444 = path("yuv444.mkv");
     ASSERT_TRUE(

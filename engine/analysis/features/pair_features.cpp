@@ -103,10 +103,10 @@ void compute_pair_features(const Frame& previous_frame, const FrameFeatures& pre
     current.pixel_diff =
         detect ? mean_abs_difference(previous_frame.detect_gray, current_frame.detect_gray)
                : mean_abs_difference(previous_frame.proxy_gray, current_frame.proxy_gray);
-    if (has(mask, FeatureMask::appearance)) {
+    if (has(mask, FeatureMask::appearance))
         current.hist_dist = histogram_distance(previous.hist, current.hist);
+    if (has(mask, FeatureMask::translation))
         motion_compensated_difference(previous.thumb, current.thumb, current);
-    }
     if (has(mask, FeatureMask::camera_motion) && !current_frame.proxy_gray.empty() &&
         !previous_frame.proxy_gray.empty())
         current.motion =
