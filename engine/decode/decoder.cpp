@@ -450,8 +450,8 @@ VideoDecoder::VideoDecoder(const std::string& input, const DecodeOptions& option
     // The smoothed proxy is at most half the picture's size: each sample then averages at
     // least 2x2 pixels, so that a small film's micro-motion is measured through as little
     // noise per sample as a larger one's (320x180 footage measured at full size gave false
-    // events in motionless stretches), and costs a quarter as much.
-    // Halves rounded down: the luma pyramid's first level, as is.
+    // events in motionless stretches), and costs a quarter as much. Halves are rounded down:
+    // the luma pyramid's first level, taken as it is.
     s.smooth_w = k <= 0.5 ? s.proxy_w : std::max(1, s.display_w / 2);
     s.smooth_h = k <= 0.5 ? s.proxy_h : std::max(1, s.display_h / 2);
     const double kd = std::min(1.0, options.detection_size / longest);

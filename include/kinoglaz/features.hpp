@@ -67,10 +67,10 @@ struct FrameFeatures {
     // --- pairwise to the previous frame (all 0 for the first frame) -----------------
     float hist_dist = 0;   ///< 1 - histogram intersection, 0..1 (appearance)
     float pixel_diff = 0;  ///< mean |Δ| of the grey proxy / 255, 0..1
-    float mc_diff =
-        0;  ///< mean |Δ| of grey thumbnails after translation compensation (translation)
-    float shift_dx = 0,
-          shift_dy = 0;   ///< phase-correlation translation, thumb pixels (translation)
+    /// Mean |Δ| of grey thumbnails after translation compensation (translation).
+    float mc_diff = 0;
+    /// Phase-correlation translation, thumb pixels (translation).
+    float shift_dx = 0, shift_dy = 0;
     GlobalMotion motion;  ///< only with FeatureMask::camera_motion
 
     /// Names and values of the scalar features, for an optional per-frame CSV dump.
