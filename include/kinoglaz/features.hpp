@@ -19,8 +19,9 @@ enum class FeatureMask : std::uint32_t {
     camera_motion = 1u << 1,   ///< sparse-flow + RANSAC similarity transform to the previous frame
     appearance = 1u << 2,      ///< colour histogram and its distance, colourfulness
     smoothed_proxy = 1u << 3,  ///< Frame::proxy_smooth, made by the decoder's conversion
-    translation = 1u << 4,     ///< phase-correlation shift between thumbnails and the
-                               ///< motion-compensated difference
+    translation = 1u << 4,     ///< phase-correlation shift between thumbnails
+    compensated_difference = 1u << 5,  ///< the thumbnails' difference once the shift is undone
+                                       ///< (needs translation)
 };
 constexpr FeatureMask operator|(FeatureMask a, FeatureMask b) {
     return FeatureMask(std::uint32_t(a) | std::uint32_t(b));
@@ -63,11 +64,14 @@ struct FrameFeatures {
     std::array<float, kHistBins> hist{};  ///< joint HSV histogram, sums to 1 (appearance)
     cv::Mat thumb;      ///< CV_8UC1 kThumbWidth x kThumbHeight, for cross-frame checks
     cv::Mat thumb_bgr;  ///< CV_8UC3 kThumbWidth x kThumbHeight, colour layout
+    /// Half spectrum (CV_32FC2) of the Hann-windowed grey thumbnail (translation): made once
+    /// per frame, in parallel, and used by the phase correlation with both neighbours.
+    cv::Mat thumb_spectrum;
 
     // --- pairwise to the previous frame (all 0 for the first frame) -----------------
     float hist_dist = 0;   ///< 1 - histogram intersection, 0..1 (appearance)
     float pixel_diff = 0;  ///< mean |Δ| of the grey proxy / 255, 0..1
-    /// Mean |Δ| of grey thumbnails after translation compensation (translation).
+    /// Mean |Δ| of grey thumbnails after translation compensation (compensated_difference).
     float mc_diff = 0;
     /// Phase-correlation translation, thumb pixels (translation).
     float shift_dx = 0, shift_dy = 0;

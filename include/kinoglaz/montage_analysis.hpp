@@ -174,11 +174,11 @@ struct MontageOptions {
 void validate_montage_options(const MontageOptions& options);
 
 /// The features a MontageCollector needs from the pipeline: colour appearance and the
-/// thumbnails' translation for the shot descriptors, sparse-flow camera motion for the camera
-/// labels.
+/// thumbnails' translation and compensated difference for the shot descriptors, sparse-flow
+/// camera motion for the camera labels.
 constexpr FeatureMask montage_features() noexcept {
     return FeatureMask::basic | FeatureMask::appearance | FeatureMask::translation |
-           FeatureMask::camera_motion;
+           FeatureMask::compensated_difference | FeatureMask::camera_motion;
 }
 
 /// Fills `analysis.shots` (frames, times, keyframe, descriptor, camera, setup, scene),

@@ -2,6 +2,7 @@
 
 #include "area_resize.hpp"
 #include "extract.hpp"
+#include "phase_correlation.hpp"
 
 namespace kinoglaz {
 
@@ -72,6 +73,7 @@ FrameFeatures compute_frame_features(const Frame& frame, FeatureMask mask) {
     else  // a tiny film: the thumbnail is larger than the picture
         cv::resize(half, f.thumb_bgr, {kThumbWidth, kThumbHeight}, 0, 0, cv::INTER_AREA);
     cv::cvtColor(f.thumb_bgr, f.thumb, cv::COLOR_BGR2GRAY);
+    if (has(mask, FeatureMask::translation)) detail::windowed_spectrum(f.thumb, f.thumb_spectrum);
     if (!has(mask, FeatureMask::appearance)) return f;
 
     f.colourfulness = colourfulness_of(f.thumb_bgr);

@@ -3,6 +3,7 @@
 #include <opencv2/video/tracking.hpp>
 
 #include "extract.hpp"
+#include "phase_correlation.hpp"
 
 namespace kinoglaz {
 
@@ -22,27 +23,29 @@ float mean_abs_difference(const cv::Mat& a, const cv::Mat& b) {
 
 namespace {
 
-// Translation between thumbnails by phase correlation, then the difference that remains
-// after undoing it: pans and shakes leave little, a new picture leaves a lot.
-void motion_compensated_difference(const cv::Mat& prev, const cv::Mat& cur, FrameFeatures& f) {
-    static thread_local cv::Mat window;
-    if (window.empty()) cv::createHanningWindow(window, prev.size(), CV_32F);
-    cv::Mat a, b;
-    prev.convertTo(a, CV_32F);
-    cur.convertTo(b, CV_32F);
+// Translation between thumbnails by phase correlation. A shift larger than a quarter of the
+// thumbnail, or a weak peak, is not a trustworthy camera motion: no shift.
+void thumbnail_translation(const FrameFeatures& previous, FrameFeatures& f) {
+    if (previous.thumb_spectrum.empty() || f.thumb_spectrum.empty()) return;
     double response = 0;
-    cv::Point2d shift = cv::phaseCorrelate(a, b, window, &response);
-    // A shift larger than a quarter of the thumbnail is not a trustworthy camera motion.
+    cv::Point2d shift =
+        detail::phase_correlate_spectra(previous.thumb_spectrum, f.thumb_spectrum, &response);
     if (std::abs(shift.x) > kThumbWidth / 4.0 || std::abs(shift.y) > kThumbHeight / 4.0 ||
         response < 0.05)
         shift = {0, 0};
     f.shift_dx = float(shift.x);
     f.shift_dy = float(shift.y);
+}
+
+// The difference that remains after undoing the translation: pans and shakes leave little,
+// a new picture leaves a lot.
+void motion_compensated_difference(const cv::Mat& prev, const cv::Mat& cur, FrameFeatures& f) {
+    const double sx = f.shift_dx, sy = f.shift_dy;
     cv::Mat moved;
-    cv::Mat m = (cv::Mat_<double>(2, 3) << 1, 0, shift.x, 0, 1, shift.y);
+    cv::Mat m = (cv::Mat_<double>(2, 3) << 1, 0, sx, 0, 1, sy);
     cv::warpAffine(prev, moved, m, prev.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
     // Compare only the interior that both frames show.
-    int mx = int(std::ceil(std::abs(shift.x))) + 1, my = int(std::ceil(std::abs(shift.y))) + 1;
+    int mx = int(std::ceil(std::abs(sx))) + 1, my = int(std::ceil(std::abs(sy))) + 1;
     cv::Rect inner(mx, my, cur.cols - 2 * mx, cur.rows - 2 * my);
     if (inner.width <= 0 || inner.height <= 0) inner = cv::Rect(0, 0, cur.cols, cur.rows);
     f.mc_diff = std::min(mean_abs_difference(moved(inner), cur(inner)),
@@ -105,7 +108,8 @@ void compute_pair_features(const Frame& previous_frame, const FrameFeatures& pre
                : mean_abs_difference(previous_frame.proxy_gray, current_frame.proxy_gray);
     if (has(mask, FeatureMask::appearance))
         current.hist_dist = histogram_distance(previous.hist, current.hist);
-    if (has(mask, FeatureMask::translation))
+    if (has(mask, FeatureMask::translation)) thumbnail_translation(previous, current);
+    if (has(mask, FeatureMask::compensated_difference))
         motion_compensated_difference(previous.thumb, current.thumb, current);
     if (has(mask, FeatureMask::camera_motion) && !current_frame.proxy_gray.empty() &&
         !previous_frame.proxy_gray.empty())
