@@ -69,9 +69,17 @@ double dominant_frequency(const std::vector<cv::Point2f>& pts, double fps) {
     return best_f;
 }
 
-// One image row's terms of the block systems, added to per-column sums (columns 1 ..
-// x_end - 1). Every pointer addresses its own array (__restrict), so the compiler vectorises;
-// an AVX2 clone is picked at load time where the processor has it (Debian's baseline is SSE2).
+// Eight floats, one per column, operated on together (GCC/Clang vector extension: SSE2 pairs
+// in the baseline build, one AVX register in the AVX2 clone). Read from any float address:
+// unaligned, and allowed to alias the floats it reads.
+typedef float Lanes __attribute__((vector_size(32), aligned(4), may_alias));
+constexpr int kLanes = int(sizeof(Lanes) / sizeof(float));
+
+// The nine products' sums down each column of one block row (rows y_first .. y_end - 1) into
+// `sums` (product k of column x at k * w + x), for columns 1 .. x_end - 1; the others are 0.
+// Eight columns at a time: the nine running sums stay in registers for the whole block row,
+// and each column's sum adds its rows in order, exactly as one column at a time would.
+// An AVX2 clone is picked at load time where the processor has it (Debian's baseline is SSE2).
 //
 // ThreadSanitizer instruments the ifunc resolver behind target_clones, which runs during
 // relocation, before the sanitizer's runtime is up (a crash at start-up): TSan builds get the
@@ -81,24 +89,60 @@ double dominant_frequency(const std::vector<cv::Point2f>& pts, double fps) {
 #else
 #define KINOGLAZ_AVX2_CLONES __attribute__((target_clones("avx2", "default")))
 #endif
-KINOGLAZ_AVX2_CLONES void add_row_products(
-    const float* __restrict above, const float* __restrict ref, const float* __restrict below,
-    const float* __restrict cur, int x_end, float* __restrict xx, float* __restrict xy,
-    float* __restrict yy, float* __restrict x1, float* __restrict y1, float* __restrict xt,
-    float* __restrict yt, float* __restrict t1, float* __restrict tt) {
-    for (int x = 1; x < x_end; ++x) {
-        const float ix = 0.5f * (ref[x + 1] - ref[x - 1]);
-        const float iy = 0.5f * (below[x] - above[x]);
-        const float it = cur[x] - ref[x];
-        xx[x] += ix * ix;
-        xy[x] += ix * iy;
-        yy[x] += iy * iy;
-        x1[x] += ix;
-        y1[x] += iy;
-        xt[x] += ix * it;
-        yt[x] += iy * it;
-        t1[x] += it;
-        tt[x] += it * it;
+KINOGLAZ_AVX2_CLONES void block_row_column_sums(const cv::Mat& ref, const cv::Mat& cur, int y_first,
+                                                int y_end, int x_end, float* __restrict sums,
+                                                std::size_t w) {
+    int x0 = 1;
+    for (; x0 + kLanes <= x_end; x0 += kLanes) {
+        Lanes xx{}, xy{}, yy{}, x1{}, y1{}, xt{}, yt{}, t1{}, tt{};
+        const auto lanes = [](const float* p) -> const Lanes& {
+            return *reinterpret_cast<const Lanes*>(p);
+        };
+        for (int y = y_first; y < y_end; ++y) {
+            const float* r = ref.ptr<float>(y) + x0;
+            const Lanes at = lanes(r);
+            const Lanes ix = 0.5f * (lanes(r + 1) - lanes(r - 1));
+            const Lanes iy =
+                0.5f * (lanes(ref.ptr<float>(y + 1) + x0) - lanes(ref.ptr<float>(y - 1) + x0));
+            const Lanes it = lanes(cur.ptr<float>(y) + x0) - at;
+            xx += ix * ix;
+            xy += ix * iy;
+            yy += iy * iy;
+            x1 += ix;
+            y1 += iy;
+            xt += ix * it;
+            yt += iy * it;
+            t1 += it;
+            tt += it * it;
+        }
+        int k = 0;
+        for (const Lanes& v : {xx, xy, yy, x1, y1, xt, yt, t1, tt})
+            *reinterpret_cast<Lanes*>(sums + std::size_t(k++) * w + std::size_t(x0)) = v;
+    }
+    // The last columns, fewer than eight, one at a time.
+    for (int x = x0; x < x_end; ++x) {
+        float s[kSums - 1] = {};
+        for (int y = y_first; y < y_end; ++y) {
+            const float* r = ref.ptr<float>(y);
+            const float ix = 0.5f * (r[x + 1] - r[x - 1]);
+            const float iy = 0.5f * (ref.ptr<float>(y + 1)[x] - ref.ptr<float>(y - 1)[x]);
+            const float it = cur.ptr<float>(y)[x] - r[x];
+            s[0] += ix * ix;
+            s[1] += ix * iy;
+            s[2] += iy * iy;
+            s[3] += ix;
+            s[4] += iy;
+            s[5] += ix * it;
+            s[6] += iy * it;
+            s[7] += it;
+            s[8] += it * it;
+        }
+        for (int k = 0; k < kSums - 1; ++k) sums[std::size_t(k) * w + std::size_t(x)] = s[k];
+    }
+    for (int k = 0; k < kSums - 1; ++k) {
+        float* column = sums + std::size_t(k) * w;
+        column[0] = 0;
+        std::fill(column + std::max(1, x_end), column + w, 0.f);
     }
 }
 
@@ -132,7 +176,7 @@ struct EventFinder::State {
     std::vector<Candidate> open, closed;
     std::vector<float> columns;  // scratch of accumulate_block_sums
     // Per-frame block measurements, kept between frames so that push() does not allocate.
-    std::vector<double> acc, pooled;
+    std::vector<double> acc, pairs, pooled;
     std::vector<float> dx, dy, ok, ux_est, uy_est, explained, amp, snr, amp_est, vx, vy, ratios;
     cv::Mat active;
     cv::Mat moved;  // scratch of translate
@@ -359,16 +403,23 @@ void EventFinder::State::push(const Frame& frame, const FrameFeatures& f) {
     // Each estimate pools a 2x2 neighbourhood of blocks (overlapping windows of twice the
     // block size): four times the pixels halves the noise, while the smallest gestures of
     // interest (~50 source px) still fill a window.
-    pooled.assign(acc.size(), 0.0);
+    // Separably: each block plus its right neighbour, then that plus the same below.
+    pooled.resize(acc.size());
+    pairs.resize(acc.size());
+    const auto sums_of = [&](std::vector<double>& v, int bx, int by) {
+        return v.data() + std::size_t(std::min(gh - 1, by) * gw + std::min(gw - 1, bx)) * kSums;
+    };
     for (int by = 0; by < gh; ++by)
         for (int bx = 0; bx < gw; ++bx) {
-            double* dst = pooled.data() + std::size_t(by * gw + bx) * kSums;
-            for (int oy = 0; oy < 2; ++oy)
-                for (int ox = 0; ox < 2; ++ox) {
-                    int yy = std::min(gh - 1, by + oy), xx = std::min(gw - 1, bx + ox);
-                    const double* src = acc.data() + std::size_t(yy * gw + xx) * kSums;
-                    for (int k = 0; k < kSums; ++k) dst[k] += src[k];
-                }
+            const double *left = sums_of(acc, bx, by), *right = sums_of(acc, bx + 1, by);
+            double* dst = sums_of(pairs, bx, by);
+            for (int k = 0; k < kSums; ++k) dst[k] = left[k] + right[k];
+        }
+    for (int by = 0; by < gh; ++by)
+        for (int bx = 0; bx < gw; ++bx) {
+            const double *top = sums_of(pairs, bx, by), *bottom = sums_of(pairs, bx, by + 1);
+            double* dst = sums_of(pooled, bx, by);
+            for (int k = 0; k < kSums; ++k) dst[k] = top[k] + bottom[k];
         }
     for (int b = 0; b < n_blocks; ++b) {
         const double* a = pooled.data() + std::size_t(b) * kSums;
@@ -498,11 +549,13 @@ void EventFinder::State::push(const Frame& frame, const FrameFeatures& f) {
 
     // Follow the picture slowly (and the camera at once): the reference is the shot's recent
     // rest state, about 0.4 s of memory.
-    if (std::hypot(gx, gy) > 0.01f) {
-        translate(ref, gx, gy);
-    }
     const double beta = std::clamp(1.0 / (0.2 * fps), 0.02, 0.5);
-    cv::addWeighted(ref, 1 - beta, cur, beta, 0, ref);
+    if (std::hypot(gx, gy) > 0.01f) {
+        detail::translate_and_blend(ref, moved, gx, gy, cur, float(beta));
+        std::swap(ref, moved);
+    } else {
+        cv::addWeighted(ref, 1 - beta, cur, beta, 0, ref);
+    }
 }
 
 void EventFinder::State::translate(cv::Mat& image, float dx, float dy) {
@@ -513,22 +566,16 @@ void EventFinder::State::translate(cv::Mat& image, float dx, float dy) {
 // The ten sums of each block's least-squares system over its interior pixels: Ix², IxIy,
 // Iy², Ix, Iy, IxIt, IyIt, It, It² and the pixel count, with the gradients taken on the
 // reference (central differences) and It = cur - ref. Per block row, the nine products are
-// first summed down each column (independent elementwise updates, which the compiler
-// vectorises), then across each block's columns.
+// first summed down each column, then across each block's columns.
 void EventFinder::State::accumulate_block_sums(const cv::Mat& cur, std::vector<double>& acc) {
     const int bs = opt.block_px;
     const int x_end = std::min(proxy_w - 1, gw * bs);  // columns 1 .. x_end - 1
     const std::size_t w = std::size_t(proxy_w);
     columns.resize(9 * w);
-    float* c = columns.data();
     for (int by = 0; by < gh; ++by) {
         const int y_first = std::max(1, by * bs), y_end = std::min(proxy_h - 1, by * bs + bs);
         if (y_first >= y_end) continue;
-        std::fill(columns.begin(), columns.end(), 0.f);
-        for (int y = y_first; y < y_end; ++y)
-            add_row_products(ref.ptr<float>(y - 1), ref.ptr<float>(y), ref.ptr<float>(y + 1),
-                             cur.ptr<float>(y), x_end, c, c + w, c + 2 * w, c + 3 * w, c + 4 * w,
-                             c + 5 * w, c + 6 * w, c + 7 * w, c + 8 * w);
+        block_row_column_sums(ref, cur, y_first, y_end, x_end, columns.data(), w);
         const double rows = double(y_end - y_first);
         for (int bx = 0; bx < gw; ++bx) {
             const int xs = std::max(1, bx * bs), xe = std::min(x_end, bx * bs + bs);

@@ -17,11 +17,17 @@ void blend_rows(const float* __restrict a, const float* __restrict b, float* __r
     for (int i = 0; i < n; ++i) out[i] = w00 * a[i] + w01 * a[i + 1] + w10 * b[i] + w11 * b[i + 1];
 }
 
-}  // namespace
+// out[i] = keep * out[i] + beta * with[i].
+void mix_row(float* __restrict out, const float* __restrict with, int n, float keep, float beta) {
+    for (int i = 0; i < n; ++i) out[i] = out[i] * keep + with[i] * beta;
+}
 
-void translate_bilinear(const cv::Mat& src, cv::Mat& dst, float dx, float dy) {
+void translate(const cv::Mat& src, cv::Mat& dst, float dx, float dy, const cv::Mat* blend_with,
+               float beta) {
     if (src.type() != CV_32FC1 || src.empty() || src.data == dst.data)
         throw Error(ErrorKind::internal, "translate_bilinear: needs a separate CV_32FC1 output");
+    if (blend_with && (blend_with->type() != CV_32FC1 || blend_with->size() != src.size()))
+        throw Error(ErrorKind::internal, "translate_and_blend: images of different sizes");
     const int w = src.cols, h = src.rows;
     // Source position of output (x, y): (x + ox + fx, y + oy + fy) with fx, fy in [0, 1).
     const int ox = int(std::floor(-dx)), oy = int(std::floor(-dy));
@@ -44,7 +50,20 @@ void translate_bilinear(const cv::Mat& src, cv::Mat& dst, float dx, float dy) {
             blend_rows(r0 + x_lo + ox, r1 + x_lo + ox, out + x_lo, x_hi - x_lo + 1, w00, w01, w10,
                        w11);
         for (int x = std::max(x_lo, x_hi + 1); x < w; ++x) edge(x);
+        // The row is still in the cache.
+        if (blend_with) mix_row(out, blend_with->ptr<float>(y), w, 1 - beta, beta);
     }
+}
+
+}  // namespace
+
+void translate_bilinear(const cv::Mat& src, cv::Mat& dst, float dx, float dy) {
+    translate(src, dst, dx, dy, nullptr, 0);
+}
+
+void translate_and_blend(const cv::Mat& src, cv::Mat& dst, float dx, float dy,
+                         const cv::Mat& blend_with, float beta) {
+    translate(src, dst, dx, dy, &blend_with, beta);
 }
 
 }  // namespace kinoglaz::detail

@@ -12,4 +12,9 @@ namespace kinoglaz::detail {
 /// faster on a small picture. `src` is CV_32FC1; `dst` must not be `src`.
 void translate_bilinear(const cv::Mat& src, cv::Mat& dst, float dx, float dy);
 
+/// translate_bilinear, then dst = (1 - beta) dst + beta blend_with (an image of src's size and
+/// type), in one pass over the pixels: what cv::addWeighted after the translation computes.
+void translate_and_blend(const cv::Mat& src, cv::Mat& dst, float dx, float dy,
+                         const cv::Mat& blend_with, float beta);
+
 }  // namespace kinoglaz::detail

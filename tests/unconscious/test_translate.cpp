@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <opencv2/imgproc.hpp>
+#include <tuple>
 
 #include "../../engine/unconscious/translate.hpp"
 
@@ -55,11 +56,29 @@ TEST(Translate, MatchesExactBilinearAndWarpAffine) {
     }
 }
 
+// The reference's update in one pass: the translation, then addWeighted with the new frame.
+TEST(Translate, BlendedTranslationEqualsTranslationThenAddWeighted) {
+    cv::Mat image(45, 80, CV_32F), frame(45, 80, CV_32F);
+    cv::RNG rng(5);
+    rng.fill(image, cv::RNG::UNIFORM, 0, 255);
+    rng.fill(frame, cv::RNG::UNIFORM, 0, 255);
+    for (const auto& [dx, dy, beta] : std::vector<std::tuple<float, float, float>>{
+             {0.2f, -0.1f, 0.2f}, {-3.5f, 1.25f, 0.04f}, {0.f, 0.f, 0.5f}}) {
+        cv::Mat moved, expected, ours;
+        detail::translate_bilinear(image, moved, dx, dy);
+        cv::addWeighted(moved, 1 - beta, frame, beta, 0, expected);
+        detail::translate_and_blend(image, ours, dx, dy, frame, beta);
+        EXPECT_LT(cv::norm(ours, expected, cv::NORM_INF), 1e-3) << dx << ", " << dy;
+    }
+}
+
 TEST(Translate, RefusesInPlaceAndWrongTypes) {
     cv::Mat image(8, 8, CV_32F, cv::Scalar(1));
     EXPECT_ANY_THROW(detail::translate_bilinear(image, image, 0.5f, 0.5f));
     cv::Mat bytes(8, 8, CV_8U), out;
     EXPECT_ANY_THROW(detail::translate_bilinear(bytes, out, 0.5f, 0.5f));
+    cv::Mat smaller(4, 8, CV_32F, cv::Scalar(1));
+    EXPECT_ANY_THROW(detail::translate_and_blend(image, out, 0.5f, 0.5f, smaller, 0.1f));
 }
 
 }  // namespace
