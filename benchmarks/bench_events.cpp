@@ -16,12 +16,17 @@
 // reported against: the median over rounds of each round's own ratio (a round runs the
 // variants back to back). The segmented events must equal the single pass's.
 // Usage: bench_events VIDEO [THREADS=2] [ROUNDS=3]
+//        bench_events VIDEO THREADS once cuts|events
+// The second form runs one single pass of `cuts` or of cut plus event detection and nothing
+// else, for a deterministic count of the instructions each takes:
+//   valgrind --tool=callgrind build/bin/bench_events clip.mp4 1 once events
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "kinoglaz/error.hpp"
@@ -61,7 +66,9 @@ bool same_events(const std::vector<Event>& a, const std::vector<Event>& b) {
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: bench_events VIDEO [THREADS=2] [ROUNDS=3]\n");
+        std::fprintf(stderr,
+                     "usage: bench_events VIDEO [THREADS=2] [ROUNDS=3]\n"
+                     "       bench_events VIDEO THREADS once cuts|events\n");
         return 2;
     }
     const std::string input = argv[1];
@@ -71,6 +78,29 @@ int main(int argc, char** argv) {
     const int rounds = argc > 3 ? std::max(1, std::atoi(argv[3])) : 3;
     PassOptions with_events = cuts;
     with_events.extra_features = EventFinder::needs();
+
+    if (argc > 4 && std::string(argv[3]) == "once") {
+        const std::string variant = argv[4];
+        if (variant != "cuts" && variant != "events") {
+            std::fprintf(stderr, "bench_events: once takes cuts or events\n");
+            return 2;
+        }
+        try {
+            EventFinder finder;
+            PassResult pass =
+                run_transition_pass(input, variant == "cuts" ? cuts : with_events,
+                                    [&](const FramePtr& frame, const FrameFeatures& f) {
+                                        if (variant == "events") finder.push(*frame, f);
+                                    });
+            std::printf("%s: %zu frames, %zu transitions, %zu events\n", variant.c_str(),
+                        pass.frame_times.size(), pass.transitions.size(),
+                        finder.finish(pass.transitions, pass.source).size());
+        } catch (const Error& e) {
+            std::fprintf(stderr, "bench_events: %s\n", e.what());
+            return 1;
+        }
+        return 0;
+    }
 
     // Wall-clock and CPU seconds of one run; each variant keeps its best of the rounds.
     struct Cost {

@@ -146,6 +146,36 @@ KINOGLAZ_AVX2_CLONES void block_row_column_sums(const cv::Mat& ref, const cv::Ma
     }
 }
 
+// The nine products' block sums of one block row from their column sums (as
+// block_row_column_sums leaves them): out[k * gw + bx] sums columns bx * bs .. bx * bs + bs - 1
+// of product k. With blocks of a multiple of eight columns, each block's columns are added as
+// whole vectors and the eight lanes then pairwise.
+KINOGLAZ_AVX2_CLONES void block_sums_of_columns(const float* __restrict columns, std::size_t w,
+                                                int bs, int gw, float* __restrict out) {
+    for (int k = 0; k < kSums - 1; ++k) {
+        const float* column = columns + std::size_t(k) * w;
+        float* sums = out + std::size_t(k) * std::size_t(gw);
+        if (bs % kLanes != 0) {
+            for (int bx = 0; bx < gw; ++bx) {
+                float sum = 0;  // at most 32 terms
+                for (int x = 0; x < bs; ++x) sum += column[bx * bs + x];
+                sums[bx] = sum;
+            }
+            continue;
+        }
+        for (int bx = 0; bx < gw; ++bx) {
+            const float* first = column + bx * bs;
+            Lanes v = *reinterpret_cast<const Lanes*>(first);
+            for (int x = kLanes; x < bs; x += kLanes)
+                v += *reinterpret_cast<const Lanes*>(first + x);
+            v += __builtin_shufflevector(v, v, 4, 5, 6, 7, 0, 1, 2, 3);
+            v += __builtin_shufflevector(v, v, 2, 3, 0, 1, 6, 7, 4, 5);
+            v += __builtin_shufflevector(v, v, 1, 0, 3, 2, 5, 4, 7, 6);
+            sums[bx] = v[0];
+        }
+    }
+}
+
 double median_of(std::vector<float>& v) {
     if (v.empty()) return 0;
     auto mid = v.begin() + std::ptrdiff_t(v.size() / 2);
@@ -174,7 +204,7 @@ struct EventFinder::State {
     std::vector<FrameIndex> ring_frame;
     float last_luma = -1;
     std::vector<Candidate> open, closed;
-    std::vector<float> columns;  // scratch of accumulate_block_sums
+    std::vector<float> columns, row_sums;  // scratch of accumulate_block_sums
     // Per-frame block measurements, kept between frames so that push() does not allocate.
     std::vector<double> acc, pairs, pooled;
     std::vector<float> dx, dy, ok, ux_est, uy_est, explained, amp, snr, amp_est, vx, vy, ratios;
@@ -572,21 +602,18 @@ void EventFinder::State::accumulate_block_sums(const cv::Mat& cur, std::vector<d
     const int x_end = std::min(proxy_w - 1, gw * bs);  // columns 1 .. x_end - 1
     const std::size_t w = std::size_t(proxy_w);
     columns.resize(9 * w);
+    row_sums.resize(std::size_t(9 * gw));
     for (int by = 0; by < gh; ++by) {
         const int y_first = std::max(1, by * bs), y_end = std::min(proxy_h - 1, by * bs + bs);
         if (y_first >= y_end) continue;
         block_row_column_sums(ref, cur, y_first, y_end, x_end, columns.data(), w);
+        // Whole blocks: the columns outside 1 .. x_end - 1 hold zeros.
+        block_sums_of_columns(columns.data(), w, bs, gw, row_sums.data());
         const double rows = double(y_end - y_first);
         for (int bx = 0; bx < gw; ++bx) {
             const int xs = std::max(1, bx * bs), xe = std::min(x_end, bx * bs + bs);
             double* a = acc.data() + std::size_t(by * gw + bx) * kSums;
-            // Whole blocks: the columns outside 1 .. x_end - 1 hold zeros.
-            for (int k = 0; k < kSums - 1; ++k) {
-                const float* column = columns.data() + std::size_t(k) * w + std::size_t(bx * bs);
-                float sum = 0;  // at most 32 terms
-                for (int x = 0; x < bs; ++x) sum += column[x];
-                a[k] = sum;
-            }
+            for (int k = 0; k < kSums - 1; ++k) a[k] = row_sums[std::size_t(k * gw + bx)];
             a[9] = rows * std::max(0, xe - xs);
         }
     }
