@@ -25,7 +25,7 @@ void mix_row(float* __restrict out, const float* __restrict with, int n, float k
 void translate(const cv::Mat& src, cv::Mat& dst, float dx, float dy, const cv::Mat* blend_with,
                float beta) {
     if (src.type() != CV_32FC1 || src.empty() || src.data == dst.data)
-        throw Error(ErrorKind::internal, "translate_bilinear: needs a separate CV_32FC1 output");
+        throw Error(ErrorKind::internal, "translate: needs a separate CV_32FC1 output");
     if (blend_with && (blend_with->type() != CV_32FC1 || blend_with->size() != src.size()))
         throw Error(ErrorKind::internal, "translate_and_blend: images of different sizes");
     const int w = src.cols, h = src.rows;

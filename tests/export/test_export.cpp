@@ -434,7 +434,9 @@ TEST(Eaf, TimeSlotsFollowTheAnalysis) {
             const long long b = slot_ms.at(attr(tags[i], "TIME_SLOT_REF1"));
             const long long e = slot_ms.at(attr(tags[i], "TIME_SLOT_REF2"));
             EXPECT_LT(b, e) << id << " annotation " << i;
-            if (!out.empty()) EXPECT_LE(std::get<1>(out.back()), b) << "overlap on tier " << id;
+            if (!out.empty()) {
+                EXPECT_LE(std::get<1>(out.back()), b) << "overlap on tier " << id;
+            }
             out.emplace_back(b, e, values[i]);
         }
         return out;
@@ -467,8 +469,9 @@ TEST(Eaf, TimeSlotsFollowTheAnalysis) {
     for (std::size_t i = 0; i < transitions.size(); ++i) {
         EXPECT_EQ(std::get<0>(transitions[i]), ms(a.transitions[i].start_time_s));
         EXPECT_EQ(std::get<2>(transitions[i]), to_string(a.transitions[i].type));
-        if (a.transitions[i].gradual())
+        if (a.transitions[i].gradual()) {
             EXPECT_EQ(std::get<1>(transitions[i]), ms(a.transitions[i].end_time_s));
+        }
     }
     // Events 0 and 1 overlap, so they go to two tiers.
     EXPECT_EQ(tier("events").size() + tier("events 2").size(), a.events.size());
@@ -601,13 +604,16 @@ TEST(Vtt, ParsesBackToOneChapterPerScene) {
     for (std::size_t i = 0; i < cues.size(); ++i) {
         const Scene& sc = a.scenes[i];
         EXPECT_NEAR(cues[i].start, a.shots[sc.first_shot].start_time_s, 5e-4);
-        if (i + 1 < cues.size())
+        if (i + 1 < cues.size()) {
             EXPECT_NEAR(cues[i].end,
                         std::min(a.shots[sc.last_shot].end_time_s,
                                  a.shots[a.scenes[i + 1].first_shot].start_time_s),
                         5e-4);
+        }
         EXPECT_LT(cues[i].start, cues[i].end);
-        if (i > 0) EXPECT_LE(cues[i - 1].end, cues[i].start);
+        if (i > 0) {
+            EXPECT_LE(cues[i - 1].end, cues[i].start);
+        }
         EXPECT_NE(cues[i].title.find("Scene " + std::to_string(sc.index)), std::string::npos);
     }
     EXPECT_NEAR(cues.back().end, a.shots.back().end_time_s, 5e-4);
