@@ -11,6 +11,7 @@
 
 #include "kinoglaz/analysis_folder.hpp"
 #include "kinoglaz/error.hpp"
+#include "kinoglaz/output_folder.hpp"
 #include "synthetic_analysis.hpp"
 
 int main(int argc, char** argv) {
@@ -30,13 +31,13 @@ int main(int argc, char** argv) {
                         1.4, cv::Scalar(255, 255, 255), 3);
             keyframes[s.index] = img;
         }
-        kinoglaz::AnalysisFolder folder(argv[1]);
+        kinoglaz::OutputFolder folder(argv[1], kinoglaz::OutputKind::analysis, false);
         if (argc > 3) {
             fs::create_directories(folder.path() / "reveals");
             fs::copy_file(argv[3], folder.path() / a.events.front().clip);
         }
         kinoglaz::write_analysis_folder(a, folder.path(), keyframes);
-        folder.commit();
+        folder.commit("analysis.json");
         std::cout << (folder.outdir() / "report.html").string() << "\n";
     } catch (const kinoglaz::Error& e) {
         std::cerr << e.what() << "\n";

@@ -12,6 +12,7 @@
 #include "kinoglaz/error.hpp"
 #include "kinoglaz/export.hpp"
 #include "kinoglaz/jpeg.hpp"
+#include "kinoglaz/output_folder.hpp"
 #include "synthetic_analysis.hpp"
 
 namespace kinoglaz::test {
@@ -62,14 +63,14 @@ TEST(AnalysisFolder, WritesEveryFileAndCommits) {
     const fs::path outdir = root / "out";
     const Analysis a = synthetic_analysis(Rational{25, 1}, 1, (root / "film.mp4").string());
     {
-        AnalysisFolder folder(outdir);
+        OutputFolder folder(outdir, OutputKind::analysis, false);
         EXPECT_TRUE(fs::is_directory(folder.path()));
         EXPECT_EQ(folder.path().parent_path(), outdir.parent_path());
         EXPECT_FALSE(fs::exists(outdir)) << "OUTDIR must not appear before commit";
         fs::create_directories(folder.path() / "reveals");
         write_file(folder.path() / "reveals" / "event-000.mp4", "not really a video");
         write_analysis_folder(a, folder.path(), keyframes(a));
-        folder.commit();
+        folder.commit("analysis.json");
         EXPECT_TRUE(folder.committed());
     }
     for (const char* f :
@@ -118,7 +119,7 @@ TEST(AnalysisFolder, UncommittedLeavesNoOutdir) {
     const fs::path outdir = root / "out";
     fs::path temp;
     {
-        AnalysisFolder folder(outdir);
+        OutputFolder folder(outdir, OutputKind::analysis, false);
         temp = folder.path();
         write_file(folder.path() / "analysis.json", "{}");
         // An error unwinds past the writer before commit().
@@ -132,10 +133,13 @@ TEST(AnalysisFolder, UncommittedLeavesNoOutdir) {
 TEST(AnalysisFolder, UncommittedKeepsAnEarlierCompleteOutdir) {
     const fs::path root = temp_dir("folder-keep");
     const fs::path outdir = root / "out";
-    fs::create_directories(outdir);
-    write_file(outdir / "analysis.json", "earlier");
+    {
+        OutputFolder folder(outdir, OutputKind::analysis, false);
+        write_file(folder.path() / "analysis.json", "earlier");
+        folder.commit("analysis.json");
+    }
     try {
-        AnalysisFolder folder(outdir);
+        OutputFolder folder(outdir, OutputKind::analysis, false);
         write_file(folder.path() / "analysis.json", "newer, half written");
         throw Error(ErrorKind::cancelled, "test: interrupted");
     } catch (const Error&) {
@@ -145,9 +149,9 @@ TEST(AnalysisFolder, UncommittedKeepsAnEarlierCompleteOutdir) {
 
     // A committed run replaces it whole, with nothing left over.
     {
-        AnalysisFolder folder(outdir);
+        OutputFolder folder(outdir, OutputKind::analysis, false);
         write_file(folder.path() / "analysis.json", "newer");
-        folder.commit();
+        folder.commit("analysis.json");
     }
     EXPECT_EQ(read_file(outdir / "analysis.json"), "newer");
     EXPECT_FALSE(has_partial_sibling(outdir));
@@ -163,8 +167,8 @@ TEST(AnalysisFolder, CleansUpAfterKilledProcesses) {
     const fs::path unrelated = root / "out.partial-notes";
     for (const auto& p : {dead, alive, unrelated}) fs::create_directories(p);
     {
-        AnalysisFolder folder(outdir);
-        folder.commit();
+        OutputFolder folder(outdir, OutputKind::analysis, false);
+        folder.commit("analysis.json");
     }
     EXPECT_FALSE(fs::exists(dead)) << "leftover of a dead process";
     EXPECT_TRUE(fs::exists(alive)) << "another running process's folder must stay";
@@ -175,10 +179,10 @@ TEST(AnalysisFolder, CleansUpAfterKilledProcesses) {
 TEST(AnalysisFolder, AcceptsATrailingSlash) {
     const fs::path root = temp_dir("folder-slash");
     {
-        AnalysisFolder folder(root.string() + "/out/");
+        OutputFolder folder(root.string() + "/out/", OutputKind::analysis, false);
         EXPECT_EQ(folder.outdir(), root / "out");
         EXPECT_EQ(folder.path().parent_path(), root);
-        folder.commit();
+        folder.commit("analysis.json");
     }
     EXPECT_TRUE(fs::is_directory(root / "out"));
     fs::remove_all(root);
@@ -188,7 +192,7 @@ TEST(AnalysisFolder, RejectsAFileAsOutdir) {
     const fs::path root = temp_dir("folder-file");
     write_file(root / "taken", "x");
     try {
-        AnalysisFolder folder(root / "taken");
+        OutputFolder folder(root / "taken", OutputKind::analysis, false);
         FAIL() << "a file as OUTDIR must be refused";
     } catch (const Error& e) {
         EXPECT_EQ(e.kind(), ErrorKind::bad_usage);

@@ -11,6 +11,7 @@
 #include "kinoglaz/export.hpp"
 #include "kinoglaz/jpeg.hpp"
 #include "kinoglaz/montage_analysis.hpp"
+#include "kinoglaz/output_folder.hpp"
 #include "kinoglaz/progress.hpp"
 #include "kinoglaz/reveal.hpp"
 #include "kinoglaz/unconscious.hpp"
@@ -29,9 +30,10 @@ AnalyzeResult analyze_to_folder(const std::string& input, const std::filesystem:
     MontageOptions montage_opts;
     validate_montage_options(montage_opts);
 
-    // Everything is written into a temporary sibling folder that replaces OUTDIR only once
+    // Everything is written into a temporary sibling folder that is moved into OUTDIR only once
     // complete: an interrupted or failed run leaves no folder that looks finished.
-    AnalysisFolder folder(outdir);
+    OutputFolder folder(outdir, OutputKind::analysis, options.force);
+    folder.protect(input);
 
     AnalysisPass pass = run_analysis_pass(input, options.pass, options.segments);
 
@@ -68,7 +70,7 @@ AnalyzeResult analyze_to_folder(const std::string& input, const std::filesystem:
     throw_if_cancelled();
 
     write_analysis_folder(analysis, folder.path(), {});
-    folder.commit();
+    folder.commit("analysis.json");
     return {std::move(analysis), folder.outdir()};
 }
 

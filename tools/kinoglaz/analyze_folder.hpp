@@ -15,6 +15,7 @@ struct AnalyzeOptions {
     PassOptions pass;    ///< decoding and detection options (extra_features are added)
     bool reveal = true;  ///< render the best event clips into reveals/
     int segments = 1;    ///< parallel time segments of the pass (0 = automatic), same result
+    bool force = false;  ///< write into a folder with the user's files (replacing only ours)
 };
 
 /// What analyze_to_folder produced.
@@ -23,8 +24,10 @@ struct AnalyzeResult {
     std::filesystem::path outdir;  ///< the committed folder, absolute
 };
 
-/// Analyses INPUT into OUTDIR (the contract's analysis folder), written atomically: OUTDIR
-/// appears only complete. Throws Error as the analyze command does.
+/// Analyses INPUT into OUTDIR (the contract's analysis folder) under the output-folder rule
+/// (output_folder.hpp): OUTDIR is refused before any work when it holds the user's files and
+/// `force` is not set; analysis.json appears last, when everything else is in place. Throws Error
+/// as the analyze command does.
 AnalyzeResult analyze_to_folder(const std::string& input, const std::filesystem::path& outdir,
                                 const AnalyzeOptions& options);
 

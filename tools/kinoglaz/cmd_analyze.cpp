@@ -10,6 +10,7 @@ namespace kinoglaz::cli {
 int run_analyze(const Argv& argv) {
     auto flags = kPassFlags;
     flags.insert("--no-reveal");
+    flags.insert("--force");
     auto options = kPassOptions;
     options.insert("-o");
     options.insert("--segments");
@@ -22,6 +23,7 @@ int run_analyze(const Argv& argv) {
     opts.pass = pass_options(args);
     opts.reveal = !args.flag("--no-reveal");
     opts.segments = args.integer("--segments", 1, 64).value_or(1);
+    opts.force = args.flag("--force");
     auto [analysis, outdir] = analyze_to_folder(input, *out, opts);
     if (!args.flag("--quiet"))
         std::fprintf(

@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -22,6 +23,7 @@
 #include "commands.hpp"
 #include "kinoglaz/corpus.hpp"
 #include "kinoglaz/error.hpp"
+#include "kinoglaz/output_folder.hpp"
 #include "kinoglaz/progress.hpp"
 
 namespace fs = std::filesystem;
@@ -267,7 +269,7 @@ std::string sbatch(const std::string& args) {
 int run_batch(const Argv& argv) {
     Args args(argv,
               {"--resume", "--quiet", "--no-reveal", "--allow-network", "--exact-decode",
-               "--tables-only", "--slurm", "--print-script", "--no-tables"},
+               "--tables-only", "--slurm", "--print-script", "--no-tables", "--force"},
               {"-o", "--jobs", "--threads", "--sensitivity", "--task", "--tasks", "--partition",
                "--array-max", "--time", "--mem", "--cpus"});
     if (args.positional().size() != 1) throw_bad_usage("batch", "needs exactly one MANIFEST");
@@ -282,6 +284,7 @@ int run_batch(const Argv& argv) {
     if (args.flag("--no-reveal")) o.analyze_args.push_back("--no-reveal");
     if (args.flag("--allow-network")) o.analyze_args.push_back("--allow-network");
     if (args.flag("--exact-decode")) o.analyze_args.push_back("--exact-decode");
+    if (args.flag("--force")) o.analyze_args.push_back("--force");
     if (auto s = args.number("--sensitivity", 0, 1))
         o.analyze_args.insert(o.analyze_args.end(),
                               {"--sensitivity", *args.value("--sensitivity")});
@@ -299,6 +302,11 @@ int run_batch(const Argv& argv) {
 
     const fs::path manifest_path = fs::absolute(args.positional()[0]).lexically_normal();
     const Manifest manifest = read_manifest(manifest_path);
+    // CORPUSDIR is claimed before anything is written into it (a script only printed writes
+    // nothing); each film's folder is claimed again by its own analyze.
+    std::optional<OutputFolder> corpus_folder;
+    if (!args.flag("--print-script"))
+        corpus_folder.emplace(o.corpus, OutputKind::corpus, args.flag("--force"));
 
     if (slurm) {
         SlurmOptions s;

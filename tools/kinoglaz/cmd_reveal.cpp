@@ -8,6 +8,7 @@
 #include "args.hpp"
 #include "commands.hpp"
 #include "kinoglaz/error.hpp"
+#include "kinoglaz/output_folder.hpp"
 #include "kinoglaz/reveal.hpp"
 
 namespace kinoglaz::cli {
@@ -34,7 +35,7 @@ std::optional<std::vector<double>> numbers(const std::string& text, char sep, st
 }  // namespace
 
 int run_reveal(const Argv& argv) {
-    Args args(argv, {"--quiet", "--original-only", "--no-original", "--clean"},
+    Args args(argv, {"--quiet", "--original-only", "--no-original", "--clean", "--force"},
               {"-o", "--output", "--start", "--end", "--slow", "--magnify", "--band", "--roi",
                "--method", "--threads", "--size"});
     if (args.positional().size() != 1) throw_bad_usage("reveal", "needs exactly one INPUT");
@@ -71,17 +72,21 @@ int run_reveal(const Argv& argv) {
     o.side_by_side = !args.flag("--no-original");
     o.clean = args.flag("--clean");
 
-    std::error_code ec;
-    std::filesystem::create_directories(*out_dir, ec);
-    if (ec) throw_io(*out_dir, "cannot create the output folder: " + ec.message());
+    const std::string input = args.positional()[0];
+    OutputFolder folder(*out_dir, OutputKind::reveal, args.flag("--force"));
+    folder.protect(input);
     // One file per range, so several reveals can share OUTDIR.
     char name[96];
     if (o.end_s)
         std::snprintf(name, sizeof name, "reveal-%.3f-%.3f.mp4", o.start_s.value_or(0), *o.end_s);
     else
         std::snprintf(name, sizeof name, "reveal-%.3f-end.mp4", o.start_s.value_or(0));
-    auto path = (std::filesystem::path(*out_dir) / name).string();
-    render_reveal(args.positional()[0], o, path);
+    if (folder.would_replace_protected(name))
+        throw_bad_usage((folder.outdir() / name).string(), "would replace the input");
+    const auto path = (folder.path() / name).string();
+    render_reveal(input, o, path);
+    folder.record(name);
+    folder.commit();
     if (!args.flag("--quiet")) std::printf("%s\n", path.c_str());
     return 0;
 }

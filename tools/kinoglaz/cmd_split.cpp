@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "kinoglaz/error.hpp"
 #include "kinoglaz/montage_analysis.hpp"
+#include "kinoglaz/output_folder.hpp"
 #include "kinoglaz/split.hpp"
 #include "pass_options.hpp"
 
@@ -11,6 +12,7 @@ namespace kinoglaz::cli {
 int run_split(const Argv& argv) {
     auto flags = kPassFlags;
     flags.insert("--copy");
+    flags.insert("--force");
     auto options = kPassOptions;
     options.insert("-o");
     Args args(argv, flags, options);
@@ -18,6 +20,9 @@ int run_split(const Argv& argv) {
     auto out = args.value("-o");
     if (!out || out->empty()) throw_bad_usage("split", "needs -o DIR");
     const std::string input = args.positional()[0];
+    // Refused before any work when DIR holds the user's files; never writes over the input.
+    OutputFolder folder(*out, OutputKind::split, args.flag("--force"));
+    folder.protect(input);
     PassOptions pass_opts = pass_options(args);
     pass_opts.extra_features = montage_features();
 
@@ -34,8 +39,10 @@ int run_split(const Argv& argv) {
     SplitOptions split{.copy = args.flag("--copy"),
                        .threads = pass_opts.threads,
                        .allow_network = pass_opts.allow_network};
-    for (const auto& path : split_shots(input, analysis.source, analysis.shots, *out, split))
-        std::printf("%s\n", path.string().c_str());
+    const auto files = split_shots(input, analysis.source, analysis.shots, folder.path(), split);
+    folder.commit();
+    for (const auto& path : files)
+        std::printf("%s\n", (folder.outdir() / path.filename()).string().c_str());
     return 0;
 }
 
