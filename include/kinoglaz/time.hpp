@@ -47,4 +47,31 @@ std::string format_clock(double seconds);
 /// Returns nullopt for anything else, including negative or non-finite values.
 std::optional<double> parse_time(std::string_view text);
 
+/// A point in a film as a user writes it on the command line: seconds ("12.5"),
+/// "[[HH:]MM:]SS[.mmm]", SMPTE timecode "HH:MM:SS:FF" (drop-frame "HH:MM:SS;FF"), or a frame
+/// number "123f". Frames and timecode count from the first frame (frame 0, 00:00:00:00).
+struct TimeSpec {
+    enum class Unit { seconds, frame, timecode };
+    Unit unit = Unit::seconds;
+    double seconds = 0;                  ///< for Unit::seconds
+    std::int64_t frame = 0;              ///< for Unit::frame
+    int hh = 0, mm = 0, ss = 0, ff = 0;  ///< for Unit::timecode
+    bool drop_frame = false;  ///< timecode written with ';' (29.97 and 59.94 drop-frame count)
+
+    /// True when the value depends on the frame rate (frames and timecode).
+    bool needs_rate() const noexcept { return unit != Unit::seconds; }
+    /// The frame index a timecode or frame number names at `rate` frames per second (nominal;
+    /// drop-frame counts 2 numbers a minute at 29.97, 4 at 59.94, except every tenth minute).
+    /// nullopt when the frame field is not below the rounded rate, or `rate` is not valid.
+    std::optional<FrameIndex> frame_at(Rational rate) const;
+    /// Seconds from the first frame. A frame N (or its timecode) becomes half a frame before
+    /// frame N's nominal time, so that a range starting or ending there is frame-exact even
+    /// when timestamps are rounded. nullopt as frame_at().
+    std::optional<double> seconds_at(Rational rate) const;
+};
+
+/// Parses a time argument into a TimeSpec; nullopt for anything else (negative, non-finite,
+/// malformed, minutes or seconds over 59).
+std::optional<TimeSpec> parse_time_spec(std::string_view text);
+
 }  // namespace kinoglaz

@@ -182,3 +182,41 @@ TEST_F(CliTest, ProbeSucceedsOnAValidVideo) {
     EXPECT_EQ(json_int(r.out, "frame_count"), 30);
     EXPECT_EQ(json_int(r.out, "width"), 96);
 }
+
+// --start/--end/--duration take seconds, HH:MM:SS.mmm, SMPTE timecode and frame numbers, and
+// a range is frame-exact: the cut at frame 25 is in [20, 30) and not in [26, 40).
+TEST_F(CliTest, RangesTakeSecondsTimecodeAndFrames) {
+    if (!need_ffmpeg()) GTEST_SKIP() << "ffmpeg not installed";
+    const std::string film = path("range-cut.mp4");
+    ASSERT_TRUE(test::ffmpeg(
+        "-f lavfi -i testsrc=size=160x120:rate=25:duration=1 -f lavfi -i "
+        "color=c=red:size=160x120:rate=25:duration=1 -filter_complex "
+        "\"[0:v][1:v]concat=n=2:v=1[v]\" -map \"[v]\" -c:v libx264 -preset ultrafast " +
+        test::shell_quote(film)));
+    auto cut_frames = [&](const std::string& range) {
+        auto r = kinoglaz("cuts " + test::shell_quote(film) + " --json " + range);
+        EXPECT_EQ(r.status, 0) << range << ": " << r.err;
+        std::vector<std::int64_t> frames;
+        std::smatch m;
+        std::string json = r.out;
+        while (std::regex_search(json, m, std::regex("\"start_frame\"\\s*:\\s*([0-9]+)"))) {
+            frames.push_back(std::stoll(m[1]));
+            json = m.suffix();
+        }
+        return frames;
+    };
+    const std::vector<std::int64_t> cut{25}, none{};
+    EXPECT_EQ(cut_frames(""), cut);
+    for (const char* range :
+         {"--start 20f --end 30f", "--start 00:00:00:20 --duration 10f", "--start 0.8 --end 1.2",
+          "--start 00:00:00.800 --duration 0.4", "--start 20f --duration 00:00:00:10"})
+        EXPECT_EQ(cut_frames(range), cut) << range;
+    EXPECT_EQ(cut_frames("--start 25f --end 40f"), none) << "a range starting at the cut";
+    EXPECT_EQ(cut_frames("--start 10f --end 25f"), none) << "a range ending at the cut";
+    for (const char* bad : {"--start 00:00:00:25", "--start 1 --end 1", "--end 1 --duration 1",
+                            "--start '00:00:01;02'", "--start 12x"}) {
+        auto r = kinoglaz("cuts " + test::shell_quote(film) + " " + bad);
+        EXPECT_EQ(r.status, 2) << bad << ": " << r.err;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << bad << ": " << r.err;
+    }
+}

@@ -68,11 +68,15 @@ std::optional<double> Args::number(const std::string& name, double lo, double hi
     return out;
 }
 
-std::optional<double> Args::time(const std::string& name) const {
+std::optional<TimeSpec> Args::time(const std::string& name) const {
     auto v = value(name);
     if (!v) return std::nullopt;
-    auto t = parse_time(*v);
-    if (!t) throw_bad_usage("usage", name + " must be seconds or HH:MM:SS.mmm, got '" + *v + "'");
+    auto t = parse_time_spec(*v);
+    if (!t)
+        throw_bad_usage("usage", name +
+                                     " must be seconds, HH:MM:SS.mmm, SMPTE HH:MM:SS:FF (;FF "
+                                     "drop-frame) or a frame number like 123f, got '" +
+                                     *v + "'");
     return t;
 }
 

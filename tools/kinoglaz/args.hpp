@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "kinoglaz/time.hpp"
+
 namespace kinoglaz::cli {
 
 class Args {
@@ -23,8 +25,9 @@ class Args {
     std::optional<int> integer(const std::string& name, int lo, int hi) const;
     /// Floating option within [lo, hi]; usage error otherwise.
     std::optional<double> number(const std::string& name, double lo, double hi) const;
-    /// Time option (seconds or HH:MM:SS.mmm); usage error otherwise.
-    std::optional<double> time(const std::string& name) const;
+    /// Time option (seconds, HH:MM:SS.mmm, SMPTE HH:MM:SS:FF or HH:MM:SS;FF, frames 123f);
+    /// usage error otherwise.
+    std::optional<TimeSpec> time(const std::string& name) const;
 
   private:
     std::vector<std::string> positional_;

@@ -20,7 +20,7 @@ int run_analyze(const Argv& argv) {
     if (!out || out->empty()) throw_bad_usage("analyze", "needs -o OUTDIR");
     const std::string input = args.positional()[0];
     AnalyzeOptions opts;
-    opts.pass = pass_options(args);
+    opts.pass = pass_options(args, input);
     opts.reveal = !args.flag("--no-reveal");
     opts.segments = args.integer("--segments", 1, 64).value_or(1);
     opts.force = args.flag("--force");

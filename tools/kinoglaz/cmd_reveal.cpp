@@ -10,6 +10,7 @@
 #include "kinoglaz/error.hpp"
 #include "kinoglaz/output_folder.hpp"
 #include "kinoglaz/reveal.hpp"
+#include "pass_options.hpp"
 
 namespace kinoglaz::cli {
 
@@ -36,16 +37,16 @@ std::optional<std::vector<double>> numbers(const std::string& text, char sep, st
 
 int run_reveal(const Argv& argv) {
     Args args(argv, {"--quiet", "--original-only", "--no-original", "--clean", "--force"},
-              {"-o", "--output", "--start", "--end", "--slow", "--magnify", "--band", "--roi",
-               "--method", "--threads", "--size"});
+              {"-o", "--output", "--start", "--end", "--duration", "--slow", "--magnify", "--band",
+               "--roi", "--method", "--threads", "--size"});
     if (args.positional().size() != 1) throw_bad_usage("reveal", "needs exactly one INPUT");
     auto out_dir = args.value("-o") ? args.value("-o") : args.value("--output");
     if (!out_dir) throw_bad_usage("reveal", "needs -o OUTDIR");
     RevealOptions o;
-    o.start_s = args.time("--start");
-    o.end_s = args.time("--end");
-    if (o.start_s && o.end_s && *o.end_s <= *o.start_s)
-        throw_bad_usage("reveal", "--end must be after --start");
+    const std::string input = args.positional()[0];
+    const SecondsRange range = time_range(args, input, false);
+    o.start_s = range.start_s;
+    o.end_s = range.end_s;
     o.slow = args.integer("--slow", 1, 16).value_or(4);
     o.magnify = args.number("--magnify", 0, 100).value_or(10);
     if (auto band = args.value("--band")) {
@@ -72,7 +73,6 @@ int run_reveal(const Argv& argv) {
     o.side_by_side = !args.flag("--no-original");
     o.clean = args.flag("--clean");
 
-    const std::string input = args.positional()[0];
     OutputFolder folder(*out_dir, OutputKind::reveal, args.flag("--force"));
     folder.protect(input);
     // One file per range, so several reveals can share OUTDIR.

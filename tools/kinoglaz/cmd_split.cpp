@@ -23,7 +23,7 @@ int run_split(const Argv& argv) {
     // Refused before any work when DIR holds the user's files; never writes over the input.
     OutputFolder folder(*out, OutputKind::split, args.flag("--force"));
     folder.protect(input);
-    PassOptions pass_opts = pass_options(args);
+    PassOptions pass_opts = pass_options(args, input);
     pass_opts.extra_features = montage_features();
 
     // The shots come from the same pass and montage rules as `analyze`, so the files match
