@@ -49,8 +49,8 @@ std::string fmt(const char* f, double v) {
 // `prepare(a, b)` readies the interpolation between two, `at(a, b, t)` makes the one at t,
 // and `emit(picture, source_time, pts)` writes one. Returns the number of source frames.
 template <class Picture, class Take, class Prepare, class At, class Emit>
-std::int64_t write_slowed(VideoDecoder& decoder, int k, Take take, Prepare prepare, At at,
-                          Emit emit) {
+std::int64_t write_slowed(VideoDecoder& decoder, int k, ProgressBar& bar, Take take,
+                          Prepare prepare, At at, Emit emit) {
     std::int64_t frames_in = 0, first_pts = 0, prev_pts = 0;
     double prev_time = 0;
     Picture prev;
@@ -71,7 +71,7 @@ std::int64_t write_slowed(VideoDecoder& decoder, int k, Take take, Prepare prepa
         prev = std::move(picture);
         prev_pts = pts;
         prev_time = f.time_s;
-        ++frames_in;
+        bar.update(++frames_in);
     }
     if (frames_in > 0) emit(prev, prev_time, std::int64_t(k) * (prev_pts - first_pts));
     return frames_in;
@@ -178,6 +178,12 @@ void render_reveal(const std::string& input, const RevealOptions& o,
     const int k = o.slow;
     const std::string method = o.method == MagnifyMethod::phase ? "phase" : "eulerian";
     std::int64_t frames_in = 0;
+    // Source frames in the range, from the rate: the bar's total.
+    const double range_start = o.start_s.value_or(0);
+    const double range_end = std::min(o.end_s.value_or(info.duration_s), range_start + kMaxRangeS);
+    ProgressBar bar(o.progress_label,
+                    std::max<std::int64_t>(0, std::llround((range_end - range_start) * fps)),
+                    !o.progress_label.empty());
 
     if (planar) {
         // Slowed only, whole picture, stored as shown: interpolated in the coded samples and
@@ -185,7 +191,7 @@ void render_reveal(const std::string& input, const RevealOptions& o,
         detail::VideoWriter writer(tmp, {info.coded_width, info.coded_height}, info.time_base,
                                    fps * k);
         frames_in = write_slowed<PlanarPicture>(
-            decoder, k, [](Frame& f) { return std::move(f.full_planes); },
+            decoder, k, bar, [](Frame& f) { return std::move(f.full_planes); },
             [&](const PlanarPicture& a, const PlanarPicture& b) { interp_original.prepare(a, b); },
             [&](const PlanarPicture& a, const PlanarPicture& b, double t) {
                 return interp_original.blend(a, b, t);
@@ -233,7 +239,7 @@ void render_reveal(const std::string& input, const RevealOptions& o,
         const bool magnified = o.magnify > 0, two = magnified && show_original;
         detail::VideoWriter writer(tmp, canvas, info.time_base, fps * k);
         frames_in = write_slowed<Views>(
-            decoder, k,
+            decoder, k, bar,
             [&](const Frame& f) {
                 cv::Mat crop;
                 cv::resize(f.full_bgr(view), crop, work, 0, 0, cv::INTER_AREA);
@@ -254,13 +260,15 @@ void render_reveal(const std::string& input, const RevealOptions& o,
         writer.close();
     }
     if (frames_in == 0) throw_bad_input(input, "no frames in the requested range");
+    bar.finish();
     std::filesystem::rename(tmp, output_mp4, ec);
     if (ec) throw_io(output_mp4, "cannot move the finished clip into place: " + ec.message());
     partial.done = true;
 }
 
 int render_event_reveals(const std::string& input, const SourceInfo& source,
-                         std::vector<Event>& events, const std::string& out_dir, int max_clips) {
+                         std::vector<Event>& events, const std::string& out_dir, int max_clips,
+                         bool progress) {
     std::vector<std::size_t> order(events.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
@@ -288,6 +296,9 @@ int render_event_reveals(const std::string& input, const SourceInfo& source,
         std::snprintf(title, sizeof title, "event %zu: %.2f px at %.1f Hz, score %.2f", i,
                       e.amplitude_px, e.peak_hz, e.score);
         o.title = title;
+        if (progress)
+            o.progress_label =
+                "reveal " + std::to_string(written + 1) + "/" + std::to_string(order.size());
         std::string rel = std::string("reveals/") + name;
         render_reveal(input, o, (std::filesystem::path(out_dir) / rel).string());
         e.clip = rel;

@@ -15,21 +15,32 @@ std::atomic<bool>& cancel_flag() noexcept;
 /// Throws Error(cancelled) if cancellation was requested.
 void throw_if_cancelled();
 
-/// A progress bar on stderr (frames, fps, ETA), drawn only when enabled and stderr is a
-/// terminal. Thread-safety: `update` is called from one thread (the ordered stage).
+/// A progress bar on stderr (units done, rate, ETA), drawn only when enabled and stderr is a
+/// terminal. Each stage of a command has its own bar, on its own line: the ETA is the stage's
+/// remaining units at the stage's own rate so far. finish() (or the destructor) draws the
+/// stage's final state — everything done and how long it took — so no bar is left standing
+/// at "98 %". Thread-safety: one thread calls update() and finish().
 class ProgressBar {
   public:
-    ProgressBar(std::string label, std::int64_t total_frames, bool enabled);
+    /// `total` units of work (0 when unknown: no percentage, no ETA); `unit` names them in
+    /// the plural ("frames", "shots").
+    ProgressBar(std::string label, std::int64_t total, bool enabled, std::string unit = "frames");
     ~ProgressBar();
-    void update(std::int64_t frames_done);
+    /// Redraws at most ~8 times a second; `done` may exceed `total` (a container's count
+    /// that was short) and is then shown as it is.
+    void update(std::int64_t done);
+    /// Draws the final line once (all `done` units, the time taken) and ends it.
     void finish();
 
   private:
-    std::string label_;
+    void draw(std::int64_t done, bool final);
+
+    std::string label_, unit_;
     std::int64_t total_;
     bool enabled_;
     std::chrono::steady_clock::time_point start_, last_draw_;
-    bool drawn_ = false;
+    std::int64_t done_ = 0;
+    bool drawn_ = false, finished_ = false;
 };
 
 }  // namespace kinoglaz

@@ -136,6 +136,9 @@ struct RevealOptions {
     int max_panel_px = 640;  ///< longest side of each panel, 64..1920 pixels
     int threads = 0;         ///< decoder threads; 0 = all cores
     std::string title;       ///< extra caption line (e.g. "event 3, score 0.91")
+    /// A progress bar on stderr (when it is a terminal) named `progress_label`, counting the
+    /// source frames rendered; empty: none.
+    std::string progress_label;
 };
 
 /// Decodes INPUT over the range, magnifies and slows it, and writes an H.264 (libx264,
@@ -151,9 +154,10 @@ void render_reveal(const std::string& input, const RevealOptions& options,
 /// `out_dir/reveals/event-NNN.mp4`, NNN being the event's position in `events`, and sets
 /// `Event::clip` to the relative path "reveals/event-NNN.mp4". Each clip covers the event
 /// with 0.5 s of context either side, K = 4, α = 10 phase-based, the band centred on the
-/// event's peak frequency. Returns the number of clips written.
+/// event's peak frequency. With `progress`, each clip has its bar ("reveal 2/5"). Returns the
+/// number of clips written.
 int render_event_reveals(const std::string& input, const SourceInfo& source,
-                         std::vector<Event>& events, const std::string& out_dir,
-                         int max_clips = 10);
+                         std::vector<Event>& events, const std::string& out_dir, int max_clips = 10,
+                         bool progress = false);
 
 }  // namespace kinoglaz

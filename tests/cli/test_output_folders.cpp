@@ -183,3 +183,83 @@ INSTANTIATE_TEST_SUITE_P(
 
 }  // namespace
 }  // namespace kinoglaz::test
+
+namespace kinoglaz::test {
+namespace {
+
+// Runs a command line under a pseudo-terminal (util-linux `script`), so that kinoglaz sees a
+// terminal on stderr; returns everything it drew, carriage returns turned into newlines.
+std::string on_a_terminal(const std::string& command_line) {
+    const auto r = run("script -qfec " + shell_quote(command_line) + " /dev/null");
+    std::string out = r.out;
+    std::replace(out.begin(), out.end(), '\r', '\n');
+    return out;
+}
+
+// The final line of a stage's bar: "<label> [###...] 100% N/N <unit> ... done in X s".
+bool stage_finished(const std::string& screen, const std::string& label) {
+    std::istringstream lines(screen);
+    std::string line;
+    while (std::getline(lines, line))
+        if (line.rfind(label, 0) == 0 && line.find("100%") != std::string::npos &&
+            line.find("done in") != std::string::npos)
+            return true;
+    return false;
+}
+
+class ProgressOnATerminal : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        if (!fs::exists(kinoglaz_bin())) GTEST_SKIP() << "kinoglaz not built";
+        if (!have_program("script")) GTEST_SKIP() << "util-linux script not installed";
+        if (!have_program("ffmpeg")) GTEST_SKIP() << "ffmpeg not installed";
+        dir_ = temp_dir("progress");
+        film_ = dir_ / "film.mp4";
+        ASSERT_TRUE(
+            ffmpeg("-f lavfi -i testsrc=size=160x120:rate=25:duration=1 -f lavfi -i "
+                   "color=c=red:size=160x120:rate=25:duration=1 -filter_complex "
+                   "\"[0:v][1:v]concat=n=2:v=1[v]\" -map \"[v]\" -c:v libx264 -preset "
+                   "ultrafast " +
+                   shell_quote(film_.string())));
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+    fs::path dir_, film_;
+};
+
+TEST_F(ProgressOnATerminal, EveryStageOfAnalyzeEndsItsBar) {
+    const std::string screen =
+        on_a_terminal(shell_quote(kinoglaz_bin()) + " analyze " + shell_quote(film_.string()) +
+                      " -o " + shell_quote((dir_ / "out").string()));
+    for (const char* stage : {"analysing", "keyframes", "writing"})
+        EXPECT_TRUE(stage_finished(screen, stage)) << stage << " in:\n" << screen;
+    // Not on a pipe, and not with --quiet on a terminal.
+    const auto piped = run(shell_quote(kinoglaz_bin()) + " analyze " + shell_quote(film_.string()) +
+                           " -o " + shell_quote((dir_ / "piped").string()));
+    EXPECT_EQ(piped.err.find("ETA"), std::string::npos) << piped.err;
+    const std::string quiet =
+        on_a_terminal(shell_quote(kinoglaz_bin()) + " analyze " + shell_quote(film_.string()) +
+                      " --quiet -o " + shell_quote((dir_ / "quiet").string()));
+    EXPECT_EQ(quiet.find("ETA"), std::string::npos) << quiet;
+}
+
+TEST_F(ProgressOnATerminal, RevealShowsItsBar) {
+    const std::string screen = on_a_terminal(
+        shell_quote(kinoglaz_bin()) + " reveal " + shell_quote(film_.string()) + " -o " +
+        shell_quote((dir_ / "clips").string()) + " --end 1.5 --slow 2 --size 64");
+    EXPECT_TRUE(stage_finished(screen, "revealing")) << screen;
+}
+
+// The reveals analyze renders for the events it finds have a bar each ("reveal 1/N").
+TEST_F(ProgressOnATerminal, AnalyzeShowsABarForEachRevealedEvent) {
+    const fs::path film = media_file("dev/dev_micro_01.mp4");
+    if (!fs::exists(film)) GTEST_SKIP() << "test footage not found: " << film;
+    const std::string screen =
+        on_a_terminal(shell_quote(kinoglaz_bin()) + " analyze " + shell_quote(film.string()) +
+                      " -o " + shell_quote((dir_ / "micro").string()));
+    EXPECT_TRUE(stage_finished(screen, "reveal 1/")) << screen;
+    for (const char* stage : {"analysing", "keyframes", "writing"})
+        EXPECT_TRUE(stage_finished(screen, stage)) << stage << " in:\n" << screen;
+}
+
+}  // namespace
+}  // namespace kinoglaz::test

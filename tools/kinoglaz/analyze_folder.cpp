@@ -55,22 +55,33 @@ AnalyzeResult analyze_to_folder(const std::string& input, const std::filesystem:
     grab.full_resolution = true;
     grab.allow_network = options.pass.allow_network;
     std::filesystem::create_directories(folder.path() / "keyframes");
+    ProgressBar keyframes_bar("keyframes", std::int64_t(wanted.size()), options.pass.progress,
+                              "shots");
+    std::int64_t grabbed = 0;
     grab_frames(input, wanted, grab, [&](FrameIndex frame, const Frame& picture) {
         const int index = shot_of.at(frame);
         analysis.shots[std::size_t(index)].scale = estimate_scale(picture.full_bgr);
         const auto file = folder.path() / keyframe_path(index);
         write_jpeg(file.string(), picture.full_bgr);
+        keyframes_bar.update(++grabbed);
     });
+    keyframes_bar.finish();
     throw_if_cancelled();
 
     analysis.events = pass.events.finish(analysis.transitions, analysis.source);
     if (options.reveal && !analysis.events.empty())
         render_event_reveals(input, analysis.source, analysis.events, folder.path().string(),
-                             kRevealClips);
+                             kRevealClips, options.pass.progress);
     throw_if_cancelled();
 
+    // Writing is one step (the exports, the report, the graph drawn by Graphviz): its bar says
+    // that it runs and how long it took.
+    ProgressBar writing_bar("writing", 1, options.pass.progress, "folders");
+    writing_bar.update(0);
     write_analysis_folder(analysis, folder.path(), {});
     folder.commit("analysis.json");
+    writing_bar.update(1);
+    writing_bar.finish();
     return {std::move(analysis), folder.outdir()};
 }
 

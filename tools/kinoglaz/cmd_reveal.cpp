@@ -72,6 +72,7 @@ int run_reveal(const Argv& argv) {
     o.max_panel_px = args.integer("--size", 64, 1920).value_or(640);
     o.side_by_side = !args.flag("--no-original");
     o.clean = args.flag("--clean");
+    if (!args.flag("--quiet")) o.progress_label = "revealing";
 
     OutputFolder folder(*out_dir, OutputKind::reveal, args.flag("--force"));
     folder.protect(input);
