@@ -8,6 +8,7 @@
 #include <fstream>
 #include <random>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -219,4 +220,27 @@ TEST_F(CliTest, RangesTakeSecondsTimecodeAndFrames) {
         EXPECT_EQ(r.status, 2) << bad << ": " << r.err;
         EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << bad << ": " << r.err;
     }
+}
+
+// Every option a command accepts is named in its --help, and --version answers.
+TEST_F(CliTest, HelpNamesEveryOptionAndVersionAnswers) {
+    for (const char* command : {"probe", "cuts", "analyze", "reveal", "batch", "split", "eval"}) {
+        const auto list = kinoglaz(std::string(command) + " --list-options");
+        ASSERT_EQ(list.status, 0) << command << ": " << list.err;
+        const auto help = kinoglaz(std::string(command) + " --help");
+        ASSERT_EQ(help.status, 0) << command;
+        std::istringstream options(list.out);
+        std::string option;
+        int count = 0;
+        while (std::getline(options, option)) {
+            ++count;
+            EXPECT_TRUE(std::regex_search(help.out, std::regex(option + "(?![a-z-])")))
+                << command << " --help does not name " << option;
+        }
+        EXPECT_GT(count, 1) << command;
+    }
+    const auto version = kinoglaz("--version");
+    EXPECT_EQ(version.status, 0);
+    EXPECT_TRUE(std::regex_match(version.out, std::regex("kinoglaz [0-9]+\\.[0-9]+\\.[0-9]+\n")))
+        << version.out;
 }

@@ -1,5 +1,6 @@
 #include "args.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -10,6 +11,14 @@ namespace kinoglaz::cli {
 
 Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& flags,
            const std::set<std::string>& options) {
+    for (const auto& a : argv)
+        if (a == "--help" || a == "-h" || a == "--list-options") {
+            HelpRequest help{a == "--list-options", {}};
+            help.accepted.assign(flags.begin(), flags.end());
+            help.accepted.insert(help.accepted.end(), options.begin(), options.end());
+            std::sort(help.accepted.begin(), help.accepted.end());
+            throw help;
+        }
     for (std::size_t i = 0; i < argv.size(); ++i) {
         const std::string& a = argv[i];
         if (a.size() > 1 && a[0] == '-' &&

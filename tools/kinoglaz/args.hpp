@@ -12,6 +12,14 @@
 
 namespace kinoglaz::cli {
 
+/// Thrown by the Args constructor when the arguments ask for help (`--help`, `-h`) or for the
+/// list of accepted options (`--list-options`, for shell completion and the tests that check
+/// that --help names every option), before anything else is checked. main() answers it.
+struct HelpRequest {
+    bool list_options = false;
+    std::vector<std::string> accepted;  ///< every flag and option, sorted
+};
+
 class Args {
   public:
     /// `flags` take no value; `options` take one value ("--x v" or "--x=v").

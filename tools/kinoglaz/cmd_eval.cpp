@@ -82,7 +82,7 @@ int run_eval(const Argv& argv) {
         }
         rest.push_back(argv[i]);
     }
-    Args args(rest, {"--json", "--quiet"}, {"--tolerance"});
+    Args args(rest, {"--json", "--quiet"}, {"--tolerance", "--truth", "--pred"});
     if (!args.positional().empty())
         throw_bad_usage("eval", "unexpected argument " + args.positional()[0]);
     const int tolerance = args.integer("--tolerance", 0, 1000).value_or(1);

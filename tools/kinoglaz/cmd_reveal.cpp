@@ -36,7 +36,7 @@ std::optional<std::vector<double>> numbers(const std::string& text, char sep, st
 }  // namespace
 
 int run_reveal(const Argv& argv) {
-    Args args(argv, {"--quiet", "--original-only", "--no-original", "--clean", "--force"},
+    Args args(argv, {"--quiet", "--no-original", "--clean", "--force"},
               {"-o", "--output", "--start", "--end", "--duration", "--slow", "--magnify", "--band",
                "--roi", "--method", "--threads", "--size"});
     if (args.positional().size() != 1) throw_bad_usage("reveal", "needs exactly one INPUT");

@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 
+#include "args.hpp"
 #include "commands.hpp"
 #include "kinoglaz/error.hpp"
 #include "kinoglaz/progress.hpp"
@@ -32,6 +33,10 @@ int main(int argc, char** argv) {
         std::fputs(cli::usage("").c_str(), args.empty() ? stderr : stdout);
         return args.empty() ? 2 : 0;
     }
+    if (args[0] == "--version" || args[0] == "version") {
+        std::printf("kinoglaz %s\n", KINOGLAZ_VERSION);
+        return 0;
+    }
     auto it = commands.find(args[0]);
     if (it == commands.end()) {
         std::fprintf(stderr, "kinoglaz: unknown command '%s' (see kinoglaz --help)\n",
@@ -39,13 +44,15 @@ int main(int argc, char** argv) {
         return 2;
     }
     std::vector<std::string> rest(args.begin() + 1, args.end());
-    for (const auto& a : rest)
-        if (a == "--help" || a == "-h") {
+    try {
+        return it->second(rest);
+    } catch (const cli::HelpRequest& help) {
+        if (!help.list_options) {
             std::fputs(cli::usage(args[0]).c_str(), stdout);
             return 0;
         }
-    try {
-        return it->second(rest);
+        for (const auto& option : help.accepted) std::printf("%s\n", option.c_str());
+        return 0;
     } catch (const Error& e) {
         std::fprintf(stderr, "kinoglaz: %s\n", e.what());
         switch (e.kind()) {

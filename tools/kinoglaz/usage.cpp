@@ -6,43 +6,69 @@ namespace {
 
 const char* kCommon =
     "  --threads N        worker and codec threads (default: all cores)\n"
-    "  --quiet            no progress bar\n"
+    "  --quiet            no progress bars\n"
     "  --allow-network    allow URLs and non-file protocols\n";
 
-}  // namespace
+// The options of every command that runs the detection pass (pass_options.hpp).
+const char* kPass =
+    "  --start T, --end T, --duration T\n"
+    "                     only this range; T is seconds (12.5), HH:MM:SS.mmm, SMPTE timecode\n"
+    "                     HH:MM:SS:FF (HH:MM:SS;FF drop-frame) or a frame number (123f);\n"
+    "                     frames count from 0 and a range is half-open [start, end)\n"
+    "  --sensitivity S    transition sensitivity 0..1, higher finds more (default 0.5)\n"
+    "  --exact-decode     decode with the in-loop filter (slower, same result)\n"
+    "  --metrics FILE     write every frame's feature metrics to FILE (CSV)\n";
 
-std::string usage(const std::string& command) {
-    if (command == "probe")
-        return "usage: kinoglaz probe INPUT [--fast] [--threads N]\n"
+// The output-folder rule (output_folder.hpp) of every command that writes a folder.
+const char* kForce =
+    "  --force            write into a folder that holds other files; only kinoglaz's own\n"
+    "                     files are replaced (without it, a folder that is neither empty nor\n"
+    "                     made by kinoglaz is refused)\n";
+
+std::string probe_usage() {
+    return std::string(
+               "usage: kinoglaz probe INPUT [--fast] [--threads N]\n"
                "Prints the video stream's facts as JSON. frame_count is counted by decoding\n"
-               "(as ffprobe -count_frames); --fast trusts the container's count instead.\n" +
-               std::string(kCommon);
-    if (command == "cuts")
-        return "usage: kinoglaz cuts INPUT [--json] [--sensitivity S] [--threads N]\n"
+               "(as ffprobe -count_frames); --fast trusts the container's count instead.\n"
+               "  --fast             trust the container's frame count\n") +
+           kCommon;
+}
+
+std::string cuts_usage() {
+    return std::string(
+               "usage: kinoglaz cuts INPUT [--json] [--sensitivity S] [--threads N]\n"
                "Detects transitions (cut, dissolve, fade_in, fade_out, wipe) and prints a table,\n"
                "or with --json an object with 'source' and 'transitions'.\n"
-               "  --sensitivity S    0..1, higher finds more (default 0.5)\n"
-               "  --exact-decode     decode with the in-loop filter (slower, same result)\n"
-               "  --start T --end T  only this range (seconds or HH:MM:SS.mmm)\n"
-               "  --segments N       decode N time segments in parallel (same result; default: "
-               "one\n"
-               "                     per thread for pictures up to 1280x720, else 1)\n" +
-               std::string(kCommon);
-    if (command == "analyze")
-        return "usage: kinoglaz analyze INPUT -o OUTDIR [--threads N] [--no-reveal] [--quiet]\n"
+               "  --json             print JSON instead of a table\n") +
+           kPass +
+           "  --segments N       decode N time segments in parallel (same result; default:\n"
+           "                     one per thread for pictures up to 1280x720, else 1)\n" +
+           kCommon;
+}
+
+std::string analyze_usage() {
+    return std::string(
+               "usage: kinoglaz analyze INPUT -o OUTDIR [--threads N] [--no-reveal] [--quiet]\n"
                "Writes the analysis folder (analysis.json and the exports) into OUTDIR.\n"
-               "  --sensitivity S    transition sensitivity 0..1 (default 0.5)\n"
-               "  --segments N       decode N time segments in parallel (same analysis; default\n"
-               "                     1: on few cores the analysis already keeps them busy)\n" +
-               std::string(kCommon);
-    if (command == "reveal")
-        return "usage: kinoglaz reveal INPUT -o OUTDIR [--start T] [--end T] [--slow K] [--magnify "
-               "A]\n"
+               "  --no-reveal        render no clips of the events found\n") +
+           kPass + kForce +
+           "  --segments N       decode N time segments in parallel (same analysis; default\n"
+           "                     1: on few cores the analysis already keeps them busy)\n" +
+           kCommon;
+}
+
+std::string reveal_usage() {
+    return std::string(
+               "usage: kinoglaz reveal INPUT -o OUTDIR [--start T] [--end T] [--slow K] "
+               "[--magnify A]\n"
                "       [--band LO:HI] [--roi x,y,w,h] [--method eulerian|phase] [--size PX]\n"
                "Renders an annotated H.264 clip of the range: the original next to the motion-\n"
-               "magnified and slowed view, with source timecode, K and alpha written on the "
-               "frame.\n"
-               "  --start T --end T  source range (seconds or HH:MM:SS.mmm; at most 60 s)\n"
+               "magnified and slowed view, with source timecode, K and alpha written on the\n"
+               "frame. Each range has its own file, so several reveals can share OUTDIR.\n"
+               "  -o, --output DIR   the folder the clip is written into\n"
+               "  --start T, --end T, --duration T\n"
+               "                     source range (at most 60 s): seconds, HH:MM:SS.mmm, SMPTE\n"
+               "                     HH:MM:SS:FF (;FF drop-frame) or a frame number (123f)\n"
                "  --slow K           slow-down by flow interpolation, 1..16 (default 4)\n"
                "  --magnify A        amplification alpha, 0..100 (default 10; 0 = none)\n"
                "  --band LO:HI       temporal band in Hz (default from the frame rate)\n"
@@ -51,46 +77,72 @@ std::string usage(const std::string& command) {
                "  --size PX          longest side of each panel (default 640)\n"
                "  --no-original      only the processed view\n"
                "  --clean            the processed view alone, no overlays (with --magnify 0:\n"
-               "                     the whole picture at source size, slowed in its own "
-               "samples)\n" +
-               std::string(kCommon);
-    if (command == "batch")
-        return "usage: kinoglaz batch MANIFEST -o CORPUSDIR [--jobs N] [--resume] [--threads N]\n"
+               "                     the whole picture at source size, slowed in its own\n"
+               "                     samples)\n") +
+           kForce + kCommon;
+}
+
+std::string batch_usage() {
+    return std::string(
+               "usage: kinoglaz batch MANIFEST -o CORPUSDIR [--jobs N] [--resume] [--threads N]\n"
                "       kinoglaz batch --tables-only MANIFEST -o CORPUSDIR\n"
-               "       kinoglaz batch MANIFEST -o CORPUSDIR --slurm [--partition P] [--array-max "
-               "K]\n"
+               "       kinoglaz batch MANIFEST -o CORPUSDIR --slurm [--partition P] "
+               "[--array-max K]\n"
                "                      [--time T] [--mem M] [--cpus C] [--tasks N] "
                "[--print-script]\n"
-               "Analyses every film of MANIFEST into CORPUSDIR/<id>/ (an analysis folder each) "
-               "and\n"
-               "writes corpus.csv, corpus.json, corpus.html and failures.csv. MANIFEST: one path "
-               "or\n"
-               "URL per line (# comments; relative to the manifest's folder), or a .csv with an\n"
-               "'input' column and free metadata columns (title, year, ...). Exit 1 if a film "
-               "failed.\n"
+               "Analyses every film of MANIFEST into CORPUSDIR/<id>/ (an analysis folder each)\n"
+               "and writes corpus.csv, corpus.json, corpus.html and failures.csv. MANIFEST: one\n"
+               "path or URL per line (# comments; relative to the manifest's folder), or a .csv\n"
+               "with an 'input' column and free metadata columns (title, year, ...). Exit 1 if a\n"
+               "film failed.\n"
                "  --jobs N           films in parallel (default 1), each with cores/N threads\n"
                "  --resume           skip films whose folder is complete\n"
+               "  --no-tables        analyse only; write no corpus tables\n"
                "  --tables-only      only rebuild the corpus tables from the folders\n"
                "  --task I --tasks N analyse only entries I, I+N, ... (no tables)\n"
-               "  --slurm            write CORPUSDIR/slurm/batch.sh (a job array) and tables.sh, "
-               "and\n"
-               "                     submit both with sbatch (tables after the array: afterany)\n"
+               "  --slurm            write CORPUSDIR/slurm/batch.sh (a job array) and tables.sh,\n"
+               "                     and submit both with sbatch (tables after the array:\n"
+               "                     afterany)\n"
+               "  --partition P, --time T, --mem M, --cpus C, --array-max K\n"
+               "                     the job array's partition, time and memory limits, cores per\n"
+               "                     task and most tasks running at once (with --slurm)\n"
                "  --print-script     print the array script, submit nothing\n"
-               "  --no-reveal, --sensitivity S, --exact-decode   passed to every analyze\n" +
-               std::string(kCommon);
-    if (command == "split")
-        return "usage: kinoglaz split INPUT -o DIR [--copy] [--threads N]\n"
+               "  --no-reveal, --sensitivity S, --exact-decode   passed to every analyze\n") +
+           kForce + kCommon;
+}
+
+std::string split_usage() {
+    return std::string(
+               "usage: kinoglaz split INPUT -o DIR [--copy] [--threads N]\n"
                "Writes one file per shot, DIR/shot-NNN.mp4, with the shots `analyze` finds.\n"
                "Frame-exact H.264 re-encoding by default; --copy copies the stream without\n"
-               "re-encoding, each file starting at the keyframe at or before its shot.\n" +
-               std::string(kCommon);
-    if (command == "eval")
-        return "usage: kinoglaz eval --truth T.json --pred analysis.json [--truth T2 --pred P2 "
-               "...]\n"
-               "       [--tolerance F] [--json]\n"
-               "Scores predicted transitions (and events) against truth files: precision, recall,\n"
-               "F1 for cuts, gradual transitions and all, per file and micro-averaged. The last\n"
-               "line is machine-readable JSON.\n";
+               "re-encoding, each file starting at the keyframe at or before its shot.\n"
+               "  --copy             copy the stream instead of re-encoding\n") +
+           kPass + kForce + kCommon;
+}
+
+std::string eval_usage() {
+    return "usage: kinoglaz eval --truth T.json --pred analysis.json [--truth T2 --pred P2 ...]\n"
+           "       [--tolerance F] [--json]\n"
+           "Scores predicted transitions (and events) against truth files: precision, recall,\n"
+           "F1 for cuts, gradual transitions and all, per file and micro-averaged. The last\n"
+           "line is machine-readable JSON.\n"
+           "  --truth T, --pred P  a truth file and the analysis.json scored against it\n"
+           "  --tolerance F      frames a cut may be off and still match (default 1)\n"
+           "  --json             print only the JSON summary\n"
+           "  --quiet            no per-file tables\n";
+}
+
+}  // namespace
+
+std::string usage(const std::string& command) {
+    if (command == "probe") return probe_usage();
+    if (command == "cuts") return cuts_usage();
+    if (command == "analyze") return analyze_usage();
+    if (command == "reveal") return reveal_usage();
+    if (command == "batch") return batch_usage();
+    if (command == "split") return split_usage();
+    if (command == "eval") return eval_usage();
     return "usage: kinoglaz COMMAND [options]\n"
            "\n"
            "commands:\n"
@@ -102,8 +154,8 @@ std::string usage(const std::string& command) {
            "  reveal INPUT -o OUTDIR    slowed, motion-magnified clip of a range\n"
            "  batch MANIFEST -o DIR     analyse a film archive; corpus tables; Slurm arrays\n"
            "\n"
-           "Run 'kinoglaz COMMAND --help' for a command's options.\n"
-           "Exit status: 0 success, 1 bad input, 2 bad usage, 130 interrupted.\n";
+           "Run 'kinoglaz COMMAND --help' for a command's options, 'kinoglaz --version' for the\n"
+           "version. Exit status: 0 success, 1 bad input, 2 bad usage, 130 interrupted.\n";
 }
 
 }  // namespace kinoglaz::cli
