@@ -13,10 +13,14 @@ int run_split(const Argv& argv) {
     flags.insert("--copy");
     auto options = kPassOptions;
     options.insert("-o");
+    options.insert("--name");
     Args args(argv, flags, options);
     if (args.positional().size() != 1) throw_bad_usage("split", "needs exactly one INPUT");
     auto out = args.value("-o");
     if (!out || out->empty()) throw_bad_usage("split", "needs -o DIR");
+    const std::string name_template = args.value("--name").value_or(SplitOptions{}.name_template);
+    // A malformed template is refused before the analysis pass, not after it.
+    check_name_template(name_template);
     const std::string input = args.positional()[0];
     PassOptions pass_opts = pass_options(args);
     pass_opts.extra_features = montage_features();
@@ -33,7 +37,8 @@ int run_split(const Argv& argv) {
 
     SplitOptions split{.copy = args.flag("--copy"),
                        .threads = pass_opts.threads,
-                       .allow_network = pass_opts.allow_network};
+                       .allow_network = pass_opts.allow_network,
+                       .name_template = name_template};
     for (const auto& path : split_shots(input, analysis.source, analysis.shots, *out, split))
         std::printf("%s\n", path.string().c_str());
     return 0;

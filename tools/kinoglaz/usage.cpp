@@ -79,10 +79,16 @@ std::string usage(const std::string& command) {
                "  --no-reveal, --sensitivity S, --exact-decode   passed to every analyze\n" +
                std::string(kCommon);
     if (command == "split")
-        return "usage: kinoglaz split INPUT -o DIR [--copy] [--threads N]\n"
-               "Writes one file per shot, DIR/shot-NNN.mp4, with the shots `analyze` finds.\n"
-               "Frame-exact H.264 re-encoding by default; --copy copies the stream without\n"
-               "re-encoding, each file starting at the keyframe at or before its shot.\n" +
+        return "usage: kinoglaz split INPUT -o DIR [--copy] [--name TEMPLATE] [--threads N]\n"
+               "Writes one file per shot, DIR/shot-NNN.mp4, with the shots `analyze` finds, each\n"
+               "with the first audio stream's sound for the same span.\n"
+               "Frame-exact H.264 re-encoding by default, in the source's pixel size and aspect\n"
+               "(SAR kept), the sound as AAC; --copy copies picture and sound without\n"
+               "re-encoding, each file starting at the keyframe at or before its shot.\n"
+               "--name TEMPLATE  file name without .mp4 (default shot-$SHOT); $SHOT shot index,\n"
+               "                 $SCENE scene index (both zero-padded), $START start time as\n"
+               "                 HH-MM-SS.mmm, $NAME input name without extension, $$ a '$'.\n"
+               "Never replaces the input or a file it did not write (exit 2).\n" +
                std::string(kCommon);
     if (command == "eval")
         return "usage: kinoglaz eval --truth T.json --pred analysis.json [--truth T2 --pred P2 "
