@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
-#include <optional>
 
 #include "kinoglaz/decoder.hpp"
 #include "kinoglaz/error.hpp"
