@@ -14,7 +14,7 @@ set -euo pipefail
 # ---- the one list of system packages (Debian 12 names) ------------------------------------
 KINOGLAZ_BASE_PACKAGES=(
     build-essential cmake ninja-build pkg-config git
-    libavformat-dev libavcodec-dev libavutil-dev libswscale-dev ffmpeg
+    libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev ffmpeg
     libopencv-dev opencv-data libeigen3-dev libtbb-dev nlohmann-json3-dev
     libgtest-dev libgmock-dev libbenchmark-dev
     libxml2-utils graphviz python3 time

@@ -1,6 +1,9 @@
-// Stream copy of a time range of the video stream (no re-encoding), for `split --copy`.
+// Stream copy of a time range of the video stream and of the first audio stream (no
+// re-encoding), for `split --copy`.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "kinoglaz/decoder.hpp"
 #include "kinoglaz/error.hpp"
@@ -15,10 +18,120 @@ struct OutputCloser {
         avformat_free_context(c);
     }
 };
+
+AVFormatPtr open_input(const std::string& input, bool allow_network) {
+    AVFormatContext* raw = nullptr;
+    AVDictionary* opts = nullptr;
+    av_dict_set(&opts, "protocol_whitelist",
+                allow_network ? "file,http,https,tcp,tls,crypto" : "file", 0);
+    int rc = avformat_open_input(&raw, input.c_str(), nullptr, &opts);
+    av_dict_free(&opts);
+    if (rc < 0) throw_bad_input(input, "cannot open: " + av_error_string(rc));
+    AVFormatPtr in(raw);
+    if ((rc = avformat_find_stream_info(raw, nullptr)) < 0)
+        throw_bad_input(input, "cannot read stream information: " + av_error_string(rc));
+    return in;
+}
+
+// The first audio stream's packets, read through a demuxer of its own (the audio of a
+// keyframe's time may lie before the keyframe in the file), handed to the muxer in step with
+// the pictures. Packets are whole: the sound covers the pictures' span, up to one packet more.
+class AudioCopy {
+  public:
+    // Adds the output stream; false when there is no audio or OUTPUT cannot hold its codec.
+    bool open(const std::string& input, bool allow_network, AVFormatContext* out,
+              RangeCopy& result) {
+        in_ = open_input(input, allow_network);
+        for (unsigned i = 0; i < in_->nb_streams; ++i) {
+            if (in_->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO && index_ < 0)
+                index_ = int(i);
+            else
+                in_->streams[i]->discard = AVDISCARD_ALL;
+        }
+        if (index_ < 0) return false;
+        ist_ = in_->streams[index_];
+        if (avformat_query_codec(out->oformat, ist_->codecpar->codec_id, FF_COMPLIANCE_NORMAL) !=
+            1) {
+            result.audio_left_out = avcodec_get_name(ist_->codecpar->codec_id);
+            return false;
+        }
+        ost_ = avformat_new_stream(out, nullptr);
+        if (!ost_ || avcodec_parameters_copy(ost_->codecpar, ist_->codecpar) < 0) return false;
+        ost_->codecpar->codec_tag = 0;
+        ost_->time_base = ist_->time_base;
+        packet_.reset(av_packet_alloc());
+        result.audio = true;
+        return true;
+    }
+
+    bool active() const noexcept { return ost_ != nullptr; }
+
+    // The pictures' span begins at `start_s` (seconds in the input's clock); output time 0 is
+    // `origin_s` there.
+    void begin(double start_s, double origin_s) {
+        span_start_ = start_s;
+        origin_s_ = origin_s;
+        const double tb = av_q2d(ist_->time_base);
+        // A packet that starts up to a second before the span may still overlap it.
+        if (av_seek_frame(in_.get(), index_, std::int64_t(std::floor((start_s - 1.0) / tb)),
+                          AVSEEK_FLAG_BACKWARD) < 0)
+            av_seek_frame(in_.get(), index_, 0, AVSEEK_FLAG_BACKWARD);
+    }
+
+    // Writes the packets that start before `until_s` and before `span_end_s`.
+    void write_until(AVFormatContext* out, const std::string& output, double until_s,
+                     double span_end_s) {
+        const double tb = av_q2d(ist_->time_base);
+        while (!done_) {
+            if (!pending_) {
+                if (av_read_frame(in_.get(), packet_.get()) < 0) {
+                    done_ = true;
+                    break;
+                }
+                if (packet_->stream_index != index_ || packet_->pts == AV_NOPTS_VALUE) {
+                    av_packet_unref(packet_.get());
+                    continue;
+                }
+                pending_ = true;
+            }
+            const double t = double(packet_->pts) * tb;
+            if (t >= until_s) break;
+            pending_ = false;
+            if (t >= span_end_s) {
+                done_ = true;
+                av_packet_unref(packet_.get());
+                break;
+            }
+            if (t + double(packet_->duration) * tb <= span_start_) {
+                av_packet_unref(packet_.get());
+                continue;
+            }
+            const auto shift = std::llround(origin_s_ / tb);
+            packet_->pts -= shift;
+            if (packet_->dts != AV_NOPTS_VALUE) packet_->dts -= shift;
+            packet_->stream_index = ost_->index;
+            av_packet_rescale_ts(packet_.get(), ist_->time_base, ost_->time_base);
+            packet_->pos = -1;
+            if (int rc = av_interleaved_write_frame(out, packet_.get()); rc < 0)
+                throw_io(output, "cannot write: " + av_error_string(rc));
+        }
+    }
+
+  private:
+    AVFormatPtr in_;
+    AVStream* ist_ = nullptr;
+    AVStream* ost_ = nullptr;
+    AVPacketPtr packet_;
+    int index_ = -1;
+    double span_start_ = 0, origin_s_ = 0;
+    bool pending_ = false, done_ = false;
+};
+
 }  // namespace
 
-void copy_video_range(const std::string& input, double start_s, double end_s,
-                      const std::string& output, bool allow_network) {
+RangeCopy copy_video_range(const std::string& input, double start_s, double end_s,
+                           const std::string& output, bool allow_network) {
+    RangeCopy result;
     // Opening through the decoder validates the input exactly as every other command does
     // (protocols, nested files, size limits) and tells the stream's first timestamp.
     DecodeOptions probe_options;
@@ -27,16 +140,9 @@ void copy_video_range(const std::string& input, double start_s, double end_s,
     VideoDecoder probe_only(input, probe_options);
     const SourceInfo& info = probe_only.info();
 
-    AVFormatContext* in_raw = nullptr;
-    AVDictionary* opts = nullptr;
-    av_dict_set(&opts, "protocol_whitelist",
-                allow_network ? "file,http,https,tcp,tls,crypto" : "file", 0);
-    int rc = avformat_open_input(&in_raw, input.c_str(), nullptr, &opts);
-    av_dict_free(&opts);
-    if (rc < 0) throw_bad_input(input, "cannot open: " + av_error_string(rc));
-    AVFormatPtr in(in_raw);
-    if ((rc = avformat_find_stream_info(in_raw, nullptr)) < 0)
-        throw_bad_input(input, "cannot read stream information: " + av_error_string(rc));
+    AVFormatPtr in = open_input(input, allow_network);
+    AVFormatContext* in_raw = in.get();
+    int rc = 0;
     const int index = av_find_best_stream(in_raw, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
     if (index < 0) throw_bad_input(input, "no video stream");
     AVStream* ist = in_raw->streams[index];
@@ -60,6 +166,8 @@ void copy_video_range(const std::string& input, double start_s, double end_s,
                 av_stream_new_side_data(ost, AV_PKT_DATA_DISPLAYMATRIX, 9 * sizeof(int32_t)))
             std::memcpy(copy, matrix, 9 * sizeof(int32_t));
     }
+    AudioCopy audio;
+    audio.open(input, allow_network, out_raw, result);
     if (!(out_raw->oformat->flags & AVFMT_NOFILE) &&
         (rc = avio_open(&out_raw->pb, output.c_str(), AVIO_FLAG_WRITE)) < 0)
         throw_io(output, "cannot write: " + av_error_string(rc));
@@ -73,6 +181,9 @@ void copy_video_range(const std::string& input, double start_s, double end_s,
     AVPacketPtr packet(av_packet_alloc());
     std::int64_t offset = AV_NOPTS_VALUE;
     bool started = false;
+    constexpr double kOpen = std::numeric_limits<double>::infinity();
+    double span_end = kOpen;  // the stopping keyframe's time, else the last picture's end
+    double pictures_end = 0;
     while (av_read_frame(in_raw, packet.get()) >= 0) {
         if (packet->stream_index != index) {
             av_packet_unref(packet.get());
@@ -86,9 +197,21 @@ void copy_video_range(const std::string& input, double start_s, double end_s,
         const std::int64_t pts = packet->pts != AV_NOPTS_VALUE ? packet->pts : packet->dts;
         // Whole GOPs only: stop at the first keyframe at or after the end, so that every
         // frame copied can still be decoded.
-        if (pts != AV_NOPTS_VALUE && pts >= end_pts && (packet->flags & AV_PKT_FLAG_KEY)) break;
+        if (pts != AV_NOPTS_VALUE && pts >= end_pts && (packet->flags & AV_PKT_FLAG_KEY)) {
+            span_end = double(pts) * tb;
+            break;
+        }
         // Each file starts at time 0.
-        if (offset == AV_NOPTS_VALUE) offset = packet->dts != AV_NOPTS_VALUE ? packet->dts : pts;
+        if (offset == AV_NOPTS_VALUE) {
+            offset = packet->dts != AV_NOPTS_VALUE ? packet->dts : pts;
+            if (audio.active())
+                audio.begin(double(pts != AV_NOPTS_VALUE ? pts : offset) * tb, double(offset) * tb);
+        }
+        if (pts != AV_NOPTS_VALUE)
+            pictures_end = std::max(pictures_end, double(pts + packet->duration) * tb);
+        // The sound that plays before this packet is decoded goes first.
+        if (audio.active() && packet->dts != AV_NOPTS_VALUE)
+            audio.write_until(out_raw, output, double(packet->dts) * tb, kOpen);
         if (packet->pts != AV_NOPTS_VALUE) packet->pts -= offset;
         if (packet->dts != AV_NOPTS_VALUE) packet->dts -= offset;
         packet->stream_index = 0;
@@ -97,9 +220,12 @@ void copy_video_range(const std::string& input, double start_s, double end_s,
         if ((rc = av_interleaved_write_frame(out_raw, packet.get())) < 0)
             throw_io(output, "cannot write: " + av_error_string(rc));
     }
+    if (audio.active() && offset != AV_NOPTS_VALUE)
+        audio.write_until(out_raw, output, kOpen, span_end < kOpen ? span_end : pictures_end);
     if ((rc = av_write_trailer(out_raw)) < 0)
         throw_io(output, "cannot finish: " + av_error_string(rc));
     (void)info;
+    return result;
 }
 
 }  // namespace kinoglaz

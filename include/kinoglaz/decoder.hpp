@@ -117,11 +117,21 @@ void grab_frames(const std::string& input, std::vector<FrameIndex> indices,
                  const DecodeOptions& options,
                  const std::function<void(FrameIndex, const Frame&)>& each);
 
-/// Copies the video stream of INPUT from the keyframe at or before `start_s` to `end_s`
-/// (seconds from the first frame) into OUTPUT without re-encoding; the container follows
-/// OUTPUT's extension. Throws Error(bad_input) for the input, Error(io) for the output.
-void copy_video_range(const std::string& input, double start_s, double end_s,
-                      const std::string& output, bool allow_network = false);
+/// What copy_video_range() wrote besides the pictures.
+struct RangeCopy {
+    bool audio = false;          ///< the first audio stream was copied
+    std::string audio_left_out;  ///< codec of a first audio stream OUTPUT's container cannot
+                                 ///< hold without re-encoding (so left out); else empty
+};
+
+/// Copies the video stream of INPUT from the keyframe at or before `start_s` to the keyframe
+/// at or after `end_s` (seconds from the first frame) into OUTPUT without re-encoding; the
+/// container follows OUTPUT's extension. The first audio stream is copied too: every packet
+/// that overlaps the copied pictures' span, so the sound may begin and end up to one audio
+/// packet (about 21 ms for 48 kHz AAC) outside it, in sync with the pictures.
+/// Throws Error(bad_input) for the input, Error(io) for the output.
+RangeCopy copy_video_range(const std::string& input, double start_s, double end_s,
+                           const std::string& output, bool allow_network = false);
 
 /// Opens INPUT, and, unless `trust_container` is set, decodes it once to count frames
 /// exactly. Throws Error(bad_input) as the VideoDecoder constructor does.

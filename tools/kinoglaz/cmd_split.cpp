@@ -15,10 +15,14 @@ int run_split(const Argv& argv) {
     flags.insert("--force");
     auto options = kPassOptions;
     options.insert("-o");
+    options.insert("--name");
     Args args(argv, flags, options);
     if (args.positional().size() != 1) throw_bad_usage("split", "needs exactly one INPUT");
     auto out = args.value("-o");
     if (!out || out->empty()) throw_bad_usage("split", "needs -o DIR");
+    const std::string name_template = args.value("--name").value_or(SplitOptions{}.name_template);
+    // A malformed template is refused before the analysis pass, not after it.
+    check_name_template(name_template);
     const std::string input = args.positional()[0];
     // Refused before any work when DIR holds the user's files; never writes over the input.
     OutputFolder folder(*out, OutputKind::split, args.flag("--force"));
@@ -38,7 +42,13 @@ int run_split(const Argv& argv) {
 
     SplitOptions split{.copy = args.flag("--copy"),
                        .threads = pass_opts.threads,
-                       .allow_network = pass_opts.allow_network};
+                       .allow_network = pass_opts.allow_network,
+                       .name_template = name_template};
+    // Checked before the first file is written: a name that would replace the input.
+    for (const auto& name : shot_file_names(name_template, input, analysis.shots))
+        if (folder.would_replace_protected(name))
+            throw_bad_usage("split", (folder.outdir() / name).string() +
+                                         " is the input itself; choose another -o");
     const auto files = split_shots(input, analysis.source, analysis.shots, folder.path(), split);
     folder.commit();
     for (const auto& path : files)

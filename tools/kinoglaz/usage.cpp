@@ -113,11 +113,17 @@ std::string batch_usage() {
 
 std::string split_usage() {
     return std::string(
-               "usage: kinoglaz split INPUT -o DIR [--copy] [--threads N]\n"
-               "Writes one file per shot, DIR/shot-NNN.mp4, with the shots `analyze` finds.\n"
-               "Frame-exact H.264 re-encoding by default; --copy copies the stream without\n"
-               "re-encoding, each file starting at the keyframe at or before its shot.\n"
-               "  --copy             copy the stream instead of re-encoding\n") +
+               "usage: kinoglaz split INPUT -o DIR [--copy] [--name TEMPLATE] [--threads N]\n"
+               "Writes one file per shot, DIR/shot-NNN.mp4, with the shots `analyze` finds, each\n"
+               "with the first audio stream's sound for the same span. Frame-exact H.264\n"
+               "re-encoding by default, in the source's pixel size and aspect (SAR kept), the\n"
+               "sound as AAC. Never replaces the input (exit 2).\n"
+               "  --copy             copy picture and sound without re-encoding, each file\n"
+               "                     starting at the keyframe at or before its shot\n"
+               "  --name TEMPLATE    file name without .mp4 (default shot-$SHOT): $SHOT shot\n"
+               "                     index, $SCENE scene index (both zero-padded), $START start\n"
+               "                     time as HH-MM-SS.mmm, $NAME input name without extension,\n"
+               "                     $$ a '$'\n") +
            kPass + kForce + kCommon;
 }
 
