@@ -202,9 +202,13 @@ OutputFolder::OutputFolder(fs::path outdir, OutputKind kind, bool force)
         created_outdir_ = !staged_kind(kind_) && !existed;
     }
     remove_stale_staging();
-    // Direct kinds claim the folder at once, so that concurrent runs into it (a Slurm array's
-    // tasks) see it as kinoglaz's.
-    if (!staged_kind(kind_)) write_marker();
+    // A folder that cannot be staged is found before the work, not after it. Direct kinds
+    // claim the folder at once, so that concurrent runs into it (a Slurm array's tasks) see
+    // it as kinoglaz's.
+    if (staged_kind(kind_))
+        staging();
+    else
+        write_marker();
 }
 
 OutputFolder::~OutputFolder() {

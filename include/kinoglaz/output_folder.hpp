@@ -54,7 +54,7 @@ class OutputFolder {
 
     /// The final folder (absolute, normalised, without a trailing slash).
     const std::filesystem::path& outdir() const noexcept { return outdir_; }
-    /// The temporary folder to write staged files into (absolute); created on first use.
+    /// The temporary folder to write staged files into (absolute; staged kinds only).
     const std::filesystem::path& staging();
     /// Where this run writes: staging() for staged kinds, outdir() for direct ones.
     const std::filesystem::path& path();
