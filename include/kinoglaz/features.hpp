@@ -64,13 +64,28 @@ struct FrameFeatures {
     std::array<float, kHistBins> hist{};  ///< joint HSV histogram, sums to 1 (appearance)
     cv::Mat thumb;      ///< CV_8UC1 kThumbWidth x kThumbHeight, for cross-frame checks
     cv::Mat thumb_bgr;  ///< CV_8UC3 kThumbWidth x kThumbHeight, colour layout
+    /// The active picture in the detection image's pixels: the frame less black bars
+    /// (pillarbox, letterbox, windowbox), or the whole frame; empty when the frame is too dark
+    /// to tell bars from picture. Hard cuts are judged on it, so that a cut inside a narrow
+    /// picture counts as much as one in a full frame.
+    cv::Rect picture;
+    /// CV_8UC1 kThumbWidth x kThumbHeight of the active picture (shares `thumb` when the
+    /// picture is the whole frame or unknown).
+    cv::Mat picture_thumb;
     /// Half spectrum (CV_32FC2) of the Hann-windowed grey thumbnail (translation): made once
     /// per frame, in parallel, and used by the phase correlation with both neighbours.
     cv::Mat thumb_spectrum;
 
     // --- pairwise to the previous frame (all 0 for the first frame) -----------------
     float hist_dist = 0;   ///< 1 - histogram intersection, 0..1 (appearance)
-    float pixel_diff = 0;  ///< mean |Δ| of the grey proxy / 255, 0..1
+    float pixel_diff = 0;  ///< mean |Δ| of the grey detection image / 255, 0..1
+    /// The same over both frames' active pictures (the union of their areas, or the one that
+    /// is known: bars that appear or change count, bars that stay do not); equals pixel_diff
+    /// without bars.
+    float picture_diff = 0;
+    /// Mean (|ΔCb| + |ΔCr|) of the colour thumbnails / 255: the change that luma does not see
+    /// (a red field cut to a green one of the same brightness).
+    float chroma_diff = 0;
     /// Mean |Δ| of grey thumbnails after translation compensation (compensated_difference).
     float mc_diff = 0;
     /// Phase-correlation translation, thumb pixels (translation).

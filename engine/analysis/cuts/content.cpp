@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <optional>
 
 #include <opencv2/imgproc.hpp>
 
@@ -25,13 +26,10 @@ bool is_flat(const FrameFeatures& f) noexcept {
     return f.luma_std < kFlatStd || (f.luma_p95 - f.luma_p05 <= kFlatSpread && f.luma_std < 24.0f);
 }
 
-float content_distance(const FrameFeatures& a, const FrameFeatures& b) {
-    const bool flat_a = is_flat(a), flat_b = is_flat(b);
-    if (flat_a && flat_b) return std::min(1.0f, std::abs(a.luma_mean - b.luma_mean) / 64.0f);
-    if (flat_a != flat_b) return 1.0f;
-    // Normalised cross-correlation at the best of 9 one-pixel shifts.
-    const cv::Mat& ta = a.thumb;
-    const cv::Mat& tb = b.thumb;
+namespace {
+
+// 1 - normalised cross-correlation of two thumbnails at the best of 9 one-pixel shifts.
+float structure_distance(const cv::Mat& ta, const cv::Mat& tb) {
     double best = -1;
     for (int dy = -1; dy <= 1; ++dy)
         for (int dx = -1; dx <= 1; ++dx) {
@@ -56,6 +54,28 @@ float content_distance(const FrameFeatures& a, const FrameFeatures& b) {
             best = std::max(best, cov / std::sqrt(var));
         }
     return float(std::clamp(1.0 - best, 0.0, 1.0));
+}
+
+// Two flat frames compare by brightness, a flat one with a picture is unrelated.
+std::optional<float> flat_distance(const FrameFeatures& a, const FrameFeatures& b) {
+    const bool flat_a = is_flat(a), flat_b = is_flat(b);
+    if (flat_a && flat_b) return std::min(1.0f, std::abs(a.luma_mean - b.luma_mean) / 64.0f);
+    if (flat_a != flat_b) return 1.0f;
+    return std::nullopt;
+}
+
+}  // namespace
+
+float content_distance(const FrameFeatures& a, const FrameFeatures& b) {
+    if (auto flat = flat_distance(a, b)) return *flat;
+    return structure_distance(a.thumb, b.thumb);
+}
+
+float picture_distance(const FrameFeatures& a, const FrameFeatures& b) {
+    if (auto flat = flat_distance(a, b)) return *flat;
+    if (a.picture_thumb.empty() || b.picture_thumb.empty())
+        return structure_distance(a.thumb, b.thumb);
+    return structure_distance(a.picture_thumb, b.picture_thumb);
 }
 
 float colour_distance(const FrameFeatures& a, const FrameFeatures& b) {

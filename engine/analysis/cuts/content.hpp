@@ -15,6 +15,10 @@ bool is_flat(const FrameFeatures& f) noexcept;
 /// 64x36 thumbnails (small motion). Two flat frames compare by their brightness.
 float content_distance(const FrameFeatures& a, const FrameFeatures& b);
 
+/// content_distance() of the frames' active pictures (FrameFeatures::picture_thumb): what
+/// changes inside a pillarbox or letterbox, not diluted by the bars around it.
+float picture_distance(const FrameFeatures& a, const FrameFeatures& b);
+
 /// How different the *colours* of two frames are, 0 (same) .. 1 (unrelated): the mean
 /// difference of chromaticity (r, g) = (R, G) / (R + G + B) over the blocks of an 8x4 grid of
 /// their colour thumbnails, from the pixels neither dark nor clipped in both, 0.1 and more

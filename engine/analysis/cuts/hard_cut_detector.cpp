@@ -9,6 +9,12 @@ namespace kinoglaz::detail {
 namespace {
 constexpr int kNeighbours = 2;          // frames on each side that define the local motion level
 constexpr double kOneSidedRatio = 1.3;  // spike over the busier side when the other is calm
+
+// The frame difference a cut must spike in: luma, or colour where luma stays (a cut between
+// fields of like brightness and other hues).
+double change_of(const FrameFeatures& f) {
+    return std::max(f.picture_diff, f.chroma_diff);
+}
 }  // namespace
 
 HardCutDetector::HardCutDetector(const HardCutOptions& options)
@@ -35,7 +41,7 @@ void HardCutDetector::decide(FrameIndex t, std::vector<Transition>& out) {
     if (!window_.has(t) || !window_.has(t - 1)) return;
     const double scale = sensitivity_scale(options_.sensitivity);
     const FrameFeatures& cur = window_.at(t);
-    const double diff = cur.pixel_diff;
+    const double diff = change_of(cur);
     if (diff < options_.min_difference * scale) return;
 
     // Local motion level on each side: a cut is a spike, fast action a plateau. A cut into
@@ -44,7 +50,7 @@ void HardCutDetector::decide(FrameIndex t, std::vector<Transition>& out) {
     auto level = [&](int from, int to) {
         double m = 0;
         for (int k = from; k <= to; ++k)
-            if (window_.has(t + k)) m = std::max<double>(m, window_.at(t + k).pixel_diff);
+            if (window_.has(t + k)) m = std::max(m, change_of(window_.at(t + k)));
         return std::max(m, 0.004);
     };
     const double left = diff / level(-kNeighbours, -1), right = diff / level(1, kNeighbours);
@@ -55,7 +61,7 @@ void HardCutDetector::decide(FrameIndex t, std::vector<Transition>& out) {
 
     // Grey structure or colour: shots of similar light and shade may differ only in colour.
     auto distance = [](const FrameFeatures& x, const FrameFeatures& y) {
-        return std::max(content_distance(x, y), colour_distance(x, y));
+        return std::max(picture_distance(x, y), colour_distance(x, y));
     };
     const FrameFeatures& before = window_.at(t - 1);
     const double change = distance(before, cur);

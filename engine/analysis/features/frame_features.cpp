@@ -29,6 +29,42 @@ float colourfulness_of(const cv::Mat& bgr) {
     return float(std::sqrt(v_rg + v_yb) + 0.3 * std::sqrt(m_rg * m_rg + m_yb * m_yb));
 }
 
+// Black bars (cropdetect's idea, per frame): rows and columns in which almost no pixel is
+// brighter than black. Luma is video range, so black is 16.
+constexpr double kBarLuma = 32;
+constexpr double kBarBrightShare = 0.02;  // of a row's or column's pixels allowed above kBarLuma
+// A band thinner than this share of the frame is an edge, not a bar; a picture smaller than
+// kMinPictureShare in either direction is a dark frame, not a picture between bars.
+constexpr double kMinBarShare = 0.04;
+constexpr double kMinPictureShare = 0.15;
+
+// [first, last) of the non-bar rows (or columns), from the count of bright pixels in each.
+std::pair<int, int> picture_span(const cv::Mat& bright_counts, int length) {
+    const int n = int(bright_counts.total());
+    const int* counts = bright_counts.ptr<int>();
+    const int limit = int(kBarBrightShare * length);
+    int first = 0, last = n;
+    while (first < n && counts[first] <= limit) ++first;
+    while (last > first && counts[last - 1] <= limit) --last;
+    if (first < kMinBarShare * n) first = 0;
+    if (n - last < kMinBarShare * n) last = n;
+    return {first, last};
+}
+
+// The picture between black bars; empty when too little of the frame is brighter than black
+// to tell bars from a dark picture (a fade, a night scene).
+cv::Rect active_picture(const cv::Mat& gray) {
+    cv::Mat bright, per_row, per_column;
+    cv::threshold(gray, bright, kBarLuma, 1, cv::THRESH_BINARY);
+    cv::reduce(bright, per_row, 1, cv::REDUCE_SUM, CV_32S);
+    cv::reduce(bright, per_column, 0, cv::REDUCE_SUM, CV_32S);
+    const auto [top, bottom] = picture_span(per_row, gray.cols);
+    const auto [left, right] = picture_span(per_column, gray.rows);
+    if (bottom - top < kMinPictureShare * gray.rows || right - left < kMinPictureShare * gray.cols)
+        return {};
+    return cv::Rect(left, top, right - left, bottom - top);
+}
+
 }  // namespace
 
 FrameFeatures compute_frame_features(const Frame& frame, FeatureMask mask) {
@@ -68,11 +104,19 @@ FrameFeatures compute_frame_features(const Frame& frame, FeatureMask mask) {
     }
     f.luma_p95 = float(std::min(level, 255));
 
-    if (half.cols >= kThumbWidth && half.rows >= kThumbHeight)
-        detail::area_downscale(half, f.thumb_bgr, {kThumbWidth, kThumbHeight});
-    else  // a tiny film: the thumbnail is larger than the picture
-        cv::resize(half, f.thumb_bgr, {kThumbWidth, kThumbHeight}, 0, 0, cv::INTER_AREA);
+    const auto thumbnail = [](const cv::Mat& image, cv::Mat& thumb) {
+        if (image.cols >= kThumbWidth && image.rows >= kThumbHeight)
+            detail::area_downscale(image, thumb, {kThumbWidth, kThumbHeight});
+        else  // a tiny picture: the thumbnail is larger
+            cv::resize(image, thumb, {kThumbWidth, kThumbHeight}, 0, 0, cv::INTER_AREA);
+    };
+    thumbnail(half, f.thumb_bgr);
     cv::cvtColor(f.thumb_bgr, f.thumb, cv::COLOR_BGR2GRAY);
+    f.picture = active_picture(half_gray);
+    if (f.picture.empty() || f.picture == cv::Rect(0, 0, half.cols, half.rows))
+        f.picture_thumb = f.thumb;
+    else
+        thumbnail(half_gray(f.picture), f.picture_thumb);
     if (has(mask, FeatureMask::translation)) detail::windowed_spectrum(f.thumb, f.thumb_spectrum);
     if (!has(mask, FeatureMask::appearance)) return f;
 

@@ -10,9 +10,15 @@ std::vector<std::pair<std::string, double>> FrameFeatures::metrics() const {
             {"luma_p05", luma_p05},
             {"luma_p95", luma_p95},
             {"colourfulness", colourfulness},
+            {"picture_x", picture.x},
+            {"picture_y", picture.y},
+            {"picture_width", picture.width},
+            {"picture_height", picture.height},
 
             {"hist_dist", hist_dist},
             {"pixel_diff", pixel_diff},
+            {"picture_diff", picture_diff},
+            {"chroma_diff", chroma_diff},
             {"mc_diff", mc_diff},
 
             {"shift_dx", shift_dx},

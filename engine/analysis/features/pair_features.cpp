@@ -97,15 +97,54 @@ GlobalMotion estimate_global_motion(const cv::Mat& prev, const cv::Mat& cur) {
     return gm;
 }
 
+// The change of colour that luma does not see: mean |ΔCb| + |ΔCr| of the colour thumbnails
+// (BT.601 weights), over 255.
+float chroma_difference(const cv::Mat& a, const cv::Mat& b) {
+    if (a.empty() || a.size() != b.size()) return 0;
+    double sum = 0;
+    for (int y = 0; y < a.rows; ++y) {
+        const auto* p = a.ptr<cv::Vec3b>(y);
+        const auto* q = b.ptr<cv::Vec3b>(y);
+        for (int x = 0; x < a.cols; ++x) {
+            const double db = double(q[x][0]) - p[x][0], dg = double(q[x][1]) - p[x][1],
+                         dr = double(q[x][2]) - p[x][2];
+            sum += std::abs(-0.168736 * dr - 0.331264 * dg + 0.5 * db) +
+                   std::abs(0.5 * dr - 0.418688 * dg - 0.081312 * db);
+        }
+    }
+    return float(sum / (double(a.total()) * 255.0));
+}
+
+// `rect` of an image of size `from` in the pixels of one of size `to` (the detection image is
+// half the proxy when a frame has none of its own).
+cv::Rect rescaled(const cv::Rect& rect, cv::Size from, cv::Size to) {
+    if (from == to || rect.empty()) return rect;
+    const double sx = double(to.width) / from.width, sy = double(to.height) / from.height;
+    const cv::Rect out(int(std::floor(rect.x * sx)), int(std::floor(rect.y * sy)),
+                       int(std::ceil(rect.width * sx)), int(std::ceil(rect.height * sy)));
+    return out & cv::Rect(0, 0, to.width, to.height);
+}
+
 }  // namespace
 
 void compute_pair_features(const Frame& previous_frame, const FrameFeatures& previous,
                            const Frame& current_frame, FrameFeatures& current, FeatureMask mask) {
     // On the detection image when the frames have one (see compute_frame_features).
     const bool detect = !current_frame.detect_gray.empty() && !previous_frame.detect_gray.empty();
-    current.pixel_diff =
-        detect ? mean_abs_difference(previous_frame.detect_gray, current_frame.detect_gray)
-               : mean_abs_difference(previous_frame.proxy_gray, current_frame.proxy_gray);
+    const cv::Mat& before = detect ? previous_frame.detect_gray : previous_frame.proxy_gray;
+    const cv::Mat& after = detect ? current_frame.detect_gray : current_frame.proxy_gray;
+    current.pixel_diff = mean_abs_difference(before, after);
+    // Over both pictures: a picture that moves between bars or fills them again is a change.
+    // A frame too dark to show its bars takes its neighbour's (cv::Rect's | keeps the other
+    // of an empty one), so the measure does not jump between areas in a dark stretch.
+    const cv::Rect whole(0, 0, after.cols, after.rows);
+    const cv::Size features_size = detect ? after.size() : cv::Size(after.cols / 2, after.rows / 2);
+    const cv::Rect both =
+        rescaled(previous.picture | current.picture, features_size, after.size()) & whole;
+    current.picture_diff = both.empty() || both == whole || before.size() != after.size()
+                               ? current.pixel_diff
+                               : mean_abs_difference(before(both), after(both));
+    current.chroma_diff = chroma_difference(previous.thumb_bgr, current.thumb_bgr);
     if (has(mask, FeatureMask::appearance))
         current.hist_dist = histogram_distance(previous.hist, current.hist);
     if (has(mask, FeatureMask::translation)) thumbnail_translation(previous, current);
