@@ -67,7 +67,7 @@ AnalyzeResult analyze_to_folder(const std::string& input, const std::filesystem:
                              kRevealClips);
     throw_if_cancelled();
 
-    write_analysis_folder(analysis, folder.path(), {});
+    write_analysis_folder(analysis, folder.path(), {}, options.exports);
     folder.commit();
     return {std::move(analysis), folder.outdir()};
 }

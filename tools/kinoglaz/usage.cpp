@@ -33,7 +33,8 @@ std::string usage(const std::string& command) {
                "Writes the analysis folder (analysis.json and the exports) into OUTDIR.\n"
                "  --sensitivity S    transition sensitivity 0..1 (default 0.5)\n"
                "  --segments N       decode N time segments in parallel (same analysis; default\n"
-               "                     1: on few cores the analysis already keeps them busy)\n" +
+               "                     1: on few cores the analysis already keeps them busy)\n"
+               "  --timeline-rate R  timelines in R fps (24000/1001, 25, ...); --absolute-paths\n" +
                std::string(kCommon);
     if (command == "reveal")
         return "usage: kinoglaz reveal INPUT -o OUTDIR [--start T] [--end T] [--slow K] [--magnify "
