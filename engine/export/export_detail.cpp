@@ -239,10 +239,6 @@ std::string shot_number(int index) {
     return buf;
 }
 
-}  // namespace kinoglaz::detail
-
-namespace kinoglaz::detail {
-
 namespace {
 
 // Calls out(bytes, code_point) for each UTF-8 character of `text`; a byte that does not start a
