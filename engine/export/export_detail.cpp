@@ -380,7 +380,11 @@ Rational timeline_rate(const SourceInfo& s, std::optional<Rational> override) {
         const double f = n.to_double();
         if (f >= 1 && f <= 240 && (average <= 0 || f >= average * 0.98)) {
             if (auto u = standard_rate(f)) return *u;
-            return reduced(n);
+            // Whole, half and NTSC rates (16, 12.5, 15000/1001) are a film's own; a ratio
+            // like 1000/33 is a muxer's approximation of a standard one.
+            const Rational r = reduced(n);
+            if (r.den == 1 || r.den == 2 || r.den == 1001) return r;
+            return nearest_standard_rate(f);
         }
     }
     if (average > 0) return standard_rate(average).value_or(nearest_standard_rate(average));

@@ -52,13 +52,15 @@ struct ExportOptions {
     bool absolute_paths = false;
 };
 
-/// The frame rate the timeline exports count in. `override` (e.g. `--timeline-rate`) wins when
-/// valid. Else the stream's nominal rate (r_frame_rate) when plausible, i.e. 1 to 240 fps and
-/// not below the average rate (a VFR film's nominal rate stays; its average does not), snapped
-/// to a standard editing rate within 0.1 %; else the standard editing rate nearest the average
-/// (or measured) rate, as for a phone file whose r_frame_rate is a clock (90000, 1000); 25/1
-/// when nothing is known. Standard editing rates: 24000/1001, 24, 25, 30000/1001, 30, 48, 50,
-/// 60000/1001, 60, 100, 120000/1001, 120.
+/// The frame rate the timeline exports count in, chosen here for all of them. `override` (e.g.
+/// `--timeline-rate`) wins when valid. Else the stream's nominal rate (r_frame_rate) when
+/// plausible, i.e. 1 to 240 fps and not below the average rate (a VFR film keeps its nominal
+/// rate; its average is no editor's): snapped to a standard editing rate within 0.1 %, kept when
+/// whole, half or NTSC-like (16, 12.5, 15000/1001), else the nearest standard editing rate
+/// (1000/33 gives 30). Else the standard editing rate nearest the average (or measured) rate, as
+/// for a phone file whose r_frame_rate is a clock (90000, 1000); 25/1 when nothing is known.
+/// Standard editing rates: 24000/1001, 24, 25, 30000/1001, 30, 48, 50, 60000/1001, 60, 100,
+/// 120000/1001, 120. Pure and thread-safe.
 Rational timeline_rate(const SourceInfo& source, std::optional<Rational> override = std::nullopt);
 
 /// Parses a frame rate as an editor names it: "24000/1001", "23.976", "23.98", "25", "29.97".

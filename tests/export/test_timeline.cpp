@@ -45,6 +45,9 @@ TEST(TimelineRate, NominalRateOrTheNearestEditingRate) {
     EXPECT_EQ(timeline_rate(source({2997, 100}, {2997, 100})), (Rational{30000, 1001}));
     // A silent film's own rate stays (the FCPXML writer maps it for Final Cut).
     EXPECT_EQ(timeline_rate(source({16, 1}, {16, 1})), (Rational{16, 1}));
+    EXPECT_EQ(timeline_rate(source({25, 2}, {25, 2})), (Rational{25, 2}));
+    // An odd ratio is a muxer's approximation: the nearest editing rate.
+    EXPECT_EQ(timeline_rate(source({1000, 33}, {1000, 33})), (Rational{30, 1}));
     // Phone files give a clock as r_frame_rate: the nearest editing rate to the average wins.
     EXPECT_EQ(timeline_rate(source({90000, 1}, {2997000, 100000})), (Rational{30000, 1001}));
     EXPECT_EQ(timeline_rate(source({1000, 1}, {29, 1})), (Rational{30000, 1001}));
