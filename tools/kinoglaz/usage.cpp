@@ -34,7 +34,8 @@ std::string usage(const std::string& command) {
                "  --sensitivity S    transition sensitivity 0..1 (default 0.5)\n"
                "  --segments N       decode N time segments in parallel (same analysis; default\n"
                "                     1: on few cores the analysis already keeps them busy)\n"
-               "  --timeline-rate R  timelines in R fps (24000/1001, 25, ...); --absolute-paths\n" +
+               "  --timeline-rate R  OTIO/FCPXML/EDL in R fps (24000/1001, 23.976, 25, ...)\n"
+               "  --absolute-paths   refer to the film by file:// URL, not relative to OUTDIR\n" +
                std::string(kCommon);
     if (command == "reveal")
         return "usage: kinoglaz reveal INPUT -o OUTDIR [--start T] [--end T] [--slow K] [--magnify "
