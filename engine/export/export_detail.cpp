@@ -21,11 +21,18 @@ FrameIndex film_frames(const Analysis& a) {
 }
 
 FrameRange analysed_frames(const Analysis& a) {
-    if (a.shots.empty()) return {0, film_frames(a)};
+    // Only a pass over the whole film counts its frames; black leader and tail belong to no
+    // shot but are the film's. A --start/--end pass leaves the container's hint, and what it
+    // covered is known only by what it found.
+    if (a.source.frame_count_exact || a.shots.empty()) return {0, film_frames(a)};
     FrameRange r{a.shots.front().frames.start, a.shots.front().frames.end};
     for (const auto& s : a.shots) {
         r.start = std::min(r.start, s.frames.start);
         r.end = std::max(r.end, s.frames.end);
+    }
+    for (const auto& t : a.transitions) {
+        r.start = std::min(r.start, t.frames.start);
+        r.end = std::max(r.end, t.frames.end);
     }
     return r;
 }

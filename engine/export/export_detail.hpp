@@ -27,8 +27,9 @@ struct EditItem {
 /// Frames in the film: `frame_count`, or the furthest frame any shot or transition reaches.
 FrameIndex film_frames(const Analysis& a);
 
-/// The decoded frames the analysis covers: the shots' span (a --start/--end analysis covers
-/// only part of the film), or [0, film_frames) when there are no shots.
+/// The decoded frames the analysis covers: [0, film_frames) after a pass over the whole film
+/// (`frame_count_exact`) or without shots; else (a --start/--end analysis) the span of its shots
+/// and transitions.
 FrameRange analysed_frames(const Analysis& a);
 
 /// Real time of every frame boundary, and the timeline frame nearest it at an editor's rate.

@@ -32,11 +32,11 @@ Analysis parse_analysis_json(const std::string& text, const std::string& origin)
 // editor's cut of the film itself: record time == source time, a clip starts at its shot's first
 // frame, a dissolve/wipe is an edit at the transition's first frame whose length is the
 // transition's, a fade-out/-in dissolves to/from a gap (black), and gaps fill uncovered frames,
-// so that items tile the analysed part of the film (all of it, or the shots' span after a
-// --start/--end analysis). Frame-exact formats count in timeline_rate() frames and put every
-// boundary on the frame nearest its real time (so variable-frame-rate films conform to an
-// editor's project rate); a timeline that starts later than 0 (a ranged analysis) says so
-// (OTIO global_start_time, FCPXML tcStart, EDL record timecodes).
+// so that items tile the analysed part of the film (all of it when `frame_count_exact`, else
+// the span of the shots and transitions a --start/--end analysis found). Frame-exact formats count
+// in timeline_rate() frames and put every boundary on the frame nearest its real time (so
+// variable-frame-rate films conform to an editor's project rate); a timeline that starts later than
+// 0 (a ranged analysis) says so (OTIO global_start_time, FCPXML tcStart, EDL record timecodes).
 
 /// What the writers that refer to the film or count its frames need besides the Analysis.
 struct ExportOptions {

@@ -331,6 +331,23 @@ TEST(Timeline, RangedAnalysisExportsOnlyTheAnalysedPart) {
     EXPECT_EQ(slots.back(), "20800");
 }
 
+TEST(Timeline, WholeFilmKeepsItsBlackLeaderAndTail) {
+    // The same shots from a pass over the whole film: the black before and after them (no
+    // shot's) is the film's and stays on the timeline.
+    Analysis a = ranged_analysis();
+    a.source.frame_count_exact = true;
+    const Edl edl = parse_edl(cuts_edl(a), 25);
+    ASSERT_GE(edl.events.size(), 2u);
+    EXPECT_EQ(edl.events.front().reel, "BL");
+    EXPECT_EQ(edl.events.front().rec_in, 0);
+    EXPECT_EQ(edl.events.front().rec_out, 100);
+    EXPECT_EQ(edl.events.back().reel, "BL");
+    EXPECT_EQ(edl.events.back().rec_out, a.source.frame_count);
+    const std::string fcpxml = timeline_fcpxml(a);
+    EXPECT_NE(fcpxml.find("tcStart=\"0s\""), std::string::npos);
+    EXPECT_EQ(json::parse(timeline_otio(a))["global_start_time"]["value"].get<double>(), 0.0);
+}
+
 // ---------------------------------------------------------------- media references
 
 TEST(MediaReference, RelativeToTheFolderUnlessAbsoluteIsAsked) {
