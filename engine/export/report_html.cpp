@@ -88,15 +88,20 @@ double film_duration(const Analysis& a) {
 
 // The page's one cutting-rate figure, in the header and the rhythm caption alike: cuts (every
 // shot start but the first, as compute_rhythm and the corpus tables count them) per minute of
-// the analysed span (the whole film, or the part a --start/--end analysis covered).
+// what was analysed: the whole film (as the corpus tables divide), or the shots' span after a
+// --start/--end analysis.
 constexpr const char* kCutRateName = "Cuts per minute";
 
 std::optional<double> cuts_per_minute(const Analysis& a) {
     if (a.shots.empty()) return std::nullopt;
-    double begin = a.shots.front().start_time_s, end = a.shots.front().end_time_s;
-    for (const auto& s : a.shots) {
-        begin = std::min(begin, s.start_time_s);
-        end = std::max(end, s.end_time_s);
+    double begin = 0, end = film_duration(a);
+    if (!a.source.frame_count_exact) {
+        begin = a.shots.front().start_time_s;
+        end = a.shots.front().end_time_s;
+        for (const auto& s : a.shots) {
+            begin = std::min(begin, s.start_time_s);
+            end = std::max(end, s.end_time_s);
+        }
     }
     if (!(end > begin)) return std::nullopt;
     return double(a.shots.size() - 1) * 60.0 / (end - begin);

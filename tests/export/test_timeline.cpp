@@ -390,8 +390,18 @@ TEST(Report, OneCuttingRateNamedTheSameEverywhere) {
     ASSERT_EQ(header.size(), 1u);
     ASSERT_EQ(caption.size(), 1u);
     EXPECT_EQ(header[0], caption[0]);
+    // As the corpus tables count: shots - 1 cuts over the film's minutes.
+    EXPECT_NEAR(std::stod(header[0]), double(a.shots.size() - 1) / (a.source.duration_s / 60),
+                0.05);
+    // After a --start/--end analysis, over the minutes analysed.
+    a.source.frame_count_exact = false;
+    a.shots.erase(a.shots.begin());
+    const std::string part = report_html(a, {});
+    const auto figure = find_all(part, "<dt>Cuts per minute</dt><dd>([0-9.]+)</dd>");
+    ASSERT_EQ(figure.size(), 1u);
     const double span = a.shots.back().end_time_s - a.shots.front().start_time_s;
-    EXPECT_NEAR(std::stod(header[0]), double(a.shots.size() - 1) * 60 / span, 0.05);
+    EXPECT_NEAR(std::stod(figure[0]), double(a.shots.size() - 1) * 60 / span, 0.05);
+    EXPECT_EQ(find_all(part, "Cuts per minute: ([0-9.]+)").at(0), figure[0]);
 }
 
 // ---------------------------------------------------------------- crafted file names
