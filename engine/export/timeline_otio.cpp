@@ -109,8 +109,8 @@ std::string timeline_otio(const Analysis& a, const ExportOptions& options) {
                             {"active_media_reference_key", "DEFAULT_MEDIA"}});
     }
 
-    // Track time is film time (the items tile the film from frame 0), so markers of events
-    // sit on the track at their own frames (less the timeline's start).
+    // Track time is film time less the timeline's start (the items tile the analysed part of the
+    // film), so markers of events sit on the track at their own frames less that start.
     auto markers = ordered_json::array();
     for (std::size_t i = 0; i < a.events.size(); ++i) {
         const Event& e = a.events[i];
