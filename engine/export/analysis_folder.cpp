@@ -38,20 +38,23 @@ bool inside(const std::string& relative) {
 }  // namespace
 
 void write_analysis_folder(const Analysis& a, const fs::path& dir,
-                           const std::map<int, cv::Mat>& keyframes_bgr) {
+                           const std::map<int, cv::Mat>& keyframes_bgr, ExportOptions exports) {
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) throw_io(dir.string(), "cannot create folder: " + ec.message());
+    // dir is OUTDIR or its sibling temporary folder, so a path relative to dir stays right after
+    // the rename.
+    if (exports.media_base.empty()) exports.media_base = dir.string();
 
     write_text(dir / "analysis.json", analysis_json(a));
     write_text(dir / "shots.csv", shots_csv(a));
     const std::string dot = shotgraph_dot(a);
     write_text(dir / "shotgraph.dot", dot);
     write_text(dir / "shotgraph.graphml", shotgraph_graphml(a));
-    write_text(dir / "timeline.otio", timeline_otio(a));
-    write_text(dir / "cuts.edl", cuts_edl(a));
-    write_text(dir / "annotations.eaf", annotations_eaf(a));
-    write_text(dir / "timeline.fcpxml", timeline_fcpxml(a));
+    write_text(dir / "timeline.otio", timeline_otio(a, exports));
+    write_text(dir / "cuts.edl", cuts_edl(a, exports));
+    write_text(dir / "annotations.eaf", annotations_eaf(a, "", exports));
+    write_text(dir / "timeline.fcpxml", timeline_fcpxml(a, exports));
     write_text(dir / "chapters.vtt", chapters_vtt(a));
 
     ReportOptions options;
@@ -84,17 +87,8 @@ void write_analysis_folder(const Analysis& a, const fs::path& dir,
             options.events_with_clips->push_back(int(i));
     }
 
-    // The page lives beside OUTDIR's files; dir is OUTDIR or its sibling temporary folder, so a
-    // path relative to dir stays right after the rename.
-    if (detail::is_url(a.source.path)) {
-        options.video_src = a.source.path;
-    } else if (!a.source.path.empty()) {
-        const fs::path src = fs::absolute(a.source.path, ec).lexically_normal();
-        const fs::path rel =
-            ec ? fs::path() : src.lexically_relative(fs::absolute(dir).lexically_normal());
-        options.video_src = rel.empty() ? detail::media_url(a.source.path)
-                                        : detail::url_path_encode(rel.generic_string());
-    }
+    // The page lives beside OUTDIR's files, and refers to the film as the timelines do.
+    options.video_src = detail::media_reference(a.source.path, exports);
     // dot on a film of many hundred shots takes long and draws an unreadable poster; the
     // built-in arc diagram is better there.
     if (a.shots.size() <= 400) options.graph_svg = render_dot_svg(dot);

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "export_detail.hpp"
 #include "json_number.hpp"
 #include "kinoglaz/error.hpp"
 #include "kinoglaz/export.hpp"
@@ -81,7 +82,7 @@ ordered_json doubles(const std::vector<double>& v, double scale = 1e4) {
 }  // namespace
 
 std::string source_json(const SourceInfo& source) {
-    return source_object(source).dump(2) + "\n";
+    return detail::json_text(source_object(source)) + "\n";
 }
 
 std::string analysis_json(const Analysis& a, JsonContent content) {
@@ -146,7 +147,7 @@ std::string analysis_json(const Analysis& a, JsonContent content) {
                               {"clip", e.clip}});
         doc["events"] = events;
     }
-    return doc.dump(2) + "\n";
+    return detail::json_text(doc) + "\n";
 }
 
 namespace {

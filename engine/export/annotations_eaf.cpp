@@ -66,11 +66,10 @@ void add(Tier& tier, std::int64_t begin, std::int64_t end, std::string value) {
 
 }  // namespace
 
-std::string annotations_eaf(const Analysis& a, const std::string& date_iso) {
-    const detail::FrameClock clock(a);
-    const Rational rate = clock.rate();
-    const std::int64_t frame_ms =
-        std::max<std::int64_t>(1, std::llround(1000.0 * double(rate.den) / double(rate.num)));
+std::string annotations_eaf(const Analysis& a, const std::string& date_iso,
+                            const ExportOptions& options) {
+    // Real times throughout; the rate only fills in frames the Analysis gives no time for.
+    const detail::FrameClock clock(a, timeline_rate(a.source, options.timeline_rate));
 
     Tier shots{"shots", "shot", "", {}};
     Tier scale{"scale", "shot-property", "shots", {}};
@@ -111,7 +110,10 @@ std::string annotations_eaf(const Analysis& a, const std::string& date_iso) {
     for (const auto& t : a.transitions) {
         const std::int64_t b = to_ms(t.start_time_s);
         // A cut has no duration; it is shown as the first frame of the incoming shot.
-        const std::int64_t e = t.frames.empty() ? b + frame_ms : to_ms(t.end_time_s);
+        const std::int64_t e =
+            t.frames.empty()
+                ? b + to_ms(clock.seconds(t.frames.start + 1) - clock.seconds(t.frames.start))
+                : to_ms(t.end_time_s);
         add(transitions, b, std::max(e, b + 1), std::string(to_string(t.type)));
     }
     // Events may overlap one another; they go to the first events tier that is free.
@@ -159,8 +161,18 @@ std::string annotations_eaf(const Analysis& a, const std::string& date_iso) {
            "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
            "xsi:noNamespaceSchemaLocation=\"http://www.mpi.nl/tools/elan/EAFv3.0.xsd\">\n";
     out += "    <HEADER MEDIA_FILE=\"\" TIME_UNITS=\"milliseconds\">\n";
+    // ELAN tries MEDIA_URL, then RELATIVE_MEDIA_URL against the document's folder.
+    const std::string relative =
+        options.absolute_paths ? ""
+                               : detail::relative_media_path(a.source.path, options.media_base);
     out += "        <MEDIA_DESCRIPTOR MEDIA_URL=\"" + xml_escape(detail::media_url(a.source.path)) +
-           "\" MIME_TYPE=\"" + mime_type(a.source.path) + "\"/>\n";
+           "\" MIME_TYPE=\"" + mime_type(a.source.path) + "\"";
+    if (!relative.empty())
+        out += " RELATIVE_MEDIA_URL=\"" +
+               xml_escape((relative.rfind("../", 0) == 0 ? "" : "./") +
+                          detail::url_path_encode(relative)) +
+               "\"";
+    out += "/>\n";
     int annotation_count = 0;
     for (const Tier* t : tiers) annotation_count += int(t->annotations.size());
     out += "        <PROPERTY NAME=\"lastUsedAnnotationId\">" + std::to_string(annotation_count) +

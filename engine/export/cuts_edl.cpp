@@ -1,6 +1,7 @@
 // CMX 3600 edit decision list of the shots, source and record timecodes on the film's clock.
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <string>
 
@@ -33,6 +34,14 @@ std::string edl_title(const std::string& path) {
     return t.substr(0, 70);
 }
 
+// "23.976", "25", "29.97", "12.5" (the exact ratio when three decimals do not name it).
+std::string rate_name(const Rational& r) {
+    const double f = r.to_double();
+    const std::string d = detail::decimal(f, 3);
+    if (r.den == 1 || r.den == 1001 || std::abs(std::stod(d) - f) < 1e-9) return d;
+    return std::to_string(r.num) + "/" + std::to_string(r.den);
+}
+
 std::string reel_field(const char* reel) {
     char buf[16];
     std::snprintf(buf, sizeof buf, "%-8s", reel);
@@ -63,16 +72,20 @@ std::string smpte_timecode(FrameIndex frame, const Rational& fps) {
     return buf;
 }
 
-std::string cuts_edl(const Analysis& a) {
-    const Rational r = detail::film_rate(a.source);
+std::string cuts_edl(const Analysis& a, const ExportOptions& options) {
+    const Rational r = timeline_rate(a.source, options.timeline_rate);
     const bool drop = timecode_base(r).drop > 0;
-    const std::string clip_name = detail::display_name(a.source.path);
+    // Comments are one line each: a name with a line break must not add events.
+    const std::string clip_name = detail::plain_text(detail::display_name(a.source.path));
     auto tc = [&](FrameIndex f) { return smpte_timecode(f, r); };
 
     std::string out = "TITLE: " + edl_title(a.source.path) + "\n";
     out += drop ? "FCM: DROP FRAME\n" : "FCM: NON-DROP FRAME\n";
+    // Timecode says nothing of its rate; an editor must set the project to this one.
+    out += "* RATE: " + rate_name(r) + (drop ? " DF" : " NDF") + "\n";
 
-    const auto items = detail::edit_list(a);
+    const detail::FrameClock clock(a, r);
+    const auto items = detail::edit_list(a, clock);
     int number = 0;
     auto line = [&](const char* reel, const std::string& transition, FrameIndex src_in,
                     FrameIndex src_out, FrameIndex rec_in, FrameIndex rec_out) {

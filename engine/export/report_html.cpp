@@ -2,9 +2,12 @@
 // data/report/report.template.html (embedded at build time); this file fills in the parts.
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <map>
 #include <numeric>
+#include <optional>
+#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -83,6 +86,41 @@ double film_duration(const Analysis& a) {
     return d;
 }
 
+// The page's one cutting-rate figure, in the header and the rhythm caption alike: cuts (every
+// shot start but the first, as compute_rhythm and the corpus tables count them) per minute of
+// what was analysed: the whole film (as the corpus tables divide), or the shots' span after a
+// --start/--end analysis.
+constexpr const char* kCutRateName = "Cuts per minute";
+
+std::optional<double> cuts_per_minute(const Analysis& a) {
+    if (a.shots.empty()) return std::nullopt;
+    double begin = 0, end = film_duration(a);
+    if (!a.source.frame_count_exact) {
+        begin = a.shots.front().start_time_s;
+        end = a.shots.front().end_time_s;
+        for (const auto& s : a.shots) {
+            begin = std::min(begin, s.start_time_s);
+            end = std::max(end, s.end_time_s);
+        }
+    }
+    if (!(end > begin)) return std::nullopt;
+    return double(a.shots.size() - 1) * 60.0 / (end - begin);
+}
+
+// The inline graph comes from Graphviz; it is dropped (for the built-in diagram) if any of its
+// tags could run code or link out, whatever the DOT it was drawn from said. Text between tags is
+// escaped by Graphviz and may mention anything.
+bool inert_svg(const std::string& svg) {
+    static const std::regex tag("<[^>]*>");
+    static const std::regex active(
+        "^<\\s*(script|foreignobject|iframe|object|embed|use)\\b|href|javascript:|\\son[a-z]+\\s*=",
+        std::regex::icase);
+    for (auto it = std::sregex_iterator(svg.begin(), svg.end(), tag); it != std::sregex_iterator();
+         ++it)
+        if (std::regex_search(it->str(), active)) return false;
+    return true;
+}
+
 std::string figure(const std::string& term, const std::string& value) {
     return "<div><dt>" + xml_escape(term) + "</dt><dd>" + xml_escape(value) + "</dd></div>";
 }
@@ -98,8 +136,8 @@ std::string figures_html(const Analysis& a) {
     out += figure("MSL (median shot length)", decimal(f.msl, 2) + " s");
     out += figure("CV (std / ASL)", decimal(f.cv, 2));
     out += figure("Lognormal μ, σ", decimal(f.mu, 2) + ", " + decimal(f.sigma, 2));
-    out += figure("Shots per minute",
-                  duration > 0 ? decimal(double(a.shots.size()) * 60.0 / duration, 1) : "—");
+    const auto rate = cuts_per_minute(a);
+    out += figure(kCutRateName, rate ? decimal(*rate, 1) : "—");
     std::map<std::string, int> kinds;
     for (const auto& t : a.transitions) ++kinds[words(to_string(t.type))];
     std::string tr;
@@ -424,11 +462,15 @@ std::string report_html(const Analysis& a, const ReportOptions& o) {
         "Bars: each shot's length at its place in the film, coloured by scene. Line: the cutting "
         "curve (smoothed shot length). ASL " +
         decimal(f.asl, 2) + " s, MSL " + decimal(f.msl, 2) + " s.";
-    if (!a.rhythm.cuts_per_minute.empty()) {
-        const auto [lo, hi] =
-            std::minmax_element(a.rhythm.cuts_per_minute.begin(), a.rhythm.cuts_per_minute.end());
-        caption += " Cuts per minute (in " + decimal(a.rhythm.window_s, 0) +
-                   " s windows): " + decimal(*lo, 1) + " to " + decimal(*hi, 1) + ".";
+    if (const auto rate = cuts_per_minute(a)) {
+        caption += std::string(" ") + kCutRateName + ": " + decimal(*rate, 1);
+        if (a.rhythm.cuts_per_minute.size() > 1) {
+            const auto [lo, hi] = std::minmax_element(a.rhythm.cuts_per_minute.begin(),
+                                                      a.rhythm.cuts_per_minute.end());
+            caption += " (" + decimal(*lo, 1) + " to " + decimal(*hi, 1) + " in " +
+                       decimal(a.rhythm.window_s, 0) + " s windows)";
+        }
+        caption += ".";
     }
     const std::map<std::string, std::string> values{
         {"GENERATOR", "kinoglaz"},
@@ -441,7 +483,8 @@ std::string report_html(const Analysis& a, const ReportOptions& o) {
         {"RHYTHM_SVG", rhythm_svg(a)},
         {"RHYTHM_CAPTION", xml_escape(caption)},
         {"GRAPH_LEGEND", graph_legend(a)},
-        {"GRAPH_SVG", o.graph_svg.empty() ? arc_diagram(a) : o.graph_svg},
+        {"GRAPH_SVG",
+         o.graph_svg.empty() || !inert_svg(o.graph_svg) ? arc_diagram(a) : o.graph_svg},
         {"TRANSITIONS", transitions_table(a)},
         {"PATTERNS", patterns_table(a)},
         {"EVENTS", events_html(a, o)},

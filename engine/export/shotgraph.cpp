@@ -20,15 +20,17 @@ constexpr const char* kSceneTints[] = {"#cfe2f3", "#fce5cd", "#d9ead3", "#ead1dc
 constexpr const char* kSceneBorders[] = {"#3d78b4", "#c27c0e", "#38761d", "#a64d79",
                                          "#bf9000", "#45818e", "#cc0000", "#674ea7"};
 
+// A DOT string; the labels' own line breaks become "\n", every other control character a space.
 std::string dot_quote(std::string_view v) {
     std::string out = "\"";
-    for (char c : v) {
-        if (c == '"' || c == '\\') out += '\\';
-        if (c == '\n') {
-            out += "\\n";
-            continue;
+    for (std::size_t pos = 0; pos <= v.size();) {
+        const auto nl = std::min(v.find('\n', pos), v.size());
+        for (char c : detail::plain_text(v.substr(pos, nl - pos))) {
+            if (c == '"' || c == '\\') out += '\\';
+            out += c;
         }
-        out += c;
+        if (nl < v.size()) out += "\\n";
+        pos = nl + 1;
     }
     return out + "\"";
 }
@@ -62,7 +64,9 @@ std::string node_id(const Analysis& a, int shot) {
 
 std::string shotgraph_dot(const Analysis& a) {
     std::string out;
-    out += "// Shot graph of " + detail::display_name(a.source.path) + ", written by kinoglaz.\n";
+    // A comment ends at the line's end: the name must not carry one (or DOT statements after it).
+    out += "// Shot graph of " + detail::plain_text(detail::display_name(a.source.path)) +
+           ", written by kinoglaz.\n";
     out += "// Nodes are shots (clustered by scene); edge kinds: next, similar, returns_to.\n";
     out += "digraph shotgraph {\n";
     out +=

@@ -2,6 +2,7 @@
 // frame durations, written as an exact rational so that NTSC rates do not drift.
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -31,16 +32,37 @@ struct FcpTime {
     }
 };
 
+// The rates Final Cut Pro offers for projects and clips.
+constexpr Rational kFcpRates[] = {{24000, 1001}, {24, 1},        {25, 1}, {30000, 1001}, {30, 1},
+                                  {48000, 1001}, {48, 1},        {50, 1}, {60000, 1001}, {60, 1},
+                                  {100, 1},      {120000, 1001}, {120, 1}};
+
+// The FCP rate nearest `r` (by ratio), `r` itself when it is one.
+Rational fcp_rate(const Rational& r) {
+    const double f = r.to_double();
+    Rational best = kFcpRates[0];
+    for (const auto& c : kFcpRates) {
+        if (c.num * r.den == r.num * c.den) return c;
+        if (std::abs(std::log(f / c.to_double())) < std::abs(std::log(f / best.to_double())))
+            best = c;
+    }
+    return best;
+}
+
 }  // namespace
 
-std::string timeline_fcpxml(const Analysis& a) {
-    const Rational rate = detail::film_rate(a.source);
+std::string timeline_fcpxml(const Analysis& a, const ExportOptions& options) {
+    const Rational rate = fcp_rate(timeline_rate(a.source, options.timeline_rate));
     const FcpTime t{rate};
     const bool drop = rate.num * 1001 == 30000 * rate.den || rate.num * 1001 == 60000 * rate.den;
     const char* tc_format = drop ? "DF" : "NDF";
-    const FrameIndex total = detail::film_frames(a);
-    const std::string name = detail::display_name(a.source.path);
-    const auto items = detail::edit_list(a);
+    const detail::FrameClock clock(a, rate);
+    const FrameIndex total = detail::film_timeline_frames(a, clock);
+    const std::string name = detail::plain_text(detail::display_name(a.source.path));
+    const auto items = detail::edit_list(a, clock);
+    // Record time is source time: a timeline of part of the film starts where that part does.
+    const FrameIndex origin = items.empty() ? 0 : items.front().frames.start;
+    const FrameIndex length = items.empty() ? 0 : items.back().frames.end - origin;
 
     std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE fcpxml>\n\n";
     out += "<fcpxml version=\"1.11\">\n    <resources>\n";
@@ -52,15 +74,15 @@ std::string timeline_fcpxml(const Analysis& a) {
     out += "        <asset id=\"r2\" name=\"" + xml_escape(name) + "\" start=\"0s\" duration=\"" +
            t(total) + "\" hasVideo=\"1\" format=\"r1\" videoSources=\"1\">\n";
     out += "            <media-rep kind=\"original-media\" src=\"" +
-           xml_escape(detail::media_url(a.source.path)) + "\"/>\n";
+           xml_escape(detail::media_reference(a.source.path, options)) + "\"/>\n";
     out += "        </asset>\n";
     out += "        <effect id=\"r3\" name=\"Cross Dissolve\" uid=\"" +
            std::string(kCrossDissolveUid) + "\"/>\n";
     out += "    </resources>\n";
     out += "    <library>\n        <event name=\"kinoglaz\">\n";
     out += "            <project name=\"" + xml_escape(name) + " (kinoglaz shots)\">\n";
-    out += "                <sequence format=\"r1\" duration=\"" + t(total) +
-           "\" tcStart=\"0s\" tcFormat=\"" + tc_format + "\">\n";
+    out += "                <sequence format=\"r1\" duration=\"" + t(length) + "\" tcStart=\"" +
+           t(origin) + "\" tcFormat=\"" + tc_format + "\">\n";
     out += "                    <spine>\n";
     const std::string ind = "                        ";
 
@@ -69,10 +91,11 @@ std::string timeline_fcpxml(const Analysis& a) {
         std::string m;
         for (std::size_t i = 0; i < a.events.size(); ++i) {
             const Event& e = a.events[i];
-            if (!r.contains(e.frames.start)) continue;
+            const FrameIndex start = clock.frame(e.frames.start);
+            if (!r.contains(start)) continue;
             const FrameIndex len =
-                std::max<FrameIndex>(1, std::min(e.frames.end, r.end) - e.frames.start);
-            m += ind + "    <marker start=\"" + t(e.frames.start) + "\" duration=\"" + t(len) +
+                std::max<FrameIndex>(1, std::min(clock.frame(e.frames.end), r.end) - start);
+            m += ind + "    <marker start=\"" + t(start) + "\" duration=\"" + t(len) +
                  "\" value=\"event " + std::to_string(i) + "\" note=\"" +
                  xml_escape("micro-gesture, score " + detail::decimal(e.score, 2) +
                             (e.clip.empty() ? std::string() : ", clip " + e.clip)) +

@@ -2,6 +2,7 @@
 // ExternalReference.1, Gap.1, Transition.1, Marker.2, TimeRange.1, RationalTime.1) are the ones
 // OpenTimelineIO 0.15+ writes itself, so its deserializer reads the file without upgrades.
 
+#include <algorithm>
 #include <cmath>
 
 #include <nlohmann/json.hpp>
@@ -49,15 +50,19 @@ ordered_json shot_metadata(const Shot& s) {
 
 }  // namespace
 
-std::string timeline_otio(const Analysis& a) {
-    const Rational r = detail::film_rate(a.source);
+std::string timeline_otio(const Analysis& a, const ExportOptions& options) {
+    const Rational r = timeline_rate(a.source, options.timeline_rate);
     const Otio otio{r.to_double()};
-    const FrameIndex total = detail::film_frames(a);
-    const std::string name = detail::display_name(a.source.path);
-    const std::string url = detail::media_url(a.source.path);
+    const detail::FrameClock clock(a, r);
+    const FrameIndex total = detail::film_timeline_frames(a, clock);
+    const std::string name = detail::plain_text(detail::display_name(a.source.path));
+    const std::string url = detail::media_reference(a.source.path, options);
+    const auto items = detail::edit_list(a, clock);
+    // Record time is source time: a timeline of part of the film starts where that part does.
+    const FrameIndex origin = items.empty() ? 0 : items.front().frames.start;
 
     auto children = ordered_json::array();
-    for (const auto& item : detail::edit_list(a)) {
+    for (const auto& item : items) {
         if (item.in != nullptr) {
             const Transition& t = *item.in;
             const bool wipe = t.type == TransitionType::wipe;
@@ -104,11 +109,13 @@ std::string timeline_otio(const Analysis& a) {
                             {"active_media_reference_key", "DEFAULT_MEDIA"}});
     }
 
-    // Track time is film time (the items tile the film from frame 0), so markers of events
-    // sit on the track at their own frames.
+    // Track time is film time less the timeline's start (the items tile the analysed part of the
+    // film), so markers of events sit on the track at their own frames less that start.
     auto markers = ordered_json::array();
     for (std::size_t i = 0; i < a.events.size(); ++i) {
         const Event& e = a.events[i];
+        const FrameIndex start = clock.frame(e.frames.start);
+        const FrameIndex length = std::max<FrameIndex>(clock.frame(e.frames.end) - start, 0);
         markers.push_back({{"OTIO_SCHEMA", "Marker.2"},
                            {"metadata",
                             {{"kinoglaz",
@@ -119,7 +126,7 @@ std::string timeline_otio(const Analysis& a) {
                                {"clip", e.clip}}}}},
                            {"name", "event " + std::to_string(i)},
                            {"color", "RED"},
-                           {"marked_range", otio.range(e.frames.start, e.frames.length())},
+                           {"marked_range", otio.range(start - origin, length)},
                            {"comment", "micro-gesture, score " + detail::decimal(e.score, 2) +
                                            (e.clip.empty() ? std::string() : ", clip " + e.clip)}});
     }
@@ -149,9 +156,10 @@ std::string timeline_otio(const Analysis& a) {
                               {"rate", {r.num, r.den}},
                               {"frame_count", total}}}}},
                           {"name", name},
-                          {"global_start_time", otio.time(0)},
+                          {"global_start_time", otio.time(origin)},
                           {"tracks", stack}};
-    return timeline.dump(2) + "\n";
+    // A file name that is not UTF-8 is written with U+FFFD rather than failing the export.
+    return detail::json_text(timeline) + "\n";
 }
 
 }  // namespace kinoglaz

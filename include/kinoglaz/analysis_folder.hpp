@@ -8,6 +8,7 @@
 #include <opencv2/core.hpp>
 
 #include "kinoglaz/analysis.hpp"
+#include "kinoglaz/export.hpp"
 
 namespace kinoglaz {
 
@@ -17,8 +18,10 @@ namespace kinoglaz {
 /// `keyframes_bgr`, shot index -> 8-bit BGR image; shots without one get no file) and
 /// report.html (the shot graph rendered by Graphviz when `dot` is installed). Reveal clips named
 /// by events are expected to be in `dir` already; the report links only those present. Nothing
-/// is written outside `dir`. Throws Error(io) naming the file that could not be written.
+/// is written outside `dir`. `exports` reaches every writer; an empty `media_base` means `dir`
+/// (the film is referred to relative to the folder unless `absolute_paths`). Throws Error(io)
+/// naming the file that could not be written.
 void write_analysis_folder(const Analysis& analysis, const std::filesystem::path& dir,
-                           const std::map<int, cv::Mat>& keyframes_bgr);
+                           const std::map<int, cv::Mat>& keyframes_bgr, ExportOptions exports = {});
 
 }  // namespace kinoglaz

@@ -32,8 +32,41 @@ Analysis parse_analysis_json(const std::string& text, const std::string& origin)
 // editor's cut of the film itself: record time == source time, a clip starts at its shot's first
 // frame, a dissolve/wipe is an edit at the transition's first frame whose length is the
 // transition's, a fade-out/-in dissolves to/from a gap (black), and gaps fill uncovered frames,
-// so that items tile [0, frame_count). Frame-exact formats use the film's rate as a rational
-// (nominal rate when it agrees with the measured one; snapped to the usual rates).
+// so that items tile the analysed part of the film (all of it when `frame_count_exact`, else
+// the span of the shots and transitions a --start/--end analysis found). Frame-exact formats count
+// in timeline_rate() frames and put every boundary on the frame nearest its real time (so
+// variable-frame-rate films conform to an editor's project rate); a timeline that starts later than
+// 0 (a ranged analysis) says so (OTIO global_start_time, FCPXML tcStart, EDL record timecodes).
+
+/// What the writers that refer to the film or count its frames need besides the Analysis.
+struct ExportOptions {
+    /// The rate timeline exports (OTIO, FCPXML, EDL) count frames in, e.g. an editor's project
+    /// rate {24000, 1001}; must be positive. nullopt: timeline_rate() picks it from the source.
+    std::optional<Rational> timeline_rate;
+    /// Folder the written file will be read from. Non-empty: a local source is referred to by a
+    /// path relative to it ("../films/a%20film.mp4"), so that the folder and the film can be
+    /// moved together. Empty: an absolute file:// URL. A URL source is always written as it is.
+    std::string media_base;
+    /// write_analysis_folder(): absolute file:// URLs everywhere (`--absolute-paths`) instead of
+    /// paths relative to the folder.
+    bool absolute_paths = false;
+};
+
+/// The frame rate the timeline exports count in, chosen here for all of them. `override` (e.g.
+/// `--timeline-rate`) wins when valid. Else the stream's nominal rate (r_frame_rate) when
+/// plausible, i.e. 1 to 240 fps and not below the average rate (a VFR film keeps its nominal
+/// rate; its average is no editor's): snapped to a standard editing rate within 0.1 %, kept when
+/// whole, half or NTSC-like (16, 12.5, 15000/1001), else the nearest standard editing rate
+/// (1000/33 gives 30). Else the standard editing rate nearest the average (or measured) rate, as
+/// for a phone file whose r_frame_rate is a clock (90000, 1000); 25/1 when nothing is known.
+/// Standard editing rates: 24000/1001, 24, 25, 30000/1001, 30, 48, 50, 60000/1001, 60, 100,
+/// 120000/1001, 120. Pure and thread-safe.
+Rational timeline_rate(const SourceInfo& source, std::optional<Rational> override = std::nullopt);
+
+/// Parses a frame rate as an editor names it: "24000/1001", "23.976", "23.98", "25", "29.97".
+/// A value within 0.1 % of a standard editing rate gives that rate exactly (23.976 and 23.98
+/// give 24000/1001). nullopt unless it is a number or ratio from 1 to 1000 fps.
+std::optional<Rational> parse_frame_rate(std::string_view text);
 
 /// Relative path of a shot's keyframe image in the analysis folder: "keyframes/shot-007.jpg"
 /// (3 digits, more when the index needs them).
@@ -56,28 +89,33 @@ std::string shotgraph_graphml(const Analysis& analysis);
 /// OpenTimelineIO JSON (Timeline.1 > Stack.1 > Track.1 "Video" of Clip.2 per shot with an
 /// ExternalReference.1 to the source, Gap.1 for uncovered frames, Transition.1 for gradual
 /// transitions with in_offset 0 and out_offset = its length), events as Marker.2 on the track.
-std::string timeline_otio(const Analysis& analysis);
+std::string timeline_otio(const Analysis& analysis, const ExportOptions& options = {});
 
 /// SMPTE timecode of a frame at `fps`: "HH:MM:SS:FF", or drop-frame "HH:MM:SS;FF" when the
 /// rate is 30000/1001 or 60000/1001 (2 resp. 4 frame numbers dropped each minute except every
 /// tenth). Hours wrap at 24.
 std::string smpte_timecode(FrameIndex frame, const Rational& fps);
 
-/// CMX 3600 edit decision list: TITLE, FCM, one event per clip (reel AX) or black (reel BL),
-/// source and record timecodes equal, gradual transitions as D (dissolve) or W001 (wipe)
-/// events with their length in frames, "* FROM CLIP NAME:" comments.
-std::string cuts_edl(const Analysis& analysis);
+/// CMX 3600 edit decision list: TITLE, FCM, a "* RATE: 23.976 NDF" comment naming the rate the
+/// timecodes count in (drop-frame, with ';', at 29.97 and 59.94), one event per clip (reel AX) or
+/// black (reel BL), source and record timecodes equal, gradual transitions as D (dissolve) or W001
+/// (wipe) events with their length in frames, "* FROM CLIP NAME:" comments.
+std::string cuts_edl(const Analysis& analysis, const ExportOptions& options = {});
 
 /// ELAN annotation document (EAF 3.0, valid against EAFv3.0.xsd): tiers shots, scenes,
 /// transitions, events (+ "events 2", ... where events overlap), scale and camera (time-aligned
 /// children of shots, Included_In). Times in ms from the Analysis's own times. `date_iso` is the
-/// DATE attribute (xs:dateTime); empty means now (UTC).
-std::string annotations_eaf(const Analysis& analysis, const std::string& date_iso = "");
+/// DATE attribute (xs:dateTime); empty means now (UTC). MEDIA_URL is absolute; with a
+/// `media_base`, RELATIVE_MEDIA_URL ("./film.mp4", "../films/film.mp4") is added.
+std::string annotations_eaf(const Analysis& analysis, const std::string& date_iso = "",
+                            const ExportOptions& options = {});
 
 /// FCPXML 1.11 (valid against Apple's DTD): one format and one asset for the film, a project
 /// whose spine holds an asset-clip per shot, gaps, and Cross Dissolve transitions, events as
-/// markers. Times are exact rationals of the frame duration ("1001/30000s" multiples).
-std::string timeline_fcpxml(const Analysis& analysis);
+/// markers. Times are exact rationals of the frame duration ("1001/30000s" multiples). Final Cut
+/// Pro knows only its own formats, so timeline_rate() is mapped to the nearest of 23.976, 24,
+/// 25, 29.97, 30, 47.952, 48, 50, 59.94, 60, 100, 119.88 and 120 fps (16 fps becomes 23.976).
+std::string timeline_fcpxml(const Analysis& analysis, const ExportOptions& options = {});
 
 /// WebVTT chapters: one cue per scene, "HH:MM:SS.mmm --> HH:MM:SS.mmm", titled with the scene
 /// number and its shots.
@@ -107,8 +145,9 @@ std::string report_html(const Analysis& analysis, const ReportOptions& options =
 /// when dot is not installed, fails, or runs longer than `timeout_s` seconds.
 std::string render_dot_svg(const std::string& dot_text, double timeout_s = 30);
 
-/// Escapes text for XML and HTML content and attribute values (&, <, >, ", '); control
-/// characters XML 1.0 forbids become spaces.
+/// Escapes text for XML and HTML content and attribute values (&, <, >, ", '); tab, LF and CR
+/// become character references (so no raw control character reaches the file and attribute
+/// values keep them), other control characters become spaces and invalid UTF-8 becomes U+FFFD.
 std::string xml_escape(std::string_view text);
 
 }  // namespace kinoglaz

@@ -83,8 +83,8 @@ struct FrameFeatures {
     /// is known: bars that appear or change count, bars that stay do not); equals pixel_diff
     /// without bars.
     float picture_diff = 0;
-    /// Mean (|ΔCb| + |ΔCr|) of the colour thumbnails / 255: the change that luma does not see
-    /// (a red field cut to a green one of the same brightness).
+    /// Mean |Δ| of a chroma channel (Cb, Cr) of the colour thumbnails / 255, 0..1: the change
+    /// that luma does not see (a red field cut to a green one of the same brightness).
     float chroma_diff = 0;
     /// Mean |Δ| of grey thumbnails after translation compensation (compensated_difference).
     float mc_diff = 0;

@@ -212,7 +212,7 @@ TEST(Report, OneTilePerShotAndAllSections) {
     EXPECT_EQ(html.find("{{"), std::string::npos) << "unfilled template field";
     for (const char* part : {"id=\"contact-sheet\"", "id=\"rhythm\"", "id=\"graph\"",
                              "id=\"transitions\"", "id=\"events\"", "<video id=\"player\"", "ASL",
-                             "MSL", "CV", "Lognormal", "Shots per minute", "<polyline"})
+                             "MSL", "CV", "Lognormal", "Cuts per minute", "<polyline"})
         EXPECT_NE(html.find(part), std::string::npos) << part;
     // Without a rendered graph, the page draws its own arc diagram.
     EXPECT_NE(html.find("Shot graph as an arc diagram"), std::string::npos);

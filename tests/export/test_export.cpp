@@ -24,14 +24,6 @@ using nlohmann::json;
 constexpr Rational k25{25, 1};
 constexpr Rational kNtsc{30000, 1001};
 
-#define REQUIRE_PROGRAM(name) \
-    if (!have_program(name))  \
-    GTEST_SKIP() << name << " is not installed; install it to run this check"
-
-#define REQUIRE_FORMATS(var)            \
-    const fs::path var = formats_dir(); \
-    if (var.empty()) GTEST_SKIP() << "shared/formats not found (set KINOGLAZ_FORMATS)"
-
 // ---------------------------------------------------------------- CSV (RFC 4180)
 
 std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
@@ -160,17 +152,6 @@ TEST(ShotGraph, GraphmlIsXmlWithDeclaredTypedKeys) {
 
 // ---------------------------------------------------------------- OpenTimelineIO
 
-json otio_check(const fs::path& file, int* status = nullptr) {
-    const std::string script = std::string(KINOGLAZ_SOURCE_DIR) + "/tests/export/otio_check.py";
-    const auto r = run("python3 " + shell_quote(script) + " " + shell_quote(file.string()));
-    if (status) *status = r.status;
-    if (r.status != 0) {
-        if (!status) ADD_FAILURE() << "otio_check failed: " << r.err;
-        return {};
-    }
-    return json::parse(r.out);
-}
-
 TEST(Otio, ReaderLoadsTheOfficialSamples) {
     REQUIRE_PROGRAM("python3");
     REQUIRE_FORMATS(formats);
@@ -271,76 +252,6 @@ TEST(Edl, SmpteTimecodeCountsDropFrames) {
     EXPECT_EQ(smpte_timecode(24, Rational{24000, 1001}), "00:00:01:00");
 }
 
-struct EdlEvent {
-    int number = 0;
-    std::string reel;
-    std::string transition;  // C, D, W001
-    int duration = 0;
-    FrameIndex src_in = 0, src_out = 0, rec_in = 0, rec_out = 0;
-    std::vector<std::string> comments;
-};
-
-struct Edl {
-    std::string title;
-    bool drop = false;
-    std::vector<EdlEvent> events;  // the last line of each event number
-};
-
-FrameIndex parse_timecode(const std::string& tc, int fps, bool drop) {
-    int h, m, s, f;
-    char sep;
-    EXPECT_EQ(std::sscanf(tc.c_str(), "%d:%d:%d%c%d", &h, &m, &s, &sep, &f), 5) << tc;
-    EXPECT_EQ(sep, drop ? ';' : ':') << tc;
-    FrameIndex frames = FrameIndex((h * 3600 + m * 60 + s)) * fps + f;
-    if (drop) {
-        const int d = fps / 15, minutes = h * 60 + m;
-        EXPECT_FALSE(s == 0 && f < d && m % 10 != 0) << "dropped frame number in " << tc;
-        frames -= FrameIndex(d) * (minutes - minutes / 10);
-    }
-    return frames;
-}
-
-Edl parse_edl(const std::string& text, int fps) {
-    Edl edl;
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.rfind("TITLE:", 0) == 0)
-            edl.title = line.substr(7);
-        else if (line == "FCM: DROP FRAME")
-            edl.drop = true;
-        else if (line.rfind("* ", 0) == 0) {
-            EXPECT_FALSE(edl.events.empty()) << "comment before any event";
-            if (!edl.events.empty()) edl.events.back().comments.push_back(line.substr(2));
-        } else if (!line.empty() && std::isdigit(static_cast<unsigned char>(line[0]))) {
-            std::istringstream ls(line);
-            EdlEvent e;
-            std::string track, a, b, c, d;
-            ls >> e.number >> e.reel >> track >> e.transition;
-            EXPECT_EQ(track, "V") << line;
-            if (e.transition != "C") ls >> e.duration;
-            ls >> a >> b >> c >> d;
-            EXPECT_FALSE(d.empty()) << line;
-            e.src_in = parse_timecode(a, fps, edl.drop);
-            e.src_out = parse_timecode(b, fps, edl.drop);
-            e.rec_in = parse_timecode(c, fps, edl.drop);
-            e.rec_out = parse_timecode(d, fps, edl.drop);
-            if (!edl.events.empty() && edl.events.back().number == e.number) {
-                // A transition's second line: the outgoing side must be a zero-length hold.
-                EXPECT_EQ(edl.events.back().rec_in, edl.events.back().rec_out) << line;
-                EXPECT_EQ(edl.events.back().rec_out, e.rec_in) << line;
-                edl.events.back() = e;
-            } else {
-                EXPECT_EQ(e.number, int(edl.events.size()) + 1) << "events numbered in order";
-                edl.events.push_back(e);
-            }
-        } else {
-            EXPECT_TRUE(line.empty() || line.rfind("FCM:", 0) == 0) << "unexpected line: " << line;
-        }
-    }
-    return edl;
-}
-
 void expect_edl_matches(const Analysis& a, int scale, int fps, bool drop) {
     const std::string text = cuts_edl(a);
     const Edl edl = parse_edl(text, fps);
@@ -379,12 +290,14 @@ TEST(Edl, ParsesBackToTheCutListAt25) {
     const Analysis a = synthetic_analysis(k25);
     expect_edl_matches(a, 1, 25, false);
     EXPECT_NE(cuts_edl(a).find("FCM: NON-DROP FRAME"), std::string::npos);
+    EXPECT_EQ(parse_edl(cuts_edl(a), 25).rate, "25 NDF");
 }
 
 TEST(Edl, DropFrameTimecodeAtNtscRate) {
     const Analysis a = synthetic_analysis(kNtsc, 60);
     expect_edl_matches(a, 60, 30, true);
     EXPECT_NE(cuts_edl(a).find("FCM: DROP FRAME"), std::string::npos);
+    EXPECT_EQ(parse_edl(cuts_edl(a), 30).rate, "29.97 DF");
 }
 
 // ---------------------------------------------------------------- ELAN

@@ -78,7 +78,7 @@ AnalyzeResult analyze_to_folder(const std::string& input, const std::filesystem:
     // that it runs and how long it took.
     ProgressBar writing_bar("writing", 1, options.pass.progress, "folders");
     writing_bar.update(0);
-    write_analysis_folder(analysis, folder.path(), {});
+    write_analysis_folder(analysis, folder.path(), {}, options.exports);
     folder.commit("analysis.json");
     writing_bar.update(1);
     writing_bar.finish();

@@ -6,16 +6,18 @@
 #include <string>
 
 #include "kinoglaz/analysis.hpp"
+#include "kinoglaz/export.hpp"
 #include "kinoglaz/transition_pass.hpp"
 
 namespace kinoglaz::cli {
 
 /// What analyze_to_folder does besides the pass itself.
 struct AnalyzeOptions {
-    PassOptions pass;    ///< decoding and detection options (extra_features are added)
-    bool reveal = true;  ///< render the best event clips into reveals/
-    int segments = 1;    ///< parallel time segments of the pass (0 = automatic), same result
-    bool force = false;  ///< write into a folder with the user's files (replacing only ours)
+    PassOptions pass;       ///< decoding and detection options (extra_features are added)
+    bool reveal = true;     ///< render the best event clips into reveals/
+    int segments = 1;       ///< parallel time segments of the pass (0 = automatic), same result
+    bool force = false;     ///< write into a folder with the user's files (replacing only ours)
+    ExportOptions exports;  ///< timeline rate and media references of the written files
 };
 
 /// What analyze_to_folder produced.

@@ -3,6 +3,7 @@
 #include "analyze_folder.hpp"
 #include "commands.hpp"
 #include "kinoglaz/error.hpp"
+#include "kinoglaz/export.hpp"
 #include "pass_options.hpp"
 
 namespace kinoglaz::cli {
@@ -11,9 +12,11 @@ int run_analyze(const Argv& argv) {
     auto flags = kPassFlags;
     flags.insert("--no-reveal");
     flags.insert("--force");
+    flags.insert("--absolute-paths");
     auto options = kPassOptions;
     options.insert("-o");
     options.insert("--segments");
+    options.insert("--timeline-rate");
     Args args(argv, flags, options);
     if (args.positional().size() != 1) throw_bad_usage("analyze", "needs exactly one INPUT");
     auto out = args.value("-o");
@@ -24,6 +27,15 @@ int run_analyze(const Argv& argv) {
     opts.reveal = !args.flag("--no-reveal");
     opts.segments = args.integer("--segments", 1, 64).value_or(1);
     opts.force = args.flag("--force");
+    if (auto rate = args.value("--timeline-rate")) {
+        opts.exports.timeline_rate = parse_frame_rate(*rate);
+        if (!opts.exports.timeline_rate)
+            throw_bad_usage("analyze",
+                            "--timeline-rate wants a frame rate such as 24000/1001, "
+                            "23.976 or 25, not '" +
+                                *rate + "'");
+    }
+    opts.exports.absolute_paths = args.flag("--absolute-paths");
     auto [analysis, outdir] = analyze_to_folder(input, *out, opts);
     if (!args.flag("--quiet"))
         std::fprintf(

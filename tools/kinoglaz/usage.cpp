@@ -53,7 +53,10 @@ std::string analyze_usage() {
                "  --no-reveal        render no clips of the events found\n") +
            kPass + kForce +
            "  --segments N       decode N time segments in parallel (same analysis; default\n"
-           "                     1: on few cores the analysis already keeps them busy)\n" +
+           "                     1: on few cores the analysis already keeps them busy)\n"
+           "  --timeline-rate R  OTIO/FCPXML/EDL in R fps (24000/1001, 23.976, 25, ...; default:\n"
+           "                     the film's nominal rate), each cut on its nearest frame\n"
+           "  --absolute-paths   refer to the film by file:// URL, not relative to OUTDIR\n" +
            kCommon;
 }
 

@@ -97,8 +97,8 @@ GlobalMotion estimate_global_motion(const cv::Mat& prev, const cv::Mat& cur) {
     return gm;
 }
 
-// The change of colour that luma does not see: mean |ΔCb| + |ΔCr| of the colour thumbnails
-// (BT.601 weights), over 255.
+// The change of colour that luma does not see: the mean |Δ| of a chroma channel (Cb and Cr,
+// BT.601 weights) of the colour thumbnails, over 255 — on the scale of the luma difference.
 float chroma_difference(const cv::Mat& a, const cv::Mat& b) {
     if (a.empty() || a.size() != b.size()) return 0;
     double sum = 0;
@@ -112,7 +112,7 @@ float chroma_difference(const cv::Mat& a, const cv::Mat& b) {
                    std::abs(0.5 * dr - 0.418688 * dg - 0.081312 * db);
         }
     }
-    return float(sum / (double(a.total()) * 255.0));
+    return float(sum / (2.0 * double(a.total()) * 255.0));
 }
 
 // `rect` of an image of size `from` in the pixels of one of size `to` (the detection image is
