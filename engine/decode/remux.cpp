@@ -4,6 +4,7 @@
 
 #include "kinoglaz/decoder.hpp"
 #include "kinoglaz/error.hpp"
+#include "kinoglaz/progress.hpp"
 #include "libav.hpp"
 
 namespace kinoglaz {
@@ -27,16 +28,18 @@ void copy_video_range(const std::string& input, double start_s, double end_s,
     VideoDecoder probe_only(input, probe_options);
     const SourceInfo& info = probe_only.info();
 
-    AVFormatContext* in_raw = nullptr;
+    AVFormatContext* in_raw = avformat_alloc_context();
+    if (!in_raw) throw Error(ErrorKind::internal, "out of memory");
+    in_raw->interrupt_callback = cancel_interrupt();
     AVDictionary* opts = nullptr;
     av_dict_set(&opts, "protocol_whitelist",
                 allow_network ? "file,http,https,tcp,tls,crypto" : "file", 0);
     int rc = avformat_open_input(&in_raw, input.c_str(), nullptr, &opts);
     av_dict_free(&opts);
-    if (rc < 0) throw_bad_input(input, "cannot open: " + av_error_string(rc));
+    if (rc < 0) throw_av(input, "cannot open: ", rc);
     AVFormatPtr in(in_raw);
     if ((rc = avformat_find_stream_info(in_raw, nullptr)) < 0)
-        throw_bad_input(input, "cannot read stream information: " + av_error_string(rc));
+        throw_av(input, "cannot read stream information: ", rc);
     const int index = av_find_best_stream(in_raw, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
     if (index < 0) throw_bad_input(input, "no video stream");
     AVStream* ist = in_raw->streams[index];
@@ -97,6 +100,7 @@ void copy_video_range(const std::string& input, double start_s, double end_s,
         if ((rc = av_interleaved_write_frame(out_raw, packet.get())) < 0)
             throw_io(output, "cannot write: " + av_error_string(rc));
     }
+    throw_if_cancelled();  // an interrupted read ends the loop like the end of the file
     if ((rc = av_write_trailer(out_raw)) < 0)
         throw_io(output, "cannot finish: " + av_error_string(rc));
     (void)info;

@@ -213,6 +213,9 @@ SegmentedPassResult run_segmented_pass(const std::string& input, const PassOptio
         decode.allow_network = options.allow_network;
         VideoDecoder decoder(input, decode);
         probe_info = decoder.info();
+        // Segments start by seeking; a stream whose timestamps cannot place frames would
+        // make each of them decode from the first frame.
+        if (!decoder.seeks_by_timestamp()) return single_pass();
     }
     const int total_threads = options.threads > 0
                                   ? options.threads
