@@ -754,11 +754,18 @@ std::optional<DecodedPicture> VideoDecoder::next() {
     while (!s.finished) {
         throw_if_cancelled();
         int rc = avcodec_receive_frame(ctx, s.scratch.get());
-        if (const std::int64_t refused = s.refused_size.load()) {
-            throw_bad_input(
-                s.input, "picture size changes mid-stream to " + std::to_string(refused >> 32) +
-                             "x" + std::to_string(refused & 0xffffffff) + ", over the limit of " +
-                             std::to_string(s.max_picture_pixels) + " pixels");
+        // A picture over the limit: refused by guarded_get_buffer, or (from a decoder that
+        // allocates no buffer of its own) delivered, and refused here.
+        std::int64_t refused = s.refused_size.load();
+        if (rc == 0 && !refused &&
+            std::int64_t(s.scratch->width) * s.scratch->height > s.max_picture_pixels)
+            refused = std::int64_t(s.scratch->width) << 32 | std::uint32_t(s.scratch->height);
+        if (refused) {
+            throw_bad_input(s.input, "picture size changes mid-stream to " +
+                                         std::to_string(refused >> 32) + "x" +
+                                         std::to_string(refused & 0xffffffff) + ", more than the " +
+                                         std::to_string(s.max_picture_pixels) +
+                                         " pixels that the size limit and memory budget allow");
         }
         if (rc == 0) {
             AVFrame* f = s.scratch.get();
