@@ -78,7 +78,9 @@ class DecodedPicture {
 class VideoDecoder {
   public:
     /// Opens INPUT and its decoder. Throws Error(bad_input) naming the file and the reason
-    /// (missing, a directory, empty, not media, no video stream, unsupported codec, too large).
+    /// (missing, a directory, empty, not media, no video stream, unsupported codec, too large;
+    /// a FIFO, socket or device; a playlist, or an ffconcat list naming anything but media
+    /// files inside its own folder), Error(cancelled) when cancel_flag() stops it.
     VideoDecoder(const std::string& input, const DecodeOptions& options);
     ~VideoDecoder();
     VideoDecoder(const VideoDecoder&) = delete;
@@ -89,7 +91,9 @@ class VideoDecoder {
     const SourceInfo& info() const noexcept;
 
     /// The next picture in presentation order, or nullopt at the end of the stream (or past
-    /// `end_s`). Corrupt packets are skipped and counted in `info().decode_errors`.
+    /// `end_s`). Corrupt packets are skipped and counted in `info().decode_errors`. Times never
+    /// go backwards (see `SourceInfo::timestamp_glitches`). Throws Error(bad_input) when the
+    /// picture size grows mid-stream beyond the limit (see `DecodeOptions::max_pixels`).
     std::optional<DecodedPicture> next();
 
     /// Builds the analysis proxy (and the full-size image if requested) for a picture.
