@@ -163,15 +163,25 @@ bool refers_to_other_files(const AVInputFormat* format) {
 // the whitelist) are refused.
 void check_concat_list(const std::string& input) {
     namespace fs = std::filesystem;
-    auto refuse = [&](const std::string& why) { throw_bad_input(input, why + "; refused"); };
+    // The reason quotes the list, whose bytes must not break the one-line message.
+    auto refuse = [&](std::string why) {
+        for (char& c : why)
+            if (std::uint8_t(c) < 0x20 || c == 0x7f) c = '?';
+        throw_bad_input(input, why + "; refused");
+    };
     std::error_code ec;
     constexpr std::uintmax_t kMaxListBytes = 1 << 20;
     if (fs::file_size(input, ec) > kMaxListBytes) refuse("concat list larger than 1 MiB");
     std::ifstream in(input, std::ios::binary);
+    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
     const fs::path folder = fs::weakly_canonical(fs::absolute(input).parent_path(), ec);
-    std::string line;
     int members = 0;
-    while (std::getline(in, line)) {
+    // Lines end at '\n', '\r' or NUL, as the demuxer reads them.
+    for (std::size_t begin = 0; begin < text.size();) {
+        std::size_t end = text.find_first_of(std::string_view("\n\r\0", 3), begin);
+        if (end == std::string::npos) end = text.size();
+        const std::string line = text.substr(begin, end - begin);
+        begin = end + 1;
         const char* cursor = line.c_str();
         cursor += std::strspn(cursor, " \t\r");
         if (*cursor == '\0' || *cursor == '#') continue;

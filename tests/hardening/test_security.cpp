@@ -115,6 +115,9 @@ TEST_F(Security, ConcatListNamingAPlaylistIsRefused) {
         {"protocol.ffconcat", "file 'file:" + secret + "'"},
         {"symlink.ffconcat", "file link.mp4"},
         {"option.ffconcat", "file a.mp4\noption protocol_whitelist file,http"},
+        // The demuxer ends lines at a carriage return or NUL too.
+        {"carriage-return.ffconcat", "file a.mp4\rfile side.m3u8"},
+        {"nul.ffconcat", std::string("file a.mp4\0file side.m3u8", 25)},
     };
     for (const auto& [name, body] : bad) {
         std::ofstream(lists / name) << "ffconcat version 1.0\n" << body << "\n";
