@@ -483,8 +483,9 @@ void rewind(detail::DecoderState& s) {
 // (demuxing is cheap next to decoding).
 //
 // Timestamps place frames only if every packet has one and they never go back: a raw
-// elementary stream (.h264, .hevc) has none, and a splice of two recordings starts its clock
-// again. Such a stream switches to frame-index mode (see DecoderState).
+// elementary stream (.h264, .hevc) has none, AVI and MPEG-PS leave them off some B-frames
+// (seeking by the others delivered the wrong pictures), and a splice of two recordings starts
+// its clock again. Such a stream switches to frame-index mode (see DecoderState).
 void build_pts_table(detail::DecoderState& s) {
     if (s.table_built) return;
     AVFormatContext* fmt = s.format.get();
@@ -508,7 +509,7 @@ void build_pts_table(detail::DecoderState& s) {
         std::adjacent_find(s.pts_table.begin(), s.pts_table.end()) != s.pts_table.end();
     s.table_built = true;
     if (packets == 0) throw_bad_input(s.input, "no video packets");
-    if (s.pts_table.empty() || repeats || dts_back) {
+    if (std::int64_t(s.pts_table.size()) < packets || repeats || dts_back) {
         s.index_mode = true;
         s.pts_table.clear();
         rewind(s);  // the demux pass read to the end

@@ -8,10 +8,13 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hardening_util.hpp"
+#include "kinoglaz/decoder.hpp"
 #include "kinoglaz/transition_pass.hpp"
 #include "support/ffmpeg_cli.hpp"
 #include "support/media.hpp"
@@ -84,6 +87,34 @@ TEST_F(Timestamps, RawElementaryStreamsAnalyseToACompleteFolder) {
     for (const auto& e : fs::directory_iterator(clips)) made.push_back(e.path());
     ASSERT_EQ(made.size(), 1u);
     EXPECT_EQ(ffprobe_frame_times(made[0].string()).size(), 9u);
+}
+
+TEST_F(Timestamps, SeekingReachesTheRightFrameWhateverTheTimestamps) {
+    // Every frame's detection image decoded in one pass, against the same frames reached by
+    // grab_frames (seeking, or counting forward where timestamps cannot place frames).
+    const std::vector<std::pair<std::string, std::string>> films{
+        {"film.mp4", "libx264 -preset ultrafast -bf 2"},
+        {"film.avi", "mpeg4 -bf 2"},  // B-frames without a timestamp
+        {"film.mpg", "mpeg2video -bf 2"},
+        {"film.h264", "libx264 -preset ultrafast -bf 2"},  // none at all
+    };
+    for (const auto& [name, encoder] : films) {
+        SCOPED_TRACE(name);
+        ASSERT_TRUE(two_shots(name, encoder));
+        const std::string path = (dir_ / name).string();
+        std::vector<cv::Mat> sequential;
+        VideoDecoder decoder(path, {});
+        while (auto picture = decoder.next())
+            sequential.push_back(decoder.convert(*picture).detect_gray);
+        ASSERT_EQ(sequential.size(), 40u);
+        const std::vector<FrameIndex> wanted{2, 6, 7, 12, 25, 31, 39};
+        const auto grabbed = grab_frames(path, wanted, {});
+        ASSERT_EQ(grabbed.size(), wanted.size());
+        for (FrameIndex i : wanted)
+            EXPECT_EQ(cv::norm(grabbed.at(i).detect_gray, sequential[std::size_t(i)], cv::NORM_INF),
+                      0)
+                << "frame " << i;
+    }
 }
 
 TEST_F(Timestamps, BackwardJumpsKeepShotsPositiveAndTheRateRight) {
