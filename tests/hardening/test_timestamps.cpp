@@ -103,9 +103,12 @@ TEST_F(Timestamps, SeekingReachesTheRightFrameWhateverTheTimestamps) {
         ASSERT_TRUE(two_shots(name, encoder));
         const std::string path = (dir_ / name).string();
         std::vector<cv::Mat> sequential;
+        std::vector<double> times;
         VideoDecoder decoder(path, {});
-        while (auto picture = decoder.next())
+        while (auto picture = decoder.next()) {
             sequential.push_back(decoder.convert(*picture).detect_gray);
+            times.push_back(picture->time_s);
+        }
         ASSERT_EQ(sequential.size(), 40u);
         const std::vector<FrameIndex> wanted{2, 6, 7, 12, 25, 31, 39};
         const auto grabbed = grab_frames(path, wanted, {});
@@ -114,6 +117,21 @@ TEST_F(Timestamps, SeekingReachesTheRightFrameWhateverTheTimestamps) {
             EXPECT_EQ(cv::norm(grabbed.at(i).detect_gray, sequential[std::size_t(i)], cv::NORM_INF),
                       0)
                 << "frame " << i;
+        // A time range (reveal, split) delivers the same frames at the same times.
+        DecodeOptions range;
+        range.start_s = 1.45;
+        range.end_s = 3.2;
+        VideoDecoder ranged(path, range);
+        std::size_t k = 15;  // the first frame at or after 1.45 s, at 10 fps
+        while (auto picture = ranged.next()) {
+            ASSERT_LT(k, 32u) << "past the end of the range";
+            EXPECT_NEAR(picture->time_s, times[k], 1e-9);
+            EXPECT_EQ(cv::norm(ranged.convert(*picture).detect_gray, sequential[k], cv::NORM_INF),
+                      0)
+                << "frame " << k;
+            ++k;
+        }
+        EXPECT_EQ(k, 32u);
     }
 }
 
