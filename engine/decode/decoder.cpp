@@ -2,8 +2,11 @@
 #include "kinoglaz/decoder.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -15,6 +18,7 @@
 #include "libav.hpp"
 
 extern "C" {
+#include <libavutil/avstring.h>
 #include <libavutil/display.h>
 #include <libavutil/imgutils.h>
 #include <libavutil/pixdesc.h>
@@ -55,6 +59,24 @@ struct DecoderState {
     std::int64_t last_pts = AV_NOPTS_VALUE;
     std::int64_t last_duration = 0;
     int consecutive_errors = 0;
+    // Added to every frame's pts so that presentation times never go backwards (see next()).
+    std::int64_t pts_offset = 0;
+    std::int64_t nominal_duration = 1;  // one frame at the nominal rate, in time_base units
+    // Frame-index mode, for streams whose timestamps cannot place frames (raw elementary
+    // streams, timestamps that jump backwards): seeking rewinds to the start and decodes
+    // forward, counting frames; ranges are cut by the corrected times.
+    bool table_built = false;
+    bool index_mode = false;
+    FrameIndex skip_before = 0;                // index mode: frames before this are dropped
+    std::optional<std::int64_t> start_offset;  // index mode: range start, pts after first
+    std::optional<std::int64_t> end_offset;    // index mode: range end, pts after first
+    std::optional<FrameIndex> frame_total;     // index mode: frames in the stream, once known
+    // Memory bounds (set in the constructor): the largest picture the codec may allocate, and a
+    // picture refused for being larger, packed as width << 32 | height (written by the codec's
+    // threads, read by next()).
+    std::int64_t max_picture_pixels = 0;
+    std::size_t pictures_in_flight = 2;
+    std::atomic<std::int64_t> refused_size{0};
 };
 
 }  // namespace detail
@@ -85,6 +107,144 @@ int guarded_io_open(AVFormatContext* s, AVIOContext** pb, const char* url, int f
     bool allowed = !guard || guard->options.allow_network || image_sequence || url == guard->input;
     if (!allowed) return AVERROR(EPERM);
     return avio_open2(pb, url, flags, &s->interrupt_callback, options);
+}
+
+// Only regular files are read: a FIFO blocks in open() (where no signal can stop it) and
+// cannot be read twice, which `cuts` and `analyze` need; sockets and devices likewise. Live
+// capture from a device is not supported.
+void refuse_special_file(const std::string& input, std::filesystem::file_type type) {
+    using std::filesystem::file_type;
+    switch (type) {
+        case file_type::fifo:
+            throw_bad_input(input, "is a FIFO (named pipe), not a regular file; refused");
+        case file_type::socket:
+            throw_bad_input(input, "is a socket, not a regular file; refused");
+        case file_type::character:
+        case file_type::block:
+            throw_bad_input(input,
+                            "is a device, not a regular file; live capture is not "
+                            "supported");
+        default:
+            return;
+    }
+}
+
+// The demuxer FFmpeg would pick for a local file, probed as avformat_open_input probes it.
+const AVInputFormat* probe_format(const std::string& path) {
+    AVIOContext* pb = nullptr;
+    AVDictionary* opts = nullptr;
+    av_dict_set(&opts, "protocol_whitelist", "file", 0);
+    AVIOInterruptCB cb{interrupt_callback, nullptr};
+    int rc = avio_open2(&pb, path.c_str(), AVIO_FLAG_READ, &cb, &opts);
+    av_dict_free(&opts);
+    if (rc < 0) return nullptr;
+    const AVInputFormat* format = nullptr;
+    rc = av_probe_input_buffer2(pb, &format, path.c_str(), nullptr, 0, 0);
+    avio_closep(&pb);
+    return rc < 0 ? nullptr : format;
+}
+
+// Demuxers that open further files or streams by names found inside the input.
+bool refers_to_other_files(const AVInputFormat* format) {
+    if (format->flags & AVFMT_NOFILE) return true;  // image2 patterns, sdp, rtsp, ...
+    for (const char* name : {"concat", "hls", "dash", "imf", "webm_dash_manifest"})
+        if (std::string_view(format->name) == name) return true;
+    return false;
+}
+
+// An ffconcat list opens its members through contexts of its own, which FFmpeg gives neither
+// our io_open guard nor our options (only the protocol whitelist). So kinoglaz checks the
+// list itself before FFmpeg reads it, rather than trusting the demuxer's "safe" mode: what a
+// careful user expects of a list is that it joins the media files beside it, so every member
+// must be a plain relative name that stays inside the list's folder (no protocol, no
+// absolute path, no "..", no symbolic link out), an existing regular file, and itself a media
+// file, not another list or playlist (whose own references nobody checks). Directives other
+// than the ones that only trim or time the members (`option` sets demuxer options, including
+// the whitelist) are refused.
+void check_concat_list(const std::string& input) {
+    namespace fs = std::filesystem;
+    // The reason quotes the list, whose bytes must not break the one-line message.
+    auto refuse = [&](std::string why) {
+        for (char& c : why)
+            if (std::uint8_t(c) < 0x20 || c == 0x7f) c = '?';
+        throw_bad_input(input, why + "; refused");
+    };
+    std::error_code ec;
+    constexpr std::uintmax_t kMaxListBytes = 1 << 20;
+    if (fs::file_size(input, ec) > kMaxListBytes) refuse("concat list larger than 1 MiB");
+    std::ifstream in(input, std::ios::binary);
+    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    const fs::path folder = fs::weakly_canonical(fs::absolute(input).parent_path(), ec);
+    int members = 0;
+    // Lines end at '\n', '\r' or NUL, as the demuxer reads them.
+    for (std::size_t begin = 0; begin < text.size();) {
+        std::size_t end = text.find_first_of(std::string_view("\n\r\0", 3), begin);
+        if (end == std::string::npos) end = text.size();
+        const std::string line = text.substr(begin, end - begin);
+        begin = end + 1;
+        const char* cursor = line.c_str();
+        cursor += std::strspn(cursor, " \t\r");
+        if (*cursor == '\0' || *cursor == '#') continue;
+        const std::size_t keyword_len = std::strcspn(cursor, " \t\r");
+        const std::string keyword(cursor, keyword_len);
+        cursor += keyword_len;
+        cursor += std::strspn(cursor, " \t\r");
+        if (keyword == "ffconcat" || keyword == "duration" || keyword == "inpoint" ||
+            keyword == "outpoint")
+            continue;
+        if (keyword != "file") refuse("concat list directive '" + keyword + "' is not allowed");
+        char* token = av_get_token(&cursor, " \t\r");
+        const std::string name = token ? token : "";
+        av_free(token);
+        if (name.empty()) refuse("concat list has an empty file name");
+        if (name.find(':') != std::string::npos || name.find('%') != std::string::npos)
+            refuse("concat list member '" + name + "' is not a plain file name");
+        const fs::path member(name);
+        if (member.is_absolute()) refuse("concat list member '" + name + "' is an absolute path");
+        for (const auto& part : member)
+            if (part == "..") refuse("concat list member '" + name + "' leaves the list's folder");
+        const fs::path target = fs::weakly_canonical(folder / member, ec);
+        auto rel = target.lexically_relative(folder);
+        if (ec || rel.empty() || *rel.begin() == "..")
+            refuse("concat list member '" + name + "' leaves the list's folder");
+        if (!fs::is_regular_file(target, ec))
+            refuse("concat list member '" + name + "' is not a regular file");
+        const AVInputFormat* format = probe_format(target.string());
+        throw_if_cancelled();
+        if (!format) refuse("concat list member '" + name + "' is not a media file");
+        if (refers_to_other_files(format))
+            refuse("concat list member '" + name + "' is itself a list or playlist");
+        ++members;
+    }
+    if (members == 0) throw_bad_input(input, "concat list names no files");
+}
+
+// Decoded pictures (in the codec and downstream together) get at most this much memory.
+constexpr std::int64_t kPictureBudgetBytes = std::int64_t(2) << 30;
+// Pictures a codec may keep as references (H.264/HEVC allow up to 16).
+constexpr std::int64_t kCodecReferenceFrames = 16;
+// Pictures in flight downstream need never exceed this to keep every core busy.
+constexpr std::int64_t kMaxPicturesInFlight = 64;
+
+// Bytes of one decoded picture of this format and size (at least 8-bit 4:2:0).
+std::int64_t picture_bytes_of(int format, int w, int h) {
+    const std::int64_t minimum = std::int64_t(w) * h * 3 / 2;
+    if (format < 0) return std::max<std::int64_t>(1, std::int64_t(w) * h * 3);
+    const int bytes = av_image_get_buffer_size(AVPixelFormat(format), w, h, 1);
+    return std::max<std::int64_t>({1, minimum, bytes});
+}
+
+// Every picture buffer the codec asks for goes through here: a stream may change its picture
+// size mid-way (a new H.264 SPS), and the size checked at open then says nothing. A picture
+// over the limit is refused before it is allocated and reported by next(). Called from the
+// codec's threads.
+int guarded_get_buffer(AVCodecContext* ctx, AVFrame* frame, int flags) {
+    auto* s = static_cast<detail::DecoderState*>(ctx->opaque);
+    if (std::int64_t(frame->width) * frame->height > s->max_picture_pixels) {
+        s->refused_size.store(std::int64_t(frame->width) << 32 | std::uint32_t(frame->height));
+        return AVERROR(EINVAL);
+    }
+    return avcodec_default_get_buffer2(ctx, frame, flags);
 }
 
 bool looks_like_url(const std::string& input) {
@@ -285,24 +445,76 @@ std::string av_error_string(int code) {
     return buf;
 }
 
+AVIOInterruptCB cancel_interrupt() {
+    return {interrupt_callback, nullptr};
+}
+
+// FFmpeg answers a call that interrupt_callback stopped with AVERROR_EXIT ("Immediate exit
+// requested"): when our flag caused it, that is a cancellation (exit 130), not bad input.
+void throw_av(const std::string& input, const std::string& what, int rc) {
+    throw_if_cancelled();
+    throw_bad_input(input, what + av_error_string(rc));
+}
+
 namespace {
+
+void reset_timeline(detail::DecoderState& s) {
+    s.last_pts = AV_NOPTS_VALUE;
+    s.last_duration = 0;
+    s.pts_offset = 0;
+    s.draining = s.finished = false;
+    s.consecutive_errors = 0;
+}
+
+// Frame-index mode: back to the first frame, from which times and indices are counted again
+// exactly as the first pass counted them.
+void rewind(detail::DecoderState& s) {
+    int rc = av_seek_frame(s.format.get(), -1, 0, AVSEEK_FLAG_BYTE);
+    if (rc < 0) rc = avformat_seek_file(s.format.get(), -1, INT64_MIN, INT64_MIN, INT64_MIN, 0);
+    if (rc < 0) throw_av(s.input, "cannot go back to the start: ", rc);
+    avcodec_flush_buffers(s.codec.get());
+    reset_timeline(s);
+    s.first_pts_known = false;
+    s.next_index = 0;
+}
 
 // Range decoding and seeking need global frame indices without decoding from the start: the
 // sorted packet timestamps of a demux-only pass give every frame's presentation index
 // (demuxing is cheap next to decoding).
+//
+// Timestamps place frames only if every packet has one and they never go back: a raw
+// elementary stream (.h264, .hevc) has none, AVI and MPEG-PS leave them off some B-frames
+// (seeking by the others delivered the wrong pictures), and a splice of two recordings starts
+// its clock again. Such a stream switches to frame-index mode (see DecoderState).
 void build_pts_table(detail::DecoderState& s) {
-    if (!s.pts_table.empty()) return;
+    if (s.table_built) return;
     AVFormatContext* fmt = s.format.get();
-    int rc;
-    while ((rc = av_read_frame(fmt, s.packet.get())) >= 0) {
-        if (s.packet->stream_index == s.stream_index && !(s.packet->flags & AV_PKT_FLAG_DISCARD) &&
-            s.packet->pts != AV_NOPTS_VALUE)
-            s.pts_table.push_back(s.packet->pts);
+    std::int64_t packets = 0, last_dts = AV_NOPTS_VALUE;
+    bool dts_back = false;
+    while (av_read_frame(fmt, s.packet.get()) >= 0) {
+        if (s.packet->stream_index == s.stream_index && !(s.packet->flags & AV_PKT_FLAG_DISCARD)) {
+            ++packets;
+            if (s.packet->pts != AV_NOPTS_VALUE) s.pts_table.push_back(s.packet->pts);
+            if (s.packet->dts != AV_NOPTS_VALUE) {
+                if (last_dts != AV_NOPTS_VALUE && s.packet->dts < last_dts) dts_back = true;
+                last_dts = s.packet->dts;
+            }
+        }
         av_packet_unref(s.packet.get());
         throw_if_cancelled();
     }
+    throw_if_cancelled();  // an interrupted read ends the loop like the end of the file
     std::sort(s.pts_table.begin(), s.pts_table.end());
-    if (s.pts_table.empty()) throw_bad_input(s.input, "no timestamps to seek by");
+    const bool repeats =
+        std::adjacent_find(s.pts_table.begin(), s.pts_table.end()) != s.pts_table.end();
+    s.table_built = true;
+    if (packets == 0) throw_bad_input(s.input, "no video packets");
+    if (std::int64_t(s.pts_table.size()) < packets || repeats || dts_back) {
+        s.index_mode = true;
+        s.pts_table.clear();
+        rewind(s);  // the demux pass read to the end
+        return;
+    }
     s.first_pts = s.pts_table.front();
     s.first_pts_known = true;
 }
@@ -316,10 +528,9 @@ void seek_to_pts(detail::DecoderState& s, std::int64_t start_pts) {
     int rc = av_seek_frame(s.format.get(), s.stream_index, seek_to, AVSEEK_FLAG_BACKWARD);
     if (rc < 0)
         rc = av_seek_frame(s.format.get(), s.stream_index, s.first_pts, AVSEEK_FLAG_BACKWARD);
-    if (rc < 0) throw_bad_input(s.input, "cannot seek: " + av_error_string(rc));
+    if (rc < 0) throw_av(s.input, "cannot seek: ", rc);
     avcodec_flush_buffers(s.codec.get());
-    s.draining = s.finished = false;
-    s.consecutive_errors = 0;
+    reset_timeline(s);
 }
 
 }  // namespace
@@ -341,21 +552,33 @@ VideoDecoder::VideoDecoder(const std::string& input, const DecodeOptions& option
         throw_bad_usage("decoder", "--end must be after --start");
 
     av_log_set_level(AV_LOG_QUIET);
-    if (looks_like_url(input)) {
-        if (!options.allow_network && input.rfind("file:", 0) != 0)
+    // A "file:" URL names a local file and gets the same checks as a plain path.
+    std::string local = input;
+    if (input.rfind("file:", 0) == 0) {
+        local = input.substr(5);
+        if (local.rfind("//", 0) == 0) local = local.substr(2);
+    } else if (looks_like_url(input)) {
+        if (!options.allow_network)
             throw_bad_input(input, "network and protocol inputs need --allow-network");
-    } else {
+        local.clear();
+    }
+    if (!local.empty()) {
         std::error_code ec;
-        auto status = std::filesystem::status(input, ec);
+        auto status = std::filesystem::status(local, ec);
         if (ec || !std::filesystem::exists(status)) {
             // An image-sequence pattern ("frame%04d.png") names no single file.
-            if (input.find('%') == std::string::npos)
+            if (local.find('%') == std::string::npos)
                 throw_bad_input(input, "no such file or directory");
         } else if (std::filesystem::is_directory(status)) {
             throw_bad_input(input, "is a directory, not a video file");
-        } else if (std::filesystem::is_regular_file(status) &&
-                   std::filesystem::file_size(input, ec) == 0) {
+        } else if (!std::filesystem::is_regular_file(status)) {
+            refuse_special_file(input, status.type());
+            throw_bad_input(input, "is not a regular file; refused");
+        } else if (std::filesystem::file_size(local, ec) == 0) {
             throw_bad_input(input, "empty file");
+        } else if (const AVInputFormat* format = probe_format(local);
+                   format && std::string_view(format->name) == "concat") {
+            check_concat_list(local);
         }
     }
 
@@ -375,11 +598,20 @@ VideoDecoder::VideoDecoder(const std::string& input, const DecodeOptions& option
         // avformat_open_input frees the context on failure.
         if (rc == AVERROR(EPERM))
             throw_bad_input(input, "refers to other files (playlist or concat list); refused");
-        throw_bad_input(input, "cannot open: " + av_error_string(rc));
+        throw_av(input, "cannot open: ", rc);
     }
     s.format.reset(fmt);
-    rc = avformat_find_stream_info(fmt, nullptr);
-    if (rc < 0) throw_bad_input(input, "cannot read stream information: " + av_error_string(rc));
+    // Probing decodes a few pictures with decoders of FFmpeg's own: they get the same picture
+    // size limit and one thread, so a header declaring a huge size is refused before a
+    // picture of that size is allocated (without it, a 4 KB stream took gigabytes here).
+    std::vector<AVDictionary*> probe_options(fmt->nb_streams, nullptr);
+    for (auto& o : probe_options) {
+        av_dict_set_int(&o, "max_pixels", std::min<std::int64_t>(options.max_pixels, INT_MAX), 0);
+        av_dict_set(&o, "threads", "1", 0);
+    }
+    rc = avformat_find_stream_info(fmt, probe_options.data());
+    for (auto& o : probe_options) av_dict_free(&o);
+    if (rc < 0) throw_av(input, "cannot read stream information: ", rc);
     throw_if_cancelled();
 
     const AVCodec* decoder = nullptr;
@@ -416,14 +648,41 @@ VideoDecoder::VideoDecoder(const std::string& input, const DecodeOptions& option
     // with the analysis, 0.93x. From 1920x1080 on, frame threads scale and need every core.
     if (options.reserve_analysis_core && std::int64_t(par->width) * par->height <= 1280 * 720)
         threads -= 1;
-    ctx->thread_count = std::max(1, threads);
+    threads = std::max(1, threads);
+    // Memory: decoded pictures live in the codec (its references and one per frame thread)
+    // and downstream (queued for the pipeline, being converted). Both are bounded by a budget
+    // from the picture size, so that more threads never mean more memory than the budget:
+    // large pictures get fewer frame threads and fewer pictures in flight.
+    const std::int64_t picture_bytes = picture_bytes_of(par->format, par->width, par->height);
+    const std::int64_t frames = std::max<std::int64_t>(4, kPictureBudgetBytes / picture_bytes);
+    threads = int(std::clamp<std::int64_t>((frames - kCodecReferenceFrames) / 2, 1, threads));
+    s.pictures_in_flight = std::size_t(std::clamp<std::int64_t>(
+        frames - kCodecReferenceFrames - threads, 2, kMaxPicturesInFlight));
+    // A picture that grows mid-stream must still fit the budget with the threads and the
+    // pictures in flight chosen here.
+    const std::int64_t bytes_per_pixel_x2 =
+        std::max<std::int64_t>(3, 2 * picture_bytes / (std::int64_t(par->width) * par->height));
+    s.max_picture_pixels = std::min<std::int64_t>(
+        options.max_pixels, 2 * kPictureBudgetBytes /
+                                (bytes_per_pixel_x2 * (kCodecReferenceFrames + threads +
+                                                       std::int64_t(s.pictures_in_flight))));
+    s.max_picture_pixels =
+        std::max<std::int64_t>(s.max_picture_pixels, std::int64_t(par->width) * par->height);
+    // Not ctx->max_pixels: FFmpeg would refuse such a picture silently, as a decoding error.
+    ctx->opaque = &s;
+    ctx->get_buffer2 = guarded_get_buffer;
+    ctx->thread_count = threads;
     ctx->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
     bool loop_filter_codec = par->codec_id == AV_CODEC_ID_H264 || par->codec_id == AV_CODEC_ID_HEVC;
     if (options.fast_decode == FastDecode::on ||
         (options.fast_decode == FastDecode::auto_ && loop_filter_codec))
         ctx->skip_loop_filter = AVDISCARD_ALL;
     rc = avcodec_open2(ctx, decoder, nullptr);
-    if (rc < 0) throw_bad_input(input, "cannot open the video decoder: " + av_error_string(rc));
+    if (rc < 0) throw_av(input, "cannot open the video decoder: ", rc);
+    s.nominal_duration = std::max<std::int64_t>(
+        1, stream->r_frame_rate.num > 0 && stream->r_frame_rate.den > 0
+               ? av_rescale_q(1, av_inv_q(stream->r_frame_rate), stream->time_base)
+               : 1);
 
     s.time_base = stream->time_base;
     auto& info = s.info;
@@ -476,6 +735,12 @@ VideoDecoder::VideoDecoder(const std::string& input, const DecodeOptions& option
     if (options.start_s || options.end_s) {
         build_pts_table(s);
         double tb = av_q2d(s.time_base);
+        if (s.index_mode) {
+            if (options.start_s)
+                s.start_offset = std::int64_t(std::ceil(*options.start_s / tb - 1e-6));
+            if (options.end_s) s.end_offset = std::int64_t(std::ceil(*options.end_s / tb - 1e-6));
+            return;
+        }
         std::int64_t start_pts = INT64_MIN;
         if (options.start_s) {
             auto target = s.first_pts + std::int64_t(std::ceil(*options.start_s / tb - 1e-6));
@@ -500,14 +765,38 @@ std::optional<DecodedPicture> VideoDecoder::next() {
     while (!s.finished) {
         throw_if_cancelled();
         int rc = avcodec_receive_frame(ctx, s.scratch.get());
+        // A picture over the limit: refused by guarded_get_buffer, or (from a decoder that
+        // allocates no buffer of its own) delivered, and refused here.
+        std::int64_t refused = s.refused_size.load();
+        if (rc == 0 && !refused &&
+            std::int64_t(s.scratch->width) * s.scratch->height > s.max_picture_pixels)
+            refused = std::int64_t(s.scratch->width) << 32 | std::uint32_t(s.scratch->height);
+        if (refused) {
+            throw_bad_input(s.input, "picture size changes mid-stream to " +
+                                         std::to_string(refused >> 32) + "x" +
+                                         std::to_string(refused & 0xffffffff) + ", more than the " +
+                                         std::to_string(s.max_picture_pixels) +
+                                         " pixels that the size limit and memory budget allow");
+        }
         if (rc == 0) {
             AVFrame* f = s.scratch.get();
+            const std::int64_t step =
+                f->pkt_duration > 0 ? f->pkt_duration
+                                    : (s.last_duration > 0 ? s.last_duration : s.nominal_duration);
             std::int64_t pts = f->best_effort_timestamp;
             if (pts == AV_NOPTS_VALUE) {
-                // No timestamp at all: continue from the previous frame's.
-                pts = s.last_pts == AV_NOPTS_VALUE
-                          ? 0
-                          : s.last_pts + std::max<std::int64_t>(1, s.last_duration);
+                // No timestamp at all: one frame after the previous one.
+                pts = s.last_pts == AV_NOPTS_VALUE ? 0 : s.last_pts + step - s.pts_offset;
+            }
+            pts += s.pts_offset;
+            if (s.last_pts != AV_NOPTS_VALUE && pts <= s.last_pts) {
+                // Time went backwards (a splice, a wrapped or reset clock): a discontinuity.
+                // Frames carry on one frame after the last, so shot lengths stay positive and
+                // the rate stays that of the frames.
+                const std::int64_t last_step = s.last_duration > 0 ? s.last_duration : step;
+                s.pts_offset += s.last_pts + last_step - pts;
+                pts = s.last_pts + last_step;
+                ++s.info.timestamp_glitches;
             }
             bool corrupt = (f->flags & AV_FRAME_FLAG_CORRUPT) || f->decode_error_flags;
             if (corrupt) ++s.info.decode_errors;
@@ -516,12 +805,24 @@ std::optional<DecodedPicture> VideoDecoder::next() {
                 s.first_pts_known = true;
             }
             s.last_pts = pts;
-            s.last_duration = f->pkt_duration;
-            if (pts < s.start_pts) {
+            s.last_duration = f->pkt_duration > 0 ? f->pkt_duration : 0;
+            if (s.index_mode) {
+                const FrameIndex index = s.next_index++;
+                if (index < s.skip_before ||
+                    (s.start_offset && pts - s.first_pts < *s.start_offset)) {
+                    av_frame_unref(f);
+                    continue;
+                }
+                if (s.end_offset && pts - s.first_pts >= *s.end_offset) {
+                    av_frame_unref(f);
+                    s.finished = true;
+                    break;
+                }
+            } else if (pts < s.start_pts) {
                 av_frame_unref(f);
                 continue;
             }
-            if (s.end_pts && pts >= *s.end_pts) {
+            if (!s.index_mode && s.end_pts && pts >= *s.end_pts) {
                 av_frame_unref(f);
                 s.finished = true;
                 break;
@@ -530,13 +831,15 @@ std::optional<DecodedPicture> VideoDecoder::next() {
             data->frame.reset(av_frame_alloc());
             av_frame_move_ref(data->frame.get(), f);
             DecodedPicture picture(std::move(data));
-            if (!s.pts_table.empty()) {
+            if (s.index_mode) {
+                picture.index = s.next_index - 1;
+            } else if (!s.pts_table.empty()) {
                 auto it = std::lower_bound(s.pts_table.begin(), s.pts_table.end(), pts);
                 picture.index = it - s.pts_table.begin();
             } else {
                 picture.index = s.next_index;
             }
-            s.next_index = picture.index + 1;
+            if (!s.index_mode) s.next_index = picture.index + 1;
             double tb = av_q2d(s.time_base);
             picture.timestamp = {pts, to_rational(s.time_base)};
             picture.time_s = double(pts - s.first_pts) * tb;
@@ -546,6 +849,7 @@ std::optional<DecodedPicture> VideoDecoder::next() {
         }
         if (rc == AVERROR_EOF) {
             s.finished = true;
+            if (s.index_mode) s.frame_total = s.next_index;
             break;
         }
         if (rc != AVERROR(EAGAIN)) {
@@ -558,6 +862,7 @@ std::optional<DecodedPicture> VideoDecoder::next() {
         s.consecutive_errors = 0;
         if (s.draining) {
             s.finished = true;
+            if (s.index_mode) s.frame_total = s.next_index;
             break;
         }
         // The decoder wants input: feed it the next packet of our stream.
@@ -644,10 +949,33 @@ Frame VideoDecoder::convert(const DecodedPicture& picture) const {
 void VideoDecoder::seek(FrameIndex index) {
     auto& s = *state_;
     build_pts_table(s);
+    if (s.index_mode) {
+        // Forward targets are reached by decoding on; earlier ones from the start.
+        if (index < 0 || (s.frame_total && index >= *s.frame_total))
+            throw Error(ErrorKind::internal, s.input + ": seek past the last frame");
+        if (index < s.next_index || s.finished) rewind(s);
+        s.skip_before = index;
+        s.end_offset.reset();
+        return;
+    }
     if (index < 0 || index >= FrameIndex(s.pts_table.size()))
         throw Error(ErrorKind::internal, s.input + ": seek past the last frame");
     s.end_pts.reset();
     seek_to_pts(s, s.pts_table[std::size_t(index)]);
+}
+
+bool VideoDecoder::seeks_by_timestamp() {
+    auto& s = *state_;
+    if (!s.table_built) {
+        build_pts_table(s);
+        // The demux pass ran to the end: back to where decoding was (index mode rewinds).
+        if (!s.index_mode) seek_to_pts(s, s.start_pts);
+    }
+    return !s.index_mode;
+}
+
+std::size_t VideoDecoder::pictures_in_flight() const noexcept {
+    return state_->pictures_in_flight;
 }
 
 std::int64_t VideoDecoder::count_frames() {

@@ -33,4 +33,11 @@ using AVPacketPtr = std::unique_ptr<AVPacket, AVPacketFreer>;
 /// av_strerror as a string.
 std::string av_error_string(int code);
 
+/// The interrupt callback that stops FFmpeg's blocking calls once cancel_flag() is set.
+AVIOInterruptCB cancel_interrupt();
+
+/// Throws for a failed libav* call on INPUT: Error(cancelled) when cancellation stopped it,
+/// else Error(bad_input) "INPUT: WHAT<av_strerror>".
+[[noreturn]] void throw_av(const std::string& input, const std::string& what, int rc);
+
 }  // namespace kinoglaz

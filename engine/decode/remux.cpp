@@ -7,6 +7,7 @@
 
 #include "kinoglaz/decoder.hpp"
 #include "kinoglaz/error.hpp"
+#include "kinoglaz/progress.hpp"
 #include "libav.hpp"
 
 namespace kinoglaz {
@@ -20,16 +21,18 @@ struct OutputCloser {
 };
 
 AVFormatPtr open_input(const std::string& input, bool allow_network) {
-    AVFormatContext* raw = nullptr;
+    AVFormatContext* raw = avformat_alloc_context();
+    if (!raw) throw Error(ErrorKind::internal, "out of memory");
+    raw->interrupt_callback = cancel_interrupt();
     AVDictionary* opts = nullptr;
     av_dict_set(&opts, "protocol_whitelist",
                 allow_network ? "file,http,https,tcp,tls,crypto" : "file", 0);
     int rc = avformat_open_input(&raw, input.c_str(), nullptr, &opts);
     av_dict_free(&opts);
-    if (rc < 0) throw_bad_input(input, "cannot open: " + av_error_string(rc));
+    if (rc < 0) throw_av(input, "cannot open: ", rc);
     AVFormatPtr in(raw);
     if ((rc = avformat_find_stream_info(raw, nullptr)) < 0)
-        throw_bad_input(input, "cannot read stream information: " + av_error_string(rc));
+        throw_av(input, "cannot read stream information: ", rc);
     return in;
 }
 
@@ -220,6 +223,7 @@ RangeCopy copy_video_range(const std::string& input, double start_s, double end_
         if ((rc = av_interleaved_write_frame(out_raw, packet.get())) < 0)
             throw_io(output, "cannot write: " + av_error_string(rc));
     }
+    throw_if_cancelled();  // an interrupted read ends the loop like the end of the file
     if (audio.active() && offset != AV_NOPTS_VALUE)
         audio.write_until(out_raw, output, kOpen, span_end < kOpen ? span_end : pictures_end);
     if ((rc = av_write_trailer(out_raw)) < 0)

@@ -44,6 +44,7 @@ ordered_json source_object(const SourceInfo& s) {
         {"fps_average", rational(s.fps_average)},
         {"start_time_s", rounded(s.start_time_s)},
         {"decode_errors", s.decode_errors},
+        {"timestamp_glitches", s.timestamp_glitches},
     };
 }
 

@@ -145,7 +145,10 @@ std::int64_t run_pipeline(VideoDecoder& decoder, const PipelineOptions& options,
     tbb::global_control limit(tbb::global_control::max_allowed_parallelism, std::size_t(threads));
     // Decode runs in its own serial stage while FFmpeg's frame threads work ahead, so a few
     // more tokens than workers keep every core busy.
-    const std::size_t tokens = std::size_t(threads * options.tokens_per_thread + 2);
+    // Each token may hold a picture, and the decoding thread queues as many again: together
+    // no more than the decoder's memory budget allows for pictures of this size.
+    const std::size_t tokens = std::min(std::size_t(threads * options.tokens_per_thread + 2),
+                                        std::max<std::size_t>(1, decoder.pictures_in_flight() / 2));
     const FeatureMask mask = options.features;
 
     ProgressBar bar(options.progress_label, decoder.info().frame_count, options.progress);

@@ -67,6 +67,7 @@ struct SegmentRun {
     std::int64_t decode_errors = 0;
     SourceInfo info;
     std::exception_ptr error;
+    bool unseekable = false;  // the timestamps cannot place frames (see below)
 };
 
 struct Plan {
@@ -90,6 +91,12 @@ void run_segment(const std::string& input, const PassOptions& options, const Pla
         // With a sink the segment runs on until its consumers have restarted (see above).
         if (std::isfinite(run.own_end) && !run.sink) decode.end_s = look_end;
         VideoDecoder decoder(input, decode);
+        // Segments start by seeking; a stream whose timestamps cannot place frames (raw
+        // elementary streams, clocks that go back) would make each decode from the first frame.
+        if (!decoder.seeks_by_timestamp()) {
+            run.unseekable = true;
+            return;
+        }
         FrameIndex own_end_index = -1;  // first frame at or after own_end
 
         DetectorOptions detector_options{.fps = plan.fps, .sensitivity = options.sensitivity};
@@ -308,6 +315,8 @@ SegmentedPassResult run_segmented_pass(const std::string& input, const PassOptio
             for (auto& r : runs)
                 if (r.error) std::rethrow_exception(r.error);
             throw_if_cancelled();
+            for (auto& r : runs)
+                if (r.unseekable) return single_pass();
             for (std::size_t i = 0; i < todo.size(); ++i) done[todo[i]] = std::move(runs[i]);
         }
         // Check every join; merge the segments around those that disagree.

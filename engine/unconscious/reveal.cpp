@@ -19,6 +19,30 @@ namespace {
 
 // Longest source range a reveal renders (a reveal is a close look, not a transcode).
 constexpr double kMaxRangeS = 60;
+// Highest frame rate a reveal is written at: what players show. Footage shot faster than this
+// is slowed by showing more of its own frames, not by interpolating, and frames beyond what
+// the output shows are skipped before any work, so a reveal's cost follows its output frames,
+// not the source's frame rate (a 1000 fps clip once took minutes).
+constexpr double kMaxOutputFps = 120;
+
+// Which source frames a reveal uses and how it slows them (see write_slowed).
+struct Sampling {
+    double fps = 25;            // rate of the frames used (the magnifier's rate)
+    double min_interval_s = 0;  // frames closer than this to the last one used are skipped
+    int interpolate = 1;        // pictures written per source interval (1 = the frame only)
+};
+
+// Up to kMaxOutputFps, every frame is used and K-1 pictures are interpolated between two.
+// Faster footage keeps K·kMaxOutputFps frames a second (all of them if it has fewer): slowed
+// K times they play at up to kMaxOutputFps with no interpolation. A magnification band that
+// needs a higher rate keeps enough frames for it.
+Sampling sampling_for(double fps, int k, double band_hi_hz) {
+    if (fps <= kMaxOutputFps) return {fps, 0, k};
+    const double wanted = std::max(kMaxOutputFps * k, band_hi_hz / 0.45);
+    // Every step-th frame; half a frame of slack absorbs jitter in variable-rate timestamps.
+    const int step = std::max(1, int(std::ceil(fps / wanted - 1e-9)));
+    return {fps / step, (step - 0.5) / fps, 1};
+}
 
 int even_down(int v) {
     return std::max(2, v - v % 2);
@@ -41,37 +65,46 @@ std::string fmt(const char* f, double v) {
     return buf;
 }
 
-// Writes a source range slowed K times: for every source interval [p0, p1) the earlier
-// picture itself, then K-1 pictures interpolated at exact fractions of the interval, and the
-// last picture at the end. In the output time base (the source's), frame j of an interval
-// sits at K·(p0 - first) + j·(p1 - p0): exactly K times its source time, so the slow-down is
-// exact even with a variable frame rate. `take(frame)` makes a Picture of a decoded frame,
-// `prepare(a, b)` readies the interpolation between two, `at(a, b, t)` makes the one at t,
-// and `emit(picture, source_time, pts)` writes one. Returns the number of source frames.
+// Writes a source range slowed K times: for every source interval [p0, p1) between the
+// frames used (see Sampling: a frame closer than `min_interval_s` to the last one used is
+// skipped before it is converted) the earlier picture itself, then N-1 pictures interpolated
+// at exact fractions of the interval, and the last picture at the end. In the output time base
+// (the source's), picture j of an interval sits at K·(p0 - first) + j·K·(p1 - p0)/N: exactly K
+// times its source time, so the slow-down is exact even with a variable frame rate. `take(frame)`
+// makes a Picture of a decoded frame, `prepare(a, b)` readies the interpolation between two, `at(a,
+// b, t)` makes the one at t, and `emit(picture, source_time, pts)` writes one. Returns the number
+// of source frames.
 template <class Picture, class Take, class Prepare, class At, class Emit>
-std::int64_t write_slowed(VideoDecoder& decoder, int k, ProgressBar& bar, Take take,
-                          Prepare prepare, At at, Emit emit) {
-    std::int64_t frames_in = 0, first_pts = 0, prev_pts = 0;
+std::int64_t write_slowed(VideoDecoder& decoder, int k, const Sampling& sampling, ProgressBar& bar,
+                          Take take, Prepare prepare, At at, Emit emit) {
+    std::int64_t frames_in = 0, first_pts = 0, prev_pts = 0, decoded_frames = 0;
     double prev_time = 0;
     Picture prev;
+    const int n = sampling.interpolate;
     while (auto decoded = decoder.next()) {
+        bar.update(++decoded_frames);  // the bar counts the source's frames, skipped ones too
+        if (frames_in > 0 && decoded->time_s - prev_time < sampling.min_interval_s - 1e-9) {
+            throw_if_cancelled();
+            continue;
+        }
         Frame f = decoder.convert(*decoded);
         Picture picture = take(f);
         const std::int64_t pts = f.timestamp.pts;
         if (frames_in == 0) first_pts = pts;
         if (frames_in > 0 && pts > prev_pts) {
-            if (k > 1) prepare(prev, picture);
-            for (int j = 0; j < k; ++j) {
+            if (n > 1) prepare(prev, picture);
+            for (int j = 0; j < n; ++j) {
                 throw_if_cancelled();  // each output frame costs milliseconds at full size
-                const double t = double(j) / k;
+                const double t = double(j) / n;
                 emit(j == 0 ? prev : at(prev, picture, t), prev_time + t * (f.time_s - prev_time),
-                     std::int64_t(k) * (prev_pts - first_pts) + j * (pts - prev_pts));
+                     std::int64_t(k) * (prev_pts - first_pts) +
+                         std::int64_t(j) * k * (pts - prev_pts) / n);
             }
         }
         prev = std::move(picture);
         prev_pts = pts;
         prev_time = f.time_s;
-        bar.update(++frames_in);
+        ++frames_in;
     }
     if (frames_in > 0) emit(prev, prev_time, std::int64_t(k) * (prev_pts - first_pts));
     return frames_in;
@@ -118,7 +151,10 @@ void render_reveal(const std::string& input, const RevealOptions& o,
     }
     VideoDecoder& decoder = *decoder_ptr;
     const SourceInfo& info = decoder.info();
-    double fps = info.fps > 0 ? info.fps : 25;
+    const double source_fps = info.fps > 0 ? info.fps : 25;
+    const Sampling sampling =
+        sampling_for(source_fps, o.slow, o.band ? o.band->second : default_band(source_fps).second);
+    const double fps = sampling.fps;  // the rate of the frames the magnifier sees
     if (o.roi && (o.roi->x >= info.width || o.roi->y >= info.height))
         throw_bad_usage("reveal", "--roi lies outside the " + std::to_string(info.width) + "x" +
                                       std::to_string(info.height) + " picture");
@@ -189,9 +225,9 @@ void render_reveal(const std::string& input, const RevealOptions& o,
         // Slowed only, whole picture, stored as shown: interpolated in the coded samples and
         // encoded from them, with no colour conversion on the way.
         detail::VideoWriter writer(tmp, {info.coded_width, info.coded_height}, info.time_base,
-                                   fps * k);
+                                   fps * sampling.interpolate);
         frames_in = write_slowed<PlanarPicture>(
-            decoder, k, bar, [](Frame& f) { return std::move(f.full_planes); },
+            decoder, k, sampling, bar, [](Frame& f) { return std::move(f.full_planes); },
             [&](const PlanarPicture& a, const PlanarPicture& b) { interp_original.prepare(a, b); },
             [&](const PlanarPicture& a, const PlanarPicture& b, double t) {
                 return interp_original.blend(a, b, t);
@@ -237,9 +273,9 @@ void render_reveal(const std::string& input, const RevealOptions& o,
             cv::Mat orig, proc;
         };
         const bool magnified = o.magnify > 0, two = magnified && show_original;
-        detail::VideoWriter writer(tmp, canvas, info.time_base, fps * k);
+        detail::VideoWriter writer(tmp, canvas, info.time_base, fps * sampling.interpolate);
         frames_in = write_slowed<Views>(
-            decoder, k, bar,
+            decoder, k, sampling, bar,
             [&](const Frame& f) {
                 cv::Mat crop;
                 cv::resize(f.full_bgr(view), crop, work, 0, 0, cv::INTER_AREA);

@@ -36,10 +36,13 @@ struct DecodeOptions {
     bool full_resolution = false;  ///< also convert every frame to full-size BGR
     bool full_planes = false;      ///< also keep every frame's samples (Frame::full_planes)
     FastDecode fast_decode = FastDecode::off;
-    std::optional<double> start_s;              ///< first time to deliver (frame-exact), seconds
-    std::optional<double> end_s;                ///< deliver frames with time < end_s
-    bool allow_network = false;                 ///< permit non-file protocols (http, rtmp, ...)
-    std::int64_t max_pixels = 8192LL * 8192LL;  ///< refuse larger pictures before allocating
+    std::optional<double> start_s;  ///< first time to deliver (frame-exact), seconds
+    std::optional<double> end_s;    ///< deliver frames with time < end_s
+    bool allow_network = false;     ///< permit non-file protocols (http, rtmp, ...)
+    /// Pictures larger than this (width x height) are refused before they are allocated,
+    /// at open and mid-stream; a size that grows mid-stream is also refused where it would
+    /// not fit the memory budget (see VideoDecoder::pictures_in_flight()).
+    std::int64_t max_pixels = 8192LL * 8192LL;
 };
 
 namespace detail {
@@ -75,7 +78,9 @@ class DecodedPicture {
 class VideoDecoder {
   public:
     /// Opens INPUT and its decoder. Throws Error(bad_input) naming the file and the reason
-    /// (missing, a directory, empty, not media, no video stream, unsupported codec, too large).
+    /// (missing, a directory, empty, not media, no video stream, unsupported codec, too large;
+    /// a FIFO, socket or device; a playlist, or an ffconcat list naming anything but media
+    /// files inside its own folder), Error(cancelled) when cancel_flag() stops it.
     VideoDecoder(const std::string& input, const DecodeOptions& options);
     ~VideoDecoder();
     VideoDecoder(const VideoDecoder&) = delete;
@@ -86,7 +91,9 @@ class VideoDecoder {
     const SourceInfo& info() const noexcept;
 
     /// The next picture in presentation order, or nullopt at the end of the stream (or past
-    /// `end_s`). Corrupt packets are skipped and counted in `info().decode_errors`.
+    /// `end_s`). Corrupt packets are skipped and counted in `info().decode_errors`. Times never
+    /// go backwards (see `SourceInfo::timestamp_glitches`). Throws Error(bad_input) when the
+    /// picture size grows mid-stream beyond the limit (see `DecodeOptions::max_pixels`).
     std::optional<DecodedPicture> next();
 
     /// Builds the analysis proxy (and the full-size image if requested) for a picture.
@@ -96,6 +103,18 @@ class VideoDecoder {
     /// order) and what follows it: seeks to the keyframe before it and decodes forward.
     /// The first call demuxes the file once to index every frame's timestamp.
     void seek(FrameIndex index);
+
+    /// Whether frames are reached by seeking: every packet has a timestamp and they never go
+    /// backwards. Otherwise (raw elementary streams such as .h264, spliced recordings) `seek()`
+    /// and time ranges decode forward from the first frame, counting frames, and give the same
+    /// indices and times as a full pass. The first call demuxes the file once, as `seek()`.
+    bool seeks_by_timestamp();
+
+    /// How many decoded pictures a consumer may hold at once (queued, being converted) for
+    /// decoding to stay within kinoglaz's memory budget for pictures (2 GiB, together with the
+    /// codec's own: its references and one picture per frame thread, whose number the budget
+    /// also bounds). At least 2, at most 64; fewer for larger pictures.
+    std::size_t pictures_in_flight() const noexcept;
 
     /// Decodes to the end, counting frames; returns the exact frame count and sets
     /// `info().frame_count`, `duration_s` and `frame_count_exact`.

@@ -32,6 +32,9 @@ struct SourceInfo {
     double duration_s = 0;           ///< last frame's time + its duration, from timestamps
     double start_time_s = 0;         ///< presentation time of the first frame in the stream's clock
     std::int64_t decode_errors = 0;  ///< packets or frames that failed to decode and were skipped
+    /// Times the presentation timestamps went backwards (a splice, a reset clock); each time
+    /// the frames were carried on one frame after the last, so times stay increasing.
+    std::int64_t timestamp_glitches = 0;
 };
 
 }  // namespace kinoglaz

@@ -1,6 +1,8 @@
 // SIGINT / SIGTERM during `analyze`: the run stops promptly, exits non-zero, removes its
 // temporary OUTDIR.partial-<pid> folder and leaves an earlier complete OUTDIR untouched.
-// SIGINT during `reveal`: it stops promptly and leaves no clip, whole or partial.
+// SIGINT during `reveal`: it stops promptly and leaves no clip, whole or partial. Every stop
+// exits 130, including one that lands while FFmpeg opens or reads the input (which FFmpeg
+// reports as "Immediate exit requested").
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -9,11 +11,15 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "hardening_util.hpp"
+#include "kinoglaz/decoder.hpp"
+#include "kinoglaz/error.hpp"
+#include "kinoglaz/progress.hpp"
 #include "support/ffmpeg_cli.hpp"
 #include "support/media.hpp"
 
@@ -73,7 +79,7 @@ void interrupt_kinoglaz(const std::vector<std::string>& args, int sig, Ready und
     }
     EXPECT_LT(stop_s, kStopLimitS) << "took " << stop_s << " s to stop";
     ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status);
-    EXPECT_NE(WEXITSTATUS(status), 0);
+    EXPECT_EQ(WEXITSTATUS(status), 130);
 }
 
 class Interrupt : public ::testing::TestWithParam<int> {};
@@ -118,6 +124,53 @@ TEST(InterruptReveal, StopsPromptlyAndLeavesNoClip) {
         [&] { return !fs::is_empty(out); }, std::chrono::milliseconds(300));
     for (const auto& e : fs::directory_iterator(out))
         ADD_FAILURE() << "left behind: " << e.path().filename();
+    if (!HasFailure()) fs::remove_all(dir);
+}
+
+// Cancellation reaches FFmpeg through its interrupt callback, which makes the call in progress
+// fail with AVERROR_EXIT: wherever the decoder opens, seeks or reads, that must surface as a
+// cancellation (exit 130), not as bad input (exit 1). The flag is set before each call, so
+// the first blocking FFmpeg call inside it is the one interrupted.
+TEST(InterruptDecoder, InterruptedOpenSeekAndReadAreCancellations) {
+    auto dir = temp_dir("interrupt-decoder");
+    const std::string film = (dir / "film.mp4").string();
+    const std::string raw = (dir / "film.h264").string();
+    ASSERT_TRUE(ffmpeg("-f lavfi -i testsrc2=s=96x64:r=10:d=2 -c:v libx264 -preset ultrafast " +
+                       shell_quote(film)));
+    ASSERT_TRUE(ffmpeg("-i " + shell_quote(film) + " -c copy " + shell_quote(raw)));
+    struct ClearFlag {
+        ~ClearFlag() { cancel_flag().store(false); }
+    } clear;
+    auto expect_cancelled = [](const char* what, const std::function<void()>& call) {
+        cancel_flag().store(true);
+        try {
+            call();
+            ADD_FAILURE() << what << ": not stopped";
+        } catch (const Error& e) {
+            EXPECT_EQ(e.kind(), ErrorKind::cancelled) << what << ": " << e.what();
+        }
+        cancel_flag().store(false);
+    };
+    for (const std::string& input : {film, raw}) {
+        SCOPED_TRACE(input);
+        expect_cancelled("open", [&] { VideoDecoder decoder(input, {}); });
+        expect_cancelled("probe", [&] { probe(input, {}, false); });
+        expect_cancelled("grab_frames", [&] { grab_frames(input, {3, 15}, {}); });
+        DecodeOptions range;
+        range.start_s = 0.5;
+        expect_cancelled("range", [&] { VideoDecoder decoder(input, range); });
+        expect_cancelled("copy_video_range",
+                         [&] { copy_video_range(input, 0, 1, (dir / "copy.mp4").string()); });
+        // Opened, then interrupted while reopening for a seek or while reading.
+        VideoDecoder decoder(input, {});
+        ASSERT_TRUE(decoder.next());
+        expect_cancelled("seek", [&] { decoder.seek(12); });
+        VideoDecoder reader(input, {});
+        expect_cancelled("next", [&] {
+            while (reader.next()) {
+            }
+        });
+    }
     if (!HasFailure()) fs::remove_all(dir);
 }
 

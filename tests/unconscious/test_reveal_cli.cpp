@@ -1,5 +1,6 @@
 // `kinoglaz reveal`: a playable H.264 MP4 with exactly (N - 1)·K + 1 frames at exact times,
 // and the contract's exit statuses for bad usage and bad input.
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <sstream>
@@ -111,6 +112,37 @@ TEST(RevealCli, CleanSlowMotionIsTheSourcePictureAtItsOwnSize) {
         cv::addWeighted(src[i].y, 0.5, src[i + 1].y, 0.5, 0, between);
         EXPECT_GT(cv::PSNR(out[2 * i + 1].y, between), 30.0) << "interval " << i;
     }
+    std::filesystem::remove_all(dir);
+}
+
+TEST(RevealCli, HighFrameRateCostFollowsOutputFrames) {
+    if (!test::have_program("ffprobe")) GTEST_SKIP() << "ffprobe not installed";
+    // 2 s shot at 1000 fps: slowed 4x it lasts 8 s. Once every source frame was magnified,
+    // interpolated 4x and written at 1000 fps (8000 frames, 46 s here, minutes in analyze);
+    // now frames are kept for a 120 fps output and shown without interpolation.
+    auto dir = test::temp_dir("reveal_cli_fast");
+    const auto video = dir / "fast.mp4";
+    auto made =
+        run("ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=s=160x120:r=1000:d=2 "
+            "-c:v libx264 -preset ultrafast " +
+            shell_quote(video.string()));
+    ASSERT_EQ(made.status, 0) << made.err;
+    std::vector<std::filesystem::path> clips;
+    const auto out = dir / "out";
+    std::filesystem::create_directories(out);
+    const auto t0 = std::chrono::steady_clock::now();
+    reveal_into(out, video, "--slow 4 --magnify 10", clips);
+    const double took =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    ASSERT_EQ(clips.size(), 1u);
+    EXPECT_LT(took, 30.0);
+    const auto times = frame_times(clips[0].string());
+    ASSERT_GE(times.size(), 2u);
+    const double duration = times.back() - times.front();
+    EXPECT_NEAR(duration, 8.0, 0.05);
+    const double rate = double(times.size() - 1) / duration;
+    EXPECT_LE(rate, 120.5);
+    EXPECT_GE(rate, 60.0);
     std::filesystem::remove_all(dir);
 }
 
