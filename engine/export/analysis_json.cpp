@@ -5,6 +5,7 @@
 #include "json_number.hpp"
 #include "kinoglaz/error.hpp"
 #include "kinoglaz/export.hpp"
+#include "kinoglaz/text.hpp"
 
 namespace kinoglaz {
 
@@ -23,8 +24,10 @@ ordered_json rational(const Rational& r) {
 }
 
 ordered_json source_object(const SourceInfo& s) {
-    return ordered_json{
-        {"path", s.path},
+    // A file name is bytes: one that is not UTF-8 gets "path_bytes" (see kinoglaz/text.hpp).
+    ordered_json o;
+    put_user_text(o, "path", s.path);
+    o.update(ordered_json{
         {"width", s.width},
         {"height", s.height},
         {"fps", rounded(s.fps)},
@@ -43,7 +46,8 @@ ordered_json source_object(const SourceInfo& s) {
         {"fps_average", rational(s.fps_average)},
         {"start_time_s", rounded(s.start_time_s)},
         {"decode_errors", s.decode_errors},
-    };
+    });
+    return o;
 }
 
 ordered_json transition_object(const Transition& t) {
@@ -78,10 +82,16 @@ ordered_json doubles(const std::vector<double>& v, double scale = 1e4) {
     return out;
 }
 
+// The replace handler is a safety net: every user string is already valid UTF-8 here, and a
+// stray invalid byte must never turn a finished analysis into an "internal error".
+std::string dump(const ordered_json& doc) {
+    return doc.dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n";
+}
+
 }  // namespace
 
 std::string source_json(const SourceInfo& source) {
-    return source_object(source).dump(2) + "\n";
+    return dump(source_object(source));
 }
 
 std::string analysis_json(const Analysis& a, JsonContent content) {
@@ -146,7 +156,7 @@ std::string analysis_json(const Analysis& a, JsonContent content) {
                               {"clip", e.clip}});
         doc["events"] = events;
     }
-    return doc.dump(2) + "\n";
+    return dump(doc);
 }
 
 namespace {
@@ -167,6 +177,7 @@ Analysis parse_analysis_json(const std::string& text, const std::string& origin)
     try {
         if (auto it = doc.find("source"); it != doc.end() && it->is_object()) {
             a.source.path = get_or<std::string>(*it, "path", "");
+            a.source.path = get_user_text(*it, "path", a.source.path);
             a.source.width = get_or<int>(*it, "width", 0);
             a.source.height = get_or<int>(*it, "height", 0);
             a.source.fps = get_or<double>(*it, "fps", 0);

@@ -151,7 +151,8 @@ std::string timeline_otio(const Analysis& a) {
                           {"name", name},
                           {"global_start_time", otio.time(0)},
                           {"tracks", stack}};
-    return timeline.dump(2) + "\n";
+    // A file name that is not UTF-8 is written with U+FFFD rather than failing the export.
+    return timeline.dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace kinoglaz

@@ -9,6 +9,7 @@
 #include "commands.hpp"
 #include "kinoglaz/error.hpp"
 #include "kinoglaz/reveal.hpp"
+#include "kinoglaz/text.hpp"
 
 namespace kinoglaz::cli {
 
@@ -82,7 +83,7 @@ int run_reveal(const Argv& argv) {
         std::snprintf(name, sizeof name, "reveal-%.3f-end.mp4", o.start_s.value_or(0));
     auto path = (std::filesystem::path(*out_dir) / name).string();
     render_reveal(args.positional()[0], o, path);
-    if (!args.flag("--quiet")) std::printf("%s\n", path.c_str());
+    if (!args.flag("--quiet")) std::printf("%s\n", terminal_safe(path).c_str());
     return 0;
 }
 

@@ -4,6 +4,7 @@
 #include "kinoglaz/error.hpp"
 #include "kinoglaz/montage_analysis.hpp"
 #include "kinoglaz/split.hpp"
+#include "kinoglaz/text.hpp"
 #include "pass_options.hpp"
 
 namespace kinoglaz::cli {
@@ -35,7 +36,7 @@ int run_split(const Argv& argv) {
                        .threads = pass_opts.threads,
                        .allow_network = pass_opts.allow_network};
     for (const auto& path : split_shots(input, analysis.source, analysis.shots, *out, split))
-        std::printf("%s\n", path.string().c_str());
+        std::printf("%s\n", terminal_safe(path.string()).c_str());
     return 0;
 }
 

@@ -9,6 +9,7 @@
 #include "commands.hpp"
 #include "kinoglaz/error.hpp"
 #include "kinoglaz/progress.hpp"
+#include "kinoglaz/text.hpp"
 
 namespace {
 
@@ -35,7 +36,7 @@ int main(int argc, char** argv) {
     auto it = commands.find(args[0]);
     if (it == commands.end()) {
         std::fprintf(stderr, "kinoglaz: unknown command '%s' (see kinoglaz --help)\n",
-                     args[0].c_str());
+                     terminal_safe(args[0]).c_str());
         return 2;
     }
     std::vector<std::string> rest(args.begin() + 1, args.end());
@@ -47,7 +48,8 @@ int main(int argc, char** argv) {
     try {
         return it->second(rest);
     } catch (const Error& e) {
-        std::fprintf(stderr, "kinoglaz: %s\n", e.what());
+        // Messages carry file names and other user text: one line, no control characters.
+        std::fprintf(stderr, "kinoglaz: %s\n", terminal_safe(e.what()).c_str());
         switch (e.kind()) {
             case ErrorKind::bad_usage:
                 return 2;
@@ -60,7 +62,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "kinoglaz: out of memory\n");
         return 1;
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "kinoglaz: internal error: %s\n", e.what());
+        std::fprintf(stderr, "kinoglaz: internal error: %s\n", terminal_safe(e.what()).c_str());
         return 1;
     }
 }
