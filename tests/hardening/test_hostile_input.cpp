@@ -97,6 +97,11 @@ TEST(HostileText, TerminalSafeLeavesOneInertLine) {
               "\\u{009B}2J");                                             // C1 CSI as UTF-8
     EXPECT_EQ(terminal_safe("\xE2\x80\xAEgpj.exe"), "\\u{202E}gpj.exe");  // right-to-left override
     EXPECT_FALSE(has_raw_control(terminal_safe(std::string("\x00\x7F\x1F", 3))));
+    // Error messages are single terminal-safe lines at the source, for library users too, and
+    // escaping twice changes nothing.
+    const Error e(ErrorKind::bad_input, "film\n\x1B[2J.mp4: not a video");
+    EXPECT_STREQ(e.what(), "film\\n\\x1B[2J.mp4: not a video");
+    EXPECT_EQ(terminal_safe(e.what()), e.what());
 }
 
 TEST_F(HostileInput, NonUtf8FileNameThroughEveryCommand) {
