@@ -9,6 +9,9 @@
 ///   corpus.csv, corpus.json, corpus.html, failures.csv   built by write_corpus_tables()
 ///   slurm/                scripts and logs of `kinoglaz batch --slurm`
 /// Film ids contain only [a-z0-9-], so they never collide with the `_` and `slurm` entries.
+/// User text (inputs, metadata, failure reasons) is kept byte for byte: in corpus.json and
+/// _failures/*.json through the `<key>_bytes` convention of kinoglaz/text.hpp, in the CSV files
+/// as is but made inert for spreadsheets (csv_text()).
 
 #include <filesystem>
 #include <string>
