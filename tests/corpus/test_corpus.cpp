@@ -472,6 +472,29 @@ TEST(Corpus, SlurmScriptQuotesPathsAndRefusesInjection) {
     }
     EXPECT_FALSE(fs::exists(dir / "c"));
     EXPECT_FALSE(fs::exists(dir / "new\nline"));
+
+    // A manifest named with an escape sequence, a newline, a quote and a byte that is not
+    // UTF-8: the script shown on the terminal holds no raw control byte, yet bash gets the
+    // exact name back.
+    const fs::path odd = dir / "m\x1B[2J\n'q\xFF.txt";
+    fs::copy_file(dir / "m.txt", odd);
+    r = run(batch(shell_quote(odd.string()) + " -o " + shell_quote((dir / "c").string()) +
+                  " --print-script"));
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out.find('\x1B'), std::string::npos);
+    EXPECT_EQ(r.out.find('\xFF'), std::string::npos);
+    const auto at = r.out.find(" batch $'");
+    ASSERT_NE(at, std::string::npos) << r.out;
+    const std::string word = r.out.substr(at + 7, r.out.find(" -o ", at) - at - 7);
+    // bash, not sh: $'...' is bash's quoting (the script starts with #!/bin/bash). The whole
+    // pipe runs inside bash: run() gives the command line's last program /dev/null as input.
+    const auto bytes = [](const std::string& quoted) {
+        return run("bash -c " + shell_quote("printf %s " + quoted + " | od -An -tx1 -w4096")).out;
+    };
+    EXPECT_NE(bytes(word).find("1b 5b 32 4a 0a 27 71 ff"), std::string::npos) << word;
+    EXPECT_EQ(bytes(word), bytes(shell_quote(odd.string()))) << word;
+    std::ofstream(dir / "s.sh") << r.out;
+    EXPECT_EQ(run("bash -n " + shell_quote((dir / "s.sh").string())).status, 0);
     fs::remove_all(dir);
 }
 

@@ -60,6 +60,28 @@ std::string shell_quote(const std::string& s) {
     return out + "'";
 }
 
+// Quotes one word for the bash scripts --slurm writes. Text that would act on a terminal
+// (control characters, bytes outside UTF-8, C1 controls) is written in bash's $'...' form with
+// \xHH escapes, so the script that --print-script shows is inert on a terminal and still names
+// the exact bytes; other text is single-quoted.
+std::string bash_quote(const std::string& s) {
+    if (terminal_safe(s) == s) return shell_quote(s);
+    std::string out = "$'";
+    for (unsigned char c : s) {
+        if (c == '\'' || c == '\\') {
+            out += '\\';
+            out += char(c);
+        } else if (c < 0x20 || c >= 0x7F) {
+            char hex[8];
+            std::snprintf(hex, sizeof hex, "\\x%02X", c);
+            out += hex;
+        } else {
+            out += char(c);
+        }
+    }
+    return out + "'";
+}
+
 // The last non-empty line of a log, without the program's "kinoglaz: " prefix. Only the log's
 // tail is read: a film that floods its standard error must not flood the batch's memory.
 std::string last_line(const fs::path& log) {
@@ -228,7 +250,8 @@ void check_slurm_options(const SlurmOptions& s) {
 // The --output argument of an #SBATCH line: double-quoted with '"' escaped for sbatch's
 // parser, and '%' doubled because --output is a filename pattern ("%%" is a literal '%').
 // A backslash anywhere in --output switches Slurm's %A/%a replacement off, and a control
-// character cannot be held by a line at all: such paths are refused for --slurm.
+// character cannot be held by a line at all: such paths are refused for --slurm
+// (check_slurm_path).
 // `pattern` is the file name, whose % symbols are meant.
 std::string sbatch_output(const fs::path& folder, const std::string& pattern) {
     std::string out = "\"";
@@ -241,13 +264,13 @@ std::string sbatch_output(const fs::path& folder, const std::string& pattern) {
 }
 
 void check_slurm_path(const fs::path& corpus) {
+    // #SBATCH lines have no escape for bytes, so the folder must read as is (see terminal_safe).
     const std::string p = corpus.string();
-    for (unsigned char c : p)
-        if (c < 0x20 || c == 0x7F || c == '\\')
-            throw_bad_usage("batch",
-                            "the corpus folder " + p +
-                                " holds a control character or a backslash, which a "
-                                "Slurm script cannot carry; choose another -o for --slurm");
+    if (terminal_safe(p) != p || p.find('\\') != std::string::npos)
+        throw_bad_usage("batch", "the corpus folder " + p +
+                                     " holds a control character, a backslash or bytes that are "
+                                     "not UTF-8, which a Slurm script cannot carry; choose "
+                                     "another -o for --slurm");
 }
 
 std::string batch_script(const std::string& exe, const fs::path& manifest, const BatchOptions& o,
@@ -269,10 +292,10 @@ std::string batch_script(const std::string& exe, const fs::path& manifest, const
        << "# Complete films are skipped (--resume), so resubmitting this script finishes a "
           "corpus.\n"
        << "set -u\n"
-       << "exec " << shell_quote(exe) << " batch " << shell_quote(manifest.string()) << " -o "
-       << shell_quote(o.corpus.string()) << " --task \"$SLURM_ARRAY_TASK_ID\" --tasks " << s.tasks
+       << "exec " << bash_quote(exe) << " batch " << bash_quote(manifest.string()) << " -o "
+       << bash_quote(o.corpus.string()) << " --task \"$SLURM_ARRAY_TASK_ID\" --tasks " << s.tasks
        << " --resume --jobs 1 --threads \"${SLURM_CPUS_PER_TASK:-" << s.cpus << "}\" --quiet";
-    for (const auto& a : o.analyze_args) sh << " " << shell_quote(a);
+    for (const auto& a : o.analyze_args) sh << " " << bash_quote(a);
     sh << "\n";
     return sh.str();
 }
@@ -291,8 +314,8 @@ std::string tables_script(const std::string& exe, const fs::path& manifest, cons
     sh << "# Written by kinoglaz batch --slurm: runs after the whole array (afterany) and builds\n"
        << "# corpus.csv, corpus.json, corpus.html and failures.csv from the film folders.\n"
        << "set -u\n"
-       << "exec " << shell_quote(exe) << " batch --tables-only " << shell_quote(manifest.string())
-       << " -o " << shell_quote(o.corpus.string()) << "\n";
+       << "exec " << bash_quote(exe) << " batch --tables-only " << bash_quote(manifest.string())
+       << " -o " << bash_quote(o.corpus.string()) << "\n";
     return sh.str();
 }
 
