@@ -1,6 +1,11 @@
 #include "kinoglaz/error.hpp"
 
+#include "kinoglaz/text.hpp"
+
 namespace kinoglaz {
+
+Error::Error(ErrorKind kind, const std::string& message)
+    : std::runtime_error(terminal_safe(message)), kind_(kind) {}
 
 void throw_bad_input(const std::string& where, const std::string& reason) {
     throw Error(ErrorKind::bad_input, where + ": " + reason);

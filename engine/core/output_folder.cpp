@@ -290,7 +290,8 @@ void OutputFolder::write_marker() const {
     const fs::path temp = dir / (std::string(kOutputMarker) + ".tmp-" + pid_suffix());
     {
         std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-        out << marker.dump(1) << '\n';
+        // File names are bytes; one that is not UTF-8 is listed in a readable, lossy form.
+        out << marker.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
         if (!out) throw_io(temp.string(), "cannot write");
     }
     std::error_code ec;

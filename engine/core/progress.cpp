@@ -7,6 +7,7 @@
 #include <exception>
 
 #include "kinoglaz/error.hpp"
+#include "kinoglaz/text.hpp"
 
 namespace kinoglaz {
 
@@ -21,7 +22,7 @@ void throw_if_cancelled() {
 }
 
 ProgressBar::ProgressBar(std::string label, std::int64_t total, bool enabled, std::string unit)
-    : label_(std::move(label)),
+    : label_(terminal_safe(label)),
       unit_(std::move(unit)),
       total_(total),
       enabled_(enabled && isatty(STDERR_FILENO)),

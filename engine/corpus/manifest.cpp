@@ -10,6 +10,7 @@
 
 #include "kinoglaz/corpus.hpp"
 #include "kinoglaz/error.hpp"
+#include "kinoglaz/text.hpp"
 
 namespace fs = std::filesystem;
 
@@ -24,9 +25,11 @@ std::string trim(const std::string& s) {
     return s.substr(a, b - a);
 }
 
+// RFC 3986: a scheme starts with a letter. So "-o://x" is a relative path (made absolute below)
+// and no manifest entry can reach `kinoglaz analyze` looking like an option.
 bool is_url(const std::string& s) {
     auto pos = s.find("://");
-    return pos != std::string::npos && pos > 1 &&
+    return pos != std::string::npos && pos > 1 && std::isalpha((unsigned char)s[0]) &&
            std::all_of(s.begin(), s.begin() + long(pos), [](char c) {
                return std::isalnum((unsigned char)c) || c == '+' || c == '-' || c == '.';
            });
@@ -98,10 +101,45 @@ std::vector<std::vector<std::string>> parse_csv(const std::string& text, const s
     return rows;
 }
 
+namespace {
+
+// A plain decimal number ("-3.5", "+2", "1e-3"): a spreadsheet reads it as that number, not as
+// a formula, so it is safe to keep as is.
+bool plain_number(const std::string& s) {
+    std::size_t i = 0;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    std::size_t digits = 0;
+    while (i < s.size() && std::isdigit((unsigned char)s[i])) ++i, ++digits;
+    if (i < s.size() && s[i] == '.') {
+        ++i;
+        while (i < s.size() && std::isdigit((unsigned char)s[i])) ++i, ++digits;
+    }
+    if (digits == 0) return false;
+    if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+        ++i;
+        if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+        std::size_t exp = 0;
+        while (i < s.size() && std::isdigit((unsigned char)s[i])) ++i, ++exp;
+        if (exp == 0) return false;
+    }
+    return i == s.size();
+}
+
+}  // namespace
+
+std::string csv_text(const std::string& value) {
+    static const std::string_view kFormulaStart("=+-@\t\r\0", 7);
+    if (!value.empty() && kFormulaStart.find(value[0]) != std::string_view::npos &&
+        !plain_number(value))
+        return "'" + value;
+    return value;
+}
+
 std::string csv_field(const std::string& value) {
-    if (value.find_first_of(",\"\r\n") == std::string::npos) return value;
+    const std::string text = csv_text(value);
+    if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
     std::string out = "\"";
-    for (char c : value) {
+    for (char c : text) {
         if (c == '"') out += '"';
         out += c;
     }
@@ -188,14 +226,9 @@ Manifest parse_manifest(const std::string& text, const fs::path& base_dir, bool 
 }
 
 Manifest read_manifest(const fs::path& path) {
-    std::error_code ec;
-    if (fs::is_directory(path, ec)) throw_bad_input(path.string(), "is a folder, not a manifest");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw_bad_input(path.string(), "cannot read the manifest");
-    std::stringstream ss;
-    ss << in.rdbuf();
+    const std::string text = read_text_file(path, kMaxManifestBytes, "manifest");
     const bool csv = lower(path.extension().string()) == ".csv";
-    Manifest m = parse_manifest(ss.str(), fs::absolute(path).parent_path(), csv, path.string());
+    Manifest m = parse_manifest(text, fs::absolute(path).parent_path(), csv, path.string());
     m.path = path;
     return m;
 }
@@ -210,14 +243,14 @@ void record_failure(const fs::path& corpus_dir, const FilmFailure& failure) {
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) throw_io(dir.string(), "cannot create folder: " + ec.message());
-    nlohmann::ordered_json j{{"id", failure.id},
-                             {"input", failure.input},
-                             {"reason", failure.reason},
-                             {"exit_status", failure.exit_status}};
+    nlohmann::ordered_json j{{"id", failure.id}};
+    put_user_text(j, "input", failure.input);
+    put_user_text(j, "reason", failure.reason);
+    j["exit_status"] = failure.exit_status;
     const fs::path tmp = dir / (failure.id + ".json.tmp");
     {
         std::ofstream out(tmp, std::ios::binary);
-        out << j.dump(2) << "\n";
+        out << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
         if (!out) throw_io(tmp.string(), "cannot write");
     }
     fs::rename(tmp, dir / (failure.id + ".json"), ec);
@@ -230,16 +263,19 @@ void clear_failure(const fs::path& corpus_dir, const std::string& id) {
 }
 
 bool read_failure(const fs::path& corpus_dir, const std::string& id, FilmFailure& out) {
-    std::ifstream in(corpus_dir / "_failures" / (id + ".json"));
-    if (!in) return false;
+    const fs::path path = corpus_dir / "_failures" / (id + ".json");
+    std::error_code ec;
+    if (!fs::exists(path, ec)) return false;
     try {
-        auto j = nlohmann::json::parse(in);
+        auto j = nlohmann::json::parse(read_text_file(path, kMaxJsonBytes, "failure record"));
         out.id = j.value("id", id);
-        out.input = j.value("input", "");
-        out.reason = j.value("reason", "");
+        out.input = get_user_text(j, "input");
+        out.reason = get_user_text(j, "reason");
         out.exit_status = j.value("exit_status", 1);
         return true;
     } catch (const nlohmann::json::exception&) {
+        return false;
+    } catch (const Error&) {
         return false;
     }
 }

@@ -14,6 +14,7 @@
 #include "kinoglaz/corpus.hpp"
 #include "kinoglaz/error.hpp"
 #include "kinoglaz/export.hpp"
+#include "kinoglaz/text.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -44,11 +45,10 @@ double num(const json& j, const char* key) {
 }
 
 void read_film(FilmRow& row, const fs::path& folder) {
-    std::ifstream in(folder / "analysis.json");
     json a;
     try {
-        a = json::parse(in);
-    } catch (const json::exception& e) {
+        a = json::parse(read_text_file(folder / "analysis.json", kMaxJsonBytes, "analysis"));
+    } catch (const std::exception& e) {  // json::exception, or Error from read_text_file
         row.status = "failed";
         row.failure = {row.entry->id, row.entry->input,
                        std::string("unreadable analysis.json: ") + e.what(), 1};
@@ -112,6 +112,11 @@ double rounded(double v) {
     return std::round(v * 1000.0) / 1000.0;
 }
 
+// User text in the page: valid UTF-8 (see kinoglaz/text.hpp) and XML-escaped.
+std::string html_text(const std::string& s) {
+    return xml_escape(to_valid_utf8(s));
+}
+
 std::string title_of(const FilmRow& row) {
     for (const auto& [k, v] : row.entry->metadata)
         if ((k == "title" || k == "Title") && !v.empty()) return v;
@@ -167,7 +172,7 @@ std::string cdf_svg(const std::vector<FilmRow>& rows) {
               << fmt(y((k + 1) / n), 1) << " ";
             prev = (k + 1) / n;
         }
-        s << "\"><title>" << xml_escape(title_of(r)) << "</title></polyline>";
+        s << "\"><title>" << html_text(title_of(r)) << "</title></polyline>";
     }
     s << "</svg>";
     return s.str();
@@ -202,7 +207,7 @@ std::string curve_svg(const std::vector<FilmRow>& rows) {
         s << "<polyline class=\"film f" << i << "\" fill=\"none\" stroke-width=\"2\" stroke=\""
           << kPalette[i % 10] << "\" points=\"";
         for (const auto& [p, v] : r.cutting_curve) s << fmt(x(p), 1) << "," << fmt(y(v), 1) << " ";
-        s << "\"><title>" << xml_escape(title_of(r)) << "</title></polyline>";
+        s << "\"><title>" << html_text(title_of(r)) << "</title></polyline>";
     }
     s << "</svg>";
     return s.str();
@@ -236,13 +241,13 @@ std::string corpus_html(const Manifest& manifest, const std::vector<FilmRow>& ro
     h << "<h1>kinoglaz corpus</h1>\n<p>" << sum.films << " films: " << sum.analysed << " analysed, "
       << sum.failed << " failed, " << sum.missing << " not analysed";
     if (!manifest.path.empty())
-        h << " &middot; manifest " << xml_escape(manifest.path.filename().string());
+        h << " &middot; manifest " << html_text(manifest.path.filename().string());
     h << " &middot; <a href=\"corpus.csv\">corpus.csv</a> &middot; <a "
          "href=\"corpus.json\">corpus.json</a></p>\n";
     h << "<div class=\"legend\">";
     for (std::size_t i = 0; i < rows.size(); ++i)
         if (rows[i].status == "ok")
-            h << "<span style=\"--c:" << kPalette[i % 10] << "\">" << xml_escape(title_of(rows[i]))
+            h << "<span style=\"--c:" << kPalette[i % 10] << "\">" << html_text(title_of(rows[i]))
               << "</span>";
     h << "</div>\n<div class=\"plots\">\n<figure><figcaption>Shot-length distributions (share of "
          "shots shorter "
@@ -259,20 +264,20 @@ std::string corpus_html(const Manifest& manifest, const std::vector<FilmRow>& ro
         cols.emplace_back(c, false);
     for (const auto& [name, text] : cols)
         h << "<th tabindex=\"0\"" << (text ? " class=\"t\" data-type=\"text\"" : "") << ">"
-          << xml_escape(name) << "</th>";
+          << html_text(name) << "</th>";
     h << "</tr></thead>\n<tbody>\n";
     for (const auto& r : rows) {
         h << "<tr class=\"" << r.status << "\"><td class=\"t\">";
         if (r.status == "ok")
             h << "<a href=\"" << xml_escape(r.entry->id) << "/report.html\">"
-              << xml_escape(title_of(r)) << "</a>";
+              << html_text(title_of(r)) << "</a>";
         else
-            h << xml_escape(title_of(r));
+            h << html_text(title_of(r));
         h << "</td><td class=\"t\""
-          << (r.status == "failed" ? " title=\"" + xml_escape(r.failure.reason) + "\"" : "") << ">"
+          << (r.status == "failed" ? " title=\"" + html_text(r.failure.reason) + "\"" : "") << ">"
           << r.status << "</td>";
         for (const auto& [k, v] : r.entry->metadata)
-            h << "<td class=\"t\">" << xml_escape(v) << "</td>";
+            h << "<td class=\"t\">" << html_text(v) << "</td>";
         if (r.status == "ok") {
             h << "<td>" << fmt(r.duration_s, 1) << "</td><td>" << r.shots << "</td><td>"
               << fmt(r.asl_s, 2) << "</td><td>" << fmt(r.msl_s, 2) << "</td><td>" << fmt(r.cv, 2)
@@ -362,9 +367,11 @@ CorpusSummary write_corpus_tables(const Manifest& manifest, const fs::path& corp
     ordered_json films = ordered_json::array();
     ordered_json failures = ordered_json::array();
     for (const auto& r : rows) {
-        ordered_json f{{"id", r.entry->id}, {"input", r.entry->input}, {"status", r.status}};
+        ordered_json f{{"id", r.entry->id}};
+        put_user_text(f, "input", r.entry->input);
+        f["status"] = r.status;
         ordered_json meta = ordered_json::object();
-        for (const auto& [k, v] : r.entry->metadata) meta[k] = v;
+        for (const auto& [k, v] : r.entry->metadata) put_user_text(meta, k, v);
         f["metadata"] = meta;
         if (r.status == "ok") {
             f["duration_s"] = rounded(r.duration_s);
@@ -382,11 +389,14 @@ CorpusSummary write_corpus_tables(const Manifest& manifest, const fs::path& corp
             f["folder"] = r.entry->id;
             f["report"] = r.entry->id + "/report.html";
         } else if (r.status == "failed") {
-            f["failure"] = {{"reason", r.failure.reason}, {"exit_status", r.failure.exit_status}};
-            failures.push_back({{"id", r.entry->id},
-                                {"input", r.entry->input},
-                                {"reason", r.failure.reason},
-                                {"exit_status", r.failure.exit_status}});
+            ordered_json failure;
+            put_user_text(failure, "reason", r.failure.reason);
+            failure["exit_status"] = r.failure.exit_status;
+            f["failure"] = failure;
+            ordered_json entry{{"id", r.entry->id}};
+            put_user_text(entry, "input", r.entry->input);
+            entry.update(failure);
+            failures.push_back(entry);
         }
         films.push_back(f);
     }
@@ -409,7 +419,9 @@ CorpusSummary write_corpus_tables(const Manifest& manifest, const fs::path& corp
                  << r.failure.exit_status << "," << csv_field(r.failure.reason) << "\r\n";
 
     write_atomically(corpus_dir / "corpus.csv", csv.str());
-    write_atomically(corpus_dir / "corpus.json", doc.dump(2) + "\n");
+    // The replace handler only guards names no field convention covers (metadata column names).
+    write_atomically(corpus_dir / "corpus.json",
+                     doc.dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n");
     write_atomically(corpus_dir / "failures.csv", fcsv.str());
     write_atomically(corpus_dir / "corpus.html", corpus_html(manifest, rows, sum));
     return sum;

@@ -6,6 +6,7 @@
 #include "json_number.hpp"
 #include "kinoglaz/error.hpp"
 #include "kinoglaz/export.hpp"
+#include "kinoglaz/text.hpp"
 
 namespace kinoglaz {
 
@@ -24,8 +25,10 @@ ordered_json rational(const Rational& r) {
 }
 
 ordered_json source_object(const SourceInfo& s) {
-    return ordered_json{
-        {"path", s.path},
+    // A file name is bytes: one that is not UTF-8 gets "path_bytes" (see kinoglaz/text.hpp).
+    ordered_json o;
+    put_user_text(o, "path", s.path);
+    o.update(ordered_json{
         {"width", s.width},
         {"height", s.height},
         {"fps", rounded(s.fps)},
@@ -45,7 +48,8 @@ ordered_json source_object(const SourceInfo& s) {
         {"start_time_s", rounded(s.start_time_s)},
         {"decode_errors", s.decode_errors},
         {"timestamp_glitches", s.timestamp_glitches},
-    };
+    });
+    return o;
 }
 
 ordered_json transition_object(const Transition& t) {
@@ -169,6 +173,7 @@ Analysis parse_analysis_json(const std::string& text, const std::string& origin)
     try {
         if (auto it = doc.find("source"); it != doc.end() && it->is_object()) {
             a.source.path = get_or<std::string>(*it, "path", "");
+            a.source.path = get_user_text(*it, "path", a.source.path);
             a.source.width = get_or<int>(*it, "width", 0);
             a.source.height = get_or<int>(*it, "height", 0);
             a.source.fps = get_or<double>(*it, "fps", 0);

@@ -9,6 +9,9 @@
 ///   corpus.csv, corpus.json, corpus.html, failures.csv   built by write_corpus_tables()
 ///   slurm/                scripts and logs of `kinoglaz batch --slurm`
 /// Film ids contain only [a-z0-9-], so they never collide with the `_` and `slurm` entries.
+/// User text (inputs, metadata, failure reasons) is kept byte for byte: in corpus.json and
+/// _failures/*.json through the `<key>_bytes` convention of kinoglaz/text.hpp, in the CSV files
+/// as is but made inert for spreadsheets (csv_text()).
 
 #include <filesystem>
 #include <string>
@@ -36,14 +39,16 @@ struct Manifest {
 /// Parses a manifest. `csv`: RFC 4180 with a header row that has an `input` column (any
 /// other columns are metadata); otherwise one path or URL per line, `#` starts a comment
 /// line, blank lines are ignored, surrounding spaces trimmed. Relative paths are resolved
-/// against `base_dir`; URLs (`scheme://...`) and absolute paths are kept. A second entry with
-/// the same input is dropped. Throws Error(bad_input, "<where>: ...") for a CSV without an
-/// `input` column, an unterminated quote or a manifest with no films.
+/// against `base_dir`; URLs (`scheme://...`, the scheme starting with a letter as RFC 3986 says)
+/// and absolute paths are kept. A second entry with the same input is dropped. Throws
+/// Error(bad_input, "<where>: ...") for a CSV without an `input` column, an unterminated quote or a
+/// manifest with no films.
 Manifest parse_manifest(const std::string& text, const std::filesystem::path& base_dir, bool csv,
                         const std::string& where = "manifest");
 
 /// Reads a manifest file: CSV when its name ends in `.csv` (any case), else the text format.
-/// Throws Error(bad_input) when the file cannot be read, and as parse_manifest.
+/// Throws Error(bad_input) when the file cannot be read, is not a regular file or is larger
+/// than kMaxManifestBytes (16 MiB, see read_text_file()), and as parse_manifest.
 Manifest read_manifest(const std::filesystem::path& path);
 
 /// Parses RFC 4180 CSV (quoted fields with "" escapes and embedded newlines, CRLF or LF
@@ -51,7 +56,14 @@ Manifest read_manifest(const std::filesystem::path& path);
 std::vector<std::vector<std::string>> parse_csv(const std::string& text,
                                                 const std::string& where = "csv");
 
-/// Quotes a CSV field when needed (RFC 4180).
+/// User text made inert for spreadsheets (formula or "CSV" injection, OWASP's advice): text
+/// that starts with `=`, `+`, `-`, `@`, a tab, a carriage return or a NUL gets a leading
+/// single quote, which spreadsheets take as "this cell is text" and hide. A plain decimal
+/// number ("-3.5", "+2", "1e-3") is kept as is: a spreadsheet reads it as that number.
+std::string csv_text(const std::string& value);
+
+/// One CSV field of user text: csv_text(value), quoted when needed (RFC 4180). kinoglaz's own
+/// numbers are written without it, so they stay numbers.
 std::string csv_field(const std::string& value);
 
 /// The stable folder name of a film: a slug (lowercase a-z0-9 and '-', at most 40

@@ -16,10 +16,12 @@ enum class ErrorKind {
 };
 
 /// A fatal error. The message has the form "<file or component>: <reason>" and is a single
-/// line, so the CLI can print it as is.
+/// line safe for a terminal, so the CLI can print it as is: the constructor passes it through
+/// terminal_safe() (kinoglaz/text.hpp), since file names may hold newlines, escape sequences
+/// or bytes that are not UTF-8.
 class Error : public std::runtime_error {
   public:
-    Error(ErrorKind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
+    Error(ErrorKind kind, const std::string& message);
     ErrorKind kind() const noexcept { return kind_; }
 
   private:

@@ -33,7 +33,9 @@ mkdir -p "$dir/state" "$dir/spool" "$dir/munge"
 chmod 700 "$dir/munge"
 head -c 1024 /dev/urandom > "$dir/munge/munge.key"
 chmod 400 "$dir/munge/munge.key"
-munged --force --socket="$dir/munge/munge.sock" --key-file="$dir/munge/munge.key" \
+# --origin: munged would otherwise resolve this host's name (through DNS when /etc/hosts lacks
+# it); every address the cluster uses is 127.0.0.1, so nothing is looked up beyond the loopback.
+munged --force --origin=127.0.0.1 --socket="$dir/munge/munge.sock" --key-file="$dir/munge/munge.key" \
     --pid-file="$dir/munged.pid" --log-file="$dir/munged.log" --seed-file="$dir/munge/seed" \
     || { echo "slurm_cluster: munged did not start: $(tail -2 "$dir/munged.log" 2>/dev/null)" >&2; exit 1; }
 

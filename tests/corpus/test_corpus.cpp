@@ -18,6 +18,7 @@
 
 #include "kinoglaz/corpus.hpp"
 #include "kinoglaz/error.hpp"
+#include "kinoglaz/text.hpp"
 #include "support/ffmpeg_cli.hpp"
 #include "support/media.hpp"
 #include "support/run.hpp"
@@ -106,6 +107,29 @@ TEST(Corpus, TextAndCsvManifests) {
     EXPECT_EQ(c.entries[0].metadata[1].second, "1929");
     EXPECT_THROW(parse_manifest("title,year\nx,1\n", "/", true), Error);
     EXPECT_THROW(parse_manifest("# nothing\n\n", "/", false), Error);
+}
+
+TEST(Corpus, CsvFieldsNeutraliseFormulas) {
+    // OWASP's CSV-injection advice: a cell starting with = + - @ tab or CR is made text.
+    EXPECT_EQ(csv_field("=HYPERLINK(\"http://127.0.0.1/\")"),
+              "\"'=HYPERLINK(\"\"http://127.0.0.1/\"\")\"");
+    EXPECT_EQ(csv_field("+cmd|' /C calc'!A0"), "'+cmd|' /C calc'!A0");
+    EXPECT_EQ(csv_field("-2+3"), "'-2+3");
+    EXPECT_EQ(csv_field("@SUM(A1:A9)"), "'@SUM(A1:A9)");
+    EXPECT_EQ(csv_field("\t=1"), "'\t=1");
+    EXPECT_EQ(csv_field("\r=1"), "\"'\r=1\"");
+    // Plain numbers stay numbers, and text that only contains the characters is unchanged.
+    for (const char* keep : {"-3.5", "+2", "-1e-3", "1929", "a=b", "Vertov, Dziga"})
+        EXPECT_EQ(parse_csv(csv_field(keep))[0][0], keep);
+    EXPECT_EQ(parse_csv(csv_field("-"))[0][0], "'-");
+}
+
+TEST(Corpus, ManifestInputsNeverLookLikeOptions) {
+    auto m = parse_manifest("-o://x.mp4\n--force\nhttp://h/a.mp4\n", "/base", false);
+    ASSERT_EQ(m.entries.size(), 3u);
+    EXPECT_EQ(m.entries[0].input, "/base/-o:/x.mp4");
+    EXPECT_EQ(m.entries[1].input, "/base/--force");
+    EXPECT_EQ(m.entries[2].input, "http://h/a.mp4");
 }
 
 // ---------------------------------------------------------------------------- batch
@@ -313,6 +337,167 @@ TEST(Corpus, SlurmPrintScriptIsAJobArray) {
     fs::remove_all(dir);
 }
 
+TEST(Corpus, FormulaTextInTablesIsInert) {
+    auto dir = test::temp_dir("corpus-formula");
+    // A film that fails fast (not a video): the tables still carry its metadata.
+    std::ofstream(dir / "a.mp4") << "not a video";
+    std::ofstream(dir / "films.csv")
+        << "input,=title,year,note\r\na.mp4,\"=HYPERLINK(\"\"http://127.0.0.1/\"\",\"\"x\"\")\","
+           "-3.5,@SUM(1+1)\r\n";
+    const std::string args =
+        shell_quote((dir / "films.csv").string()) + " -o " + shell_quote((dir / "c").string());
+    auto r = run(batch(args + " --quiet"));
+    EXPECT_EQ(r.status, 1) << r.err;
+    auto rows = read_csv(dir / "c" / "corpus.csv");
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[0][3], "'=title");
+    EXPECT_EQ(rows[1][3], "'=HYPERLINK(\"http://127.0.0.1/\",\"x\")");
+    EXPECT_EQ(rows[1][4], "-3.5");  // a number stays a number
+    EXPECT_EQ(rows[1][5], "'@SUM(1+1)");
+    // corpus.json is no spreadsheet: there the text is as written.
+    auto j = json::parse(slurp(dir / "c" / "corpus.json"));
+    EXPECT_EQ(j["films"][0]["metadata"]["note"], "@SUM(1+1)");
+    // failures.csv, rebuilt from a failure record whose reason starts a formula.
+    const auto m = read_manifest(dir / "films.csv");
+    record_failure(dir / "c", {m.entries[0].id, m.entries[0].input, "=cmd|' /C calc'!A0", 1});
+    r = run(batch("--tables-only " + args));
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto failures = read_csv(dir / "c" / "failures.csv");
+    ASSERT_EQ(failures.size(), 2u);
+    EXPECT_EQ(failures[1][3], "'=cmd|' /C calc'!A0");
+    EXPECT_EQ(failures[1][2], "1");
+    fs::remove_all(dir);
+}
+
+TEST(Corpus, NonUtf8FileNamesDoNotStopABatch) {
+    auto dir = test::temp_dir("corpus-bytes");
+    const fs::path good = dir / "ok\xFF\xFE.mp4", broken = dir / "broken\xFF.mp4";
+    make_film(good, 1, 2);
+    make_film(dir / "plain.mp4", 2, 2);
+    std::ofstream(broken) << "not a video";
+    std::ofstream(dir / "m.txt") << "ok\xFF\xFE.mp4\nbroken\xFF.mp4\nplain.mp4\n";
+    const fs::path corpus = dir / "c";
+    auto r = run(batch(shell_quote((dir / "m.txt").string()) + " -o " +
+                       shell_quote(corpus.string()) + " --no-reveal"));
+    EXPECT_EQ(r.status, 1) << r.err;  // the broken film, and only it
+    EXPECT_EQ(r.err.find("internal error"), std::string::npos) << r.err;
+    // The failure names the file readably, on one line of valid text.
+    EXPECT_NE(r.err.find("FAILED  " + (dir / "broken\\xFF.mp4").string() + ": "), std::string::npos)
+        << r.err;
+    EXPECT_TRUE(is_valid_utf8(r.err)) << r.err;
+
+    const std::string text = slurp(corpus / "corpus.json");
+    ASSERT_TRUE(json::accept(text));
+    auto j = json::parse(text);
+    EXPECT_EQ(j["summary"]["analysed"], 2);
+    EXPECT_EQ(j["summary"]["failed"], 1);
+    ASSERT_EQ(j["films"].size(), 3u);
+    EXPECT_EQ(get_user_text(j["films"][0], "input"), good.string());
+    EXPECT_EQ(j["films"][0]["status"], "ok");
+    EXPECT_EQ(get_user_text(j["films"][1], "input"), broken.string());
+    EXPECT_FALSE(j["films"][2].contains("input_bytes"));
+    ASSERT_EQ(j["failures"].size(), 1u);
+    EXPECT_EQ(percent_unescape(j["failures"][0]["input_bytes"].get<std::string>()),
+              broken.string());
+    // The film's own analysis.json and the failure record keep the bytes too.
+    const auto m = read_manifest(dir / "m.txt");
+    auto a = json::parse(slurp(corpus / m.entries[0].id / "analysis.json"));
+    EXPECT_EQ(get_user_text(a["source"], "path"), good.string());
+    FilmFailure f;
+    ASSERT_TRUE(read_failure(corpus, m.entries[1].id, f));
+    EXPECT_EQ(f.input, broken.string());
+    fs::remove_all(dir);
+}
+
+TEST(Corpus, ManifestMustBeABoundedRegularFile) {
+    auto dir = test::temp_dir("corpus-bounded");
+    const std::string fifo = (dir / "m.fifo").string();
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    const fs::path huge = dir / "huge.txt";
+    std::ofstream(huge).close();
+    fs::resize_file(huge, kMaxManifestBytes + 1);  // sparse
+    for (const std::string& input : {std::string("/dev/zero"), fifo, huge.string()}) {
+        // A blocking open of the FIFO, or reading /dev/zero, would hang: the timeout shows it.
+        auto r = run("timeout -k 5 20 " +
+                     batch(shell_quote(input) + " -o " + shell_quote((dir / "c").string())));
+        EXPECT_EQ(r.status, 1) << input << ": " << r.err;
+        EXPECT_EQ(r.err.rfind("kinoglaz: " + input + ": ", 0), 0u) << r.err;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    }
+    EXPECT_FALSE(fs::exists(dir / "c"));
+    fs::remove_all(dir);
+}
+
+// A slurm.conf whose only hosts are 127.0.0.1, with no controller listening: a test that could
+// reach sbatch never looks anything up beyond the loopback.
+std::string loopback_slurm_env(const fs::path& dir) {
+    std::ofstream(dir / "slurm.conf")
+        << "ClusterName=kgnone\nSlurmctldHost=localhost(127.0.0.1)\nSlurmctldPort=9\n"
+           "NodeName=localhost NodeAddr=127.0.0.1 CPUs=1 State=UNKNOWN\n"
+           "PartitionName=debug Nodes=localhost Default=YES State=UP\n";
+    return "SLURM_CONF=" + shell_quote((dir / "slurm.conf").string()) + " ";
+}
+
+TEST(Corpus, SlurmScriptQuotesPathsAndRefusesInjection) {
+    auto dir = test::temp_dir("corpus-sbatch-values");
+    std::ofstream(dir / "m.txt") << "a.mp4\n";
+    const std::string manifest = shell_quote((dir / "m.txt").string());
+    // A space, a per cent sign, a quote and a hash: one argument for sbatch's own parser.
+    const fs::path corpus = dir / "my corpus 100% \"x\" #1";
+    auto r = run(batch(manifest + " -o " + shell_quote(corpus.string()) + " --print-script"));
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find("\n#SBATCH --output=\"" + dir.string() +
+                         "/my corpus 100%% \\\"x\\\" #1/slurm/logs/batch-%A_%a.out\"\n"),
+              std::string::npos)
+        << r.out;
+    std::ofstream(dir / "s.sh") << r.out;
+    EXPECT_EQ(run("bash -n " + shell_quote((dir / "s.sh").string())).status, 0);
+
+    // Values that would end the #SBATCH line, or are not Slurm's formats: bad usage, nothing
+    // written or submitted.
+    const std::string env = loopback_slurm_env(dir);
+    const std::string c = " -o " + shell_quote((dir / "c").string());
+    for (const std::string& bad :
+         {c + " --partition " + shell_quote("short\n#SBATCH --wrap=id"), c + " --partition 'a b'",
+          c + " --time " + shell_quote("1:00\nid"), c + " --time 1h",
+          c + " --mem " + shell_quote("4G --wrap=id"),
+          " -o " + shell_quote((dir / "new\nline").string()),
+          " -o " + shell_quote((dir / "back\\slash").string())}) {
+        for (const char* mode : {" --print-script", " --slurm"}) {
+            r = run(env + batch(manifest + bad + mode));
+            EXPECT_EQ(r.status, 2) << bad << mode << ": " << r.err;
+            EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+            EXPECT_TRUE(r.out.empty()) << r.out;
+        }
+    }
+    EXPECT_FALSE(fs::exists(dir / "c"));
+    EXPECT_FALSE(fs::exists(dir / "new\nline"));
+
+    // A manifest named with an escape sequence, a newline, a quote and a byte that is not
+    // UTF-8: the script shown on the terminal holds no raw control byte, yet bash gets the
+    // exact name back.
+    const fs::path odd = dir / "m\x1B[2J\n'q\xFF.txt";
+    fs::copy_file(dir / "m.txt", odd);
+    r = run(batch(shell_quote(odd.string()) + " -o " + shell_quote((dir / "c").string()) +
+                  " --print-script"));
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out.find('\x1B'), std::string::npos);
+    EXPECT_EQ(r.out.find('\xFF'), std::string::npos);
+    const auto at = r.out.find(" batch $'");
+    ASSERT_NE(at, std::string::npos) << r.out;
+    const std::string word = r.out.substr(at + 7, r.out.find(" -o ", at) - at - 7);
+    // bash, not sh: $'...' is bash's quoting (the script starts with #!/bin/bash). The whole
+    // pipe runs inside bash: run() gives the command line's last program /dev/null as input.
+    const auto bytes = [](const std::string& quoted) {
+        return run("bash -c " + shell_quote("printf %s " + quoted + " | od -An -tx1 -w4096")).out;
+    };
+    EXPECT_NE(bytes(word).find("1b 5b 32 4a 0a 27 71 ff"), std::string::npos) << word;
+    EXPECT_EQ(bytes(word), bytes(shell_quote(odd.string()))) << word;
+    std::ofstream(dir / "s.sh") << r.out;
+    EXPECT_EQ(run("bash -n " + shell_quote((dir / "s.sh").string())).status, 0);
+    fs::remove_all(dir);
+}
+
 // A real single-node cluster (munged, slurmctld, slurmd on 127.0.0.1), set up and torn down by
 // tests/corpus/slurm_cluster.sh.
 class SlurmCluster {
@@ -360,7 +545,8 @@ TEST(Corpus, SlurmArrayOnSingleNodeCluster) {
         manifest << "s" << i << ".mp4,Film " << i << "\n";
     }
     manifest.close();
-    const fs::path corpus = dir / "corpus";
+    // sbatch itself must read the quoted --output: a space, a per cent sign, a quote, a hash.
+    const fs::path corpus = dir / "corpus 100% \"a\" #1";
     auto r = run(cluster.env() + batch(shell_quote((dir / "films.csv").string()) + " -o " +
                                        shell_quote(corpus.string()) +
                                        " --slurm --array-max 2 --cpus 1 --no-reveal"));

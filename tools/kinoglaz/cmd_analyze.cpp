@@ -4,6 +4,7 @@
 #include "commands.hpp"
 #include "kinoglaz/error.hpp"
 #include "kinoglaz/export.hpp"
+#include "kinoglaz/text.hpp"
 #include "pass_options.hpp"
 
 namespace kinoglaz::cli {
@@ -38,11 +39,12 @@ int run_analyze(const Argv& argv) {
     opts.exports.absolute_paths = args.flag("--absolute-paths");
     auto [analysis, outdir] = analyze_to_folder(input, *out, opts);
     if (!args.flag("--quiet"))
-        std::fprintf(
-            stderr, "%s: %lld frames, %zu transitions, %zu shots, %zu scenes, %zu events\n",
-            input.c_str(), (long long)analysis.source.frame_count, analysis.transitions.size(),
-            analysis.shots.size(), analysis.scenes.size(), analysis.events.size());
-    std::printf("%s\n", (outdir / "report.html").string().c_str());
+        std::fprintf(stderr,
+                     "%s: %lld frames, %zu transitions, %zu shots, %zu scenes, %zu events\n",
+                     terminal_safe(input).c_str(), (long long)analysis.source.frame_count,
+                     analysis.transitions.size(), analysis.shots.size(), analysis.scenes.size(),
+                     analysis.events.size());
+    std::printf("%s\n", terminal_safe((outdir / "report.html").string()).c_str());
     return 0;
 }
 

@@ -16,6 +16,7 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -25,6 +26,7 @@
 #include "kinoglaz/error.hpp"
 #include "kinoglaz/output_folder.hpp"
 #include "kinoglaz/progress.hpp"
+#include "kinoglaz/text.hpp"
 
 namespace fs = std::filesystem;
 
@@ -60,9 +62,37 @@ std::string shell_quote(const std::string& s) {
     return out + "'";
 }
 
-// The last non-empty line of a log, without the program's "kinoglaz: " prefix.
+// Quotes one word for the bash scripts --slurm writes. Text that would act on a terminal
+// (control characters, bytes outside UTF-8, C1 controls) is written in bash's $'...' form with
+// \xHH escapes, so the script that --print-script shows is inert on a terminal and still names
+// the exact bytes; other text is single-quoted.
+std::string bash_quote(const std::string& s) {
+    if (terminal_safe(s) == s) return shell_quote(s);
+    std::string out = "$'";
+    for (unsigned char c : s) {
+        if (c == '\'' || c == '\\') {
+            out += '\\';
+            out += char(c);
+        } else if (c < 0x20 || c >= 0x7F) {
+            char hex[8];
+            std::snprintf(hex, sizeof hex, "\\x%02X", c);
+            out += hex;
+        } else {
+            out += char(c);
+        }
+    }
+    return out + "'";
+}
+
+// The last non-empty line of a log, without the program's "kinoglaz: " prefix. Only the log's
+// tail is read: a film that floods its standard error must not flood the batch's memory.
 std::string last_line(const fs::path& log) {
-    std::ifstream in(log);
+    std::ifstream in(log, std::ios::binary | std::ios::ate);
+    const std::streamoff tail = 64 * 1024;
+    if (in && in.tellg() > tail)
+        in.seekg(-tail, std::ios::end);
+    else
+        in.seekg(0);
     std::string line, last;
     while (std::getline(in, line)) {
         while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
@@ -82,9 +112,10 @@ struct Running {
 // Starts `kinoglaz analyze` for one film; stdout to /dev/null, stderr to the film's log.
 pid_t start_film(const std::string& exe, const ManifestEntry& e, const BatchOptions& o, int threads,
                  const fs::path& log) {
+    // Inputs are absolute paths or URLs; "./" still keeps any other from reading as an option.
     std::vector<std::string> args{exe,
                                   "analyze",
-                                  e.input,
+                                  e.input.rfind('-', 0) == 0 ? "./" + e.input : e.input,
                                   "-o",
                                   (o.corpus / e.id).string(),
                                   "--quiet",
@@ -156,7 +187,7 @@ int run_films(const std::vector<const ManifestEntry*>& films, const BatchOptions
         if (code == 0) code = 1;
         record_failure(o.corpus, {e.id, e.input, reason, code});
         std::fprintf(stderr, "[%zu/%zu] FAILED  %s: %s (exit %d)\n", done, films.size(),
-                     e.input.c_str(), reason.c_str(), code);
+                     terminal_safe(e.input).c_str(), terminal_safe(reason).c_str(), code);
     };
     while (next < films.size() || !running.empty()) {
         if (cancel_flag().load()) {
@@ -189,6 +220,61 @@ struct SlurmOptions {
     int tasks = 0;
 };
 
+// #SBATCH lines are read by sbatch itself, not by a shell: it splits an option's argument at
+// white space outside quotes, takes '...' and "..." as quotes and a backslash as an escape, and
+// ends the argument at an unquoted '#' or at the end of the line (_get_argument in Slurm's
+// src/sbatch/opt.c). A value holding a newline would end the directive and could start another
+// one, or a shell command below; so values are checked against Slurm's formats, and paths are
+// quoted for sbatch's own parser.
+void check_slurm_options(const SlurmOptions& s) {
+    auto refuse = [](const char* opt, const std::string& v, const char* form) {
+        throw_bad_usage("batch", std::string(opt) + " '" + v + "' is not " + form);
+    };
+    // Slurm names partitions freely in slurm.conf; real ones are words, and a list is
+    // comma-separated.
+    static const std::regex partition("[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*");
+    if (!s.partition.empty() && !std::regex_match(s.partition, partition))
+        refuse("--partition", s.partition,
+               "a partition name or a comma-separated list of them (letters, digits, '_', '-', "
+               "'.')");
+    // sbatch(1): minutes, minutes:seconds, hours:minutes:seconds, days-hours,
+    // days-hours:minutes, days-hours:minutes:seconds; "INFINITE"/"UNLIMITED" for no limit.
+    static const std::regex time(
+        "[0-9]+(:[0-9]+){0,2}|[0-9]+-[0-9]+(:[0-9]+){0,2}|INFINITE|UNLIMITED", std::regex::icase);
+    if (!s.time.empty() && !std::regex_match(s.time, time))
+        refuse("--time", s.time, "a Slurm time (M, M:S, H:M:S, D-H, D-H:M, D-H:M:S, or UNLIMITED)");
+    // sbatch(1): a size with an optional unit suffix K, M, G or T (megabytes by default).
+    static const std::regex mem("[0-9]+[KMGTkmgt]?");
+    if (!s.mem.empty() && !std::regex_match(s.mem, mem))
+        refuse("--mem", s.mem, "a Slurm memory size (a number with an optional K, M, G or T)");
+}
+
+// The --output argument of an #SBATCH line: double-quoted with '"' escaped for sbatch's
+// parser, and '%' doubled because --output is a filename pattern ("%%" is a literal '%').
+// A backslash anywhere in --output switches Slurm's %A/%a replacement off, and a control
+// character cannot be held by a line at all: such paths are refused for --slurm
+// (check_slurm_path).
+// `pattern` is the file name, whose % symbols are meant.
+std::string sbatch_output(const fs::path& folder, const std::string& pattern) {
+    std::string out = "\"";
+    for (char c : folder.string()) {
+        if (c == '"') out += '\\';
+        out += c;
+        if (c == '%') out += '%';
+    }
+    return out + "/" + pattern + "\"";
+}
+
+void check_slurm_path(const fs::path& corpus) {
+    // #SBATCH lines have no escape for bytes, so the folder must read as is (see terminal_safe).
+    const std::string p = corpus.string();
+    if (terminal_safe(p) != p || p.find('\\') != std::string::npos)
+        throw_bad_usage("batch", "the corpus folder " + p +
+                                     " holds a control character, a backslash or bytes that are "
+                                     "not UTF-8, which a Slurm script cannot carry; choose "
+                                     "another -o for --slurm");
+}
+
 std::string batch_script(const std::string& exe, const fs::path& manifest, const BatchOptions& o,
                          const SlurmOptions& s) {
     std::ostringstream sh;
@@ -198,7 +284,8 @@ std::string batch_script(const std::string& exe, const fs::path& manifest, const
     if (s.array_max > 0) sh << "%" << s.array_max;
     sh << "\n#SBATCH --cpus-per-task=" << s.cpus << "\n"
        << "#SBATCH --ntasks=1\n"
-       << "#SBATCH --output=" << (o.corpus / "slurm" / "logs" / "batch-%A_%a.out").string() << "\n";
+       << "#SBATCH --output=" << sbatch_output(o.corpus / "slurm" / "logs", "batch-%A_%a.out")
+       << "\n";
     if (!s.partition.empty()) sh << "#SBATCH --partition=" << s.partition << "\n";
     if (!s.time.empty()) sh << "#SBATCH --time=" << s.time << "\n";
     if (!s.mem.empty()) sh << "#SBATCH --mem=" << s.mem << "\n";
@@ -207,10 +294,10 @@ std::string batch_script(const std::string& exe, const fs::path& manifest, const
        << "# Complete films are skipped (--resume), so resubmitting this script finishes a "
           "corpus.\n"
        << "set -u\n"
-       << "exec " << shell_quote(exe) << " batch " << shell_quote(manifest.string()) << " -o "
-       << shell_quote(o.corpus.string()) << " --task \"$SLURM_ARRAY_TASK_ID\" --tasks " << s.tasks
+       << "exec " << bash_quote(exe) << " batch " << bash_quote(manifest.string()) << " -o "
+       << bash_quote(o.corpus.string()) << " --task \"$SLURM_ARRAY_TASK_ID\" --tasks " << s.tasks
        << " --resume --jobs 1 --threads \"${SLURM_CPUS_PER_TASK:-" << s.cpus << "}\" --quiet";
-    for (const auto& a : o.analyze_args) sh << " " << shell_quote(a);
+    for (const auto& a : o.analyze_args) sh << " " << bash_quote(a);
     sh << "\n";
     return sh.str();
 }
@@ -222,14 +309,15 @@ std::string tables_script(const std::string& exe, const fs::path& manifest, cons
        << "#SBATCH --job-name=kinoglaz-tables\n"
        << "#SBATCH --cpus-per-task=1\n"
        << "#SBATCH --ntasks=1\n"
-       << "#SBATCH --output=" << (o.corpus / "slurm" / "logs" / "tables-%j.out").string() << "\n";
+       << "#SBATCH --output=" << sbatch_output(o.corpus / "slurm" / "logs", "tables-%j.out")
+       << "\n";
     if (!s.partition.empty()) sh << "#SBATCH --partition=" << s.partition << "\n";
     if (!s.mem.empty()) sh << "#SBATCH --mem=" << s.mem << "\n";
     sh << "# Written by kinoglaz batch --slurm: runs after the whole array (afterany) and builds\n"
        << "# corpus.csv, corpus.json, corpus.html and failures.csv from the film folders.\n"
        << "set -u\n"
-       << "exec " << shell_quote(exe) << " batch --tables-only " << shell_quote(manifest.string())
-       << " -o " << shell_quote(o.corpus.string()) << "\n";
+       << "exec " << bash_quote(exe) << " batch --tables-only " << bash_quote(manifest.string())
+       << " -o " << bash_quote(o.corpus.string()) << "\n";
     return sh.str();
 }
 
@@ -300,6 +388,17 @@ int run_batch(const Argv& argv) {
         if (args.value(opt) && !slurm)
             throw_bad_usage("batch", std::string(opt) + " needs --slurm");
 
+    SlurmOptions s;
+    if (slurm) {
+        s.partition = args.value("--partition").value_or("");
+        s.time = args.value("--time").value_or("");
+        s.mem = args.value("--mem").value_or("");
+        s.array_max = args.integer("--array-max", 1, 100000).value_or(0);
+        s.cpus = args.integer("--cpus", 1, 1024).value_or(o.threads > 0 ? o.threads : 2);
+        check_slurm_options(s);
+        check_slurm_path(o.corpus);
+    }
+
     const fs::path manifest_path = fs::absolute(args.positional()[0]).lexically_normal();
     const Manifest manifest = read_manifest(manifest_path);
     // CORPUSDIR is claimed before anything is written into it (a script only printed writes
@@ -309,12 +408,6 @@ int run_batch(const Argv& argv) {
         corpus_folder.emplace(o.corpus, OutputKind::corpus, args.flag("--force"));
 
     if (slurm) {
-        SlurmOptions s;
-        s.partition = args.value("--partition").value_or("");
-        s.time = args.value("--time").value_or("");
-        s.mem = args.value("--mem").value_or("");
-        s.array_max = args.integer("--array-max", 1, 100000).value_or(0);
-        s.cpus = args.integer("--cpus", 1, 1024).value_or(o.threads > 0 ? o.threads : 2);
         s.tasks = std::min<int>(tasks.value_or(int(manifest.entries.size())),
                                 int(manifest.entries.size()));
         const std::string exe = self_exe();
@@ -344,7 +437,7 @@ int run_batch(const Argv& argv) {
         if (!o.quiet)
             std::fprintf(stderr, "%d films: %d analysed, %d failed, %d not analysed\n", sum.films,
                          sum.analysed, sum.failed, sum.missing);
-        std::printf("%s\n", (o.corpus / "corpus.html").string().c_str());
+        std::printf("%s\n", terminal_safe((o.corpus / "corpus.html").string()).c_str());
         return 0;
     }
 
@@ -371,7 +464,7 @@ int run_batch(const Argv& argv) {
         if (!o.quiet)
             std::fprintf(stderr, "%d films: %d analysed, %d failed, %d not analysed\n", sum.films,
                          sum.analysed, sum.failed, sum.missing);
-        std::printf("%s\n", (o.corpus / "corpus.html").string().c_str());
+        std::printf("%s\n", terminal_safe((o.corpus / "corpus.html").string()).c_str());
     }
     return failed > 0 ? 1 : 0;
 }

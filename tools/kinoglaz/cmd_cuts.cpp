@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "kinoglaz/error.hpp"
 #include "kinoglaz/export.hpp"
+#include "kinoglaz/text.hpp"
 #include "kinoglaz/time.hpp"
 #include "pass_options.hpp"
 
@@ -27,9 +28,9 @@ int run_cuts(const Argv& argv) {
         std::fputs(analysis_json(a, JsonContent::transitions_only).c_str(), stdout);
         return 0;
     }
-    std::printf("%s: %lld frames, %.3f s, %zu transitions\n", pass.source.path.c_str(),
-                (long long)pass.source.frame_count, pass.source.duration_s,
-                pass.transitions.size());
+    std::printf("%s: %lld frames, %.3f s, %zu transitions\n",
+                terminal_safe(pass.source.path).c_str(), (long long)pass.source.frame_count,
+                pass.source.duration_s, pass.transitions.size());
     std::printf("%-9s %11s %11s %14s %14s %6s\n", "type", "start_frame", "end_frame", "start",
                 "end", "conf");
     for (const auto& t : pass.transitions)

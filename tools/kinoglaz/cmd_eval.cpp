@@ -1,7 +1,5 @@
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -10,19 +8,12 @@
 #include "kinoglaz/error.hpp"
 #include "kinoglaz/eval.hpp"
 #include "kinoglaz/export.hpp"
+#include "kinoglaz/text.hpp"
 #include "kinoglaz/unconscious.hpp"
 
 namespace kinoglaz::cli {
 
 namespace {
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw_bad_input(path, "cannot read");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 // Pairs of --truth/--pred in the order given.
 std::vector<std::pair<std::string, std::string>> pairs_of(const Argv& argv) {
@@ -54,14 +45,14 @@ void print_score(const std::string& label, const TransitionScore& s) {
         std::printf("  %-8s P=%.3f R=%.3f F1=%.3f (tp %d, fp %d, fn %d)\n", name, p.precision(),
                     p.recall(), p.f1(), p.true_positives, p.false_positives, p.false_negatives);
     };
-    std::printf("%s\n", label.c_str());
+    std::printf("%s\n", terminal_safe(label).c_str());
     line("cuts", s.cuts);
     line("gradual", s.gradual);
     line("all", s.all);
     if (s.gradual_matched > 0)
         std::printf("  gradual typed right: %d of %d\n", s.gradual_type_correct, s.gradual_matched);
     for (const auto& [kind, n] : s.false_positives_on)
-        std::printf("  false positives on %s: %d\n", kind.c_str(), n);
+        std::printf("  false positives on %s: %d\n", terminal_safe(kind).c_str(), n);
     for (const auto& t : s.missed)
         std::printf("  missed %s [%lld, %lld)\n", std::string(to_string(t.type)).c_str(),
                     (long long)t.frames.start, (long long)t.frames.end);
@@ -92,15 +83,18 @@ int run_eval(const Argv& argv) {
     bool any_event_truth = false;
     auto files = nlohmann::ordered_json::array();
     for (const auto& [truth_path, pred_path] : pairs_of(argv)) {
-        Truth truth = parse_truth_json(read_file(truth_path), truth_path);
-        Analysis pred = parse_analysis_json(read_file(pred_path), pred_path);
+        Truth truth =
+            parse_truth_json(read_text_file(truth_path, kMaxJsonBytes, "truth file"), truth_path);
+        Analysis pred =
+            parse_analysis_json(read_text_file(pred_path, kMaxJsonBytes, "analysis"), pred_path);
         TransitionScore s = score_transitions(truth, pred.transitions, tolerance);
         if (!args.flag("--quiet")) print_score(pred_path, s);
-        nlohmann::ordered_json file{{"truth", truth_path},
-                                    {"pred", pred_path},
-                                    {"cuts", prf_json(s.cuts)},
-                                    {"gradual", prf_json(s.gradual)},
-                                    {"all", prf_json(s.all)}};
+        nlohmann::ordered_json file;
+        put_user_text(file, "truth", truth_path);
+        put_user_text(file, "pred", pred_path);
+        file.update(nlohmann::ordered_json{{"cuts", prf_json(s.cuts)},
+                                           {"gradual", prf_json(s.gradual)},
+                                           {"all", prf_json(s.all)}});
         // Micro-gesture events, where the truth has any (or marks stretches without any).
         if (!truth.events.empty() || !truth.quiet_ranges.empty()) {
             any_event_truth = true;
@@ -152,7 +146,9 @@ int run_eval(const Argv& argv) {
         summary["events"] = prf_json(e);
         summary["events"]["in_quiet_ranges"] = events_in_quiet;
     }
-    std::printf("%s\n", summary.dump().c_str());
+    std::printf(
+        "%s\n",
+        summary.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace).c_str());
     return 0;
 }
 

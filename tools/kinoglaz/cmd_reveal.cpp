@@ -10,6 +10,7 @@
 #include "kinoglaz/error.hpp"
 #include "kinoglaz/output_folder.hpp"
 #include "kinoglaz/reveal.hpp"
+#include "kinoglaz/text.hpp"
 #include "pass_options.hpp"
 
 namespace kinoglaz::cli {
@@ -88,7 +89,7 @@ int run_reveal(const Argv& argv) {
     render_reveal(input, o, path);
     folder.record(name);
     folder.commit();
-    if (!args.flag("--quiet")) std::printf("%s\n", path.c_str());
+    if (!args.flag("--quiet")) std::printf("%s\n", terminal_safe(path).c_str());
     return 0;
 }
 

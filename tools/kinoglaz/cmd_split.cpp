@@ -5,6 +5,7 @@
 #include "kinoglaz/montage_analysis.hpp"
 #include "kinoglaz/output_folder.hpp"
 #include "kinoglaz/split.hpp"
+#include "kinoglaz/text.hpp"
 #include "pass_options.hpp"
 
 namespace kinoglaz::cli {
@@ -52,7 +53,7 @@ int run_split(const Argv& argv) {
     const auto files = split_shots(input, analysis.source, analysis.shots, folder.path(), split);
     folder.commit();
     for (const auto& path : files)
-        std::printf("%s\n", (folder.outdir() / path.filename()).string().c_str());
+        std::printf("%s\n", terminal_safe((folder.outdir() / path.filename()).string()).c_str());
     return 0;
 }
 

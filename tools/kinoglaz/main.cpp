@@ -10,6 +10,7 @@
 #include "commands.hpp"
 #include "kinoglaz/error.hpp"
 #include "kinoglaz/progress.hpp"
+#include "kinoglaz/text.hpp"
 
 namespace {
 
@@ -40,7 +41,7 @@ int main(int argc, char** argv) {
     auto it = commands.find(args[0]);
     if (it == commands.end()) {
         std::fprintf(stderr, "kinoglaz: unknown command '%s' (see kinoglaz --help)\n",
-                     args[0].c_str());
+                     terminal_safe(args[0]).c_str());
         return 2;
     }
     std::vector<std::string> rest(args.begin() + 1, args.end());
@@ -54,7 +55,8 @@ int main(int argc, char** argv) {
         for (const auto& option : help.accepted) std::printf("%s\n", option.c_str());
         return 0;
     } catch (const Error& e) {
-        std::fprintf(stderr, "kinoglaz: %s\n", e.what());
+        // Messages carry file names and other user text: one line, no control characters.
+        std::fprintf(stderr, "kinoglaz: %s\n", terminal_safe(e.what()).c_str());
         switch (e.kind()) {
             case ErrorKind::bad_usage:
                 return 2;
@@ -67,7 +69,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "kinoglaz: out of memory\n");
         return 1;
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "kinoglaz: internal error: %s\n", e.what());
+        std::fprintf(stderr, "kinoglaz: internal error: %s\n", terminal_safe(e.what()).c_str());
         return 1;
     }
 }
