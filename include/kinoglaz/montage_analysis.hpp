@@ -247,15 +247,17 @@ Rhythm compute_rhythm(const std::vector<Shot>& shots, double duration_s, double 
 CameraMovement classify_camera(std::span<const MontageCollector::FrameRecord> frames,
                                const CameraOptions& options = {});
 
-/// Shot scale from a keyframe (BGR, any size) by OpenCV's Haar frontal-face detector
-/// (opencv-data's haarcascade_frontalface_default.xml; $KINOGLAZ_FACE_CASCADE overrides the
-/// path). The tallest face's height h relative to the picture height H (the frame without
-/// letterbox bars, i.e. rows with no pixel brighter than 40) gives the scale:
+/// Shot scale from a keyframe (BGR, any size) by OpenCV's Haar frontal-face detectors
+/// (opencv-data's haarcascade_frontalface_default.xml, confirmed by haarcascade_frontalface_alt2
+/// on an overlapping box, and a box at least half skin-coloured in Cr/Cb; the folder is
+/// /usr/share/opencv4/haarcascades or $KINOGLAZ_FACE_CASCADES). The tallest confirmed face's
+/// height h relative to the picture height H (the frame without letterbox bars, i.e. rows
+/// with no pixel brighter than 40) gives the scale:
 ///   h/H ≥ 0.50 extreme_close_up; ≥ 0.28 close_up; ≥ 0.17 medium_close_up; ≥ 0.10 medium;
 ///   ≥ 0.06 medium_long; ≥ 0.03 long; smaller faces extreme_long.
-/// Fallback: with no face found (or no cascade file), `unknown` — scale is not guessed
+/// Fallback: with no confirmed face (or no cascade file), `unknown` — scale is not guessed
 /// from texture, since a faceless landscape and a faceless close-up of an object cannot be
-/// told apart reliably that way. Thread-safe: each thread loads the cascade once.
+/// told apart reliably that way. Thread-safe: each thread loads the cascades once.
 ShotScale estimate_scale(const cv::Mat& keyframe_bgr);
 
 /// Sets `scale` of every shot whose index is a key of `keyframes_bgr` (images as for
