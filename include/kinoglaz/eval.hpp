@@ -58,4 +58,41 @@ struct TransitionScore {
 TransitionScore score_transitions(const Truth& truth, const std::vector<Transition>& predicted,
                                   int tolerance = 1);
 
+/// The montage facts a truth file or an analysis.json holds, as the montage scores read them.
+/// In a truth file a shot's set-up is its `group` (a name); in an analysis.json its `setup` (an
+/// integer, kept as its decimal text). Absent sections leave their vectors empty.
+struct MontageFacts {
+    struct Shot {
+        FrameRange frames;
+        std::string setup;  ///< empty when unknown
+    };
+    std::vector<Shot> shots;
+    std::vector<int> scene_first_shots;          ///< each scene's first shot index, in order
+    std::vector<std::vector<int>> alternations;  ///< the shot indices of each alternation
+};
+
+/// Reads the montage facts of a truth file or analysis.json (`shots`, `scenes`, and
+/// `alternations` or `patterns` of kind "alternation"). Throws Error(bad_input) naming `origin`
+/// on malformed input.
+MontageFacts parse_montage_facts(const std::string& text, const std::string& origin);
+
+/// Montage scores of one file (or, summed, of several), at shot level as the MovieScenes
+/// benchmarks score scene boundaries. Each predicted shot maps to the truth shot holding its
+/// middle frame.
+///  - scene_boundaries: a predicted scene opening (every scene but the first) is right when its
+///    first shot maps to a truth shot that opens a truth scene (each truth opening counted once);
+///  - alternations: a truth alternation is found when one predicted alternation covers ≥ 75 %
+///    of its shots with ≥ 75 % of the prediction's shots inside it;
+///  - setup_pairs: over all pairs of predicted shots that map to distinct truth shots with a
+///    set-up, "same set-up" predicted against "same set-up" in the truth.
+struct MontageScore {
+    PrecisionRecall scene_boundaries;
+    PrecisionRecall alternations;
+    PrecisionRecall setup_pairs;
+    MontageScore& operator+=(const MontageScore& o) noexcept;
+};
+
+/// Scores `predicted` against `truth` (see MontageScore).
+MontageScore score_montage(const MontageFacts& truth, const MontageFacts& predicted);
+
 }  // namespace kinoglaz

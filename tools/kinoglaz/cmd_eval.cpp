@@ -40,11 +40,25 @@ nlohmann::ordered_json prf_json(const PrecisionRecall& p) {
             {"tp", p.true_positives},     {"fp", p.false_positives}, {"fn", p.false_negatives}};
 }
 
+void print_line(const char* name, const PrecisionRecall& p) {
+    std::printf("  %-8s P=%.3f R=%.3f F1=%.3f (tp %d, fp %d, fn %d)\n", name, p.precision(),
+                p.recall(), p.f1(), p.true_positives, p.false_positives, p.false_negatives);
+}
+
+void print_montage(const MontageScore& m) {
+    print_line("scenes", m.scene_boundaries);
+    print_line("alternat", m.alternations);
+    print_line("set-ups", m.setup_pairs);
+}
+
+nlohmann::ordered_json montage_json(const MontageScore& m) {
+    return {{"scene_boundaries", prf_json(m.scene_boundaries)},
+            {"alternations", prf_json(m.alternations)},
+            {"setup_pairs", prf_json(m.setup_pairs)}};
+}
+
 void print_score(const std::string& label, const TransitionScore& s) {
-    auto line = [](const char* name, const PrecisionRecall& p) {
-        std::printf("  %-8s P=%.3f R=%.3f F1=%.3f (tp %d, fp %d, fn %d)\n", name, p.precision(),
-                    p.recall(), p.f1(), p.true_positives, p.false_positives, p.false_negatives);
-    };
+    const auto line = print_line;
     std::printf("%s\n", terminal_safe(label).c_str());
     line("cuts", s.cuts);
     line("gradual", s.gradual);
@@ -81,12 +95,14 @@ int run_eval(const Argv& argv) {
     EventScore events_total;
     int events_in_quiet = 0;
     bool any_event_truth = false;
+    MontageScore montage_total;
+    bool any_scene_truth = false;
     auto files = nlohmann::ordered_json::array();
     for (const auto& [truth_path, pred_path] : pairs_of(argv)) {
-        Truth truth =
-            parse_truth_json(read_text_file(truth_path, kMaxJsonBytes, "truth file"), truth_path);
-        Analysis pred =
-            parse_analysis_json(read_text_file(pred_path, kMaxJsonBytes, "analysis"), pred_path);
+        const std::string truth_text = read_text_file(truth_path, kMaxJsonBytes, "truth file");
+        const std::string pred_text = read_text_file(pred_path, kMaxJsonBytes, "analysis");
+        Truth truth = parse_truth_json(truth_text, truth_path);
+        Analysis pred = parse_analysis_json(pred_text, pred_path);
         TransitionScore s = score_transitions(truth, pred.transitions, tolerance);
         if (!args.flag("--quiet")) print_score(pred_path, s);
         nlohmann::ordered_json file;
@@ -124,6 +140,16 @@ int run_eval(const Argv& argv) {
                     e.precision, e.recall, e.f1, e.true_positives, e.false_positives,
                     e.false_negatives, in_quiet);
         }
+        // Montage structure, where the truth has scenes (and the prediction is a full analysis).
+        const MontageFacts truth_montage = parse_montage_facts(truth_text, truth_path);
+        if (!truth_montage.scene_first_shots.empty()) {
+            any_scene_truth = true;
+            const MontageScore m =
+                score_montage(truth_montage, parse_montage_facts(pred_text, pred_path));
+            montage_total += m;
+            file["montage"] = montage_json(m);
+            if (!args.flag("--quiet")) print_montage(m);
+        }
         files.push_back(file);
         total += s;
     }
@@ -136,6 +162,10 @@ int run_eval(const Argv& argv) {
                                    {"gradual_type_correct", total.gradual_type_correct},
                                    {"false_positives_on", total.false_positives_on},
                                    {"files", files}};
+    if (any_scene_truth) {
+        print_montage(montage_total);
+        summary["montage"] = montage_json(montage_total);
+    }
     if (any_event_truth) {
         PrecisionRecall e{events_total.true_positives, events_total.false_positives,
                           events_total.false_negatives};
