@@ -240,7 +240,7 @@ void build_montage(Analysis& analysis, const MontageCollector& collector,
     ShotSplitter splitter(collector, options.black_luma);
     const std::vector<Span> spans = splitter.split(transitions);
 
-    std::vector<bool> fade_breaks;
+    std::vector<bool> gradual_breaks;
     for (const Span& span : spans) {
         Shot shot;
         shot.index = int(analysis.shots.size());
@@ -256,9 +256,15 @@ void build_montage(Analysis& analysis, const MontageCollector& collector,
         shot.camera = a < b ? classify_camera(std::span(frames).subspan(a, b - a), options.camera)
                             : CameraMovement::static_;
         analysis.shots.push_back(std::move(shot));
-        fade_breaks.push_back(span.after_fade);
+        // A shot opened by a dissolve, a wipe or a fade in (they start the incoming shot at
+        // their first mixed frame), or coming out of black.
+        const bool after_gradual =
+            std::any_of(transitions.begin(), transitions.end(), [&](const Transition& t) {
+                return t.type != TransitionType::cut && t.frames.start == span.frames.start;
+            });
+        gradual_breaks.push_back(span.after_fade || after_gradual);
     }
-    analyse_structure(analysis, options, fade_breaks);
+    analyse_structure(analysis, options, gradual_breaks);
 }
 
 }  // namespace kinoglaz

@@ -238,7 +238,7 @@ double shot_distance(const ShotDescriptor& a, const ShotDescriptor& b) noexcept 
 }
 
 void analyse_structure(Analysis& analysis, const MontageOptions& o,
-                       const std::vector<bool>& fade_breaks) {
+                       const std::vector<bool>& gradual_breaks) {
     validate_montage_options(o);
     auto& shots = analysis.shots;
     const int n = int(shots.size());
@@ -262,12 +262,22 @@ void analyse_structure(Analysis& analysis, const MontageOptions& o,
 
     // --- scenes: time-constrained clustering, then the Scene Transition Graph's cut edges.
     {
+        // Scene breaks: shots opened by a gradual transition from another set-up. breaks_upto[i]
+        // counts them up to shot i, so two shots lie in one stretch when the counts agree.
+        std::vector<int> breaks_upto(std::size_t(n), 0);
+        for (int i = 1; i < n; ++i) {
+            const bool gradual = i < int(gradual_breaks.size()) && gradual_breaks[std::size_t(i)];
+            const bool same_setup = shots[std::size_t(i)].setup == shots[std::size_t(i - 1)].setup;
+            breaks_upto[std::size_t(i)] = breaks_upto[std::size_t(i - 1)] +
+                                          int(gradual && !same_setup && o.gradual_splits_scenes);
+        }
         UnionFind uf(n);
         for (int i = 0; i < n; ++i)
             for (const auto& e : dist.row(i)) {
                 const auto& a = shots[std::size_t(i)];
                 const auto& b = shots[std::size_t(e.j)];
                 if (b.start_time_s - a.end_time_s > o.scene_window_s) break;
+                if (breaks_upto[std::size_t(e.j)] != breaks_upto[std::size_t(i)]) continue;
                 if (e.d < o.scene_distance || a.setup == b.setup)
                     uf.parent[std::size_t(uf.find(e.j))] = uf.find(i);
             }
@@ -275,8 +285,8 @@ void analyse_structure(Analysis& analysis, const MontageOptions& o,
         for (int i = 0; i < n; ++i) last[std::size_t(uf.find(i))] = i;
         int scene = 0, first = 0, reach = 0;
         for (int i = 0; i < n; ++i) {
-            const bool forced = i > 0 && i < int(fade_breaks.size()) &&
-                                fade_breaks[std::size_t(i)] && o.fade_splits_scenes;
+            const bool forced =
+                i > 0 && breaks_upto[std::size_t(i)] != breaks_upto[std::size_t(i - 1)];
             if (forced && i > first) {
                 analysis.scenes.push_back({scene++, first, i - 1});
                 first = i;

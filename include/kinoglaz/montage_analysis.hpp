@@ -147,8 +147,10 @@ struct MontageOptions {
     double scene_window_s = 45;
     /// Shots closer than this (0..1) are clustered together for scene finding.
     double scene_distance = 0.40;
-    /// A fade to black (fade_out followed by fade_in) always starts a new scene.
-    bool fade_splits_scenes = true;
+    /// A gradual transition (dissolve, wipe, fade) starts a new scene — film grammar's mark of
+    /// a change of place or time — unless the same set-up continues across it (a time-lapse
+    /// dissolve inside a scene). Shots on either side are never joined into one scene.
+    bool gradual_splits_scenes = true;
     // --- patterns -------------------------------------------------------------------------
     int alternation_min_shots = 4;      ///< A-B-A-B at least (≥ 3)
     int alternation_max_setups = 3;     ///< periods 2..this are searched (2..8)
@@ -204,9 +206,10 @@ constexpr FeatureMask montage_features() noexcept {
 /// set-ups (listed in `setups`, sorted); "montage_sequence" — ≥ `montage_min_shots` consecutive
 /// short shots with no set-up repeated; "long_take" — one shot ≥ max(long_take_factor × MSL,
 /// long_take_min_s). Scenes: shots closer than `scene_distance` (or of one set-up) and within
-/// `scene_window_s` are clustered; a scene ends after shot i when no cluster seen so far
-/// recurs after i (Yeung & Yeo's Scene Transition Graph cut edges), and, with
-/// `fade_splits_scenes`, before a shot that follows a fade to black.
+/// `scene_window_s` are clustered, never across a scene break; a scene ends after shot i when
+/// no cluster seen so far recurs after i (Yeung & Yeo's Scene Transition Graph cut edges), and,
+/// with `gradual_splits_scenes`, before a shot that follows a gradual transition (a dissolve,
+/// a wipe, a fade) from another set-up.
 void build_montage(Analysis& analysis, const MontageCollector& collector,
                    const MontageOptions& options = {});
 
@@ -219,10 +222,11 @@ double shot_distance(const ShotDescriptor& a, const ShotDescriptor& b) noexcept;
 
 /// The structure analysis on shots that already have frames, times and descriptors:
 /// assigns `setup` and `scene` to each shot and fills the graph, patterns and rhythm.
-/// `fade_breaks[i]` (optional; empty or one per shot) is true when shot i follows a fade to
-/// black. Used by build_montage(); public so it can be run on synthetic descriptors.
+/// `gradual_breaks[i]` (optional; empty or one per shot) is true when shot i follows a gradual
+/// transition (dissolve, wipe, fade in or out). Used by build_montage(); public so it can be
+/// run on synthetic descriptors.
 void analyse_structure(Analysis& analysis, const MontageOptions& options = {},
-                       const std::vector<bool>& fade_breaks = {});
+                       const std::vector<bool>& gradual_breaks = {});
 
 /// Cut rhythm of shots (sorted by start) over a film `duration_s` long: ASL, MSL, sample
 /// standard deviation (n − 1), CV = std/ASL, ML lognormal fit (μ, σ with 1/n), cuts per
