@@ -1,5 +1,6 @@
 #include "kinoglaz/analyze.hpp"
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -47,6 +48,11 @@ void grab_keyframes(const std::string& input, Analysis& analysis, const PassOpti
     throw_if_cancelled();
 }
 
+// Wall time since `start`, seconds: Analysis::analysis_seconds.
+double seconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 }  // namespace
 
 Analysis montage_of(AnalysisPass& pass, const MontageOptions& montage) {
@@ -59,16 +65,19 @@ Analysis montage_of(AnalysisPass& pass, const MontageOptions& montage) {
 }
 
 Analysis analyze(const std::string& input, const AnalyzeOptions& options) {
+    const auto start = std::chrono::steady_clock::now();
     validate(options);
     AnalysisPass pass = run_analysis_pass(input, options.pass, options.segments);
     Analysis analysis = montage_of(pass, options.montage);
     throw_if_cancelled();
     if (options.scales) grab_keyframes(input, analysis, options.pass, {});
+    analysis.analysis_seconds = seconds_since(start);
     return analysis;
 }
 
 FolderAnalysis analyze_to_folder(const std::string& input, const std::filesystem::path& outdir,
                                  const AnalyzeOptions& options) {
+    const auto start = std::chrono::steady_clock::now();
     validate(options);
     // Claimed before any work, so that a refused folder costs nothing; written into a staging
     // folder that is moved into OUTDIR only once complete.
@@ -88,6 +97,7 @@ FolderAnalysis analyze_to_folder(const std::string& input, const std::filesystem
         render_event_reveals(input, analysis.source, analysis.events, folder.path().string(),
                              options.reveal_clips, options.pass.progress);
     throw_if_cancelled();
+    analysis.analysis_seconds = seconds_since(start);  // not written: the files stay deterministic
 
     // Writing is one step (the exports, the report, the graph drawn by Graphviz): its bar says
     // that it runs and how long it took.

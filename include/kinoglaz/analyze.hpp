@@ -73,7 +73,8 @@ struct FolderAnalysis {
 Analysis montage_of(AnalysisPass& pass, const MontageOptions& montage = {});
 
 /// The whole analysis of INPUT (a file path or, with `pass.allow_network`, a URL): the pass,
-/// the montage, the events and, with `scales`, the shot scales. Writes nothing. Throws
+/// the montage, the events and, with `scales`, the shot scales; `analysis_seconds` is the
+/// call's wall time. Writes nothing. Throws
 /// Error(bad_input) for an unreadable film, Error(bad_usage) for invalid options.
 Analysis analyze(const std::string& input, const AnalyzeOptions& options = {});
 
@@ -82,6 +83,7 @@ Analysis analyze(const std::string& input, const AnalyzeOptions& options = {});
 /// everything is written into a staging folder and analysis.json appears last, when everything
 /// else is in place, so an interrupted run leaves no folder that looks finished. Keyframes are
 /// written one at a time as they are decoded (memory does not grow with the number of shots).
+/// `analysis_seconds` is the wall time before the files were written (it is in none of them).
 /// Throws as analyze(), and Error(io) when a file cannot be written.
 FolderAnalysis analyze_to_folder(const std::string& input, const std::filesystem::path& outdir,
                                  const AnalyzeOptions& options = {});

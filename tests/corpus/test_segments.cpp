@@ -198,6 +198,7 @@ TEST(Analyze, ValueIsWhatTheFolderHolds) {
     options.reveal = false;
     const Analysis value = analyze(film.string(), options);
     ASSERT_EQ(value.shots.size(), 2u);
+    EXPECT_GT(value.analysis_seconds, 0);
     const auto outdir = film.parent_path() / "analysis";
     options.segments = 2;
     const FolderAnalysis written = analyze_to_folder(film.string(), outdir, options);
