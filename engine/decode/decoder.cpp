@@ -1028,14 +1028,6 @@ void grab_frames(const std::string& input, std::vector<FrameIndex> indices,
     }
 }
 
-std::map<FrameIndex, Frame> grab_frames(const std::string& input, std::vector<FrameIndex> indices,
-                                        const DecodeOptions& options) {
-    std::map<FrameIndex, Frame> out;
-    grab_frames(input, std::move(indices), options,
-                [&](FrameIndex i, const Frame& f) { out.emplace(i, f); });
-    return out;
-}
-
 SourceInfo probe(const std::string& input, const DecodeOptions& options, bool trust_container) {
     VideoDecoder decoder(input, options);
     if (!trust_container || decoder.info().frame_count <= 0) {

@@ -9,7 +9,6 @@
 #include <opencv2/objdetect.hpp>
 
 #include "kinoglaz/montage_analysis.hpp"
-#include "kinoglaz/parallel_for.hpp"
 
 namespace kinoglaz {
 
@@ -122,19 +121,6 @@ ShotScale estimate_scale(const cv::Mat& keyframe_bgr) {
     }
     if (tallest == 0) return ShotScale::unknown;
     return scale_from_ratio(double(tallest) / gray.rows);
-}
-
-void assign_scales(Analysis& analysis, const std::map<int, cv::Mat>& keyframes_bgr) {
-    std::vector<std::pair<int, const cv::Mat*>> jobs;
-    for (const auto& [index, image] : keyframes_bgr)
-        if (index >= 0 && index < int(analysis.shots.size())) jobs.push_back({index, &image});
-    std::vector<ShotScale> result(jobs.size(), ShotScale::unknown);
-    parallel_for(cv::Range(0, int(jobs.size())), [&](const cv::Range& range) {
-        for (int k = range.start; k < range.end; ++k)
-            result[std::size_t(k)] = estimate_scale(*jobs[std::size_t(k)].second);
-    });
-    for (std::size_t k = 0; k < jobs.size(); ++k)
-        analysis.shots[std::size_t(jobs[k].first)].scale = result[k];
 }
 
 }  // namespace kinoglaz

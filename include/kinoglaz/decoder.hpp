@@ -3,7 +3,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -124,14 +123,10 @@ class VideoDecoder {
     std::unique_ptr<detail::DecoderState> state_;
 };
 
-/// Decodes the given frames (0-based presentation indices) of INPUT and returns them
-/// converted, full-size BGR when `options.full_resolution` is set. Frames close together are
-/// reached by decoding forward, distant ones by seeking. Indices past the end are skipped.
-std::map<FrameIndex, Frame> grab_frames(const std::string& input, std::vector<FrameIndex> indices,
-                                        const DecodeOptions& options);
-
-/// The same, handing each frame to `each` as soon as it is decoded (in increasing index
-/// order) instead of keeping them all: memory stays one frame whatever the count.
+/// Decodes the given frames (0-based presentation indices) of INPUT, converted (full-size BGR
+/// when `options.full_resolution` is set), and hands each to `each` as soon as it is decoded,
+/// in increasing index order: memory stays one frame whatever the count. Frames close together
+/// are reached by decoding forward, distant ones by seeking. Indices past the end are skipped.
 void grab_frames(const std::string& input, std::vector<FrameIndex> indices,
                  const DecodeOptions& options,
                  const std::function<void(FrameIndex, const Frame&)>& each);

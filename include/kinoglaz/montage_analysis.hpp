@@ -5,11 +5,10 @@
 /// Flow: the pipeline's ordered stage pushes every FrameFeatures into a MontageCollector
 /// (which keeps a compact record, not pixels); after the pass, once the transitions are
 /// known, build_montage() fills `Analysis::shots`, `scenes`, `edges`, `patterns` and
-/// `rhythm`. Everything except estimate_scale()/assign_scales() works on numbers only.
+/// `rhythm`. Everything except estimate_scale() works on numbers only.
 
 #include <array>
 #include <cstdint>
-#include <map>
 #include <span>
 #include <vector>
 
@@ -185,7 +184,8 @@ constexpr FeatureMask montage_features() noexcept {
 
 /// Fills `analysis.shots` (frames, times, keyframe, descriptor, camera, setup, scene),
 /// `scenes`, `edges`, `patterns` and `rhythm` from `analysis.transitions` and the collector.
-/// Shot `scale` is left `unknown`; see assign_scales(). Replaces any previous montage
+/// Shot `scale` is left `unknown` (analyze() sets it from each keyframe with estimate_scale()).
+/// Replaces any previous montage
 /// results. Deterministic; single-threaded.
 ///
 /// Shots: a cut ends one shot and starts the next at its frame; a dissolve or wipe [s, e)
@@ -263,9 +263,5 @@ CameraMovement classify_camera(std::span<const MontageCollector::FrameRecord> fr
 /// from texture, since a faceless landscape and a faceless close-up of an object cannot be
 /// told apart reliably that way. Thread-safe: each thread loads the cascades once.
 ShotScale estimate_scale(const cv::Mat& keyframe_bgr);
-
-/// Sets `scale` of every shot whose index is a key of `keyframes_bgr` (images as for
-/// estimate_scale; shots without an image keep their scale). Runs in parallel.
-void assign_scales(Analysis& analysis, const std::map<int, cv::Mat>& keyframes_bgr);
 
 }  // namespace kinoglaz

@@ -6,10 +6,12 @@
 #include <filesystem>
 
 #include "kinoglaz/analysis_pass.hpp"
+#include "kinoglaz/analyze.hpp"
 #include "kinoglaz/decoder.hpp"
 #include "kinoglaz/error.hpp"
 #include "kinoglaz/export.hpp"
 #include "kinoglaz/transition_pass.hpp"
+#include "support/ffmpeg_cli.hpp"
 #include "support/media.hpp"
 #include "support/synthetic.hpp"
 
@@ -142,14 +144,10 @@ TEST(Segments, AutomaticSegmentsMatchSinglePass) {
 }
 
 // analysis.json (without keyframe scales, which are read from the pictures later) of an
-// analysis pass: shots, set-ups, scenes, graph, patterns, rhythm and events.
+// analysis pass, as the engine's analyze() builds it: shots, set-ups, scenes, graph, patterns,
+// rhythm and events.
 std::string analysis_of(AnalysisPass& pass) {
-    Analysis a;
-    a.source = pass.pass.source;
-    a.transitions = pass.pass.transitions;
-    build_montage(a, pass.collector, MontageOptions{});
-    a.events = pass.events.finish(a.transitions, a.source);
-    return analysis_json(a);
+    return analysis_json(montage_of(pass));
 }
 
 void expect_same_analysis(const std::filesystem::path& film, int segments) {
@@ -190,6 +188,58 @@ INSTANTIATE_TEST_SUITE_P(AnalysisSegments, AnalysisSegmentsDev,
                          ::testing::Values("dev_montage_01.mp4", "dev_montage_02.mp4",
                                            "dev_montage_03.mp4", "dev_montage_04.mp4"),
                          [](const auto& info) { return std::string(info.param).substr(12, 2); });
+
+// The engine's front door: analyze() returns what analyze_to_folder() writes into
+// analysis.json (keyframe scales included), whatever the number of segments.
+TEST(Analyze, ValueIsWhatTheFolderHolds) {
+    const auto film = make_join_film("facade", true);
+    AnalyzeOptions options;
+    options.pass = quiet_options();
+    options.reveal = false;
+    const Analysis value = analyze(film.string(), options);
+    ASSERT_EQ(value.shots.size(), 2u);
+    EXPECT_GT(value.analysis_seconds, 0);
+    const auto outdir = film.parent_path() / "analysis";
+    options.segments = 2;
+    const FolderAnalysis written = analyze_to_folder(film.string(), outdir, options);
+    EXPECT_EQ(written.folder, std::filesystem::absolute(outdir).lexically_normal());
+    const std::string json = test::slurp_file((outdir / "analysis.json").string());
+    EXPECT_EQ(analysis_json(value), json);
+    EXPECT_EQ(analysis_json(written.analysis), json);
+    for (const auto& shot : value.shots)
+        EXPECT_TRUE(std::filesystem::exists(outdir / keyframe_path(shot.index))) << shot.index;
+    // Without scales no keyframe is decoded: every scale stays unknown, the rest is the same.
+    options.scales = false;
+    options.segments = 1;
+    Analysis no_scales = analyze(film.string(), options);
+    for (const auto& shot : no_scales.shots) EXPECT_EQ(shot.scale, ShotScale::unknown);
+    for (std::size_t i = 0; i < no_scales.shots.size(); ++i)
+        no_scales.shots[i].scale = value.shots[i].scale;
+    EXPECT_EQ(analysis_json(no_scales), json);
+    std::filesystem::remove_all(film.parent_path());
+}
+
+TEST(Analyze, BadOptionsFailBeforeAnyWork) {
+    const auto outdir = test::temp_dir("facade-bad") / "analysis";
+    AnalyzeOptions options;
+    options.montage.scene_window_s = 0;
+    try {
+        analyze_to_folder("/nonexistent.mp4", outdir, options);
+        FAIL() << "bad montage options were accepted";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::bad_usage) << e.what();
+    }
+    EXPECT_FALSE(std::filesystem::exists(outdir));
+    options = {};
+    options.reveal_clips = -1;
+    try {
+        analyze("/nonexistent.mp4", options);
+        FAIL() << "a negative reveal_clips was accepted";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::bad_usage) << e.what();
+    }
+    std::filesystem::remove_all(outdir.parent_path());
+}
 
 TEST(Segments, RejectsBadSegmentCount) {
     EXPECT_THROW(run_segmented_pass("/nonexistent.mp4", quiet_options(), -1), Error);

@@ -155,7 +155,9 @@ TEST(InterruptDecoder, InterruptedOpenSeekAndReadAreCancellations) {
         SCOPED_TRACE(input);
         expect_cancelled("open", [&] { VideoDecoder decoder(input, {}); });
         expect_cancelled("probe", [&] { probe(input, {}, false); });
-        expect_cancelled("grab_frames", [&] { grab_frames(input, {3, 15}, {}); });
+        expect_cancelled("grab_frames", [&] {
+            grab_frames(input, {3, 15}, {}, [](FrameIndex, const Frame&) {});
+        });
         DecodeOptions range;
         range.start_s = 0.5;
         expect_cancelled("range", [&] { VideoDecoder decoder(input, range); });

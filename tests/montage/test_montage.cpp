@@ -545,13 +545,6 @@ TEST(MontageScale, FacelessImageGivesTheDocumentedFallback) {
     const cv::Mat scene = test::make_scene(3, {640, 360});
     EXPECT_EQ(estimate_scale(scene), ShotScale::unknown);
     EXPECT_EQ(estimate_scale(cv::Mat()), ShotScale::unknown);
-    Analysis an;
-    an.shots.resize(2);
-    an.shots[0].scale = ShotScale::close_up;
-    an.shots[1].scale = ShotScale::long_;
-    assign_scales(an, {{0, scene}});
-    EXPECT_EQ(an.shots[0].scale, ShotScale::unknown);
-    EXPECT_EQ(an.shots[1].scale, ShotScale::long_);  // no image: untouched
 }
 
 }  // namespace

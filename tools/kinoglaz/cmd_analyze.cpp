@@ -1,7 +1,7 @@
 #include <cstdio>
 
-#include "analyze_folder.hpp"
 #include "commands.hpp"
+#include "kinoglaz/analyze.hpp"
 #include "kinoglaz/error.hpp"
 #include "kinoglaz/export.hpp"
 #include "kinoglaz/text.hpp"

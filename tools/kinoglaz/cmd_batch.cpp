@@ -2,8 +2,8 @@
 // or as a Slurm job array (--slurm), plus the corpus tables.
 //
 // Each film is analysed by a child process running `kinoglaz analyze` (the same code as the
-// analyze command, analyze_to_folder): a film that crashes the decoder, runs out of memory or
-// is killed takes only itself down, and its exit status is the contract's.
+// analyze command, kinoglaz::analyze_to_folder): a film that crashes the decoder, runs out of
+// memory or is killed takes only itself down, and its exit status is the contract's.
 #include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>

@@ -1,0 +1,113 @@
+#include "kinoglaz/analyze.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+
+#include "kinoglaz/analysis_folder.hpp"
+#include "kinoglaz/decoder.hpp"
+#include "kinoglaz/error.hpp"
+#include "kinoglaz/jpeg.hpp"
+#include "kinoglaz/output_folder.hpp"
+#include "kinoglaz/progress.hpp"
+#include "kinoglaz/reveal.hpp"
+#include "kinoglaz/unconscious.hpp"
+
+namespace kinoglaz {
+
+namespace {
+
+void validate(const AnalyzeOptions& options) {
+    validate_montage_options(options.montage);
+    if (options.reveal_clips < 0) throw_bad_usage("analyze", "reveal_clips must be >= 0");
+}
+
+// Step 3: every shot's keyframe at full size, decoded again by seeking, one at a time: each
+// gives its shot's face-based scale and is handed to `each` (shot index, picture), so memory
+// does not grow with the number of shots.
+void grab_keyframes(const std::string& input, Analysis& analysis, const PassOptions& pass,
+                    const std::function<void(int, const cv::Mat&)>& each) {
+    std::map<FrameIndex, int> shot_of;
+    for (const auto& shot : analysis.shots) shot_of.emplace(shot.keyframe, shot.index);
+    std::vector<FrameIndex> wanted;
+    for (const auto& [frame, shot] : shot_of) wanted.push_back(frame);
+    DecodeOptions grab;
+    grab.threads = pass.threads;
+    grab.full_resolution = true;
+    grab.allow_network = pass.allow_network;
+    ProgressBar bar("keyframes", std::int64_t(wanted.size()), pass.progress, "shots");
+    std::int64_t grabbed = 0;
+    grab_frames(input, wanted, grab, [&](FrameIndex frame, const Frame& picture) {
+        const int index = shot_of.at(frame);
+        analysis.shots[std::size_t(index)].scale = estimate_scale(picture.full_bgr);
+        if (each) each(index, picture.full_bgr);
+        bar.update(++grabbed);
+    });
+    bar.finish();
+    throw_if_cancelled();
+}
+
+// Wall time since `start`, seconds: Analysis::analysis_seconds.
+double seconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+Analysis montage_of(AnalysisPass& pass, const MontageOptions& montage) {
+    Analysis analysis;
+    analysis.source = pass.pass.source;
+    analysis.transitions = pass.pass.transitions;
+    build_montage(analysis, pass.collector, montage);
+    analysis.events = pass.events.finish(analysis.transitions, analysis.source);
+    return analysis;
+}
+
+Analysis analyze(const std::string& input, const AnalyzeOptions& options) {
+    const auto start = std::chrono::steady_clock::now();
+    validate(options);
+    AnalysisPass pass = run_analysis_pass(input, options.pass, options.segments);
+    Analysis analysis = montage_of(pass, options.montage);
+    throw_if_cancelled();
+    if (options.scales) grab_keyframes(input, analysis, options.pass, {});
+    analysis.analysis_seconds = seconds_since(start);
+    return analysis;
+}
+
+FolderAnalysis analyze_to_folder(const std::string& input, const std::filesystem::path& outdir,
+                                 const AnalyzeOptions& options) {
+    const auto start = std::chrono::steady_clock::now();
+    validate(options);
+    // Claimed before any work, so that a refused folder costs nothing; written into a staging
+    // folder that is moved into OUTDIR only once complete.
+    OutputFolder folder(outdir, OutputKind::analysis, options.force);
+    folder.protect(input);
+
+    AnalysisPass pass = run_analysis_pass(input, options.pass, options.segments);
+    Analysis analysis = montage_of(pass, options.montage);
+    throw_if_cancelled();
+
+    std::filesystem::create_directories(folder.path() / "keyframes");
+    grab_keyframes(input, analysis, options.pass, [&](int shot, const cv::Mat& picture) {
+        write_jpeg((folder.path() / keyframe_path(shot)).string(), picture);
+    });
+
+    if (options.reveal && !analysis.events.empty())
+        render_event_reveals(input, analysis.source, analysis.events, folder.path().string(),
+                             options.reveal_clips, options.pass.progress);
+    throw_if_cancelled();
+    analysis.analysis_seconds = seconds_since(start);  // not written: the files stay deterministic
+
+    // Writing is one step (the exports, the report, the graph drawn by Graphviz): its bar says
+    // that it runs and how long it took.
+    ProgressBar writing_bar("writing", 1, options.pass.progress, "folders");
+    writing_bar.update(0);
+    write_analysis_folder(analysis, folder.path(), {}, options.exports);
+    folder.commit("analysis.json");
+    writing_bar.update(1);
+    writing_bar.finish();
+    return {std::move(analysis), folder.outdir()};
+}
+
+}  // namespace kinoglaz
