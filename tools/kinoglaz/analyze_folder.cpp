@@ -14,6 +14,7 @@
 #include "kinoglaz/output_folder.hpp"
 #include "kinoglaz/progress.hpp"
 #include "kinoglaz/reveal.hpp"
+#include "kinoglaz/sound.hpp"
 #include "kinoglaz/unconscious.hpp"
 
 namespace kinoglaz::cli {
@@ -69,6 +70,8 @@ AnalyzeResult analyze_to_folder(const std::string& input, const std::filesystem:
     throw_if_cancelled();
 
     analysis.events = pass.events.finish(analysis.transitions, analysis.source);
+    add_sound(analysis, input, options.sound);
+    throw_if_cancelled();
     if (options.reveal && !analysis.events.empty())
         render_event_reveals(input, analysis.source, analysis.events, folder.path().string(),
                              kRevealClips, options.pass.progress);

@@ -7,6 +7,7 @@
 
 #include "kinoglaz/analysis.hpp"
 #include "kinoglaz/export.hpp"
+#include "kinoglaz/sound.hpp"
 #include "kinoglaz/transition_pass.hpp"
 
 namespace kinoglaz::cli {
@@ -18,6 +19,7 @@ struct AnalyzeOptions {
     int segments = 1;       ///< parallel time segments of the pass (0 = automatic), same result
     bool force = false;     ///< write into a folder with the user's files (replacing only ours)
     ExportOptions exports;  ///< timeline rate and media references of the written files
+    SoundOptions sound;     ///< the soundtrack's beats and onsets (--audio-stream, --no-audio)
 };
 
 /// What analyze_to_folder produced.
