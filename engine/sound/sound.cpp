@@ -96,7 +96,7 @@ class Tracker {
 };
 
 // The tempo from the beats themselves: the mean of the intervals near the median one. Beat
-// times are quantised to the hop (5.8 ms at 44.1 kHz), so a single interval, or their median,
+// times are quantised to the hop (5.8 ms by default), so a single interval, or their median,
 // can be 1 % off at 120 bpm; the mean over many averages the rounding out, and the band
 // around the median keeps out the gaps where the tracker lost the beat for a moment.
 double tempo_of(const std::vector<double>& beats) {

@@ -17,11 +17,13 @@ struct Analysis;
 struct SoundOptions {
     bool enabled = true;        ///< false: no audio section at all (`--no-audio`)
     std::optional<int> stream;  ///< absolute stream index (`--audio-stream N`); empty: the first
-    int sample_rate = 44100;    ///< analysis rate, 8000..192000 Hz
-    int window = 1024;          ///< aubio FFT window, samples, a power of two 64..16384
+    /// Analysis rate, 8000..192000 Hz. 22.05 kHz keeps what beats and onsets are made of
+    /// (drums, attacks) at half the cost of 44.1 kHz, with the same results on the test films.
+    int sample_rate = 22050;
+    int window = 512;  ///< aubio FFT window, samples, a power of two 64..16384 (23 ms)
     /// aubio hop, samples, 16..window: the resolution of beat and onset times (5.8 ms at
-    /// 44.1 kHz; at 512, aubio's beats wandered by up to 40 ms at 140 bpm)
-    int hop = 256;
+    /// 22.05 kHz; with 11.6 ms hops, aubio's beats wandered by up to 40 ms at 140 bpm)
+    int hop = 128;
     /// A beat is moved onto the nearest onset within this many seconds (0: never): the
     /// tracker's beats are predictions on its hop grid, the onsets are measured hits.
     double snap_to_onset_s = 0.035;

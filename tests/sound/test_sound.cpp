@@ -391,6 +391,64 @@ TEST_F(SoundTest, AudioStreamOptionChoosesTheStream) {
     EXPECT_EQ(r.status, 2) << r.err;
 }
 
+// The beats reach the folder's other files: a lane and offset columns in the report, markers in
+// OTIO and FCPXML, a tier in ELAN, a WebVTT metadata track; `batch` tables gain tempo and the
+// on-beat share.
+TEST_F(SoundTest, BeatsReachReportExportsAndCorpusTables) {
+    const double bpm = 120;
+    const auto cuts = cut_frames(bpm, 25, 0);
+    const auto path = film(bpm, 25, 0, cuts);
+    const auto doc = analyze(path);
+    ASSERT_TRUE(doc.contains("audio"));
+    const auto beats = numbers(doc["audio"]["beats"]);
+    ASSERT_GT(beats.size(), 20u);
+    const auto out = dir_ / "out";
+    auto count = [](const std::string& text, const std::string& what) {
+        std::size_t n = 0;
+        for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+        return n;
+    };
+    const std::string report = slurp_file((out / "report.html").string());
+    EXPECT_NE(report.find("class=\"sound-lane\""), std::string::npos);
+    EXPECT_NE(report.find("to beat</th>"), std::string::npos);
+    EXPECT_NE(report.find("Tempo"), std::string::npos);
+    const auto otio = json::parse(slurp_file((out / "timeline.otio").string()));
+    std::size_t otio_beats = 0;
+    for (const auto& track : otio["tracks"]["children"])
+        for (const auto& m : track["markers"]) otio_beats += m["name"] == "beat";
+    EXPECT_EQ(otio_beats, beats.size());
+    EXPECT_EQ(count(slurp_file((out / "timeline.fcpxml").string()), "value=\"beat\""),
+              beats.size());
+    const std::string eaf = slurp_file((out / "annotations.eaf").string());
+    EXPECT_NE(eaf.find("TIER_ID=\"beats\""), std::string::npos);
+    EXPECT_EQ(count(eaf, "<ANNOTATION_VALUE>beat "), beats.size());
+    const std::string vtt = slurp_file((out / "beats.vtt").string());
+    EXPECT_EQ(vtt.rfind("WEBVTT\n", 0), 0u);
+    EXPECT_EQ(count(vtt, " --> "), beats.size());
+    if (have_program("xmllint")) {
+        auto r = run("xmllint --noout " + shell_quote((out / "annotations.eaf").string()) + " " +
+                     shell_quote((out / "timeline.fcpxml").string()));
+        EXPECT_EQ(r.status, 0) << r.err;
+    }
+
+    std::FILE* list = std::fopen((dir_ / "films.txt").string().c_str(), "w");
+    ASSERT_NE(list, nullptr);
+    std::fprintf(list, "%s\n", path.string().c_str());
+    std::fclose(list);
+    auto r =
+        run(shell_quote(kinoglaz_bin()) + " batch " + shell_quote((dir_ / "films.txt").string()) +
+            " -o " + shell_quote((dir_ / "corpus").string()) + " --no-reveal --quiet");
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto corpus = json::parse(slurp_file((dir_ / "corpus" / "corpus.json").string()));
+    ASSERT_EQ(corpus["films"].size(), 1u);
+    EXPECT_NEAR(corpus["films"][0]["tempo_bpm"].get<double>(), bpm, 0.02 * bpm);
+    EXPECT_NEAR(corpus["films"][0]["on_beat_share"].get<double>(),
+                doc["rhythm"]["on_beat_share"].get<double>(), 1e-3);  // the tables round to 0.001
+    EXPECT_NE(
+        slurp_file((dir_ / "corpus" / "corpus.csv").string()).find(",tempo_bpm,on_beat_share,"),
+        std::string::npos);
+}
+
 // The nearest-time offset, signed, ties to the earlier time.
 TEST(SoundOffsets, OffsetToNearestIsSigned) {
     const std::vector<double> beats{1.0, 2.0, 3.0};
