@@ -57,9 +57,21 @@ class Reader {
         throw_if_cancelled();
         if (rc < 0) return failed("cannot open: " + av_error_string(rc));
         format_.reset(fmt);
-        rc = avformat_find_stream_info(fmt, nullptr);
-        throw_if_cancelled();
-        if (rc < 0) return failed("cannot read stream information: " + av_error_string(rc));
+        // Probing decodes a few pictures of every stream; containers whose headers already
+        // give the audio's rate and channels (MP4, Matroska) are read without it, which saves
+        // a good part of the audio pass's cost on a large picture.
+        bool described = false;
+        for (unsigned i = 0; i < fmt->nb_streams; ++i) {
+            const AVCodecParameters* p = fmt->streams[i]->codecpar;
+            if (p->codec_type == AVMEDIA_TYPE_AUDIO && p->sample_rate > 0 &&
+                p->ch_layout.nb_channels > 0 && (!options_.stream || int(i) == *options_.stream))
+                described = true;
+        }
+        if (!described) {
+            rc = avformat_find_stream_info(fmt, nullptr);
+            throw_if_cancelled();
+            if (rc < 0) return failed("cannot read stream information: " + av_error_string(rc));
+        }
 
         int index = -1;
         if (options_.stream) {

@@ -234,7 +234,8 @@ TEST_P(SoundGrid, TempoBeatsAndCutOffsetsMatchTheTruth) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Tempi, SoundGrid,
-                         ::testing::Values(Case{90, 25}, Case{140, 30000.0 / 1001}, Case{120, 24}),
+                         ::testing::Values(Case{90, 25}, Case{140, 30000.0 / 1001}, Case{120, 24},
+                                           Case{80, 30}, Case{160, 50}),
                          [](const auto& info) {
                              return std::to_string(int(info.param.bpm)) + "bpm_" +
                                     std::to_string(int(std::lround(info.param.fps))) + "fps";
