@@ -231,7 +231,7 @@ std::string rhythm_svg(const Analysis& a) {
     // that a cut on the beat reads as a line meeting a tick.
     const bool sound = a.audio && (!a.audio->beats.empty() || !a.audio->onsets.empty());
     const double lane = sound ? 44 : 0;
-    const double W = 1200, H = 380 + lane, L = 70, R = 20, T = 20, B = 50 + lane;
+    const double W = 1200, H = 380 + lane, L = 70, R = 20, T = 20, B = 50;
     const double duration = std::max(film_duration(a), 1e-3);
     double ymax = 1;
     for (const auto& s : a.shots) ymax = std::max(ymax, s.length_s());
@@ -244,7 +244,7 @@ std::string rhythm_svg(const Analysis& a) {
         }
     ymax = std::ceil(ymax / step) * step;
     auto x = [&](double t) { return L + (W - L - R) * t / duration; };
-    auto y = [&](double v) { return T + (H - T - B) * (1 - v / ymax); };
+    auto y = [&](double v) { return T + (H - T - B - lane) * (1 - v / ymax); };
 
     std::string out = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " + decimal(W) +
                       " " + decimal(H) +
