@@ -40,6 +40,9 @@ class Reader {
   public:
     Reader(const std::string& input, const AudioReadOptions& options, const AudioSink& sink)
         : input_(input), options_(options), sink_(sink) {}
+    ~Reader() { av_channel_layout_uninit(&in_layout_); }
+    Reader(const Reader&) = delete;
+    Reader& operator=(const Reader&) = delete;
 
     std::optional<AudioStreamInfo> read() {
         AVFormatContext* fmt = avformat_alloc_context();
@@ -256,9 +259,6 @@ class Reader {
     double time_base_ = 0;
     bool started_ = false;
     std::vector<float> out_;
-
-  public:
-    ~Reader() { av_channel_layout_uninit(&in_layout_); }
 };
 
 }  // namespace

@@ -450,6 +450,19 @@ TEST_F(SoundTest, BeatsReachReportExportsAndCorpusTables) {
         std::string::npos);
 }
 
+// Segmented decoding (--segments) gives the same audio section and cut offsets.
+TEST_F(SoundTest, SegmentedAnalysisHasTheSameSound) {
+    const auto path = film({.cuts = {50, 110, 160},
+                            .seconds = 8,
+                            .audio = "-f lavfi -i " + shell_quote(drums(120, 8))});
+    const auto whole = analyze(path);
+    const auto segmented = analyze(path, "--segments 2");
+    ASSERT_TRUE(whole.contains("audio"));
+    EXPECT_EQ(whole["audio"], segmented["audio"]);
+    EXPECT_EQ(whole["transitions"], segmented["transitions"]);
+    EXPECT_EQ(whole["rhythm"]["on_beat_share"], segmented["rhythm"]["on_beat_share"]);
+}
+
 // The nearest-time offset, signed, ties to the earlier time.
 TEST(SoundOffsets, OffsetToNearestIsSigned) {
     const std::vector<double> beats{1.0, 2.0, 3.0};
