@@ -70,6 +70,8 @@ Analysis analyze(const std::string& input, const AnalyzeOptions& options) {
     AnalysisPass pass = run_analysis_pass(input, options.pass, options.segments);
     Analysis analysis = montage_of(pass, options.montage);
     throw_if_cancelled();
+    add_sound(analysis, input, options.sound);
+    throw_if_cancelled();
     if (options.scales) grab_keyframes(input, analysis, options.pass, {});
     analysis.analysis_seconds = seconds_since(start);
     return analysis;
@@ -92,6 +94,8 @@ FolderAnalysis analyze_to_folder(const std::string& input, const std::filesystem
     grab_keyframes(input, analysis, options.pass, [&](int shot, const cv::Mat& picture) {
         write_jpeg((folder.path() / keyframe_path(shot)).string(), picture);
     });
+    add_sound(analysis, input, options.sound);
+    throw_if_cancelled();
 
     if (options.reveal && !analysis.events.empty())
         render_event_reveals(input, analysis.source, analysis.events, folder.path().string(),

@@ -94,9 +94,9 @@ std::map<std::string, std::string> legacy_files(const fs::path& dir) {
         return files;
     }
     if (!has_schema(dir / "analysis.json", "kinoglaz.analysis/")) return files;
-    for (const char* name :
-         {"analysis.json", "shots.csv", "shotgraph.dot", "shotgraph.graphml", "timeline.otio",
-          "cuts.edl", "timeline.fcpxml", "annotations.eaf", "chapters.vtt", "report.html"})
+    for (const char* name : {"analysis.json", "shots.csv", "shotgraph.dot", "shotgraph.graphml",
+                             "timeline.otio", "cuts.edl", "timeline.fcpxml", "annotations.eaf",
+                             "chapters.vtt", "beats.vtt", "report.html"})
         if (fs::exists(dir / name)) files.emplace(name, "analysis");
     const std::pair<const char*, std::regex> numbered[] = {
         {"keyframes", std::regex("shot-[0-9]+\\.jpg")},

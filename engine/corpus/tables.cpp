@@ -35,6 +35,7 @@ struct FilmRow {
     double asl_s = 0, msl_s = 0, cv = 0, cuts_per_minute = 0;
     std::map<std::string, int> transitions;
     int scenes = 0, alternations = 0, events = 0;
+    std::optional<double> tempo_bpm, on_beat_share;        // only for films with readable sound
     std::vector<double> shot_lengths;                      // seconds, sorted
     std::vector<std::pair<double, double>> cutting_curve;  // (shot start / duration, seconds)
 };
@@ -73,6 +74,10 @@ void read_film(FilmRow& row, const fs::path& folder) {
     for (const auto& p : a.value("patterns", empty))
         if (p.value("kind", "") == "alternation") ++row.alternations;
     row.events = int(a.value("events", empty).size());
+    if (auto au = a.find("audio"); au != a.end() && au->is_object() && !au->contains("error")) {
+        row.tempo_bpm = num(*au, "tempo_bpm");
+        if (rhythm.contains("on_beat_share")) row.on_beat_share = num(rhythm, "on_beat_share");
+    }
     std::vector<double> starts;
     for (const auto& s : shots) {
         row.shot_lengths.push_back(num(s, "end_time") - num(s, "start_time"));
@@ -258,9 +263,9 @@ std::string corpus_html(const Manifest& manifest, const std::vector<FilmRow>& ro
          "id=\"films\">\n<thead><tr>";
     std::vector<std::pair<std::string, bool>> cols{{"film", true}, {"status", true}};
     for (const auto& c : manifest.metadata_columns) cols.emplace_back(c, true);
-    for (const char* c :
-         {"duration (s)", "shots", "ASL (s)", "MSL (s)", "CV", "cuts/min", "cuts", "dissolves",
-          "fade-ins", "fade-outs", "wipes", "scenes", "alternations", "events"})
+    for (const char* c : {"duration (s)", "shots", "ASL (s)", "MSL (s)", "CV", "cuts/min", "cuts",
+                          "dissolves", "fade-ins", "fade-outs", "wipes", "scenes", "alternations",
+                          "events", "tempo (bpm)", "cuts on the beat (%)"})
         cols.emplace_back(c, false);
     for (const auto& [name, text] : cols)
         h << "<th tabindex=\"0\"" << (text ? " class=\"t\" data-type=\"text\"" : "") << ">"
@@ -284,9 +289,10 @@ std::string corpus_html(const Manifest& manifest, const std::vector<FilmRow>& ro
               << "</td><td>" << fmt(r.cuts_per_minute, 1) << "</td>";
             for (const char* t : kTransitionTypes) h << "<td>" << r.transitions.at(t) << "</td>";
             h << "<td>" << r.scenes << "</td><td>" << r.alternations << "</td><td>" << r.events
-              << "</td>";
+              << "</td><td>" << (r.tempo_bpm ? fmt(*r.tempo_bpm, 1) : "") << "</td><td>"
+              << (r.on_beat_share ? fmt(100 * *r.on_beat_share, 0) : "") << "</td>";
         } else {
-            for (int k = 0; k < 14; ++k) h << "<td></td>";
+            for (int k = 0; k < 16; ++k) h << "<td></td>";
         }
         h << "</tr>\n";
     }
@@ -347,7 +353,7 @@ CorpusSummary write_corpus_tables(const Manifest& manifest, const fs::path& corp
     for (const auto& c : manifest.metadata_columns) csv << "," << csv_field(c);
     csv << ",duration_s,shots,asl_s,msl_s,cv,cuts_per_minute,cuts,dissolves,fade_ins,fade_outs,"
            "wipes,scenes,"
-           "alternations,events,report\r\n";
+           "alternations,events,tempo_bpm,on_beat_share,report\r\n";
     for (const auto& r : rows) {
         csv << csv_field(r.entry->id) << "," << csv_field(r.entry->input) << "," << r.status;
         for (const auto& [k, v] : r.entry->metadata) csv << "," << csv_field(v);
@@ -356,9 +362,11 @@ CorpusSummary write_corpus_tables(const Manifest& manifest, const fs::path& corp
                 << fmt(r.msl_s) << "," << fmt(r.cv) << "," << fmt(r.cuts_per_minute);
             for (const char* t : kTransitionTypes) csv << "," << r.transitions.at(t);
             csv << "," << r.scenes << "," << r.alternations << "," << r.events << ","
+                << (r.tempo_bpm ? fmt(*r.tempo_bpm) : "") << ","
+                << (r.on_beat_share ? fmt(*r.on_beat_share) : "") << ","
                 << csv_field(r.entry->id + "/report.html");
         } else {
-            csv << ",,,,,,,,,,,,,,,";
+            csv << ",,,,,,,,,,,,,,,,,";
         }
         csv << "\r\n";
     }
@@ -386,6 +394,8 @@ CorpusSummary write_corpus_tables(const Manifest& manifest, const fs::path& corp
             f["scenes"] = r.scenes;
             f["alternations"] = r.alternations;
             f["events"] = r.events;
+            if (r.tempo_bpm) f["tempo_bpm"] = rounded(*r.tempo_bpm);
+            if (r.on_beat_share) f["on_beat_share"] = rounded(*r.on_beat_share);
             f["folder"] = r.entry->id;
             f["report"] = r.entry->id + "/report.html";
         } else if (r.status == "failed") {

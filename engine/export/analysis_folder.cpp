@@ -56,6 +56,8 @@ void write_analysis_folder(const Analysis& a, const fs::path& dir,
     write_text(dir / "annotations.eaf", annotations_eaf(a, "", exports));
     write_text(dir / "timeline.fcpxml", timeline_fcpxml(a, exports));
     write_text(dir / "chapters.vtt", chapters_vtt(a));
+    if (const std::string beats = beats_vtt(a); !beats.empty())
+        write_text(dir / "beats.vtt", beats);
 
     ReportOptions options;
     options.shots_with_keyframes.emplace();

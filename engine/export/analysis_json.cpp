@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 
 #include <nlohmann/json.hpp>
@@ -52,13 +53,46 @@ ordered_json source_object(const SourceInfo& s) {
     return o;
 }
 
-ordered_json transition_object(const Transition& t) {
-    return ordered_json{{"type", std::string(to_string(t.type))},
-                        {"start_frame", t.frames.start},
-                        {"end_frame", t.frames.end},
-                        {"start_time", rounded(t.start_time_s)},
-                        {"end_time", rounded(t.end_time_s)},
-                        {"confidence", rounded(t.confidence, 1e4)}};
+ordered_json transition_object(const Transition& t, const CutSound* sound) {
+    ordered_json o{{"type", std::string(to_string(t.type))},
+                   {"start_frame", t.frames.start},
+                   {"end_frame", t.frames.end},
+                   {"start_time", rounded(t.start_time_s)},
+                   {"end_time", rounded(t.end_time_s)},
+                   {"confidence", rounded(t.confidence, 1e4)}};
+    if (sound && sound->beat_offset_s) o["beat_offset_s"] = rounded(*sound->beat_offset_s);
+    if (sound && sound->onset_offset_s) o["onset_offset_s"] = rounded(*sound->onset_offset_s);
+    return o;
+}
+
+// The cut's entry in the audio section, found by its frame.
+const CutSound* cut_sound(const Analysis& a, const Transition& t) {
+    if (!a.audio || t.type != TransitionType::cut) return nullptr;
+    const auto& cuts = a.audio->cuts;
+    auto it = std::lower_bound(cuts.begin(), cuts.end(), t.frames.start,
+                               [](const CutSound& c, FrameIndex f) { return c.frame < f; });
+    return it != cuts.end() && it->frame == t.frames.start ? &*it : nullptr;
+}
+
+ordered_json audio_object(const AudioAnalysis& a) {
+    auto times = [](const std::vector<double>& v) {
+        auto out = ordered_json::array();
+        for (double x : v) out.push_back(rounded(x));
+        return out;
+    };
+    ordered_json o{{"stream", a.stream},
+                   {"codec", a.codec},
+                   {"channels", a.channels},
+                   {"sample_rate", a.sample_rate},
+                   {"start_s", rounded(a.start_s)},
+                   {"duration_s", rounded(a.duration_s)},
+                   {"tempo_bpm", rounded(a.tempo_bpm, 1e3)},
+                   {"beats", times(a.beats)}};
+    if (!a.downbeats.empty()) o["downbeats"] = times(a.downbeats);
+    o["onsets"] = times(a.onsets);
+    o["decode_errors"] = a.decode_errors;
+    if (!a.error.empty()) o["error"] = a.error;
+    return o;
 }
 
 ordered_json shot_object(const Shot& s) {
@@ -95,7 +129,8 @@ std::string analysis_json(const Analysis& a, JsonContent content) {
     doc["schema"] = Analysis::kSchema;
     doc["source"] = source_object(a.source);
     auto transitions = ordered_json::array();
-    for (const auto& t : a.transitions) transitions.push_back(transition_object(t));
+    for (const auto& t : a.transitions)
+        transitions.push_back(transition_object(t, cut_sound(a, t)));
     doc["transitions"] = transitions;
     if (content == JsonContent::full) {
         auto shots = ordered_json::array();
@@ -139,6 +174,10 @@ std::string analysis_json(const Analysis& a, JsonContent content) {
                          {"window_s", rounded(r.window_s)},
                          {"cuts_per_minute", doubles(r.cuts_per_minute)},
                          {"cutting_curve", doubles(r.cutting_curve)}};
+        if (a.audio && a.audio->on_beat_share)
+            doc["rhythm"]["on_beat_share"] = rounded(*a.audio->on_beat_share);
+        if (a.audio && a.audio->on_onset_share)
+            doc["rhythm"]["on_onset_share"] = rounded(*a.audio->on_onset_share);
         auto events = ordered_json::array();
         for (const auto& e : a.events)
             events.push_back({{"start_frame", e.frames.start},
@@ -151,6 +190,7 @@ std::string analysis_json(const Analysis& a, JsonContent content) {
                               {"score", rounded(e.score, 1e4)},
                               {"clip", e.clip}});
         doc["events"] = events;
+        if (a.audio) doc["audio"] = audio_object(*a.audio);
     }
     return detail::json_text(doc) + "\n";
 }
@@ -180,6 +220,7 @@ Analysis parse_analysis_json(const std::string& text, const std::string& origin)
             a.source.frame_count = get_or<std::int64_t>(*it, "frame_count", 0);
             a.source.duration_s = get_or<double>(*it, "duration_s", 0);
         }
+        std::vector<CutSound> cut_sounds;  // kept when the file has an audio section
         auto tr = doc.find("transitions");
         if (tr == doc.end() || !tr->is_array()) throw_bad_input(origin, "no 'transitions' array");
         for (const auto& t : *tr) {
@@ -196,6 +237,45 @@ Analysis parse_analysis_json(const std::string& text, const std::string& origin)
             x.end_time_s = get_or<double>(t, "end_time", 0);
             x.confidence = get_or<float>(t, "confidence", 1.0f);
             a.transitions.push_back(x);
+            if (x.type == TransitionType::cut &&
+                (t.contains("beat_offset_s") || t.contains("onset_offset_s"))) {
+                CutSound c{x.frames.start, x.start_time_s, {}, {}};
+                if (auto b = t.find("beat_offset_s"); b != t.end() && !b->is_null())
+                    c.beat_offset_s = detail::json_number<double>(*b);
+                if (auto o = t.find("onset_offset_s"); o != t.end() && !o->is_null())
+                    c.onset_offset_s = detail::json_number<double>(*o);
+                cut_sounds.push_back(c);
+            }
+        }
+        if (auto au = doc.find("audio"); au != doc.end() && au->is_object()) {
+            AudioAnalysis x;
+            x.stream = get_or<int>(*au, "stream", -1);
+            x.codec = get_or<std::string>(*au, "codec", "");
+            x.channels = get_or<int>(*au, "channels", 0);
+            x.sample_rate = get_or<int>(*au, "sample_rate", 0);
+            x.start_s = get_or<double>(*au, "start_s", 0);
+            x.duration_s = get_or<double>(*au, "duration_s", 0);
+            x.tempo_bpm = get_or<double>(*au, "tempo_bpm", 0);
+            x.decode_errors = get_or<std::int64_t>(*au, "decode_errors", 0);
+            x.error = get_or<std::string>(*au, "error", "");
+            auto times = [&](const char* key, std::vector<double>& out) {
+                auto it = au->find(key);
+                if (it == au->end() || it->is_null()) return;
+                if (!it->is_array())
+                    throw_bad_input(origin, std::string("audio ") + key + " is not an array");
+                for (const auto& v : *it) out.push_back(detail::json_number<double>(v));
+            };
+            times("beats", x.beats);
+            times("downbeats", x.downbeats);
+            times("onsets", x.onsets);
+            x.cuts = std::move(cut_sounds);
+            if (auto r = doc.find("rhythm"); r != doc.end() && r->is_object()) {
+                if (r->contains("on_beat_share"))
+                    x.on_beat_share = get_or<double>(*r, "on_beat_share", 0);
+                if (r->contains("on_onset_share"))
+                    x.on_onset_share = get_or<double>(*r, "on_onset_share", 0);
+            }
+            a.audio = std::move(x);
         }
         if (auto ev = doc.find("events"); ev != doc.end() && ev->is_array()) {
             for (const auto& e : *ev) {

@@ -143,6 +143,19 @@ std::string annotations_eaf(const Analysis& a, const std::string& date_iso,
 
     std::vector<Tier*> tiers{&shots, &scale, &camera, &scenes, &transitions};
     for (auto& t : event_tiers) tiers.push_back(&t);
+    // The soundtrack's beats, each 50 ms long (or to the next beat), on a tier of their own.
+    Tier beats{"beats", "beat", "", {}};
+    if (a.audio && !a.audio->beats.empty()) {
+        const auto& b = a.audio->beats;
+        for (std::size_t k = 0; k < b.size(); ++k) {
+            if (b[k] < 0) continue;
+            const std::int64_t begin = to_ms(b[k]);
+            std::int64_t end = begin + 50;
+            if (k + 1 < b.size()) end = std::min(end, to_ms(b[k + 1]));
+            add(beats, begin, std::max(end, begin + 1), "beat " + std::to_string(k));
+        }
+        if (!beats.annotations.empty()) tiers.push_back(&beats);
+    }
 
     // Time slots: one per distinct time, numbered in time order.
     std::map<std::int64_t, std::string> slots;
@@ -203,7 +216,9 @@ std::string annotations_eaf(const Analysis& a, const std::string& date_iso,
         }
         out += "    </TIER>\n";
     }
-    for (const char* type : {"shot", "scene", "transition", "event"})
+    std::vector<const char*> types{"shot", "scene", "transition", "event"};
+    if (!beats.annotations.empty()) types.push_back("beat");
+    for (const char* type : types)
         out += "    <LINGUISTIC_TYPE GRAPHIC_REFERENCES=\"false\" LINGUISTIC_TYPE_ID=\"" +
                std::string(type) + "\" TIME_ALIGNABLE=\"true\"/>\n";
     out +=

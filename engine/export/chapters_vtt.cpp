@@ -1,10 +1,11 @@
 // WebVTT chapters, one cue per scene, for players that show chapter menus (HTML <track
-// kind="chapters">, VLC, mpv).
+// kind="chapters">, VLC, mpv); and the beats as a metadata track.
 
 #include <algorithm>
 #include <string>
 #include <vector>
 
+#include "export_detail.hpp"
 #include "kinoglaz/export.hpp"
 
 namespace kinoglaz {
@@ -42,6 +43,23 @@ std::string chapters_vtt(const Analysis& a) {
                            : "shots " + std::to_string(sc.first_shot) + "-" +
                                  std::to_string(sc.last_shot)) +
                "\n";
+    }
+    return out;
+}
+
+std::string beats_vtt(const Analysis& a) {
+    if (!a.audio || a.audio->beats.empty()) return {};
+    const auto& beats = a.audio->beats;
+    const std::string bpm = detail::decimal(a.audio->tempo_bpm, 3);
+    std::string out = "WEBVTT\n";
+    for (std::size_t k = 0; k < beats.size(); ++k) {
+        // Cue times cannot be negative: a beat before the first frame is left out.
+        if (beats[k] < 0) continue;
+        const double end =
+            std::min(k + 1 < beats.size() ? beats[k + 1] : beats[k] + 1.0, beats[k] + 1.0);
+        out += "\nbeat-" + std::to_string(k) + "\n" + format_clock(beats[k]) + " --> " +
+               format_clock(std::max(end, beats[k] + 0.001)) + "\n{\"beat\": " + std::to_string(k) +
+               ", \"bpm\": " + bpm + "}\n";
     }
     return out;
 }

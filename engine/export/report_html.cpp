@@ -144,6 +144,10 @@ std::string figures_html(const Analysis& a) {
     for (const auto& [k, n] : kinds) tr += (tr.empty() ? "" : ", ") + std::to_string(n) + " " + k;
     out += figure("Transitions", tr.empty() ? "none" : tr);
     out += figure("Revealed gestures", std::to_string(a.events.size()));
+    if (a.audio && a.audio->tempo_bpm > 0)
+        out += figure("Tempo", decimal(a.audio->tempo_bpm, 1) + " bpm");
+    if (a.audio && a.audio->on_beat_share)
+        out += figure("Cuts on the beat", decimal(100 * *a.audio->on_beat_share, 0) + " %");
     return out;
 }
 
@@ -186,10 +190,48 @@ std::string contact_sheet(const Analysis& a, const ReportOptions& o) {
     return out;
 }
 
+// The sound lane of the rhythm plot, between heights TOP and BOTTOM: beats (upper half) and
+// onsets (lower half) as ticks, each hard cut as a line across the lane. One path per kind
+// keeps a feature film's thousands of beats small.
+template <class X>
+std::string sound_lane(const Analysis& a, const X& x, double top, double bottom) {
+    const double mid = (top + bottom) / 2;
+    const double duration = film_duration(a);
+    auto ticks = [&](const std::vector<double>& times, double y0, double y1) {
+        std::string d;
+        for (double t : times)
+            if (t >= 0 && t <= duration)
+                d += "M" + decimal(x(t), 1) + " " + decimal(y0, 1) + "V" + decimal(y1, 1);
+        return d;
+    };
+    const auto& au = *a.audio;
+    std::string out = "<g class=\"sound-lane\"><title>Sound: " + std::to_string(au.beats.size()) +
+                      " beats (" + decimal(au.tempo_bpm, 1) + " bpm) above, " +
+                      std::to_string(au.onsets.size()) + " onsets below, cuts across</title>";
+    out += "<path d=\"" + ticks(au.beats, top, mid - 1) +
+           "\" stroke=\"#1f5fa8\" stroke-width=\"1.5\" fill=\"none\"/>";
+    out += "<path d=\"" + ticks(au.onsets, mid + 1, bottom) +
+           "\" stroke=\"#c77700\" stroke-width=\"1\" fill=\"none\"/>";
+    std::vector<double> cuts;
+    for (const auto& t : a.transitions)
+        if (t.type == TransitionType::cut) cuts.push_back(t.start_time_s);
+    out += "<path d=\"" + ticks(cuts, top - 4, bottom + 2) +
+           "\" stroke=\"#b00020\" stroke-width=\"1\" fill=\"none\"/>";
+    out += "<text x=\"" + decimal(x(0) - 8) + "\" y=\"" + decimal(mid - 2, 1) +
+           "\" text-anchor=\"end\" fill=\"#1f5fa8\" font-size=\"13\">beats</text>";
+    out += "<text x=\"" + decimal(x(0) - 8) + "\" y=\"" + decimal(bottom, 1) +
+           "\" text-anchor=\"end\" fill=\"#c77700\" font-size=\"13\">onsets</text>";
+    return out + "</g>";
+}
+
 // Shot lengths along the film (bars at their place in time, coloured by scene) and the smoothed
 // cutting curve, with axes in minutes and seconds.
 std::string rhythm_svg(const Analysis& a) {
-    const double W = 1200, H = 380, L = 70, R = 20, T = 20, B = 50;
+    // With sound, a lane under the bars: beats above, onsets below, each cut across both, so
+    // that a cut on the beat reads as a line meeting a tick.
+    const bool sound = a.audio && (!a.audio->beats.empty() || !a.audio->onsets.empty());
+    const double lane = sound ? 44 : 0;
+    const double W = 1200, H = 380 + lane, L = 70, R = 20, T = 20, B = 50;
     const double duration = std::max(film_duration(a), 1e-3);
     double ymax = 1;
     for (const auto& s : a.shots) ymax = std::max(ymax, s.length_s());
@@ -202,7 +244,7 @@ std::string rhythm_svg(const Analysis& a) {
         }
     ymax = std::ceil(ymax / step) * step;
     auto x = [&](double t) { return L + (W - L - R) * t / duration; };
-    auto y = [&](double v) { return T + (H - T - B) * (1 - v / ymax); };
+    auto y = [&](double v) { return T + (H - T - B - lane) * (1 - v / ymax); };
 
     std::string out = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " + decimal(W) +
                       " " + decimal(H) +
@@ -270,6 +312,7 @@ std::string rhythm_svg(const Analysis& a) {
     }
     out += "<line x1=\"" + decimal(L) + "\" x2=\"" + decimal(W - R) + "\" y1=\"" + decimal(y(0)) +
            "\" y2=\"" + decimal(y(0)) + "\" stroke=\"#222\" stroke-width=\"2\"/>";
+    if (sound) out += sound_lane(a, x, y(0) + 6, y(0) + lane - 2);
     out += "</svg>";
     return out;
 }
@@ -329,12 +372,31 @@ std::string arc_diagram(const Analysis& a) {
 
 std::string transitions_table(const Analysis& a) {
     if (a.transitions.empty()) return "<p class=\"note\">No transitions: the film is one shot.</p>";
+    // With sound, each cut's offsets to the nearest beat and onset (found by frame).
+    const bool sound = a.audio && !a.audio->cuts.empty();
+    std::map<FrameIndex, const CutSound*> cut_sound;
+    if (sound)
+        for (const auto& c : a.audio->cuts) cut_sound.emplace(c.frame, &c);
+    auto offset = [](const std::optional<double>& v) {
+        return v ? (*v >= 0 ? "+" : "−") + decimal(std::abs(*v), 3) + " s" : std::string("—");
+    };
     std::string out =
         "<table><thead><tr><th scope=\"col\">#</th><th scope=\"col\">type</th>"
         "<th scope=\"col\">starts</th><th scope=\"col\">ends</th><th scope=\"col\">frames</th>"
-        "<th scope=\"col\">length</th><th scope=\"col\">confidence</th></tr></thead><tbody>";
+        "<th scope=\"col\">length</th><th scope=\"col\">confidence</th>";
+    if (sound) out += "<th scope=\"col\">to beat</th><th scope=\"col\">to onset</th>";
+    out += "</tr></thead><tbody>";
     for (std::size_t i = 0; i < a.transitions.size(); ++i) {
         const Transition& t = a.transitions[i];
+        std::string sound_cells;
+        if (sound) {
+            const auto it =
+                t.type == TransitionType::cut ? cut_sound.find(t.frames.start) : cut_sound.end();
+            const CutSound* c = it == cut_sound.end() ? nullptr : it->second;
+            sound_cells = "<td class=\"num\">" + offset(c ? c->beat_offset_s : std::nullopt) +
+                          "</td><td class=\"num\">" + offset(c ? c->onset_offset_s : std::nullopt) +
+                          "</td>";
+        }
         const std::string type = words(to_string(t.type));
         out += "<tr><td class=\"num\">" + std::to_string(i) + "</td><td>" + xml_escape(type) +
                "</td><td>" +
@@ -343,7 +405,8 @@ std::string transitions_table(const Analysis& a) {
                std::to_string(t.frames.start) +
                (t.frames.empty() ? "" : "–" + std::to_string(t.frames.end)) +
                "</td><td class=\"num\">" + decimal(t.end_time_s - t.start_time_s, 2) +
-               " s</td><td class=\"num\">" + decimal(t.confidence, 2) + "</td></tr>";
+               " s</td><td class=\"num\">" + decimal(t.confidence, 2) + "</td>" + sound_cells +
+               "</tr>";
     }
     return out + "</tbody></table>";
 }
@@ -471,6 +534,19 @@ std::string report_html(const Analysis& a, const ReportOptions& o) {
                        decimal(a.rhythm.window_s, 0) + " s windows)";
         }
         caption += ".";
+    }
+    if (a.audio && (!a.audio->beats.empty() || !a.audio->onsets.empty())) {
+        caption += " Lane: the soundtrack's beats (" + decimal(a.audio->tempo_bpm, 1) +
+                   " bpm) above, its onsets below, each cut across.";
+        if (a.audio->on_beat_share)
+            caption +=
+                " " + decimal(100 * *a.audio->on_beat_share, 0) +
+                " % of the cuts fall within half a frame of a beat" +
+                (a.audio->on_onset_share ? ", " + decimal(100 * *a.audio->on_onset_share, 0) +
+                                               " % within a frame of an onset."
+                                         : std::string("."));
+    } else if (a.audio && !a.audio->error.empty()) {
+        caption += " Sound: " + a.audio->error + ".";
     }
     const std::map<std::string, std::string> values{
         {"GENERATOR", "kinoglaz"},

@@ -86,7 +86,8 @@ std::string timeline_fcpxml(const Analysis& a, const ExportOptions& options) {
     out += "                    <spine>\n";
     const std::string ind = "                        ";
 
-    // Events become markers of the item in which they start (marker times are the item's own).
+    // Events and beats become markers of the item in which they start (marker times are the
+    // item's own).
     auto markers_in = [&](const FrameRange& r) {
         std::string m;
         for (std::size_t i = 0; i < a.events.size(); ++i) {
@@ -101,6 +102,15 @@ std::string timeline_fcpxml(const Analysis& a, const ExportOptions& options) {
                             (e.clip.empty() ? std::string() : ", clip " + e.clip)) +
                  "\"/>\n";
         }
+        // The soundtrack's beats, one frame long, so that an editor can cut to them.
+        if (a.audio)
+            for (double b : a.audio->beats) {
+                const FrameIndex f = clock.frame_at(b);
+                if (b < 0 || !r.contains(f)) continue;
+                m += ind + "    <marker start=\"" + t(f) + "\" duration=\"" + t(1) +
+                     "\" value=\"beat\" note=\"" +
+                     xml_escape(detail::decimal(a.audio->tempo_bpm, 1) + " bpm") + "\"/>\n";
+            }
         return m;
     };
 

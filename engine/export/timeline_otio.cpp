@@ -130,6 +130,19 @@ std::string timeline_otio(const Analysis& a, const ExportOptions& options) {
                            {"comment", "micro-gesture, score " + detail::decimal(e.score, 2) +
                                            (e.clip.empty() ? std::string() : ", clip " + e.clip)}});
     }
+    // The soundtrack's beats as zero-length markers on the analysed part of the track.
+    if (a.audio)
+        for (double b : a.audio->beats) {
+            const FrameIndex f = clock.frame_at(b);
+            if (b < 0 || f < origin || f >= total) continue;
+            markers.push_back(
+                {{"OTIO_SCHEMA", "Marker.2"},
+                 {"metadata", {{"kinoglaz", {{"time_s", std::round(b * 1e6) / 1e6}}}}},
+                 {"name", "beat"},
+                 {"color", "BLUE"},
+                 {"marked_range", otio.range(f - origin, 0)},
+                 {"comment", detail::decimal(a.audio->tempo_bpm, 1) + " bpm"}});
+        }
 
     ordered_json track{{"OTIO_SCHEMA", "Track.1"},
                        {"metadata", ordered_json::object()},

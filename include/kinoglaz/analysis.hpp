@@ -1,11 +1,13 @@
 #pragma once
 /// The result of analysing one film: a struct that mirrors analysis.json.
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "kinoglaz/event.hpp"
 #include "kinoglaz/montage.hpp"
+#include "kinoglaz/sound.hpp"
 #include "kinoglaz/source.hpp"
 #include "kinoglaz/transition.hpp"
 
@@ -22,6 +24,7 @@ struct Analysis {
     std::vector<Pattern> patterns;
     Rhythm rhythm;
     std::vector<Event> events;
+    std::optional<AudioAnalysis> audio;  ///< absent when the film has no audio (sound.hpp)
     double analysis_seconds = 0;  ///< wall time of the analysis (the one non-deterministic field)
 };
 

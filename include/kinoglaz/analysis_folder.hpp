@@ -14,8 +14,9 @@ namespace kinoglaz {
 
 /// Writes every file of the analysis folder into `dir` (normally OutputFolder::path()):
 /// analysis.json, shots.csv, shotgraph.dot, shotgraph.graphml, timeline.otio, cuts.edl,
-/// annotations.eaf, timeline.fcpxml, chapters.vtt, keyframes/shot-NNN.jpg (from
-/// `keyframes_bgr`, shot index -> 8-bit BGR image; shots without one get no file) and
+/// annotations.eaf, timeline.fcpxml, chapters.vtt, beats.vtt (only with beats),
+/// keyframes/shot-NNN.jpg (from `keyframes_bgr`, shot index -> 8-bit BGR image; shots without
+/// one get no file) and
 /// report.html (the shot graph rendered by Graphviz when `dot` is installed). Reveal clips named
 /// by events are expected to be in `dir` already; the report links only those present. Nothing
 /// is written outside `dir`. `exports` reaches every writer; an empty `media_base` means `dir`

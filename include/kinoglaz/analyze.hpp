@@ -26,6 +26,7 @@
 #include "kinoglaz/analysis_pass.hpp"
 #include "kinoglaz/export.hpp"
 #include "kinoglaz/montage_analysis.hpp"
+#include "kinoglaz/sound.hpp"
 #include "kinoglaz/transition_pass.hpp"
 
 namespace kinoglaz {
@@ -53,6 +54,10 @@ struct AnalyzeOptions {
     /// (folder only) How many reveal clips at most, the best by score, ≥ 0. Few, so that a
     /// feature film's folder stays small.
     int reveal_clips = 5;
+    /// The soundtrack: which audio stream (default the first), or none (`enabled` false). Its
+    /// beats and onsets, and each cut's offset to them, go into Analysis::audio; a film
+    /// without audio has none, and bad audio is reported there without failing the analysis.
+    SoundOptions sound;
     /// (folder only) Timeline rate and media references of the written exports.
     ExportOptions exports;
     /// (folder only) Write into a folder that holds the user's files, replacing only the files

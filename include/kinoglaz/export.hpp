@@ -121,6 +121,11 @@ std::string timeline_fcpxml(const Analysis& analysis, const ExportOptions& optio
 /// number and its shots.
 std::string chapters_vtt(const Analysis& analysis);
 
+/// WebVTT metadata track of the soundtrack's beats (for HTML <track kind="metadata">): one cue
+/// per beat, from the beat to the next one (at most one second), its text a small JSON object
+/// {"beat": k, "bpm": x}. Empty when the analysis has no beats (then no beats.vtt is written).
+std::string beats_vtt(const Analysis& analysis);
+
 /// What report_html() needs besides the Analysis.
 struct ReportOptions {
     /// src of the page's <video>: a path relative to the report or a URL. Empty: the source's

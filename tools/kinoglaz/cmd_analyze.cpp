@@ -14,10 +14,12 @@ int run_analyze(const Argv& argv) {
     flags.insert("--no-reveal");
     flags.insert("--force");
     flags.insert("--absolute-paths");
+    flags.insert("--no-audio");
     auto options = kPassOptions;
     options.insert("-o");
     options.insert("--segments");
     options.insert("--timeline-rate");
+    options.insert("--audio-stream");
     Args args(argv, flags, options);
     if (args.positional().size() != 1) throw_bad_usage("analyze", "needs exactly one INPUT");
     auto out = args.value("-o");
@@ -37,6 +39,11 @@ int run_analyze(const Argv& argv) {
                                 *rate + "'");
     }
     opts.exports.absolute_paths = args.flag("--absolute-paths");
+    opts.sound.enabled = !args.flag("--no-audio");
+    opts.sound.stream = args.integer("--audio-stream", 0, 1 << 20);
+    if (opts.sound.stream && !opts.sound.enabled)
+        throw_bad_usage("analyze", "--audio-stream and --no-audio exclude each other");
+    opts.sound.allow_network = opts.pass.allow_network;
     auto [analysis, outdir] = analyze_to_folder(input, *out, opts);
     if (!args.flag("--quiet"))
         std::fprintf(stderr,

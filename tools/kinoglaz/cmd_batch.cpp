@@ -355,11 +355,12 @@ std::string sbatch(const std::string& args) {
 }  // namespace
 
 int run_batch(const Argv& argv) {
-    Args args(argv,
-              {"--resume", "--quiet", "--no-reveal", "--allow-network", "--exact-decode",
-               "--tables-only", "--slurm", "--print-script", "--no-tables", "--force"},
-              {"-o", "--jobs", "--threads", "--sensitivity", "--task", "--tasks", "--partition",
-               "--array-max", "--time", "--mem", "--cpus"});
+    Args args(
+        argv,
+        {"--resume", "--quiet", "--no-reveal", "--allow-network", "--exact-decode", "--tables-only",
+         "--slurm", "--print-script", "--no-tables", "--force", "--no-audio"},
+        {"-o", "--jobs", "--threads", "--sensitivity", "--task", "--tasks", "--partition",
+         "--array-max", "--time", "--mem", "--cpus"});
     if (args.positional().size() != 1) throw_bad_usage("batch", "needs exactly one MANIFEST");
     auto out = args.value("-o");
     if (!out || out->empty()) throw_bad_usage("batch", "needs -o CORPUSDIR");
@@ -373,6 +374,7 @@ int run_batch(const Argv& argv) {
     if (args.flag("--allow-network")) o.analyze_args.push_back("--allow-network");
     if (args.flag("--exact-decode")) o.analyze_args.push_back("--exact-decode");
     if (args.flag("--force")) o.analyze_args.push_back("--force");
+    if (args.flag("--no-audio")) o.analyze_args.push_back("--no-audio");
     if (auto s = args.number("--sensitivity", 0, 1))
         o.analyze_args.insert(o.analyze_args.end(),
                               {"--sensitivity", *args.value("--sensitivity")});

@@ -56,7 +56,9 @@ std::string analyze_usage() {
            "                     1: on few cores the analysis already keeps them busy)\n"
            "  --timeline-rate R  OTIO/FCPXML/EDL in R fps (24000/1001, 23.976, 25, ...; default:\n"
            "                     the film's nominal rate), each cut on its nearest frame\n"
-           "  --absolute-paths   refer to the film by file:// URL, not relative to OUTDIR\n" +
+           "  --absolute-paths   refer to the film by file:// URL, not relative to OUTDIR\n"
+           "  --audio-stream N   beats and onsets of stream N (default: the first audio stream)\n"
+           "  --no-audio         no audio section (the soundtrack is not read)\n" +
            kCommon;
 }
 
@@ -110,7 +112,8 @@ std::string batch_usage() {
                "                     the job array's partition, time and memory limits, cores per\n"
                "                     task and most tasks running at once (with --slurm)\n"
                "  --print-script     print the array script, submit nothing\n"
-               "  --no-reveal, --sensitivity S, --exact-decode   passed to every analyze\n") +
+               "  --no-reveal, --no-audio, --sensitivity S, --exact-decode   passed to every\n"
+               "                     analyze\n") +
            kForce + kCommon;
 }
 
