@@ -157,6 +157,99 @@ GradualFit fit_gradual(const FrameFeatures& a, const std::vector<const FrameFeat
     return fit;
 }
 
+void fit_slide(const FrameFeatures& a, const std::vector<const FrameFeatures*>& mixed,
+               const FrameFeatures& b, GradualFit& fit) {
+    if (mixed.empty() || a.thumb_bgr.empty() || b.thumb_bgr.empty()) return;
+    // At the thumbnail's full size: a slide's offset grows by a few pixels a frame, and the
+    // coarser half size would blur it into its neighbours.
+    cv::Mat A, B;
+    a.thumb_bgr.convertTo(A, CV_32FC3);
+    b.thumb_bgr.convertTo(B, CV_32FC3);
+    const double ab_l1 = cv::norm(A, B, cv::NORM_L1) / double(A.total());
+    if (ab_l1 < 1e-6) return;
+    std::vector<cv::Mat> frames;
+    for (const FrameFeatures* m : mixed) {
+        if (m->thumb_bgr.size() != a.thumb_bgr.size()) return;
+        frames.emplace_back();
+        m->thumb_bgr.convertTo(frames.back(), CV_32FC3);
+    }
+    // Direction d moves the content by +h along x (d = 0), −h along x (1), +h along y (2) or
+    // −h along y (3); B enters behind A from the side the content moves away from.
+    const int W = A.cols, H = A.rows;
+    // Residual of frame M against A moved by h and B moved in behind it, B's own offset
+    // `gb` (len − h for a slide); with `b_only`, over B's part alone.
+    auto residual = [&](const cv::Mat& M, int d, int h, int gb, bool b_only) {
+        const bool horizontal = d < 2, forward = d % 2 == 0;
+        const int len = horizontal ? W : H;
+        double sum = 0;
+        int n = 0;
+        for (int y = 0; y < H; ++y) {
+            const auto* pm = M.ptr<cv::Vec3f>(y);
+            for (int x = 0; x < W; ++x) {
+                const int u = horizontal ? x : y;
+                const bool in_b = forward ? u < h : u >= len - h;
+                if (b_only && !in_b) continue;
+                const cv::Mat& from = in_b ? B : A;
+                const int src = in_b ? (forward ? u + gb : u - gb) : (forward ? u - h : u + h);
+                const cv::Vec3f& p =
+                    horizontal ? from.ptr<cv::Vec3f>(y)[src] : from.ptr<cv::Vec3f>(src)[x];
+                sum += std::abs(pm[x][0] - p[0]) + std::abs(pm[x][1] - p[1]) +
+                       std::abs(pm[x][2] - p[2]);
+                ++n;
+            }
+        }
+        return n ? sum / 3.0 / n / ab_l1 : 0.0;
+    };
+    double best_total = 1e9;
+    int best_d = 0;
+    std::vector<int> best_hs;
+    for (int d = 0; d < 4; ++d) {
+        const int len = d < 2 ? W : H;
+        double total = 0;
+        std::vector<int> hs;
+        for (const cv::Mat& M : frames) {
+            double best = 1e9;
+            int best_h = 0;
+            for (int h = 1; h < len; ++h) {
+                const double r = residual(M, d, h, len - h, false);
+                if (r < best) best = r, best_h = h;
+            }
+            total += best;
+            hs.push_back(best_h);
+        }
+        if (total < best_total) best_total = total, best_hs = hs, best_d = d;
+    }
+    const int len = best_d < 2 ? W : H;
+    fit.slide_residual = best_total / double(frames.size());
+    // In a slide B's part sits exactly behind A's (offset len − h); in a fast pan or tilt the
+    // incoming part is the scene just beyond A, which B shows elsewhere: its best offset is
+    // another one.
+    int seam_frames = 0, seamless = 0;
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+        const int h = best_hs[i];
+        if (h < 3 || h > len - 3) continue;
+        int best_g = 0;
+        double best = 1e9;
+        for (int g = 0; g <= len - h; ++g) {
+            const double r = residual(frames[i], best_d, h, g, true);
+            if (r < best) best = r, best_g = g;
+        }
+        ++seam_frames;
+        if (std::abs(best_g - (len - h)) > 1) ++seamless;
+    }
+    fit.slide_offset_error = seam_frames ? double(seamless) / seam_frames : 1;
+    int grows = 0;
+    fit.slide_max_step = 0;
+    for (std::size_t i = 1; i < best_hs.size(); ++i) {
+        if (best_hs[i] >= best_hs[i - 1]) ++grows;
+        fit.slide_max_step =
+            std::max(fit.slide_max_step, double(best_hs[i] - best_hs[i - 1]) / len);
+    }
+    fit.slide_monotony = best_hs.size() < 2 ? 1 : grows / std::max(1.0, double(best_hs.size()) - 1);
+    fit.slide_first = double(best_hs.front()) / len;
+    fit.slide_last = double(best_hs.back()) / len;
+}
+
 GradualDetector::GradualDetector(const GradualOptions& options)
     : options_(options),
       max_length_(std::max(4, int(std::lround(options.max_length_s * options.fps)))),
@@ -257,9 +350,28 @@ std::optional<Transition> GradualDetector::fit_segment(FrameIndex first_mixed,
     const bool mix_like = fit.mix_residual <= options_.max_mix_residual * scale &&
                           fit.alpha_monotony >= 0.8 && fit.alpha_first > 0.5 &&
                           fit.alpha_last < 0.5;
+    // A slide (push) moves both pictures, so neither the mix nor the per-pixel switch
+    // explains it; it is only tried for what nothing else explains.
+    if (!wipe_like && !mix_like) fit_slide(a, mixed, b, fit);
+    if (std::getenv("KINOGLAZ_DEBUG_GRADUAL") && !wipe_like && !mix_like)
+        std::fprintf(stderr, "  slide=%.3f mono=%.2f share=%.2f..%.2f step=%.2f offset=%.2f\n",
+                     fit.slide_residual, fit.slide_monotony, fit.slide_first, fit.slide_last,
+                     fit.slide_max_step, fit.slide_offset_error);
+    // A slide advances steadily: a fit that jumps from nearly all A to nearly all B is a
+    // cut next to motion or an occlusion, not a slide.
+    const double max_slide_step =
+        2.0 * (fit.slide_last - fit.slide_first) / std::max<double>(1, double(mixed.size()) - 1);
+    const bool slide_like =
+        !wipe_like && !mix_like && fit.slide_residual <= options_.max_slide_residual * scale &&
+        fit.slide_residual < 0.6 * fit.mix_residual && fit.slide_monotony >= 0.8 &&
+        fit.slide_first < 0.3 && fit.slide_last > 0.7 && fit.slide_max_step <= max_slide_step &&
+        fit.slide_offset_error <= 0.1;
     TransitionType type;
     double residual;
-    if (wipe_like) {
+    if (slide_like) {
+        type = TransitionType::wipe;
+        residual = fit.slide_residual;
+    } else if (wipe_like) {
         type = TransitionType::wipe;
         residual = fit.wipe_residual;
     } else if (mix_like) {
