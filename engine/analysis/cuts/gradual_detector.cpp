@@ -158,7 +158,7 @@ GradualFit fit_gradual(const FrameFeatures& a, const std::vector<const FrameFeat
 }
 
 void fit_slide(const FrameFeatures& a, const std::vector<const FrameFeatures*>& mixed,
-               const FrameFeatures& b, GradualFit& fit) {
+               const FrameFeatures& b, double max_residual, GradualFit& fit) {
     if (mixed.empty() || a.thumb_bgr.empty() || b.thumb_bgr.empty()) return;
     // At the thumbnail's full size: a slide's offset grows by a few pixels a frame, and the
     // coarser half size would blur it into its neighbours.
@@ -167,12 +167,8 @@ void fit_slide(const FrameFeatures& a, const std::vector<const FrameFeatures*>& 
     b.thumb_bgr.convertTo(B, CV_32FC3);
     const double ab_l1 = cv::norm(A, B, cv::NORM_L1) / double(A.total());
     if (ab_l1 < 1e-6) return;
-    std::vector<cv::Mat> frames;
-    for (const FrameFeatures* m : mixed) {
+    for (const FrameFeatures* m : mixed)
         if (m->thumb_bgr.size() != a.thumb_bgr.size()) return;
-        frames.emplace_back();
-        m->thumb_bgr.convertTo(frames.back(), CV_32FC3);
-    }
     // Direction d moves the content by +h along x (d = 0), −h along x (1), +h along y (2) or
     // −h along y (3); B enters behind A from the side the content moves away from.
     const int W = A.cols, H = A.rows;
@@ -181,43 +177,54 @@ void fit_slide(const FrameFeatures& a, const std::vector<const FrameFeatures*>& 
     auto residual = [&](const cv::Mat& M, int d, int h, int gb, bool b_only) {
         const bool horizontal = d < 2, forward = d % 2 == 0;
         const int len = horizontal ? W : H;
-        double sum = 0;
-        int n = 0;
-        for (int y = 0; y < H; ++y) {
-            const auto* pm = M.ptr<cv::Vec3f>(y);
-            for (int x = 0; x < W; ++x) {
-                const int u = horizontal ? x : y;
-                const bool in_b = forward ? u < h : u >= len - h;
-                if (b_only && !in_b) continue;
-                const cv::Mat& from = in_b ? B : A;
-                const int src = in_b ? (forward ? u + gb : u - gb) : (forward ? u - h : u + h);
-                const cv::Vec3f& p =
-                    horizontal ? from.ptr<cv::Vec3f>(y)[src] : from.ptr<cv::Vec3f>(src)[x];
-                sum += std::abs(pm[x][0] - p[0]) + std::abs(pm[x][1] - p[1]) +
-                       std::abs(pm[x][2] - p[2]);
-                ++n;
-            }
+        // Band [u0, u1) across the axis of motion.
+        auto band = [&](int u0, int u1) {
+            return horizontal ? cv::Rect(u0, 0, u1 - u0, H) : cv::Rect(0, u0, W, u1 - u0);
+        };
+        // Output band [u, u + n) shows B from position u + shift_b, A from u + shift_a.
+        const int b0 = forward ? 0 : len - h, a0 = forward ? h : 0;
+        const int b_src = forward ? gb : len - h - gb, a_src = forward ? 0 : h;
+        double sum = cv::norm(M(band(b0, b0 + h)), B(band(b_src, b_src + h)), cv::NORM_L1);
+        double n = double(h) * (horizontal ? H : W);
+        if (!b_only) {
+            sum +=
+                cv::norm(M(band(a0, a0 + len - h)), A(band(a_src, a_src + len - h)), cv::NORM_L1);
+            n = double(M.total());
         }
-        return n ? sum / 3.0 / n / ab_l1 : 0.0;
+        return sum / 3.0 / n / ab_l1;
     };
-    double best_total = 1e9;
-    int best_d = 0;
-    std::vector<int> best_hs;
-    for (int d = 0; d < 4; ++d) {
+    // The direction is the one that explains the middle frame best; a run whose middle frame
+    // no slide explains within twice `max_residual` is left at once (the cost stays small on
+    // the long motion runs that reach this test).
+    auto best_offset = [&](const cv::Mat& M, int d, double& best) {
         const int len = d < 2 ? W : H;
-        double total = 0;
-        std::vector<int> hs;
-        for (const cv::Mat& M : frames) {
-            double best = 1e9;
-            int best_h = 0;
-            for (int h = 1; h < len; ++h) {
-                const double r = residual(M, d, h, len - h, false);
-                if (r < best) best = r, best_h = h;
-            }
-            total += best;
-            hs.push_back(best_h);
+        int best_h = 1;
+        best = 1e9;
+        for (int h = 1; h < len; ++h) {
+            const double r = residual(M, d, h, len - h, false);
+            if (r < best) best = r, best_h = h;
         }
-        if (total < best_total) best_total = total, best_hs = hs, best_d = d;
+        return best_h;
+    };
+    int best_d = 0;
+    double mid_best = 1e9;
+    cv::Mat middle;
+    mixed[mixed.size() / 2]->thumb_bgr.convertTo(middle, CV_32FC3);
+    for (int d = 0; d < 4; ++d) {
+        double r;
+        best_offset(middle, d, r);
+        if (r < mid_best) mid_best = r, best_d = d;
+    }
+    if (mid_best > 2 * max_residual) return;
+    std::vector<cv::Mat> frames(mixed.size());
+    for (std::size_t i = 0; i < mixed.size(); ++i)
+        mixed[i]->thumb_bgr.convertTo(frames[i], CV_32FC3);
+    double best_total = 0;
+    std::vector<int> best_hs;
+    for (const cv::Mat& M : frames) {
+        double r;
+        best_hs.push_back(best_offset(M, best_d, r));
+        best_total += r;
     }
     const int len = best_d < 2 ? W : H;
     fit.slide_residual = best_total / double(frames.size());
@@ -225,7 +232,7 @@ void fit_slide(const FrameFeatures& a, const std::vector<const FrameFeatures*>& 
     // incoming part is the scene just beyond A, which B shows elsewhere: its best offset is
     // another one.
     int seam_frames = 0, seamless = 0;
-    for (std::size_t i = 0; i < frames.size(); ++i) {
+    for (std::size_t i = 0; i < frames.size() && fit.slide_residual <= max_residual; ++i) {
         const int h = best_hs[i];
         if (h < 3 || h > len - 3) continue;
         int best_g = 0;
@@ -320,7 +327,8 @@ void GradualDetector::close_run(std::vector<Transition>& out) {
 }
 
 std::optional<Transition> GradualDetector::fit_segment(FrameIndex first_mixed,
-                                                       FrameIndex first_clean) const {
+                                                       FrameIndex first_clean,
+                                                       bool try_slide) const {
     const FrameFeatures& a = window_.at(first_mixed - 1);
     const FrameFeatures& b = window_.at(first_clean);
     if (is_flat(a) || is_flat(b)) return std::nullopt;  // fades: the fade detector's
@@ -352,7 +360,8 @@ std::optional<Transition> GradualDetector::fit_segment(FrameIndex first_mixed,
                           fit.alpha_last < 0.5;
     // A slide (push) moves both pictures, so neither the mix nor the per-pixel switch
     // explains it; it is only tried for what nothing else explains.
-    if (!wipe_like && !mix_like) fit_slide(a, mixed, b, fit);
+    if (try_slide && !wipe_like && !mix_like)
+        fit_slide(a, mixed, b, options_.max_slide_residual * scale, fit);
     if (std::getenv("KINOGLAZ_DEBUG_GRADUAL") && !wipe_like && !mix_like)
         std::fprintf(stderr, "  slide=%.3f mono=%.2f share=%.2f..%.2f step=%.2f offset=%.2f\n",
                      fit.slide_residual, fit.slide_monotony, fit.slide_first, fit.slide_last,
@@ -388,7 +397,7 @@ std::optional<Transition> GradualDetector::fit_segment(FrameIndex first_mixed,
 void GradualDetector::classify(FrameIndex first_mixed, FrameIndex first_clean,
                                std::vector<Transition>& out) {
     if (first_clean - first_mixed < 2) return;
-    if (auto t = fit_segment(first_mixed, first_clean)) {
+    if (auto t = fit_segment(first_mixed, first_clean, true)) {
         out.push_back(*t);
         return;
     }
@@ -400,7 +409,9 @@ void GradualDetector::classify(FrameIndex first_mixed, FrameIndex first_clean,
     const FrameIndex limit = std::min<FrameIndex>(length - 3, std::lround(options_.fps / 2));
     for (FrameIndex trim = 1; trim <= limit; ++trim)
         for (FrameIndex front : {FrameIndex(0), trim}) {
-            if (auto t = fit_segment(first_mixed + front, first_clean - (trim - front))) {
+            // Slides are only fitted to whole runs: a slide moves both pictures, so it raises
+            // the difference over all its frames and its run is the transition.
+            if (auto t = fit_segment(first_mixed + front, first_clean - (trim - front), false)) {
                 out.push_back(*t);
                 return;
             }

@@ -51,9 +51,10 @@ GradualFit fit_gradual(const FrameFeatures& a, const std::vector<const FrameFeat
                        const FrameFeatures& b, bool edge_test);
 
 /// Fits a slide (a push: B enters from one side while A leaves by the other, both moving
-/// together) to the frames strictly between `a` and `b`; fills the slide_* fields of `fit`.
+/// together) to the frames strictly between `a` and `b`; fills the slide_* fields of `fit`,
+/// leaving them at their defaults where no slide fits within `max_residual`.
 void fit_slide(const FrameFeatures& a, const std::vector<const FrameFeatures*>& mixed,
-               const FrameFeatures& b, GradualFit& fit);
+               const FrameFeatures& b, double max_residual, GradualFit& fit);
 
 class GradualDetector final : public TransitionDetector {
   public:
@@ -67,7 +68,8 @@ class GradualDetector final : public TransitionDetector {
   private:
     void close_run(std::vector<Transition>& out);
     void classify(FrameIndex first_mixed, FrameIndex first_clean, std::vector<Transition>& out);
-    std::optional<Transition> fit_segment(FrameIndex first_mixed, FrameIndex first_clean) const;
+    std::optional<Transition> fit_segment(FrameIndex first_mixed, FrameIndex first_clean,
+                                          bool try_slide) const;
     bool is_spike(FrameIndex t) const;
     double threshold() const;
 
