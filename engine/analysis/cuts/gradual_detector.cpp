@@ -347,11 +347,15 @@ std::optional<Transition> GradualDetector::fit_segment(FrameIndex first_mixed,
                      fit.wipe_residual, fit.alpha_monotony, fit.wipe_monotony, fit.alpha_spread,
                      fit.alpha_first, fit.alpha_last, fit.area_first, fit.area_last,
                      fit.switch_back, fit.boundary_error);
+    // A short wipe advances by 1/(n+1) of the picture a frame, and its last step may cross a
+    // flat region that leaves no difference, so the run ends a frame early: its ends may lie
+    // two steps from empty and full.
+    const double end_area = std::max(0.12, 2.0 / (double(mixed.size()) + 1));
     // The straight-edge test is the costly one: only for what already looks like a wipe.
     auto wipe_shape = [&](const GradualFit& g) {
         return g.wipe_residual <= options_.max_wipe_residual * scale &&
                g.wipe_residual < 0.7 * g.mix_residual && g.switch_back < 0.2 &&
-               g.wipe_monotony >= 0.8 && g.area_first < 0.12 && g.area_last > 0.88;
+               g.wipe_monotony >= 0.8 && g.area_first < end_area && g.area_last > 1 - end_area;
     };
     if (wipe_shape(fit)) fit.boundary_error = fit_gradual(a, mixed, b, true).boundary_error;
     const bool wipe_like = wipe_shape(fit) && fit.boundary_error < 0.06;
