@@ -114,6 +114,23 @@ Case wipe() {
     return {"wipe", frames, {expect(TransitionType::wipe, 40, 56)}};
 }
 
+Case slide() {
+    // A push (xfade's slidedown): B enters from the top and A leaves by the bottom, both
+    // pictures moving together over frames 40..55 — neither a mix nor a per-pixel switch.
+    auto a = shot(12, 60), b = shot(13, 60);
+    std::vector<cv::Mat> frames(a.begin(), a.begin() + 40);
+    const int length = 16, H = kSize.height, W = kSize.width;
+    for (int k = 0; k < length; ++k) {
+        cv::Mat f(kSize, CV_8UC3);
+        const int h = H * (k + 1) / (length + 1);
+        b[k](cv::Rect(0, H - h, W, h)).copyTo(f(cv::Rect(0, 0, W, h)));
+        a[40 + k](cv::Rect(0, 0, W, H - h)).copyTo(f(cv::Rect(0, h, W, H - h)));
+        frames.push_back(f);
+    }
+    frames.insert(frames.end(), b.begin() + length, b.end());
+    return {"slide", frames, {expect(TransitionType::wipe, 40, 56)}};
+}
+
 Case flash() {
     auto a = shot(9, 80);
     for (int k = 40; k < 43; ++k)
@@ -334,7 +351,7 @@ TEST_P(SyntheticTransitions, FindsExactlyTheTruth) {
 
 INSTANTIATE_TEST_SUITE_P(Cases, SyntheticTransitions,
                          ::testing::Values(hard_cut, colour_cut, boxed_cuts, same_palette_crops,
-                                           dissolve, fade_through_black, wipe, flash,
+                                           dissolve, fade_through_black, wipe, slide, flash,
                                            brightness_step, fast_pan),
                          [](const auto& info) { return info.param().name; });
 

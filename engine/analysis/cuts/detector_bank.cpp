@@ -83,13 +83,14 @@ std::vector<Transition> resolve_transitions(std::vector<Transition> candidates,
         }
         kept_gradual.push_back(g);
     }
-    // A cut at the edge of or inside a gradual transition is that transition seen abruptly.
+    // A cut at the edge of or inside a gradual transition is that transition seen abruptly
+    // (its last step, where the run ended a frame early, included: no shot lasts one frame).
     std::vector<Transition> kept_cuts;
     const FrameIndex min_gap = std::max<FrameIndex>(2, FrameIndex(std::lround(0.08 * options.fps)));
     for (const auto& c : cuts) {
         bool inside =
             std::any_of(kept_gradual.begin(), kept_gradual.end(), [&](const Transition& g) {
-                return c.frames.start >= g.frames.start - 1 && c.frames.start <= g.frames.end;
+                return c.frames.start >= g.frames.start - 1 && c.frames.start <= g.frames.end + 1;
             });
         if (inside) continue;
         if (!kept_cuts.empty() && c.frames.start - kept_cuts.back().frames.start < min_gap) {

@@ -157,6 +157,106 @@ GradualFit fit_gradual(const FrameFeatures& a, const std::vector<const FrameFeat
     return fit;
 }
 
+void fit_slide(const FrameFeatures& a, const std::vector<const FrameFeatures*>& mixed,
+               const FrameFeatures& b, double max_residual, GradualFit& fit) {
+    if (mixed.empty() || a.thumb_bgr.empty() || b.thumb_bgr.empty()) return;
+    // At the thumbnail's full size: a slide's offset grows by a few pixels a frame, and the
+    // coarser half size would blur it into its neighbours.
+    cv::Mat A, B;
+    a.thumb_bgr.convertTo(A, CV_32FC3);
+    b.thumb_bgr.convertTo(B, CV_32FC3);
+    const double ab_l1 = cv::norm(A, B, cv::NORM_L1) / double(A.total());
+    if (ab_l1 < 1e-6) return;
+    for (const FrameFeatures* m : mixed)
+        if (m->thumb_bgr.size() != a.thumb_bgr.size()) return;
+    // Direction d moves the content by +h along x (d = 0), −h along x (1), +h along y (2) or
+    // −h along y (3); B enters behind A from the side the content moves away from.
+    const int W = A.cols, H = A.rows;
+    // Residual of frame M against A moved by h and B moved in behind it, B's own offset
+    // `gb` (len − h for a slide); with `b_only`, over B's part alone.
+    auto residual = [&](const cv::Mat& M, int d, int h, int gb, bool b_only) {
+        const bool horizontal = d < 2, forward = d % 2 == 0;
+        const int len = horizontal ? W : H;
+        // Band [u0, u1) across the axis of motion.
+        auto band = [&](int u0, int u1) {
+            return horizontal ? cv::Rect(u0, 0, u1 - u0, H) : cv::Rect(0, u0, W, u1 - u0);
+        };
+        // Output band [u, u + n) shows B from position u + shift_b, A from u + shift_a.
+        const int b0 = forward ? 0 : len - h, a0 = forward ? h : 0;
+        const int b_src = forward ? gb : len - h - gb, a_src = forward ? 0 : h;
+        double sum = cv::norm(M(band(b0, b0 + h)), B(band(b_src, b_src + h)), cv::NORM_L1);
+        double n = double(h) * (horizontal ? H : W);
+        if (!b_only) {
+            sum +=
+                cv::norm(M(band(a0, a0 + len - h)), A(band(a_src, a_src + len - h)), cv::NORM_L1);
+            n = double(M.total());
+        }
+        return sum / 3.0 / n / ab_l1;
+    };
+    // The direction is the one that explains the middle frame best; a run whose middle frame
+    // no slide explains within twice `max_residual` is left at once (the cost stays small on
+    // the long motion runs that reach this test).
+    auto best_offset = [&](const cv::Mat& M, int d, double& best) {
+        const int len = d < 2 ? W : H;
+        int best_h = 1;
+        best = 1e9;
+        for (int h = 1; h < len; ++h) {
+            const double r = residual(M, d, h, len - h, false);
+            if (r < best) best = r, best_h = h;
+        }
+        return best_h;
+    };
+    int best_d = 0;
+    double mid_best = 1e9;
+    cv::Mat middle;
+    mixed[mixed.size() / 2]->thumb_bgr.convertTo(middle, CV_32FC3);
+    for (int d = 0; d < 4; ++d) {
+        double r;
+        best_offset(middle, d, r);
+        if (r < mid_best) mid_best = r, best_d = d;
+    }
+    if (mid_best > 2 * max_residual) return;
+    std::vector<cv::Mat> frames(mixed.size());
+    for (std::size_t i = 0; i < mixed.size(); ++i)
+        mixed[i]->thumb_bgr.convertTo(frames[i], CV_32FC3);
+    double best_total = 0;
+    std::vector<int> best_hs;
+    for (const cv::Mat& M : frames) {
+        double r;
+        best_hs.push_back(best_offset(M, best_d, r));
+        best_total += r;
+    }
+    const int len = best_d < 2 ? W : H;
+    fit.slide_residual = best_total / double(frames.size());
+    // In a slide B's part sits exactly behind A's (offset len − h); in a fast pan or tilt the
+    // incoming part is the scene just beyond A, which B shows elsewhere: its best offset is
+    // another one.
+    int seam_frames = 0, seamless = 0;
+    for (std::size_t i = 0; i < frames.size() && fit.slide_residual <= max_residual; ++i) {
+        const int h = best_hs[i];
+        if (h < 3 || h > len - 3) continue;
+        int best_g = 0;
+        double best = 1e9;
+        for (int g = 0; g <= len - h; ++g) {
+            const double r = residual(frames[i], best_d, h, g, true);
+            if (r < best) best = r, best_g = g;
+        }
+        ++seam_frames;
+        if (std::abs(best_g - (len - h)) > 1) ++seamless;
+    }
+    fit.slide_offset_error = seam_frames ? double(seamless) / seam_frames : 1;
+    int grows = 0;
+    fit.slide_max_step = 0;
+    for (std::size_t i = 1; i < best_hs.size(); ++i) {
+        if (best_hs[i] >= best_hs[i - 1]) ++grows;
+        fit.slide_max_step =
+            std::max(fit.slide_max_step, double(best_hs[i] - best_hs[i - 1]) / len);
+    }
+    fit.slide_monotony = best_hs.size() < 2 ? 1 : grows / std::max(1.0, double(best_hs.size()) - 1);
+    fit.slide_first = double(best_hs.front()) / len;
+    fit.slide_last = double(best_hs.back()) / len;
+}
+
 GradualDetector::GradualDetector(const GradualOptions& options)
     : options_(options),
       max_length_(std::max(4, int(std::lround(options.max_length_s * options.fps)))),
@@ -227,7 +327,8 @@ void GradualDetector::close_run(std::vector<Transition>& out) {
 }
 
 std::optional<Transition> GradualDetector::fit_segment(FrameIndex first_mixed,
-                                                       FrameIndex first_clean) const {
+                                                       FrameIndex first_clean,
+                                                       bool try_slide) const {
     const FrameFeatures& a = window_.at(first_mixed - 1);
     const FrameFeatures& b = window_.at(first_clean);
     if (is_flat(a) || is_flat(b)) return std::nullopt;  // fades: the fade detector's
@@ -246,20 +347,44 @@ std::optional<Transition> GradualDetector::fit_segment(FrameIndex first_mixed,
                      fit.wipe_residual, fit.alpha_monotony, fit.wipe_monotony, fit.alpha_spread,
                      fit.alpha_first, fit.alpha_last, fit.area_first, fit.area_last,
                      fit.switch_back, fit.boundary_error);
+    // A short wipe advances by 1/(n+1) of the picture a frame, and its last step may cross a
+    // flat region that leaves no difference, so the run ends a frame early: its ends may lie
+    // two steps from empty and full.
+    const double end_area = std::max(0.12, 2.0 / (double(mixed.size()) + 1));
     // The straight-edge test is the costly one: only for what already looks like a wipe.
     auto wipe_shape = [&](const GradualFit& g) {
         return g.wipe_residual <= options_.max_wipe_residual * scale &&
                g.wipe_residual < 0.7 * g.mix_residual && g.switch_back < 0.2 &&
-               g.wipe_monotony >= 0.8 && g.area_first < 0.12 && g.area_last > 0.88;
+               g.wipe_monotony >= 0.8 && g.area_first < end_area && g.area_last > 1 - end_area;
     };
     if (wipe_shape(fit)) fit.boundary_error = fit_gradual(a, mixed, b, true).boundary_error;
     const bool wipe_like = wipe_shape(fit) && fit.boundary_error < 0.06;
     const bool mix_like = fit.mix_residual <= options_.max_mix_residual * scale &&
                           fit.alpha_monotony >= 0.8 && fit.alpha_first > 0.5 &&
                           fit.alpha_last < 0.5;
+    // A slide (push) moves both pictures, so neither the mix nor the per-pixel switch
+    // explains it; it is only tried for what nothing else explains.
+    if (try_slide && !wipe_like && !mix_like)
+        fit_slide(a, mixed, b, options_.max_slide_residual * scale, fit);
+    if (std::getenv("KINOGLAZ_DEBUG_GRADUAL") && !wipe_like && !mix_like)
+        std::fprintf(stderr, "  slide=%.3f mono=%.2f share=%.2f..%.2f step=%.2f offset=%.2f\n",
+                     fit.slide_residual, fit.slide_monotony, fit.slide_first, fit.slide_last,
+                     fit.slide_max_step, fit.slide_offset_error);
+    // A slide advances steadily: a fit that jumps from nearly all A to nearly all B is a
+    // cut next to motion or an occlusion, not a slide.
+    const double max_slide_step =
+        2.0 * (fit.slide_last - fit.slide_first) / std::max<double>(1, double(mixed.size()) - 1);
+    const bool slide_like =
+        !wipe_like && !mix_like && fit.slide_residual <= options_.max_slide_residual * scale &&
+        fit.slide_residual < 0.6 * fit.mix_residual && fit.slide_monotony >= 0.8 &&
+        fit.slide_first < 0.3 && fit.slide_last > 0.7 && fit.slide_max_step <= max_slide_step &&
+        fit.slide_offset_error <= 0.1;
     TransitionType type;
     double residual;
-    if (wipe_like) {
+    if (slide_like) {
+        type = TransitionType::wipe;
+        residual = fit.slide_residual;
+    } else if (wipe_like) {
         type = TransitionType::wipe;
         residual = fit.wipe_residual;
     } else if (mix_like) {
@@ -276,7 +401,7 @@ std::optional<Transition> GradualDetector::fit_segment(FrameIndex first_mixed,
 void GradualDetector::classify(FrameIndex first_mixed, FrameIndex first_clean,
                                std::vector<Transition>& out) {
     if (first_clean - first_mixed < 2) return;
-    if (auto t = fit_segment(first_mixed, first_clean)) {
+    if (auto t = fit_segment(first_mixed, first_clean, true)) {
         out.push_back(*t);
         return;
     }
@@ -288,7 +413,9 @@ void GradualDetector::classify(FrameIndex first_mixed, FrameIndex first_clean,
     const FrameIndex limit = std::min<FrameIndex>(length - 3, std::lround(options_.fps / 2));
     for (FrameIndex trim = 1; trim <= limit; ++trim)
         for (FrameIndex front : {FrameIndex(0), trim}) {
-            if (auto t = fit_segment(first_mixed + front, first_clean - (trim - front))) {
+            // Slides are only fitted to whole runs: a slide moves both pictures, so it raises
+            // the difference over all its frames and its run is the transition.
+            if (auto t = fit_segment(first_mixed + front, first_clean - (trim - front), false)) {
                 out.push_back(*t);
                 return;
             }
