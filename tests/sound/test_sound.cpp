@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "kinoglaz/analysis.hpp"
@@ -31,6 +32,14 @@ namespace kinoglaz::test {
 namespace {
 
 constexpr double kSeconds = 24;  // long enough for aubio's tracker to settle
+
+// Writes `bytes` to `file`; false when it cannot.
+bool write_bytes(const std::filesystem::path& file, const std::string& bytes) {
+    std::FILE* f = std::fopen(file.string().c_str(), "wb");
+    if (!f) return false;
+    const bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
+    return std::fclose(f) == 0 && ok;
+}
 
 // The drum pattern at BPM, as an aevalsrc expression (t in seconds, beat k at k * 60 / bpm).
 std::string drums(double bpm, double seconds = kSeconds) {
@@ -339,12 +348,7 @@ TEST_F(SoundTest, CorruptAudioGivesAnErrorAndThePictureIsAnalysedInFull) {
     for (std::size_t i = bytes.size() / 3; i < bytes.size() / 3 + 20000; i += 7)
         bytes[i] = char((i * 31) & 255);
     const auto bad = dir_ / "bad.aac";
-    {
-        std::FILE* f = std::fopen(bad.string().c_str(), "wb");
-        ASSERT_NE(f, nullptr);
-        std::fwrite(bytes.data(), 1, bytes.size(), f);
-        std::fclose(f);
-    }
+    ASSERT_TRUE(write_bytes(bad, bytes));
     const std::vector<int> cuts{50, 110, 160};
     const auto doc = analyze(film({.cuts = cuts,
                                    .seconds = 8,
@@ -358,6 +362,45 @@ TEST_F(SoundTest, CorruptAudioGivesAnErrorAndThePictureIsAnalysedInFull) {
     for (const auto& tr : doc["transitions"]) found.push_back(tr["start_frame"].get<int>());
     EXPECT_EQ(found, cuts);
     EXPECT_EQ(doc["shots"].size(), cuts.size() + 1);
+}
+
+// A truncated audio stream: in an MPEG-TS film the sound's packets stop 40 % of the way in
+// (the last one cut short), the picture goes on. The section says what went wrong and how far
+// the sound reaches; the picture's analysis is complete.
+TEST_F(SoundTest, TruncatedAudioGivesAnErrorAndThePictureIsAnalysedInFull) {
+    const std::vector<int> cuts{50, 110, 160};
+    const fs::path whole = film({.cuts = cuts,
+                                 .seconds = 8,
+                                 .audio = "-f lavfi -i " + shell_quote(drums(120, 8)),
+                                 .ext = "ts"});
+    const std::string bytes = slurp_file(whole.string());
+    ASSERT_EQ(bytes.size() % 188, 0u) << "not a transport stream";
+    // The audio stream's packets (its PID as ffprobe gives it), kept up to 40 % of them.
+    const auto probe =
+        run("ffprobe -v error -select_streams a:0 -show_entries stream=id -of csv=p=0 " +
+            shell_quote(whole.string()));
+    ASSERT_EQ(probe.status, 0) << probe.err;
+    const int audio = int(std::stol(probe.out, nullptr, 0));
+    auto pid_of = [&](std::size_t at) {
+        return ((bytes[at + 1] & 0x1f) << 8) | (unsigned char)bytes[at + 2];
+    };
+    int audio_packets = 0;
+    for (std::size_t at = 0; at < bytes.size(); at += 188) audio_packets += pid_of(at) == audio;
+    ASSERT_GT(audio_packets, 10);
+    std::string cut;
+    int kept = 0;
+    for (std::size_t at = 0; at < bytes.size(); at += 188)
+        if (pid_of(at) != audio || ++kept <= audio_packets * 2 / 5) cut.append(bytes, at, 188);
+    const auto bad = dir_ / "truncated.ts";
+    ASSERT_TRUE(write_bytes(bad, cut));
+    const auto doc = analyze(bad);
+    ASSERT_TRUE(doc.contains("audio"));
+    EXPECT_TRUE(doc["audio"].contains("error")) << doc["audio"].dump();
+    EXPECT_LT(doc["audio"]["duration_s"].get<double>(), 5.0);
+    std::vector<int> found;
+    for (const auto& tr : doc["transitions"]) found.push_back(tr["start_frame"].get<int>());
+    EXPECT_EQ(found, cuts);
+    EXPECT_NEAR(doc["source"]["duration_s"].get<double>(), 8.0, 0.1);
 }
 
 // A silent track: an audio section that says so, no beats; the rest completes.
