@@ -138,6 +138,23 @@ Case flash() {
     return {"flash", a, {}};
 }
 
+// A 4-frame flash (gains toward white 0.43, 0.72, 0.40, 0.14, as a photographer's strobe
+// decays) over a hand-held shot whose colour drifts, as daylight does behind clouds: the
+// picture that comes back differs in colour a little from the one before the flash, far less
+// than a cut's.
+Case flash_on_drifting_colour() {
+    auto a = shot(18, 80, {1.5f, 0.8f});
+    for (int k = 0; k < 80; ++k) {
+        cv::Mat tint(kSize, CV_8UC3, cv::Scalar(0, 0.4 * k, 0.8 * k));
+        cv::add(a[std::size_t(k)], tint, a[std::size_t(k)]);
+    }
+    const double gains[] = {0.43, 0.72, 0.40, 0.14};
+    for (int k = 0; k < 4; ++k)
+        a[std::size_t(40 + k)] = mix(a[std::size_t(40 + k)],
+                                     cv::Mat(kSize, CV_8UC3, cv::Scalar::all(255)), 1 - gains[k]);
+    return {"flash_on_drifting_colour", a, {}};
+}
+
 Case brightness_step() {
     auto a = shot(10, 100);
     for (int k = 40; k < 70; ++k) a[k].convertTo(a[k], -1, 1.5, 0);
@@ -352,7 +369,7 @@ TEST_P(SyntheticTransitions, FindsExactlyTheTruth) {
 INSTANTIATE_TEST_SUITE_P(Cases, SyntheticTransitions,
                          ::testing::Values(hard_cut, colour_cut, boxed_cuts, same_palette_crops,
                                            dissolve, fade_through_black, wipe, slide, flash,
-                                           brightness_step, fast_pan),
+                                           flash_on_drifting_colour, brightness_step, fast_pan),
                          [](const auto& info) { return info.param().name; });
 
 TEST(Detectors, RejectInvalidOptions) {

@@ -142,10 +142,10 @@ int run_eval(const Argv& argv) {
         }
         // Montage structure, where the truth has scenes (and the prediction is a full analysis).
         const MontageFacts truth_montage = parse_montage_facts(truth_text, truth_path);
-        if (!truth_montage.scene_first_shots.empty()) {
+        const MontageFacts pred_montage = parse_montage_facts(pred_text, pred_path);
+        if (!truth_montage.scene_first_shots.empty() && !pred_montage.shots.empty()) {
             any_scene_truth = true;
-            const MontageScore m =
-                score_montage(truth_montage, parse_montage_facts(pred_text, pred_path));
+            const MontageScore m = score_montage(truth_montage, pred_montage);
             montage_total += m;
             file["montage"] = montage_json(m);
             if (!args.flag("--quiet")) print_montage(m);

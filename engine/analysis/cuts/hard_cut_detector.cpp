@@ -67,14 +67,20 @@ void HardCutDetector::decide(FrameIndex t, std::vector<Transition>& out) {
     const double change = distance(before, cur);
     if (change < options_.min_content_change * scale) return;
 
-    // A flash or exposure spike: the picture from before the spike comes back soon after.
+    // A flash or exposure spike: the picture from before the spike comes back soon after — the
+    // same structure, and colours that differ less than a cut's (a moving shot's chromaticity
+    // drifts by more than half of that within a quarter of a second).
     const double same = 0.5 * options_.min_content_change * scale;
+    const auto returns = [&](const FrameFeatures& x, const FrameFeatures& y) {
+        return picture_distance(x, y) < same &&
+               colour_distance(x, y) < options_.min_content_change * scale;
+    };
     for (int a = 1; a <= return_frames_; ++a) {
         if (!window_.has(t - a)) break;
         for (int b = 0; b <= return_frames_ - a + 1; ++b) {
             if (!window_.has(t + b)) break;
             if (a == 1 && b == 0) continue;
-            if (distance(window_.at(t - a), window_.at(t + b)) < same) return;
+            if (returns(window_.at(t - a), window_.at(t + b))) return;
         }
     }
     const double confidence =
