@@ -1,6 +1,5 @@
 #include "kinoglaz/analysis_folder.hpp"
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>

@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <string>
 
+#include "support/media.hpp"
 #include "support/run.hpp"
 
 namespace kinoglaz::test {
@@ -29,6 +31,24 @@ inline void expect_one_line_refusal(const RunResult& r, const std::string& file_
     EXPECT_EQ(err.find("internal error"), std::string::npos) << err;
     EXPECT_EQ(err.find("Sanitizer"), std::string::npos) << err;
 }
+
+/// A test with a fresh folder of its own, `dir_`, named PREFIX-<test name>; removed afterwards
+/// unless the test failed (so that its files can be looked at).
+class PerTestFolder : public ::testing::Test {
+  protected:
+    explicit PerTestFolder(std::string prefix) : prefix_(std::move(prefix)) {}
+    void SetUp() override {
+        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+        dir_ = temp_dir(prefix_ + info->name());
+    }
+    void TearDown() override {
+        if (!HasFailure()) std::filesystem::remove_all(dir_);
+    }
+    std::filesystem::path dir_;
+
+  private:
+    std::string prefix_;
+};
 
 /// Neither a crash, a hang nor a sanitizer report: exit 0 or the one-line refusal.
 inline void expect_no_crash(const RunResult& r) {

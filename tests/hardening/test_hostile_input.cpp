@@ -39,16 +39,9 @@ bool has_raw_control(std::string s) {
     return !is_valid_utf8(s);
 }
 
-class HostileInput : public ::testing::Test {
+class HostileInput : public PerTestFolder {
   protected:
-    void SetUp() override {
-        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-        dir_ = temp_dir(std::string("hostile-") + info->name());
-    }
-    void TearDown() override {
-        if (!HasFailure()) fs::remove_all(dir_);
-    }
-    fs::path dir_;
+    HostileInput() : PerTestFolder("hostile-") {}
 };
 
 TEST(HostileText, Utf8ValidationFollowsUnicode) {

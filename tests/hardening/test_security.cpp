@@ -39,16 +39,9 @@ std::set<std::string> listing(const fs::path& dir) {
     return names;
 }
 
-class Security : public ::testing::Test {
+class Security : public PerTestFolder {
   protected:
-    void SetUp() override {
-        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-        dir_ = temp_dir(std::string("security-") + info->name());
-    }
-    void TearDown() override {
-        if (!HasFailure()) fs::remove_all(dir_);
-    }
-    fs::path dir_;
+    Security() : PerTestFolder("security-") {}
 };
 
 TEST_F(Security, ConcatListReferencingAnotherFileIsRefused) {

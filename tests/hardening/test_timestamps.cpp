@@ -26,15 +26,9 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-class Timestamps : public ::testing::Test {
+class Timestamps : public PerTestFolder {
   protected:
-    void SetUp() override {
-        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-        dir_ = temp_dir(std::string("timestamps-") + info->name());
-    }
-    void TearDown() override {
-        if (!HasFailure()) fs::remove_all(dir_);
-    }
+    Timestamps() : PerTestFolder("timestamps-") {}
     // Two shots of 2 s at 10 fps (one cut at 2.0 s), encoded by ENCODER into NAME.
     bool two_shots(const std::string& name, const std::string& encoder) {
         return ffmpeg(
@@ -50,7 +44,6 @@ class Timestamps : public ::testing::Test {
         if (r.status != 0) return json();
         return json::parse(slurp_file((out / "analysis.json").string()));
     }
-    fs::path dir_;
 };
 
 TEST_F(Timestamps, RawElementaryStreamsAnalyseToACompleteFolder) {
