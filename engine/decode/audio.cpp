@@ -93,11 +93,16 @@ class Reader {
         for (unsigned i = 0; i < fmt->nb_streams; ++i)
             if (int(i) != index) fmt->streams[i]->discard = AVDISCARD_ALL;
         const AVCodecParameters* par = stream->codecpar;
-        info_.codec = avcodec_get_name(par->codec_id);
+        // A codec ID the demuxer could not map (an unknown Matroska CodecID, say) is
+        // AV_CODEC_ID_NONE, which FFmpeg names "none"; say what it is instead.
+        const bool unknown = par->codec_id == AV_CODEC_ID_NONE;
+        info_.codec = unknown ? "unknown" : avcodec_get_name(par->codec_id);
         info_.channels = par->ch_layout.nb_channels;
         info_.source_rate = par->sample_rate;
         const AVCodec* codec = avcodec_find_decoder(par->codec_id);
-        if (!codec) return failed("no decoder for audio codec " + info_.codec);
+        if (!codec)
+            return failed(unknown ? "the audio codec is unknown to FFmpeg"
+                                  : "no decoder for audio codec " + info_.codec);
         codec_.reset(avcodec_alloc_context3(codec));
         if (!codec_) throw Error(ErrorKind::internal, "out of memory");
         if ((rc = avcodec_parameters_to_context(codec_.get(), par)) < 0 ||

@@ -88,7 +88,10 @@ ordered_json audio_object(const AudioAnalysis& a) {
                    {"duration_s", rounded(a.duration_s)},
                    {"tempo_bpm", rounded(a.tempo_bpm, 1e3)},
                    {"beats", times(a.beats)}};
-    if (!a.downbeats.empty()) o["downbeats"] = times(a.downbeats);
+    if (!a.downbeats.empty()) {
+        o["downbeats"] = times(a.downbeats);
+        o["beats_per_bar"] = a.beats_per_bar;
+    }
     o["onsets"] = times(a.onsets);
     o["decode_errors"] = a.decode_errors;
     if (!a.error.empty()) o["error"] = a.error;
@@ -256,6 +259,7 @@ Analysis parse_analysis_json(const std::string& text, const std::string& origin)
             x.start_s = get_or<double>(*au, "start_s", 0);
             x.duration_s = get_or<double>(*au, "duration_s", 0);
             x.tempo_bpm = get_or<double>(*au, "tempo_bpm", 0);
+            x.beats_per_bar = get_or<int>(*au, "beats_per_bar", 0);
             x.decode_errors = get_or<std::int64_t>(*au, "decode_errors", 0);
             x.error = get_or<std::string>(*au, "error", "");
             auto times = [&](const char* key, std::vector<double>& out) {

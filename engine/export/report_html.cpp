@@ -205,11 +205,19 @@ std::string sound_lane(const Analysis& a, const X& x, double top, double bottom)
         return d;
     };
     const auto& au = *a.audio;
-    std::string out = "<g class=\"sound-lane\"><title>Sound: " + std::to_string(au.beats.size()) +
-                      " beats (" + decimal(au.tempo_bpm, 1) + " bpm) above, " +
-                      std::to_string(au.onsets.size()) + " onsets below, cuts across</title>";
+    std::string out =
+        "<g class=\"sound-lane\"><title>Sound: " + std::to_string(au.beats.size()) + " beats (" +
+        decimal(au.tempo_bpm, 1) + " bpm" +
+        (au.beats_per_bar > 0
+             ? ", " + std::to_string(au.beats_per_bar) + " to the bar, downbeats heavier"
+             : std::string()) +
+        ") above, " + std::to_string(au.onsets.size()) + " onsets below, cuts across</title>";
     out += "<path d=\"" + ticks(au.beats, top, mid - 1) +
            "\" stroke=\"#1f5fa8\" stroke-width=\"1.5\" fill=\"none\"/>";
+    // Downbeats (first beats of bars), when found: heavier ticks reaching above the lane.
+    if (!au.downbeats.empty())
+        out += "<path class=\"downbeats\" d=\"" + ticks(au.downbeats, top - 3, mid - 1) +
+               "\" stroke=\"#0b3a70\" stroke-width=\"3\" fill=\"none\"/>";
     out += "<path d=\"" + ticks(au.onsets, mid + 1, bottom) +
            "\" stroke=\"#c77700\" stroke-width=\"1\" fill=\"none\"/>";
     std::vector<double> cuts;

@@ -43,15 +43,17 @@ struct CutSound {
 /// (the clock of every other time in the analysis), so audio that starts later than the
 /// picture has its beats shifted by that delay; a beat before the first frame is negative.
 struct AudioAnalysis {
-    int stream = -1;                 ///< absolute stream index that was analysed
-    std::string codec;               ///< e.g. "aac"
-    int channels = 0;                ///< channels of the stream, mixed down to mono
-    int sample_rate = 0;             ///< the stream's own rate, Hz
-    double start_s = 0;              ///< first audio sample's time on the film's clock, seconds
-    double duration_s = 0;           ///< length of the decoded audio, seconds
-    double tempo_bpm = 0;            ///< beats per minute; 0 when no beat was found
-    std::vector<double> beats;       ///< beat times, increasing
-    std::vector<double> downbeats;   ///< first beats of bars, when found (aubio 0.4.9 finds none)
+    int stream = -1;            ///< absolute stream index that was analysed
+    std::string codec;          ///< e.g. "aac"
+    int channels = 0;           ///< channels of the stream, mixed down to mono
+    int sample_rate = 0;        ///< the stream's own rate, Hz
+    double start_s = 0;         ///< first audio sample's time on the film's clock, seconds
+    double duration_s = 0;      ///< length of the decoded audio, seconds
+    double tempo_bpm = 0;       ///< beats per minute; 0 when no beat was found
+    std::vector<double> beats;  ///< beat times, increasing
+    /// First beats of bars, when the bass marks them clearly (see beats_per_bar); else empty.
+    std::vector<double> downbeats;
+    int beats_per_bar = 0;           ///< 3 or 4 when downbeats were found; else 0
     std::vector<double> onsets;      ///< sound onsets (accents), increasing
     std::int64_t decode_errors = 0;  ///< audio packets or frames skipped
     /// One entry per hard cut of the analysis, in order (apply_sound_offsets fills them).

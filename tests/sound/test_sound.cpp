@@ -60,6 +60,21 @@ std::string drums(double bpm, double seconds = kSeconds) {
     return e;
 }
 
+// Music in bars of BEATS_PER_BAR whose bass marks "one": a 60 Hz note on each bar's first
+// beat, a noise click on every beat (so that the tracker follows beats, not bars), background
+// noise.
+std::string bars(double bpm, int beats_per_bar, double seconds = kSeconds) {
+    char e[1024];
+    const double T = 60.0 / bpm;
+    std::snprintf(e, sizeof e,
+                  "aevalsrc=exprs='"
+                  "eq(mod(floor(t/%.9f),%d),0)*0.8*sin(2*PI*60*mod(t,%.9f))*exp(-mod(t,%.9f)*10)"
+                  "+0.4*(2*random(0)-1)*exp(-mod(t,%.9f)*150)+0.02*(2*random(1)-1)'"
+                  ":s=48000:d=%g",
+                  T, beats_per_bar, T, T, T, seconds);
+    return e;
+}
+
 // Half-open shots of textured crops: each cut frame starts a shot of another scene.
 bool make_picture(const fs::path& path, double fps, const std::vector<int>& cuts, int frames,
                   const std::string& extra = "-c:v libx264 -pix_fmt yuv420p -preset ultrafast") {
@@ -216,6 +231,9 @@ TEST_P(SoundGrid, TempoBeatsAndCutOffsetsMatchTheTruth) {
     const auto beats = numbers(audio["beats"]);
     EXPECT_GE(f_measure(t.beats, beats), 0.9) << beats.size() << " beats";
     EXPECT_FALSE(numbers(audio["onsets"]).empty());
+    // The kick falls on every beat of three bars in four: nothing marks a bar's first beat,
+    // so no downbeat is guessed.
+    EXPECT_FALSE(audio.contains("downbeats")) << audio["downbeats"].dump();
 
     int cut_count = 0, within = 0, matched = 0, on_beat = 0;
     for (const auto& tr : doc["transitions"]) {
@@ -248,6 +266,45 @@ INSTANTIATE_TEST_SUITE_P(Tempi, SoundGrid,
                          [](const auto& info) {
                              return std::to_string(int(info.param.bpm)) + "bpm_" +
                                     std::to_string(int(std::lround(info.param.fps))) + "fps";
+                         });
+
+struct Meter {
+    double bpm;
+    int beats_per_bar;
+    double fps;
+};
+
+class SoundMeters : public SoundTest, public ::testing::WithParamInterface<Meter> {};
+
+// A bass note on "one" gives the bar: its length and downbeats with F >= 0.9 (+-70 ms).
+TEST_P(SoundMeters, DownbeatsFollowTheBassOnOne) {
+    const auto [bpm, beats_per_bar, fps] = GetParam();
+    const auto doc =
+        analyze(film({.fps = fps,
+                      .cuts = {int(fps * 5), int(fps * 11)},
+                      .audio = "-f lavfi -i " + shell_quote(bars(bpm, beats_per_bar))}));
+    ASSERT_TRUE(doc.contains("audio"));
+    const auto& audio = doc["audio"];
+    EXPECT_NEAR(audio["tempo_bpm"].get<double>(), bpm, 0.02 * bpm);
+    ASSERT_TRUE(audio.contains("downbeats")) << audio.dump();
+    EXPECT_EQ(audio["beats_per_bar"], beats_per_bar);
+    std::vector<double> truth;
+    for (int k = 0; k * beats_per_bar * 60.0 / bpm < kSeconds - 1e-9; ++k)
+        truth.push_back(k * beats_per_bar * 60.0 / bpm);
+    const auto found = numbers(audio["downbeats"]);
+    EXPECT_GE(f_measure(truth, found), 0.9)
+        << found.size() << " downbeats, " << truth.size() << " bars";
+    const auto report = slurp_file((dir_ / "out" / "report.html").string());
+    EXPECT_NE(report.find("class=\"downbeats\""), std::string::npos);
+    std::printf("%g bpm in %d: downbeat F %.3f (%zu found, %zu bars)\n", bpm, beats_per_bar,
+                f_measure(truth, found), found.size(), truth.size());
+}
+
+INSTANTIATE_TEST_SUITE_P(Bars, SoundMeters,
+                         ::testing::Values(Meter{110, 4, 25}, Meter{150, 3, 30}, Meter{96, 4, 24}),
+                         [](const auto& info) {
+                             return std::to_string(int(info.param.bpm)) + "bpm_in_" +
+                                    std::to_string(info.param.beats_per_bar);
                          });
 
 // Audio that starts 1.5 s after the picture: the beats are on the film's clock (from its first
@@ -413,6 +470,36 @@ TEST_F(SoundTest, SilentTrackGivesAnError) {
     EXPECT_NE(doc["audio"].value("error", "").find("silent"), std::string::npos);
     EXPECT_TRUE(doc["audio"]["beats"].empty());
     EXPECT_EQ(doc["transitions"].size(), 2u);
+}
+
+// An audio codec no decoder knows: a Matroska film whose PCM track's codec ID is renamed
+// (same length, so the file stays well-formed). The section names the problem; the picture's
+// analysis is complete.
+TEST_F(SoundTest, UnsupportedAudioCodecGivesAnErrorAndThePictureIsAnalysedInFull) {
+    const std::vector<int> cuts{40, 90};
+    const fs::path pcm = film({.cuts = cuts,
+                               .seconds = 5,
+                               .audio = "-f lavfi -i " + shell_quote(drums(120, 5)),
+                               .audio_codec = "-c:a pcm_s16le",
+                               .ext = "mkv"});
+    std::string bytes = slurp_file(pcm.string());
+    const std::string known = "A_PCM/INT/LIT", unknown = "A_KGZ/INT/LIT";
+    const auto at = bytes.find(known);
+    ASSERT_NE(at, std::string::npos) << "no PCM codec ID in the Matroska header";
+    bytes.replace(at, known.size(), unknown);
+    const auto bad = dir_ / "unknown-codec.mkv";
+    ASSERT_TRUE(write_bytes(bad, bytes));
+
+    const auto doc = analyze(bad);
+    ASSERT_TRUE(doc.contains("audio"));
+    EXPECT_NE(doc["audio"].value("error", "").find("codec is unknown"), std::string::npos)
+        << doc["audio"].dump();
+    EXPECT_EQ(doc["audio"]["codec"], "unknown");
+    EXPECT_TRUE(doc["audio"]["beats"].empty());
+    std::vector<int> found;
+    for (const auto& tr : doc["transitions"]) found.push_back(tr["start_frame"].get<int>());
+    EXPECT_EQ(found, cuts);
+    EXPECT_EQ(doc["shots"].size(), cuts.size() + 1);
 }
 
 // --audio-stream names the stream; one that is not audio gives an error in the section, and
