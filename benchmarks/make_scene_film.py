@@ -198,19 +198,33 @@ def render_segment(film, rng, src, length, framing, distractor, out):
 
 
 def plan(film, pool):
-    """Shots and joins: scenes of 2-5 shots from one family, cut together."""
+    """Shots and joins: scenes of 2-5 shots from one family, cut together; about half of the
+    scenes of a family with two set-ups or more are an alternation A B A B (A B), each return
+    continuing its set-up's footage where it left off."""
     rng = film.rng
     fams = sorted({p[3] for p in pool})
-    shots, joins = [], []
+    shots, joins, alternations = [], [], []
     total = 0
     target = film.frames(film.seconds)
     last_fam = None
+    scene = -1
     while total < target:
         fam = rng.choice([f for f in fams if f != last_fam])
         last_fam = fam
         members = [p for p in pool if p[3] == fam]
+        setups = sorted({m[4] for m in members})
+        scene += 1
+        if len(setups) >= 2 and rng.random() < 0.5:
+            first_shot = len(shots)
+            total += alternation(film, rng, fam, members, setups, shots, joins, scene)
+            run = list(range(first_shot, len(shots)))
+            if len(run) >= 4:
+                alternations.append({"shots": run, "groups": [shots[run[0]]["setup"],
+                                                              shots[run[1]]["setup"]]})
+            continue
         n = rng.randint(2, 5) if not fam.startswith("still") else 1
         prev, prev_end = None, None
+        opened = False
         for i in range(n):
             if prev is not None and rng.random() < 0.3:
                 src = prev  # another framing of the same footage: a cut-in or cut-out
@@ -236,16 +250,17 @@ def plan(film, pool):
                 zoom = pz * 1.7 if pz < 1.5 else pz / 1.7
                 framing = ("fill", zoom, rng.random(), rng.random())
             else:
-                mode = rng.choices(["fill", "box", "portrait", "window"], [0.5, 0.2, 0.2, 0.1])[0]
-                framing = (mode, rng.uniform(1.0, 1.3) if mode == "fill" else rng.uniform(0.7, 0.85),
-                           rng.random(), rng.random())
+                framing = new_framing(rng)
             shot = {"src": (src[0], a, min(src[2], a + need), src[3], src[4]), "length": length,
-                    "family": fam, "setup": src[4], "framing": framing}
+                    "family": fam, "setup": src[4], "framing": framing, "scene": scene}
             if shots:
-                joins.append({"type": "cut"} if i > 0 else scene_join(film, rng))
+                joins.append({"type": "cut"} if opened else scene_join(film, rng))
+            opened = True
             shots.append(shot)
             total += length
             prev, prev_end = src, min(src[2], a + need)
+        if not opened:
+            scene -= 1
     # Distractors in the middle of long shots, clear of both joins.
     for k, s in enumerate(shots):
         if s["length"] < film.frames(2.0) or rng.random() > 0.45:
@@ -265,7 +280,61 @@ def plan(film, pool):
         else:
             n = rng.randint(8, 10)
             s["distractor"] = ("occlusion", mid, mid + n)
-    return shots, joins
+    return shots, joins, alternations
+
+
+def new_framing(rng):
+    mode = rng.choices(["fill", "box", "portrait", "window"], [0.5, 0.2, 0.2, 0.1])[0]
+    return (mode, rng.uniform(1.0, 1.3) if mode == "fill" else rng.uniform(0.7, 0.85),
+            rng.random(), rng.random())
+
+
+def alternation(film, rng, fam, members, setups, shots, joins, scene):
+    """Appends an alternation of two set-ups of one family (4-6 shots, fewer when the footage
+    runs out): each set-up keeps one framing and one source shot, and each return continues
+    that shot's footage where the last one ended. Returns the frames added."""
+    a_setup, b_setup = rng.sample(setups, 2)
+    src = {x: rng.choice([m for m in members if m[4] == x]) for x in (a_setup, b_setup)}
+    pos = {x: src[x][1] for x in src}
+    framing = {x: new_framing(rng) for x in src}
+    added = 0
+    for i in range(rng.randint(4, 6)):
+        x = (a_setup, b_setup)[i % 2]
+        m = src[x]
+        src_fps = probe(m[0])[3]
+        avail = int((m[2] - pos[x]) * film.fps / src_fps) - 2
+        length = min(film.frames(rng.uniform(0.8, 2.0)), avail)
+        if length < film.frames(0.6):
+            break
+        need = int(math.ceil(length * src_fps / film.fps)) + 2
+        shot = {"src": (m[0], pos[x], min(m[2], pos[x] + need), m[3], m[4]), "length": length,
+                "family": fam, "setup": x, "framing": framing[x], "scene": scene}
+        if shots:
+            joins.append({"type": "cut"} if i > 0 else scene_join(film, rng))
+        shots.append(shot)
+        added += length
+        pos[x] = min(m[2], pos[x] + need)
+    return added
+
+
+def scenes_of(truth_shots):
+    """The truth's scenes: runs of shots with one scene number, with their frames."""
+    scenes = []
+    for s in truth_shots:
+        if scenes and scenes[-1]["scene"] == s["scene"]:
+            scenes[-1]["last_shot"] = s["index"]
+            scenes[-1]["end_frame"] = s["end_frame"]
+        else:
+            scenes.append({"scene": s["scene"], "first_shot": s["index"],
+                           "last_shot": s["index"], "family": s["family"],
+                           "start_frame": s["start_frame"], "end_frame": s["end_frame"]})
+    for i, sc in enumerate(scenes):
+        sc["index"] = i
+        del sc["scene"]
+    for s in truth_shots:
+        s["scene"] = next(sc["index"] for sc in scenes
+                          if sc["first_shot"] <= s["index"] <= sc["last_shot"])
+    return scenes
 
 
 def scene_join(film, rng):
@@ -294,7 +363,7 @@ def main():
     film = Film(args)
     fps = film.fps
     out = os.path.abspath(args.out)
-    shots, joins = plan(film, footage(media))
+    shots, joins, alternations = plan(film, footage(media))
     # A dissolve or wipe must fit in both shots; shorten it where a shot is short.
     for k, j in enumerate(joins):
         if "mixed" in j:
@@ -425,10 +494,16 @@ def main():
                 if t.get("from_shot") == k and t["type"] == "fade_out":
                     end = t["end_frame"]
             path, a, b, fam, setup = s["src"]
+            # A cut-in (the footage magnified 1.7x or more against its usual framing) is a new
+            # set-up, as in the dev set's truth (a closer framing of one view is another
+            # camera set-up); the same footage boxed, turned or recropped keeps its set-up.
+            close = s["framing"][0] == "fill" and s["framing"][1] >= 1.5
             truth_shots.append({"index": k, "start_frame": start, "end_frame": end,
                                 "clean_range": clean, "source": os.path.basename(path),
-                                "source_range": [a, b], "group": setup, "family": fam,
-                                "framing": s["framing"][0]})
+                                "source_range": [a, b],
+                                "group": setup + ("-close" if close else ""), "family": fam,
+                                "framing": s["framing"][0],
+                                "framing_zoom": round(s["framing"][1], 3), "scene": s["scene"]})
             d = s.get("distractor")
             if d:
                 ds, de = seg_start[k] + d[1], seg_start[k] + d[2]
@@ -464,6 +539,8 @@ def main():
             "transitions": transitions,
             "shots": truth_shots,
             "distractors": distractors,
+            "scenes": scenes_of(truth_shots),
+            "alternations": alternations,
             "black_frames": black_frames,
         }
         tmp = out + ".partial.mp4"

@@ -267,4 +267,19 @@ void build_montage(Analysis& analysis, const MontageCollector& collector,
     analyse_structure(analysis, options, gradual_breaks);
 }
 
+std::vector<bool> gradual_breaks_of(const Analysis& analysis) {
+    std::vector<bool> breaks;
+    const auto& shots = analysis.shots;
+    for (std::size_t i = 0; i < shots.size(); ++i) {
+        const FrameIndex start = shots[i].frames.start;
+        const bool after_black = i > 0 && start > shots[i - 1].frames.end;
+        const bool after_gradual = std::any_of(
+            analysis.transitions.begin(), analysis.transitions.end(), [&](const Transition& t) {
+                return t.type != TransitionType::cut && t.frames.start == start;
+            });
+        breaks.push_back(after_black || after_gradual);
+    }
+    return breaks;
+}
+
 }  // namespace kinoglaz

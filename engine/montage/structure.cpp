@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <set>
 #include <unordered_map>
@@ -118,7 +119,8 @@ class DistanceTable {
 // merged closest first, and only while the mean distance between the two groups stays under
 // the threshold, so that a chain of near neighbours cannot glue unlike views together.
 std::vector<int> cluster_setups(const std::vector<Shot>& shots, const DistanceTable& dist,
-                                double threshold, double window_s) {
+                                double threshold, double window_s,
+                                const std::vector<std::pair<int, int>>& same_view) {
     const int n = int(shots.size());
     struct Pair {
         float d;
@@ -137,6 +139,13 @@ std::vector<int> cluster_setups(const std::vector<Shot>& shots, const DistanceTa
     UnionFind uf(n);
     std::vector<std::vector<int>> members(static_cast<std::size_t>(n));
     for (int i = 0; i < n; ++i) members[std::size_t(i)] = {i};
+    auto join = [&](int a, int b) {
+        if (members[std::size_t(a)].size() < members[std::size_t(b)].size()) std::swap(a, b);
+        uf.parent[std::size_t(b)] = a;
+        auto& ma = members[std::size_t(a)];
+        ma.insert(ma.end(), members[std::size_t(b)].begin(), members[std::size_t(b)].end());
+        members[std::size_t(b)].clear();
+    };
     for (const auto& p : pairs) {
         int a = uf.find(p.i), b = uf.find(p.j);
         if (a == b) continue;
@@ -146,12 +155,12 @@ std::vector<int> cluster_setups(const std::vector<Shot>& shots, const DistanceTa
         const double mean =
             sum / double(members[std::size_t(a)].size() * members[std::size_t(b)].size());
         if (mean >= threshold) continue;
-        if (members[std::size_t(a)].size() < members[std::size_t(b)].size()) std::swap(a, b);
-        uf.parent[std::size_t(b)] = a;
-        auto& ma = members[std::size_t(a)];
-        ma.insert(ma.end(), members[std::size_t(b)].begin(), members[std::size_t(b)].end());
-        members[std::size_t(b)].clear();
+        join(a, b);
     }
+    // Shots known to show one view share a set-up whatever their colours say.
+    for (auto [i, j] : same_view)
+        if (i >= 0 && j >= 0 && i < n && j < n && uf.find(i) != uf.find(j))
+            join(uf.find(i), uf.find(j));
     // Ids in order of first appearance.
     std::vector<int> id(static_cast<std::size_t>(n), -1), setup(static_cast<std::size_t>(n));
     int next = 0;
@@ -202,6 +211,78 @@ void find_alternations(const std::vector<Shot>& shots, const MontageOptions& o,
     }
 }
 
+// Scenes as a segmentation of the shot sequence (correlation clustering on a line): every
+// pair of shots within `scene_window_s` of each other votes for or against sharing a scene,
+// and dynamic programming picks the boundaries that agree best with the votes. Shots of one
+// set-up vote for (+1); shots that look like one place (distance below `scene_distance`) vote
+// for, the more the closer; shots that look like another place vote against, weighed
+// `scene_foreign_weight` times, so that a stretch of another place between two of one (an
+// interlude, a scene elsewhere) separates them even when set-ups return across it. A
+// boundary is never put inside an alternation or around an insert (A X A with X no longer
+// than `scene_insert_max_s`), and always put where a gradual transition leads to another
+// set-up.
+std::vector<Scene> segment_scenes(const std::vector<Shot>& shots, const DistanceTable& dist,
+                                  const std::vector<bool>& gradual_breaks,
+                                  const std::vector<Pattern>& alternations,
+                                  const MontageOptions& o) {
+    const int n = int(shots.size());
+    auto vote = [&](int i, int j) {
+        if (shots[std::size_t(i)].setup == shots[std::size_t(j)].setup) return 1.0;
+        const double d = dist(i, j), tau = o.scene_distance;
+        if (d < tau) return (tau - d) / tau;
+        return -o.scene_foreign_weight * (d - tau) / std::max(1e-9, 1 - tau);
+    };
+    // allowed[i]: a scene may start at shot i; forced[i]: one must.
+    std::vector<bool> allowed(std::size_t(n), true), forced(std::size_t(n), false);
+    for (int i = 1; i < n; ++i) {
+        const bool gradual = i < int(gradual_breaks.size()) && gradual_breaks[std::size_t(i)];
+        forced[std::size_t(i)] = gradual && o.gradual_splits_scenes &&
+                                 shots[std::size_t(i)].setup != shots[std::size_t(i - 1)].setup;
+    }
+    for (int i = 1; i + 1 < n; ++i)
+        if (shots[std::size_t(i - 1)].setup == shots[std::size_t(i + 1)].setup &&
+            shots[std::size_t(i)].length_s() <= o.scene_insert_max_s)
+            allowed[std::size_t(i)] = allowed[std::size_t(i + 1)] = false;
+    for (const auto& p : alternations)
+        if (p.kind == "alternation" && !p.shots.empty())
+            for (int k = p.shots.front() + 1; k <= p.shots.back(); ++k)
+                allowed[std::size_t(k)] = false;
+    for (int i = 0; i < n; ++i)
+        if (forced[std::size_t(i)]) allowed[std::size_t(i)] = true;
+
+    // best[e]: the best score of shots [0, e); cost[s]: the votes inside [s, e) as e grows.
+    std::vector<double> best(std::size_t(n) + 1, 0), cost(std::size_t(n), 0);
+    std::vector<int> from(std::size_t(n) + 1, 0);
+    int floor_start = 0;  // no scene may start before the last forced boundary
+    for (int e = 1; e <= n; ++e) {
+        const int j = e - 1;  // the shot joining every open segment
+        if (forced[std::size_t(j)]) floor_start = j;
+        double column = 0;  // votes of shots s..j-1 with j
+        for (int s = j - 1; s >= floor_start; --s) {
+            if (shots[std::size_t(j)].start_time_s - shots[std::size_t(s)].end_time_s <=
+                o.scene_window_s)
+                column += vote(s, j);
+            cost[std::size_t(s)] += column;
+        }
+        cost[std::size_t(j)] = 0;
+        best[std::size_t(e)] = -std::numeric_limits<double>::infinity();
+        for (int s = j; s >= floor_start; --s) {
+            if (s > 0 && !allowed[std::size_t(s)] && s != floor_start) continue;
+            const double v = best[std::size_t(s)] + cost[std::size_t(s)];
+            if (v > best[std::size_t(e)]) {
+                best[std::size_t(e)] = v;
+                from[std::size_t(e)] = s;
+            }
+        }
+    }
+    std::vector<Scene> scenes;
+    for (int e = n; e > 0; e = from[std::size_t(e)])
+        scenes.push_back({0, from[std::size_t(e)], e - 1});
+    std::reverse(scenes.begin(), scenes.end());
+    for (std::size_t k = 0; k < scenes.size(); ++k) scenes[k].index = int(k);
+    return scenes;
+}
+
 }  // namespace
 
 void validate_montage_options(const MontageOptions& o) {
@@ -211,6 +292,9 @@ void validate_montage_options(const MontageOptions& o) {
     if (!in01(o.similar_min)) throw_bad_usage("montage", "similar_min must be in [0, 1]");
     if (!(o.setup_window_s > 0)) throw_bad_usage("montage", "setup_window_s must be > 0");
     if (!(o.scene_window_s > 0)) throw_bad_usage("montage", "scene_window_s must be > 0");
+    if (!(o.scene_foreign_weight > 0))
+        throw_bad_usage("montage", "scene_foreign_weight must be > 0");
+    if (!(o.scene_insert_max_s >= 0)) throw_bad_usage("montage", "scene_insert_max_s must be >= 0");
     if (o.similar_max_per_shot < 0) throw_bad_usage("montage", "similar_max_per_shot must be >= 0");
     if (o.alternation_min_shots < 3)
         throw_bad_usage("montage", "alternation_min_shots must be >= 3");
@@ -238,7 +322,8 @@ double shot_distance(const ShotDescriptor& a, const ShotDescriptor& b) noexcept 
 }
 
 void analyse_structure(Analysis& analysis, const MontageOptions& o,
-                       const std::vector<bool>& gradual_breaks) {
+                       const std::vector<bool>& gradual_breaks,
+                       const std::vector<std::pair<int, int>>& same_view) {
     validate_montage_options(o);
     auto& shots = analysis.shots;
     const int n = int(shots.size());
@@ -256,51 +341,16 @@ void analyse_structure(Analysis& analysis, const MontageOptions& o,
 
     // --- set-ups ------------------------------------------------------------------------
     {
-        std::vector<int> setup = cluster_setups(shots, dist, o.setup_distance, o.setup_window_s);
+        std::vector<int> setup =
+            cluster_setups(shots, dist, o.setup_distance, o.setup_window_s, same_view);
         for (int i = 0; i < n; ++i) shots[std::size_t(i)].setup = setup[std::size_t(i)];
     }
 
-    // --- scenes: time-constrained clustering, then the Scene Transition Graph's cut edges.
-    {
-        // Scene breaks: shots opened by a gradual transition from another set-up. breaks_upto[i]
-        // counts them up to shot i, so two shots lie in one stretch when the counts agree.
-        std::vector<int> breaks_upto(std::size_t(n), 0);
-        for (int i = 1; i < n; ++i) {
-            const bool gradual = i < int(gradual_breaks.size()) && gradual_breaks[std::size_t(i)];
-            const bool same_setup = shots[std::size_t(i)].setup == shots[std::size_t(i - 1)].setup;
-            breaks_upto[std::size_t(i)] = breaks_upto[std::size_t(i - 1)] +
-                                          int(gradual && !same_setup && o.gradual_splits_scenes);
-        }
-        UnionFind uf(n);
-        for (int i = 0; i < n; ++i)
-            for (const auto& e : dist.row(i)) {
-                const auto& a = shots[std::size_t(i)];
-                const auto& b = shots[std::size_t(e.j)];
-                if (b.start_time_s - a.end_time_s > o.scene_window_s) break;
-                if (breaks_upto[std::size_t(e.j)] != breaks_upto[std::size_t(i)]) continue;
-                if (e.d < o.scene_distance || a.setup == b.setup)
-                    uf.parent[std::size_t(uf.find(e.j))] = uf.find(i);
-            }
-        std::vector<int> last(std::size_t(n), 0);
-        for (int i = 0; i < n; ++i) last[std::size_t(uf.find(i))] = i;
-        int scene = 0, first = 0, reach = 0;
-        for (int i = 0; i < n; ++i) {
-            const bool forced =
-                i > 0 && breaks_upto[std::size_t(i)] != breaks_upto[std::size_t(i - 1)];
-            if (forced && i > first) {
-                analysis.scenes.push_back({scene++, first, i - 1});
-                first = i;
-                reach = i;
-            }
-            reach = std::max(reach, last[std::size_t(uf.find(i))]);
-            shots[std::size_t(i)].scene = scene;
-            if (reach <= i) {
-                analysis.scenes.push_back({scene++, first, i});
-                first = i + 1;
-                reach = i + 1;
-            }
-        }
-    }
+    // --- scenes: the set-ups' alternations first, since they hold scenes together.
+    find_alternations(shots, o, analysis.patterns);
+    analysis.scenes = segment_scenes(shots, dist, gradual_breaks, analysis.patterns, o);
+    for (const auto& sc : analysis.scenes)
+        for (int i = sc.first_shot; i <= sc.last_shot; ++i) shots[std::size_t(i)].scene = sc.index;
 
     // --- edges --------------------------------------------------------------------------
     for (int i = 0; i + 1 < n; ++i) analysis.edges.push_back({i, i + 1, "next", 1.0});
@@ -329,8 +379,7 @@ void analyse_structure(Analysis& analysis, const MontageOptions& o,
         }
     }
 
-    // --- patterns -------------------------------------------------------------------------
-    find_alternations(shots, o, analysis.patterns);
+    // --- patterns (alternations were found above) -----------------------------------------
     const double msl = analysis.rhythm.msl_s;
     {
         const double short_s = std::min(o.montage_short_factor * msl, o.montage_max_shot_s);

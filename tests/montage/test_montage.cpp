@@ -287,6 +287,25 @@ TEST(MontageStructure, ScenesGroupShotsWithinTheTimeWindow) {
     EXPECT_EQ(an2.scenes.size(), 4u);
 }
 
+// A stretch of another place between two stretches of one keeps them apart although their
+// set-ups return across it (an interlude; a scene elsewhere); an insert of another view that
+// the set-up returns from at once stays in the scene.
+TEST(MontageStructure, AnInterludeSeparatesScenesAndAnInsertDoesNot) {
+    const View a = make_view(41), b = make_view(42), x = make_view(45);
+    const Analysis an =
+        film_of({{&a, 50}, {&b, 50}, {&a, 50}, {&b, 50}, {&x, 100}, {&a, 50}, {&b, 50}, {&a, 50}});
+    ASSERT_EQ(an.scenes.size(), 3u);
+    EXPECT_EQ(an.scenes[0].last_shot, 3);
+    EXPECT_EQ(an.scenes[1].first_shot, 4);
+    EXPECT_EQ(an.scenes[1].last_shot, 4);
+    EXPECT_EQ(an.scenes[2].first_shot, 5);
+    // The same set-ups seen across the interlude are still one set-up each.
+    EXPECT_EQ(an.shots[5].setup, an.shots[0].setup);
+
+    const Analysis insert = film_of({{&a, 50}, {&x, 25}, {&a, 50}, {&b, 50}, {&a, 50}});
+    ASSERT_EQ(insert.scenes.size(), 1u) << "the insert split the scene";
+}
+
 TEST(MontageStructure, OptionsAreValidated) {
     Analysis an;
     MontageCollector collector;
@@ -295,6 +314,12 @@ TEST(MontageStructure, OptionsAreValidated) {
     EXPECT_THROW(build_montage(an, collector, bad), Error);
     bad = {};
     bad.scene_window_s = 0;
+    EXPECT_THROW(build_montage(an, collector, bad), Error);
+    bad = {};
+    bad.scene_foreign_weight = 0;
+    EXPECT_THROW(build_montage(an, collector, bad), Error);
+    bad = {};
+    bad.scene_insert_max_s = -1;
     EXPECT_THROW(build_montage(an, collector, bad), Error);
     EXPECT_THROW(MontageCollector(MontageCollectorOptions{.max_segment_frames = 1}), Error);
 }
@@ -545,6 +570,30 @@ TEST(MontageScale, FacelessImageGivesTheDocumentedFallback) {
     const cv::Mat scene = test::make_scene(3, {640, 360});
     EXPECT_EQ(estimate_scale(scene), ShotScale::unknown);
     EXPECT_EQ(estimate_scale(cv::Mat()), ShotScale::unknown);
+}
+
+// A view seen again (recropped by 10 %, boxed inside black bars at 85 %, at another size)
+// matches its local features; a cut-in (2x closer) is another set-up, and so is another place.
+TEST(MontageViews, AViewSeenAgainMatchesAndACutInDoesNot) {
+    const cv::Mat place = test::make_scene(11, {960, 540}),
+                  elsewhere = test::make_scene(12, {960, 540});
+    const MontageOptions o;
+    const ViewFeatures original = view_features(place);
+    ASSERT_GE(original.descriptors.rows, o.view_min_inliers);
+
+    cv::Mat recrop;
+    cv::resize(place(cv::Rect(40, 22, 880, 495)), recrop, {640, 360}, 0, 0, cv::INTER_AREA);
+    EXPECT_TRUE(same_view(original, view_features(recrop), o));
+
+    cv::Mat boxed(540, 960, CV_8UC3, cv::Scalar::all(0)), small;
+    cv::resize(place, small, {816, 459}, 0, 0, cv::INTER_AREA);
+    small.copyTo(boxed(cv::Rect(72, 40, 816, 459)));
+    EXPECT_TRUE(same_view(original, view_features(boxed), o));
+
+    cv::Mat closer;
+    cv::resize(place(cv::Rect(240, 135, 480, 270)), closer, {960, 540}, 0, 0, cv::INTER_LINEAR);
+    EXPECT_FALSE(same_view(original, view_features(closer), o));
+    EXPECT_FALSE(same_view(original, view_features(elsewhere), o));
 }
 
 }  // namespace

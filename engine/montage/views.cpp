@@ -1,0 +1,110 @@
+#include <algorithm>
+#include <numeric>
+
+#include <opencv2/calib3d.hpp>
+#include <opencv2/features2d.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "kinoglaz/montage_analysis.hpp"
+
+namespace kinoglaz {
+
+namespace {
+
+// Keyframes are compared at this width (height in proportion): enough detail for a few
+// hundred corners, cheap enough for thousands of shots.
+constexpr int kViewWidth = 480;
+constexpr int kViewFeatures = 400;
+// Lowe's ratio test: a match counts only when clearly better than the second best.
+constexpr float kRatio = 0.8f;
+
+}  // namespace
+
+ViewFeatures view_features(const cv::Mat& keyframe_bgr) {
+    ViewFeatures v;
+    if (keyframe_bgr.empty()) return v;
+    cv::Mat grey;
+    cv::cvtColor(keyframe_bgr, grey, cv::COLOR_BGR2GRAY);
+    const double scale = double(kViewWidth) / grey.cols;
+    if (scale < 1)
+        cv::resize(grey, grey, {kViewWidth, std::max(1, int(grey.rows * scale + 0.5))}, 0, 0,
+                   cv::INTER_AREA);
+    v.size = grey.size();
+    auto orb = cv::ORB::create(kViewFeatures);
+    std::vector<cv::KeyPoint> keys;
+    orb->detectAndCompute(grey, cv::noArray(), keys, v.descriptors);
+    v.points.reserve(keys.size());
+    // Positions in units of the picture's width, so that views of different sizes compare.
+    for (const auto& k : keys) v.points.push_back(k.pt * float(1.0 / grey.cols));
+    return v;
+}
+
+bool same_view(const ViewFeatures& a, const ViewFeatures& b, const MontageOptions& o) {
+    if (a.descriptors.rows < o.view_min_inliers || b.descriptors.rows < o.view_min_inliers)
+        return false;
+    cv::BFMatcher matcher(cv::NORM_HAMMING);
+    std::vector<std::vector<cv::DMatch>> knn;
+    matcher.knnMatch(a.descriptors, b.descriptors, knn, 2);
+    std::vector<cv::Point2f> pa, pb;
+    for (const auto& m : knn)
+        if (m.size() == 2 && m[0].distance < kRatio * m[1].distance) {
+            pa.push_back(a.points[std::size_t(m[0].queryIdx)]);
+            pb.push_back(b.points[std::size_t(m[0].trainIdx)]);
+        }
+    if (int(pa.size()) < o.view_min_inliers) return false;
+    // One view seen again, reframed: a similarity (a cut-in, a cut-out, a recrop, the same
+    // set-up in another scene). Another set-up of the same place moves the background by a
+    // perspective change that no similarity explains across the picture. The reprojection
+    // threshold is 1 % of the picture's width.
+    std::vector<unsigned char> inlier;
+    const cv::Mat m =
+        cv::estimateAffinePartial2D(pa, pb, inlier, cv::RANSAC, 0.01, 2000, 0.995, 10);
+    if (m.empty()) return false;
+    const int inliers = std::accumulate(inlier.begin(), inlier.end(), 0);
+    const double scale = std::hypot(m.at<double>(0, 0), m.at<double>(1, 0));
+    if (inliers < o.view_min_inliers || inliers < o.view_min_inlier_share * pa.size() ||
+        !(scale > 1 / o.view_max_zoom && scale < o.view_max_zoom))
+        return false;
+    // The agreeing corners must spread over the picture: one object seen in two views (a
+    // screen, a sign, a face) matches in a small patch; a view seen again matches all over.
+    auto spread = [&](const std::vector<cv::Point2f>& pts, cv::Size size) {
+        std::vector<cv::Point2f> kept;
+        for (std::size_t k = 0; k < pts.size(); ++k)
+            if (inlier[k]) kept.push_back(pts[k]);
+        const cv::Rect2f box = cv::boundingRect(kept);
+        const double height = double(size.height) / size.width;  // in units of the width
+        return double(box.width) * box.height / height;
+    };
+    return std::min(spread(pa, a.size), spread(pb, b.size)) >= o.view_min_spread;
+}
+
+bool join_setups_by_view(Analysis& analysis, const std::vector<ViewFeatures>& views,
+                         const MontageOptions& o) {
+    auto& shots = analysis.shots;
+    const int n = int(shots.size());
+    if (int(views.size()) != n || n < 2) return false;
+    // Candidates: pairs of shots within the set-up window whose colours say "one place",
+    // in different set-ups; the closest few per shot, so that a feature film stays fast.
+    std::vector<std::pair<int, int>> same;
+    for (int j = 1; j < n; ++j) {
+        std::vector<std::pair<double, int>> near;
+        for (int i = j - 1; i >= 0; --i) {
+            if (shots[std::size_t(j)].start_time_s - shots[std::size_t(i)].end_time_s >
+                o.setup_window_s)
+                break;
+            if (shots[std::size_t(i)].setup == shots[std::size_t(j)].setup) continue;
+            const double d =
+                shot_distance(shots[std::size_t(i)].descriptor, shots[std::size_t(j)].descriptor);
+            if (d < o.scene_distance) near.push_back({d, i});
+        }
+        std::sort(near.begin(), near.end());
+        if (int(near.size()) > o.view_candidates) near.resize(std::size_t(o.view_candidates));
+        for (auto [d, i] : near)
+            if (same_view(views[std::size_t(i)], views[std::size_t(j)], o)) same.push_back({i, j});
+    }
+    if (same.empty()) return false;
+    analyse_structure(analysis, o, gradual_breaks_of(analysis), same);
+    return true;
+}
+
+}  // namespace kinoglaz
