@@ -119,8 +119,7 @@ class DistanceTable {
 // merged closest first, and only while the mean distance between the two groups stays under
 // the threshold, so that a chain of near neighbours cannot glue unlike views together.
 std::vector<int> cluster_setups(const std::vector<Shot>& shots, const DistanceTable& dist,
-                                double threshold, double window_s,
-                                const std::vector<std::pair<int, int>>& same_view) {
+                                double threshold, double window_s, const ViewLinks& views) {
     const int n = int(shots.size());
     struct Pair {
         float d;
@@ -139,6 +138,14 @@ std::vector<int> cluster_setups(const std::vector<Shot>& shots, const DistanceTa
     UnionFind uf(n);
     std::vector<std::vector<int>> members(static_cast<std::size_t>(n));
     for (int i = 0; i < n; ++i) members[std::size_t(i)] = {i};
+    // Groups holding a pair known to show one view reframed (a cut-in) stay apart.
+    auto apart = [&](int a, int b) {
+        for (auto [i, j] : views.reframed) {
+            const int ri = uf.find(i), rj = uf.find(j);
+            if ((ri == a && rj == b) || (ri == b && rj == a)) return true;
+        }
+        return false;
+    };
     auto join = [&](int a, int b) {
         if (members[std::size_t(a)].size() < members[std::size_t(b)].size()) std::swap(a, b);
         uf.parent[std::size_t(b)] = a;
@@ -154,11 +161,11 @@ std::vector<int> cluster_setups(const std::vector<Shot>& shots, const DistanceTa
             for (int y : members[std::size_t(b)]) sum += dist(x, y);
         const double mean =
             sum / double(members[std::size_t(a)].size() * members[std::size_t(b)].size());
-        if (mean >= threshold) continue;
+        if (mean >= threshold || apart(a, b)) continue;
         join(a, b);
     }
     // Shots known to show one view share a set-up whatever their colours say.
-    for (auto [i, j] : same_view)
+    for (auto [i, j] : views.same)
         if (i >= 0 && j >= 0 && i < n && j < n && uf.find(i) != uf.find(j))
             join(uf.find(i), uf.find(j));
     // Ids in order of first appearance.
@@ -322,8 +329,7 @@ double shot_distance(const ShotDescriptor& a, const ShotDescriptor& b) noexcept 
 }
 
 void analyse_structure(Analysis& analysis, const MontageOptions& o,
-                       const std::vector<bool>& gradual_breaks,
-                       const std::vector<std::pair<int, int>>& same_view) {
+                       const std::vector<bool>& gradual_breaks, const ViewLinks& views) {
     validate_montage_options(o);
     auto& shots = analysis.shots;
     const int n = int(shots.size());
@@ -342,7 +348,7 @@ void analyse_structure(Analysis& analysis, const MontageOptions& o,
     // --- set-ups ------------------------------------------------------------------------
     {
         std::vector<int> setup =
-            cluster_setups(shots, dist, o.setup_distance, o.setup_window_s, same_view);
+            cluster_setups(shots, dist, o.setup_distance, o.setup_window_s, views);
         for (int i = 0; i < n; ++i) shots[std::size_t(i)].setup = setup[std::size_t(i)];
     }
 

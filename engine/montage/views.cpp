@@ -17,6 +17,8 @@ constexpr int kViewWidth = 480;
 constexpr int kViewFeatures = 400;
 // Lowe's ratio test: a match counts only when clearly better than the second best.
 constexpr float kRatio = 0.8f;
+// Black bars: nothing in the row or column brighter than this (luma 0..255).
+constexpr unsigned char kBarLuma = 32;
 
 }  // namespace
 
@@ -30,6 +32,21 @@ ViewFeatures view_features(const cv::Mat& keyframe_bgr) {
         cv::resize(grey, grey, {kViewWidth, std::max(1, int(grey.rows * scale + 0.5))}, 0, 0,
                    cv::INTER_AREA);
     v.size = grey.size();
+    // The active picture: rows and columns with anything brighter than black bars, in units
+    // of the width, so that a boxed copy of a view compares with the full-frame one.
+    cv::Mat rows, cols;
+    cv::reduce(grey, rows, 1, cv::REDUCE_MAX);
+    cv::reduce(grey, cols, 0, cv::REDUCE_MAX);
+    auto extent = [](const cv::Mat& line, int length) {
+        int first = 0, last = length - 1;
+        while (first < last && line.data[first] <= kBarLuma) ++first;
+        while (last > first && line.data[last] <= kBarLuma) --last;
+        return std::pair{first, last + 1};
+    };
+    const auto [top, bottom] = extent(rows, grey.rows);
+    const auto [left, right] = extent(cols, grey.cols);
+    const float w = float(grey.cols);
+    v.active = cv::Rect2f(left / w, top / w, (right - left) / w, (bottom - top) / w);
     auto orb = cv::ORB::create(kViewFeatures);
     std::vector<cv::KeyPoint> keys;
     orb->detectAndCompute(grey, cv::noArray(), keys, v.descriptors);
@@ -39,9 +56,9 @@ ViewFeatures view_features(const cv::Mat& keyframe_bgr) {
     return v;
 }
 
-bool same_view(const ViewFeatures& a, const ViewFeatures& b, const MontageOptions& o) {
+ViewRelation relate_views(const ViewFeatures& a, const ViewFeatures& b, const MontageOptions& o) {
     if (a.descriptors.rows < o.view_min_inliers || b.descriptors.rows < o.view_min_inliers)
-        return false;
+        return ViewRelation::unknown;
     cv::BFMatcher matcher(cv::NORM_HAMMING);
     std::vector<std::vector<cv::DMatch>> knn;
     matcher.knnMatch(a.descriptors, b.descriptors, knn, 2);
@@ -51,7 +68,7 @@ bool same_view(const ViewFeatures& a, const ViewFeatures& b, const MontageOption
             pa.push_back(a.points[std::size_t(m[0].queryIdx)]);
             pb.push_back(b.points[std::size_t(m[0].trainIdx)]);
         }
-    if (int(pa.size()) < o.view_min_inliers) return false;
+    if (int(pa.size()) < o.view_min_inliers) return ViewRelation::unknown;
     // One view seen again, reframed: a similarity (a cut-in, a cut-out, a recrop, the same
     // set-up in another scene). Another set-up of the same place moves the background by a
     // perspective change that no similarity explains across the picture. The reprojection
@@ -59,12 +76,11 @@ bool same_view(const ViewFeatures& a, const ViewFeatures& b, const MontageOption
     std::vector<unsigned char> inlier;
     const cv::Mat m =
         cv::estimateAffinePartial2D(pa, pb, inlier, cv::RANSAC, 0.01, 2000, 0.995, 10);
-    if (m.empty()) return false;
+    if (m.empty()) return ViewRelation::unknown;
     const int inliers = std::accumulate(inlier.begin(), inlier.end(), 0);
     const double scale = std::hypot(m.at<double>(0, 0), m.at<double>(1, 0));
-    if (inliers < o.view_min_inliers || inliers < o.view_min_inlier_share * pa.size() ||
-        !(scale > 1 / o.view_max_zoom && scale < o.view_max_zoom))
-        return false;
+    if (inliers < o.view_min_inliers || inliers < o.view_min_inlier_share * pa.size())
+        return ViewRelation::unknown;
     // The agreeing corners must spread over the picture: one object seen in two views (a
     // screen, a sign, a face) matches in a small patch; a view seen again matches all over.
     auto spread = [&](const std::vector<cv::Point2f>& pts, cv::Size size) {
@@ -75,7 +91,19 @@ bool same_view(const ViewFeatures& a, const ViewFeatures& b, const MontageOption
         const double height = double(size.height) / size.width;  // in units of the width
         return double(box.width) * box.height / height;
     };
-    return std::min(spread(pa, a.size), spread(pb, b.size)) >= o.view_min_spread;
+    // A cut-in's corners cover only the part of the wider view that it shows: each spread is
+    // measured at the closer picture's scale.
+    const double s2 = scale * scale;
+    if (std::min(spread(pa, a.size) * std::max(1.0, s2),
+                 spread(pb, b.size) * std::max(1.0, 1 / s2)) < o.view_min_spread)
+        return ViewRelation::unknown;
+    // Same view or reframed: compare the fields of view. A's active picture mapped into B's
+    // frame against B's active picture: a boxed copy shows the whole view smaller (same field),
+    // a cut-in shows part of it larger (a smaller field).
+    const double field =
+        std::sqrt(double(a.active.area()) * s2 / std::max(1e-9, double(b.active.area())));
+    return field > 1 / o.view_max_zoom && field < o.view_max_zoom ? ViewRelation::same
+                                                                  : ViewRelation::reframed;
 }
 
 bool join_setups_by_view(Analysis& analysis, const std::vector<ViewFeatures>& views,
@@ -83,27 +111,33 @@ bool join_setups_by_view(Analysis& analysis, const std::vector<ViewFeatures>& vi
     auto& shots = analysis.shots;
     const int n = int(shots.size());
     if (int(views.size()) != n || n < 2) return false;
-    // Candidates: pairs of shots within the set-up window whose colours say "one place",
-    // in different set-ups; the closest few per shot, so that a feature film stays fast.
-    std::vector<std::pair<int, int>> same;
+    // Candidates: pairs of shots within the set-up window whose colours say "one place"; the
+    // closest few per shot, so that a feature film stays fast.
+    std::vector<std::pair<int, int>> same, reframed;
     for (int j = 1; j < n; ++j) {
         std::vector<std::pair<double, int>> near;
         for (int i = j - 1; i >= 0; --i) {
             if (shots[std::size_t(j)].start_time_s - shots[std::size_t(i)].end_time_s >
                 o.setup_window_s)
                 break;
-            if (shots[std::size_t(i)].setup == shots[std::size_t(j)].setup) continue;
             const double d =
                 shot_distance(shots[std::size_t(i)].descriptor, shots[std::size_t(j)].descriptor);
             if (d < o.scene_distance) near.push_back({d, i});
         }
         std::sort(near.begin(), near.end());
         if (int(near.size()) > o.view_candidates) near.resize(std::size_t(o.view_candidates));
-        for (auto [d, i] : near)
-            if (same_view(views[std::size_t(i)], views[std::size_t(j)], o)) same.push_back({i, j});
+        for (auto [d, i] : near) {
+            const ViewRelation r = relate_views(views[std::size_t(i)], views[std::size_t(j)], o);
+            if (r == ViewRelation::same &&
+                shots[std::size_t(i)].setup != shots[std::size_t(j)].setup)
+                same.push_back({i, j});
+            if (r == ViewRelation::reframed &&
+                shots[std::size_t(i)].setup == shots[std::size_t(j)].setup)
+                reframed.push_back({i, j});
+        }
     }
-    if (same.empty()) return false;
-    analyse_structure(analysis, o, gradual_breaks_of(analysis), same);
+    if (same.empty() && reframed.empty()) return false;
+    analyse_structure(analysis, o, gradual_breaks_of(analysis), {same, reframed});
     return true;
 }
 

@@ -162,9 +162,10 @@ struct MontageOptions {
     int view_min_inliers = 20;
     /// ... and they are at least this share of the matches that pass the ratio test, 0..1 ...
     double view_min_inlier_share = 0.3;
-    /// ... and the transform scales by less than this factor (> 1) either way: a closer or
-    /// wider framing of one view (a cut-in, a cut-out) is another set-up.
-    double view_max_zoom = 1.25;
+    /// ... then their fields of view (the active pictures, black bars left out) differ by
+    /// less than this factor (> 1) in size for one set-up; a closer or wider framing of one
+    /// view (a cut-in, a cut-out) is another set-up.
+    double view_max_zoom = 1.35;
     /// ... and the agreeing corners' bounding box covers at least this share of each picture,
     /// 0..1 (one object seen in two views matches in a small patch).
     double view_min_spread = 0.3;
@@ -250,11 +251,16 @@ double shot_distance(const ShotDescriptor& a, const ShotDescriptor& b) noexcept;
 /// `gradual_breaks[i]` (optional; empty or one per shot) is true when shot i follows a gradual
 /// transition (dissolve, wipe, fade in or out). Used by build_montage(); public so it can be
 /// run on synthetic descriptors.
-/// `same_view` lists pairs of shots (i, j) known to show one view (see join_setups_by_view):
-/// each pair shares a set-up whatever their colours say.
+/// What local features say about pairs of shots (see join_setups_by_view).
+struct ViewLinks {
+    std::vector<std::pair<int, int>> same;      ///< one view seen again: one set-up
+    std::vector<std::pair<int, int>> reframed;  ///< one view closer or wider: two set-ups
+};
+
+/// `views` overrides colour for the pairs it lists: a pair in `same` shares a set-up, a pair
+/// in `reframed` never does (nor do the groups holding them).
 void analyse_structure(Analysis& analysis, const MontageOptions& options = {},
-                       const std::vector<bool>& gradual_breaks = {},
-                       const std::vector<std::pair<int, int>>& same_view = {});
+                       const std::vector<bool>& gradual_breaks = {}, const ViewLinks& views = {});
 
 /// analyse_structure's `gradual_breaks` from a built analysis: shot i follows a gradual
 /// transition that starts at its first frame, or a black hold (a gap after shot i − 1).
@@ -266,18 +272,23 @@ struct ViewFeatures {
     std::vector<cv::Point2f> points;
     cv::Mat descriptors;  ///< one 32-byte ORB descriptor per point (CV_8U rows)
     cv::Size size;        ///< the size the corners were found at
+    cv::Rect2f active;    ///< the picture inside black bars, in units of the width
 };
 ViewFeatures view_features(const cv::Mat& keyframe_bgr);
 
-/// Whether B shows A's view again, reframed: enough local features agree on one similarity
-/// transform (a cut-in, a cut-out, a recrop, the same set-up in a later scene), by the
-/// `view_*` options.
-bool same_view(const ViewFeatures& a, const ViewFeatures& b, const MontageOptions& options);
+/// How two keyframes' views relate. `same`: enough local features agree on one similarity
+/// transform, spread over the picture, with nearly one field of view (a recrop, a boxed copy,
+/// the set-up in a later scene); `reframed`: fields of view `view_max_zoom` or more apart (a
+/// cut-in or cut-out: another set-up of one view); `unknown`: no such agreement.
+enum class ViewRelation { unknown, same, reframed };
+ViewRelation relate_views(const ViewFeatures& a, const ViewFeatures& b,
+                          const MontageOptions& options);
 
-/// Joins the set-ups of shots whose keyframes show one view (VIEWS: one per shot, in order)
-/// and, when any were joined, recomputes set-ups, scenes, graph and patterns with them.
-/// Colour descriptors cannot tell a cut-in from another set-up of the same place; local
-/// features can. Returns whether anything changed. Deterministic.
+/// Joins the set-ups of shots whose keyframes show one view and parts those that show one view
+/// closer or wider (VIEWS: one per shot, in order) and, when any pair was found, recomputes
+/// set-ups, scenes, graph and patterns with them. Colour descriptors cannot tell a cut-in
+/// from its wider shot, nor a recrop from another set-up of the same place; local features
+/// can. Returns whether anything changed. Deterministic.
 bool join_setups_by_view(Analysis& analysis, const std::vector<ViewFeatures>& views,
                          const MontageOptions& options = {});
 

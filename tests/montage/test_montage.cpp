@@ -572,9 +572,9 @@ TEST(MontageScale, FacelessImageGivesTheDocumentedFallback) {
     EXPECT_EQ(estimate_scale(cv::Mat()), ShotScale::unknown);
 }
 
-// A view seen again (recropped by 10 %, boxed inside black bars at 85 %, at another size)
-// matches its local features; a cut-in (2x closer) is another set-up, and so is another place.
-TEST(MontageViews, AViewSeenAgainMatchesAndACutInDoesNot) {
+// A view seen again (recropped by 10 %, boxed inside black bars at 85 %, at another size) is
+// the same view; a cut-in (2x closer) is the view reframed; another place is neither.
+TEST(MontageViews, AViewSeenAgainIsTheSameAndACutInIsReframed) {
     const cv::Mat place = test::make_scene(11, {960, 540}),
                   elsewhere = test::make_scene(12, {960, 540});
     const MontageOptions o;
@@ -583,17 +583,17 @@ TEST(MontageViews, AViewSeenAgainMatchesAndACutInDoesNot) {
 
     cv::Mat recrop;
     cv::resize(place(cv::Rect(40, 22, 880, 495)), recrop, {640, 360}, 0, 0, cv::INTER_AREA);
-    EXPECT_TRUE(same_view(original, view_features(recrop), o));
+    EXPECT_EQ(relate_views(original, view_features(recrop), o), ViewRelation::same);
 
     cv::Mat boxed(540, 960, CV_8UC3, cv::Scalar::all(0)), small;
     cv::resize(place, small, {816, 459}, 0, 0, cv::INTER_AREA);
     small.copyTo(boxed(cv::Rect(72, 40, 816, 459)));
-    EXPECT_TRUE(same_view(original, view_features(boxed), o));
+    EXPECT_EQ(relate_views(original, view_features(boxed), o), ViewRelation::same);
 
     cv::Mat closer;
     cv::resize(place(cv::Rect(240, 135, 480, 270)), closer, {960, 540}, 0, 0, cv::INTER_LINEAR);
-    EXPECT_FALSE(same_view(original, view_features(closer), o));
-    EXPECT_FALSE(same_view(original, view_features(elsewhere), o));
+    EXPECT_EQ(relate_views(original, view_features(closer), o), ViewRelation::reframed);
+    EXPECT_EQ(relate_views(original, view_features(elsewhere), o), ViewRelation::unknown);
 }
 
 }  // namespace
