@@ -91,7 +91,7 @@ void write_analysis_folder(const Analysis& a, const fs::path& dir,
     // dot runs in the folder, where their relative paths resolve.
     const std::string setup_dot = setupgraph_dot(a, options.shots_with_keyframes);
     write_text(dir / "setupgraph.dot", setup_dot);
-    options.graph_svg = render_dot_svg(setup_dot, 30, dir);
+    options.graph_svg = flow_setupgraph_svg(render_dot_svg(setup_dot, 30, dir));
 
     // The page lives beside OUTDIR's files, and refers to the film as the timelines do.
     options.video_src = detail::media_reference(a.source.path, exports);

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <map>
 #include <optional>
+#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -26,11 +27,9 @@ namespace {
 using detail::decimal;
 using detail::dot_quote;
 
-// Node box in inches; the thumbnail fills its width and the two label lines sit under it.
+// Node box in inches; the thumbnail fills its width and the label's lines sit under it.
 constexpr double kNodeWidthIn = 1.7;
-constexpr double kLabelHeightIn = 0.42;
-// The whole drawing aims at a landscape page (width / height).
-constexpr double kPageAspect = 1.7;
+constexpr double kLabelLineIn = 0.16;
 
 // "m:ss" for labels; hours fold into minutes.
 std::string short_clock(double seconds) {
@@ -94,29 +93,145 @@ struct SceneGroup {
     int shots = 0;
 };
 
-// Columns of scene clusters that make the drawing closest to kPageAspect, from each cluster's
-// size estimated as dot draws a scene top to bottom: about one rank per set-up (each reached by
-// a cut from an earlier one), rarely more than two set-ups side by side.
-int columns_for(const std::vector<SceneGroup>& scenes, double node_h) {
-    if (scenes.empty()) return 1;
-    double cell_w = 0, cell_h = 0;
-    for (const auto& g : scenes) {
-        const int n = int(g.setups.size());
-        cell_w = std::max(cell_w, (n > 1 ? 1.5 : 1.0) * (kNodeWidthIn + 0.3) + 0.4);
-        cell_h = std::max(cell_h, n * (node_h + 0.35) + 0.8);
+// ---- Flowing the drawn scenes into rows.
+
+// One top-level element of Graphviz's SVG that belongs to a scene: a cluster, node or edge group.
+struct Element {
+    std::size_t tag_end = 0;  // position of the '>' that closes its opening tag
+    int scene = 0;
+    bool cluster = false;
+    double x0 = 0, y0 = 0, x1 = 0, y1 = 0;  // a cluster's box
+};
+
+std::optional<std::vector<Element>> scene_elements(const std::string& svg) {
+    static const std::regex group(
+        "<g id=\"(?:clust|node|edge)[0-9]+\" class=\"(cluster|node|edge)\">\n<title>([^<]*)"
+        "</title>");
+    static const std::regex cluster_title("cluster_scene_(-?[0-9]+)");
+    static const std::regex member_title("u-?[0-9]+_c(-?[0-9]+)(?:&#45;&gt;.*)?");
+    static const std::regex point("(-?[0-9]+(?:\\.[0-9]+)?),(-?[0-9]+(?:\\.[0-9]+)?)");
+    std::vector<Element> out;
+    // Graphviz starts each top-level group on a line of its own (nested ones are "a_node1" ...).
+    for (std::size_t at = svg.find("\n<g id=\""); at != std::string::npos;
+         at = svg.find("\n<g id=\"", at + 1)) {
+        const std::size_t title_end = svg.find("</title>", at + 1);
+        if (title_end == std::string::npos) break;
+        std::smatch m;
+        const std::string head = svg.substr(at + 1, title_end + 8 - at - 1);
+        if (!std::regex_match(head, m, group)) continue;
+        Element e;
+        e.tag_end = svg.find('>', at);
+        e.cluster = m[1] == "cluster";
+        std::smatch t;
+        const std::string title = m[2];
+        if (!std::regex_match(title, t, e.cluster ? cluster_title : member_title))
+            return std::nullopt;
+        e.scene = std::stoi(t[1]);
+        if (e.cluster) {
+            const auto end = svg.find("</g>", e.tag_end);
+            if (end == std::string::npos) return std::nullopt;
+            const std::string body = svg.substr(e.tag_end, end - e.tag_end);
+            bool any = false;
+            for (auto p = std::sregex_iterator(body.begin(), body.end(), point);
+                 p != std::sregex_iterator(); ++p) {
+                const double x = std::stod((*p)[1]), y = std::stod((*p)[2]);
+                e.x0 = any ? std::min(e.x0, x) : x, e.x1 = any ? std::max(e.x1, x) : x;
+                e.y0 = any ? std::min(e.y0, y) : y, e.y1 = any ? std::max(e.y1, y) : y;
+                any = true;
+            }
+            if (!any) return std::nullopt;
+        }
+        out.push_back(e);
     }
-    const int count = int(scenes.size());
-    int best = 1;
-    double best_err = 1e300;
-    for (int cols = 1; cols <= count; ++cols) {
-        const int rows = (count + cols - 1) / cols;
-        const double err = std::abs(std::log(cols * cell_w / (rows * cell_h) / kPageAspect));
-        if (err < best_err) best = cols, best_err = err;
+    return out;
+}
+
+struct Flow {
+    std::vector<std::pair<double, double>> at;  // top-left corner of each box
+    double width = 0, height = 0;
+};
+
+// Boxes left to right in rows no wider than `limit`, each row as tall as its tallest box.
+Flow flow(const std::vector<std::pair<double, double>>& sizes, double limit, double gap,
+          double top) {
+    Flow f;
+    double x = 0, y = top, row_h = 0;
+    for (const auto& [w, h] : sizes) {
+        if (x > 0 && x + w > limit) y += row_h + gap, x = 0, row_h = 0;
+        f.at.emplace_back(x, y);
+        x += w + gap;
+        row_h = std::max(row_h, h);
+        f.width = std::max(f.width, x - gap);
     }
-    return best;
+    f.height = y + row_h;
+    return f;
 }
 
 }  // namespace
+
+std::string flow_setupgraph_svg(const std::string& svg, double aspect) {
+    const auto elements = scene_elements(svg);
+    if (!elements || elements->empty()) return svg;
+    std::vector<std::pair<double, double>> sizes;
+    std::map<int, std::size_t> box_of_scene;
+    std::vector<const Element*> boxes;
+    for (const Element& e : *elements)
+        if (e.cluster) {
+            box_of_scene[e.scene] = boxes.size();
+            boxes.push_back(&e);
+            sizes.emplace_back(e.x1 - e.x0, e.y1 - e.y0);
+        }
+    for (const Element& e : *elements)
+        if (!box_of_scene.count(e.scene)) return svg;
+    // The row width whose drawing comes nearest the aspect: each width that fits 1, 2, ...
+    // boxes in the first row.
+    constexpr double gap = 16, title = 36;
+    double best_err = 1e300;
+    Flow best;
+    double first_row = 0;
+    for (std::size_t k = 0; k < sizes.size(); ++k) {
+        first_row += (k ? gap : 0) + sizes[k].first;
+        const Flow f = flow(sizes, first_row, gap, title);
+        const double err = std::abs(std::log(f.width / std::max(1.0, f.height) / aspect));
+        if (err < best_err - 1e-9) best_err = err, best = f;
+    }
+
+    std::string out;
+    std::size_t pos = 0;
+    for (const Element& e : *elements) {
+        const Element& box = *boxes[box_of_scene.at(e.scene)];
+        const auto& [x, y] = best.at[box_of_scene.at(e.scene)];
+        out.append(svg, pos, e.tag_end - pos);
+        out += " transform=\"translate(" + decimal(x - box.x0, 2) + " " + decimal(y - box.y0, 2) +
+               ")\"";
+        pos = e.tag_end;
+    }
+    out.append(svg, pos, std::string::npos);
+
+    // The canvas: the root's size, the graph's origin, its white ground and its title.
+    const double W = best.width + 8, H = best.height + 8;
+    static const std::regex root_size(
+        "<svg width=\"[0-9.]+pt\" height=\"[0-9.]+pt\"\\s+viewBox=\"[^\"]*\"");
+    static const std::regex origin("(<g id=\"graph0\" class=\"graph\" transform=\")[^\"]*\"");
+    static const std::regex ground(
+        "(<title>[^<]*</title>\n<polygon fill=\"white\" stroke=\"transparent\" points=\")[^\"]*\"");
+    static const std::regex heading(
+        "(</polygon>|/>)\n<text text-anchor=\"middle\" x=\"[-0-9.]+\" y=\"[-0-9.]+\"");
+    const auto once = std::regex_constants::format_first_only;
+    out = std::regex_replace(out, root_size,
+                             "<svg width=\"" + decimal(W, 2) + "pt\" height=\"" + decimal(H, 2) +
+                                 "pt\" viewBox=\"0 0 " + decimal(W, 2) + " " + decimal(H, 2) + "\"",
+                             once);
+    out = std::regex_replace(out, origin, "$1scale(1 1) rotate(0) translate(4 4)\"", once);
+    out = std::regex_replace(out, ground,
+                             "$1-4,-4 -4," + decimal(H - 4, 2) + " " + decimal(W - 4, 2) + "," +
+                                 decimal(H - 4, 2) + " " + decimal(W - 4, 2) + ",-4 -4,-4\"",
+                             once);
+    out = std::regex_replace(
+        out, heading,
+        "$1\n<text text-anchor=\"middle\" x=\"" + decimal(best.width / 2, 2) + "\" y=\"24\"", once);
+    return out;
+}
 
 std::string setupgraph_dot(const Analysis& a,
                            const std::optional<std::vector<int>>& shots_with_keyframes) {
@@ -156,7 +271,7 @@ std::string setupgraph_dot(const Analysis& a,
     double aspect = 16.0 / 9.0;
     if (a.source.width > 0 && a.source.height > 0)
         aspect = std::clamp(double(a.source.width) / a.source.height, 0.5, 3.0);
-    const double node_h = kNodeWidthIn / aspect + kLabelHeightIn;
+    const double image_h = kNodeWidthIn / aspect;
     const std::string name = detail::display_name(a.source.path);
 
     std::string out;
@@ -167,50 +282,30 @@ std::string setupgraph_dot(const Analysis& a,
         "the\n"
         "// set-up's most representative shot; label: its shots and screen time in that scene).\n"
         "// Edges are the cuts from one set-up to another within a scene, labelled with their\n"
-        "// count. Scenes are clusters in film order, left to right and top to bottom. Run\n"
-        "// `dot -Tsvg setupgraph.dot` inside the analysis folder: thumbnails are relative "
-        "paths.\n";
+        "// count. Scenes are clusters in film order (dot draws them in one row; the report flows\n"
+        "// them into rows). Run `dot -Tsvg setupgraph.dot` inside the analysis folder: the\n"
+        "// thumbnails are relative paths.\n";
     out += "digraph setupgraph {\n";
     out +=
         "  graph [rankdir=TB, fontname=\"Helvetica\", fontsize=20, labelloc=t, nodesep=0.3, "
         "ranksep=0.35, label=" +
         dot_quote("Set-up graph: " + name) + "];\n";
     out += "  node [shape=box, style=\"rounded,filled\", fixedsize=true, width=" +
-           decimal(kNodeWidthIn, 3) + ", height=" + decimal(node_h, 3) +
-           ", imagescale=width, imagepos=tc, labelloc=b, fontname=\"Helvetica\", fontsize=11, "
+           decimal(kNodeWidthIn, 3) +
+           ", imagescale=width, imagepos=tc, labelloc=b, fontname=\"Helvetica\", fontsize=10, "
            "color=\"#333333\", fillcolor=\"#ffffff\"];\n";
     out += "  edge [fontname=\"Helvetica\", fontsize=12, color=\"#444444\", arrowsize=0.7];\n";
 
-    // The scenes in rows, in film order, so that the drawing is about as wide as a page: each row
-    // of scenes hangs from an invisible anchor; the anchors form a chain, declared first (so that
-    // it stays at the left), each link as many ranks long as the row above may be deep (a
-    // scene's set-ups are ranked below its first one, one rank at least per set-up). Graphviz's
-    // own packing of components into an array would lose the edge labels; edges from every
-    // set-up to the next anchor would let dot reorder the scenes.
-    const std::size_t columns = std::size_t(columns_for(scenes, node_h));
-    auto anchor = [](std::size_t row) { return dot_quote("row" + std::to_string(row)); };
-    for (std::size_t first = 0; first < scenes.size(); first += columns) {
-        const std::size_t row = first / columns;
-        out += "  " + anchor(row) +
-               " [shape=point, style=invis, width=0.01, height=0.01, fixedsize=true];\n";
-        if (first + columns >= scenes.size()) break;
-        std::size_t depth = 1;
-        for (std::size_t k = first; k < first + columns; ++k)
-            depth = std::max(depth, scenes[k].setups.size());
-        out += "  " + anchor(row) + " -> " + anchor(row + 1) +
-               " [style=invis, minlen=" + std::to_string(depth + 1) + "];\n";
-    }
-
-    for (std::size_t order = 0; order < scenes.size(); ++order) {
-        const SceneGroup& g = scenes[order];
-        const std::string cluster = "cluster_scene_" + std::to_string(order);
-        out += "  subgraph " + cluster + " {\n";
+    for (const SceneGroup& g : scenes) {
+        // Named by the scene, which render_setupgraph_svg() reads back.
+        out += "  subgraph " + dot_quote("cluster_scene_" + std::to_string(g.scene)) + " {\n";
         out += "    label=" +
                dot_quote("Scene " + std::to_string(g.scene) + " · " + short_clock(g.start_s) + "–" +
                          short_clock(g.end_s) + " · " + std::to_string(g.shots) +
                          (g.shots == 1 ? " shot" : " shots")) +
                "; scene=" + std::to_string(g.scene) +
-               "; style=\"rounded,filled\"; fillcolor=" + dot_quote(detail::scene_tint(g.scene)) +
+               "; fontsize=14; style=\"rounded,filled\"; fillcolor=" +
+               dot_quote(detail::scene_tint(g.scene)) +
                "; color=" + dot_quote(detail::scene_colour(g.scene)) + "; penwidth=3;\n";
         for (int setup : g.setups) {
             const SetupInScene& n = g.nodes.at(setup);
@@ -224,10 +319,14 @@ std::string setupgraph_dot(const Analysis& a,
                               std::to_string(g.scene) + ": " + facts + " (shots " + list(n.shots) +
                               ")";
             if (!elsewhere.empty()) tip += "; also in scene " + list(elsewhere);
-            out += "    " + node_id(setup, g.scene) + " [label=" +
-                   dot_quote("set-up " + std::to_string(setup) +
-                             (elsewhere.empty() ? "" : " (also sc. " + list(elsewhere) + ")") +
-                             "\n" + facts) +
+            std::string label = "set-up " + std::to_string(setup) + "\n" + facts;
+            if (elsewhere.size() == 1)
+                label += "\nalso in scene " + std::to_string(elsewhere.front());
+            else if (elsewhere.size() > 1)
+                label += "\nin " + std::to_string(elsewhere.size()) + " other scenes";
+            const double lines = elsewhere.empty() ? 2 : 3;
+            out += "    " + node_id(setup, g.scene) + " [label=" + dot_quote(label) +
+                   ", height=" + decimal(image_h + lines * kLabelLineIn + 0.06, 3) +
                    ", tooltip=" + dot_quote(tip);
             if (const auto r = representative.find(setup); r != representative.end())
                 out += ", image=" + dot_quote(keyframe_path(r->second)) +
@@ -248,10 +347,6 @@ std::string setupgraph_dot(const Analysis& a,
                              std::to_string(pair.second)) +
                    "];\n";
     }
-    // Each scene hangs from its row's anchor, in film order.
-    for (std::size_t order = 0; order < scenes.size(); ++order)
-        out += "  " + anchor(order / columns) + " -> " +
-               node_id(scenes[order].setups.front(), scenes[order].scene) + " [style=invis];\n";
     out += "}\n";
     return out;
 }

@@ -93,12 +93,18 @@ std::string shotgraph_graphml(const Analysis& analysis);
 /// analysis folder; left out for set-ups whose shots have no image among
 /// `shots_with_keyframes`, nullopt meaning every shot has one), its shot count and screen time
 /// in that scene; one edge per ordered pair of set-ups that a cut joins within a scene, labelled
-/// with the number of such cuts (attribute `cuts`); one cluster per scene, packed in film order
-/// into a grid of columns chosen for a landscape page. Render inside the folder (render_dot_svg()
-/// with `working_dir`), or the thumbnails are missing.
+/// with the number of such cuts (attribute `cuts`); one cluster per scene ("cluster_scene_N"),
+/// in film order. Render inside the folder (render_dot_svg() with `working_dir`), or the
+/// thumbnails are missing; flow_setupgraph_svg() then fits the drawing to a page.
 std::string setupgraph_dot(
     const Analysis& analysis,
     const std::optional<std::vector<int>>& shots_with_keyframes = std::nullopt);
+
+/// The set-up graph as Graphviz drew it from setupgraph_dot() (render_dot_svg()), with its
+/// scenes (each cluster with its set-ups and cuts) moved into rows, in film order and left
+/// aligned, so that the drawing's width / height comes nearest `aspect` (dot itself draws the
+/// scenes in one row). `svg` unchanged when it is not such a drawing. Pure, thread-safe.
+std::string flow_setupgraph_svg(const std::string& svg, double aspect = 1.7);
 
 /// OpenTimelineIO JSON (Timeline.1 > Stack.1 > Track.1 "Video" of Clip.2 per shot with an
 /// ExternalReference.1 to the source, Gap.1 for uncovered frames, Transition.1 for gradual

@@ -122,7 +122,9 @@ try {
   await page.locator(".zoom-bar button[data-zoom=reset]").click();
 
   // A click on a set-up plays its first shot in that scene.
-  const target = shots.find((s) => s.scene === 3 && s.setup === 0) ?? shots[shots.length - 1];
+  // (The synthetic film's set-up 0 in scene 3, else the last shot's set-up.)
+  const pick = shots.find((s) => s.scene === 3 && s.setup === 0) ?? shots[shots.length - 1];
+  const target = shots.find((s) => s.scene === pick.scene && s.setup === pick.setup);
   await page.locator("#setup-graph g.node")
     .filter({ has: page.locator("title", { hasText: new RegExp(`^u${target.setup}_c${target.scene}$`) }) })
     .first().click();

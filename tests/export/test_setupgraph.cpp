@@ -32,7 +32,7 @@ struct ParsedDot {
 
 ParsedDot parse_dot(const std::string& dot) {
     ParsedDot p;
-    const std::regex cluster_open(R"(^  subgraph cluster_scene_\d+ \{$)");
+    const std::regex cluster_open(R"(^  subgraph "cluster_scene_-?\d+" \{$)");
     const std::regex cluster_scene(R"(; scene=(-?\d+); )");
     const std::regex node(R"re(^    "u(-?\d+)_c(-?\d+)" \[(.*)\];$)re");
     const std::regex edge(
@@ -110,8 +110,8 @@ TEST(SetupGraph, NodesPerSetupAndSceneInSceneClustersWithCutCounts) {
     EXPECT_EQ(p.cuts.at({{8, 3}, {0, 3}}), 2);
     EXPECT_EQ(p.cuts.at({{0, 3}, {7, 3}}), 2);
     // A set-up seen in two scenes says where else it is.
-    EXPECT_NE(attribute(p.nodes.at({0, 0}), "label").find("also sc. 3"), std::string::npos);
-    EXPECT_NE(attribute(p.nodes.at({0, 3}), "label").find("also sc. 0"), std::string::npos);
+    EXPECT_NE(attribute(p.nodes.at({0, 0}), "label").find("also in scene 3"), std::string::npos);
+    EXPECT_NE(attribute(p.nodes.at({0, 3}), "label").find("also in scene 0"), std::string::npos);
 }
 
 TEST(SetupGraph, ThumbnailIsTheMostTypicalShotWithAnImage) {
@@ -178,12 +178,6 @@ TEST(SetupGraph, GraphvizDrawsItWithThumbnailsInTheFolder) {
     const std::string html = report_html(a, o);
     EXPECT_NE(html.find(svg), std::string::npos) << "the set-up graph is shown";
     EXPECT_EQ(html.find("Shot graph as an arc diagram"), std::string::npos);
-    // Landscape, as a page is: the scenes are packed in rows, not one long column or line.
-    const auto vb = find_all(svg, "viewBox=\"0\\.00 0\\.00 ([0-9.]+ [0-9.]+)\"");
-    ASSERT_EQ(vb.size(), 1u);
-    const double w = std::stod(vb[0]), h = std::stod(vb[0].substr(vb[0].find(' ')));
-    EXPECT_GT(w / h, 1.0) << vb[0];
-    EXPECT_LT(w / h, 3.0) << vb[0];
 
     // Elsewhere, the thumbnails cannot be found: Graphviz still draws the graph without them.
     const std::string bare = render_dot_svg(setupgraph_dot(a));
@@ -196,6 +190,86 @@ std::string report_with_graph(const Analysis& a, const std::string& svg) {
     ReportOptions o;
     o.graph_svg = svg;
     return report_html(a, o);
+}
+
+// The translation of each top-level group of a flowed drawing, by the scene it belongs to.
+struct Moved {
+    std::map<int, std::string> cluster;                // scene -> transform
+    std::vector<std::pair<int, std::string>> members;  // nodes and edges: scene, transform
+    std::map<int, std::pair<double, double>> corner;   // scene -> its box's moved top-left
+};
+
+Moved moved_groups(const std::string& svg) {
+    Moved m;
+    const std::regex group(
+        "<g id=\"(clust|node|edge)[0-9]+\" class=\"[a-z]+\" transform=\"translate\\(([-0-9.]+) "
+        "([-0-9.]+)\\)\">\n<title>[^<]*_(?:scene_|c)(-?[0-9]+)[^<]*</title>\n([^\n]*)");
+    for (auto it = std::sregex_iterator(svg.begin(), svg.end(), group);
+         it != std::sregex_iterator(); ++it) {
+        const std::smatch& g = *it;
+        const int scene = std::stoi(g[4]);
+        const std::string t = g[2].str() + " " + g[3].str();
+        if (g[1] == "clust") {
+            m.cluster[scene] = t;
+            // The box's top-left corner: the smallest x and y of its outline, moved.
+            double x0 = 1e9, y0 = 1e9;
+            const std::string outline = g[5];
+            for (const auto& p : find_all(outline, "(-?[0-9.]+,-?[0-9.]+)")) {
+                x0 = std::min(x0, std::stod(p));
+                y0 = std::min(y0, std::stod(p.substr(p.find(',') + 1)));
+            }
+            m.corner[scene] = {x0 + std::stod(g[2]), y0 + std::stod(g[3])};
+        } else {
+            m.members.emplace_back(scene, t);
+        }
+    }
+    return m;
+}
+
+TEST(SetupGraph, ReportFlowsTheScenesIntoRowsInFilmOrder) {
+    REQUIRE_PROGRAM("dot");
+    // Twenty scenes of two shots each: one row of them would be far wider than a page.
+    Analysis a = synthetic_scene_analysis(k25);
+    for (auto& s : a.shots) s.scene = s.index / 2;
+    const fs::path dir = folder_with_keyframes(a, "setupgraph-flow");
+    const std::string drawn = render_dot_svg(setupgraph_dot(a), 30, dir);
+    ASSERT_FALSE(drawn.empty());
+    const std::string svg = flow_setupgraph_svg(drawn, 1.7);
+    const Moved m = moved_groups(svg);
+    ASSERT_EQ(m.cluster.size(), 20u);
+    // Every set-up and cut moves with its scene.
+    EXPECT_EQ(m.members.size(), find_all(drawn, "class=\"(?:node|edge)\"").size());
+    for (const auto& [scene, t] : m.members) EXPECT_EQ(t, m.cluster.at(scene)) << scene;
+    // Rows read in film order: each scene right of the one before, or on a lower row at the left.
+    int rows = 1;
+    for (int sc = 1; sc < 20; ++sc) {
+        const auto [x, y] = m.corner.at(sc);
+        const auto [px, py] = m.corner.at(sc - 1);
+        if (std::abs(y - py) < 1) {
+            EXPECT_GT(x, px) << "scene " << sc;
+        } else {
+            EXPECT_GT(y, py) << "scene " << sc;
+            EXPECT_NEAR(x, m.corner.at(0).first, 1) << "a row starts at the left";
+            ++rows;
+        }
+    }
+    EXPECT_GT(rows, 1);
+    // The canvas holds every box and is about as wide as a page.
+    const auto size = find_all(svg, "viewBox=\"0 0 ([0-9.]+ [0-9.]+)\"");
+    ASSERT_EQ(size.size(), 1u);
+    const double w = std::stod(size[0]), h = std::stod(size[0].substr(size[0].find(' ')));
+    EXPECT_GT(w / h, 1.0) << size[0];
+    EXPECT_LT(w / h, 3.0) << size[0];
+    for (const auto& [scene, corner] : m.corner) {
+        EXPECT_GE(corner.first, 0) << scene;
+        EXPECT_GE(corner.second, 0) << scene;
+        EXPECT_LT(corner.first, w) << scene;
+        EXPECT_LT(corner.second, h) << scene;
+    }
+    // Anything else is left as it is.
+    EXPECT_EQ(flow_setupgraph_svg("<svg><g/></svg>"), "<svg><g/></svg>");
+    EXPECT_EQ(flow_setupgraph_svg(""), "");
+    fs::remove_all(dir);
 }
 
 TEST(SetupGraph, ReportKeepsThumbnailsButNoOtherLink) {
