@@ -96,7 +96,7 @@ try {
   });
   check(images.count === pairs.size && images.loaded === images.count,
         `every node has its thumbnail and it loads (${images.loaded} of ${images.count})`);
-  await page.screenshot({ path: screenshotPath, clip: await page.locator("#graph").boundingBox() });
+  await page.locator("#graph").screenshot({ path: screenshotPath });
   check(fs.existsSync(screenshotPath), `screenshot saved to ${screenshotPath}`);
 
   // Zoom: the wheel over the graph narrows the viewBox; the buttons zoom and reset.
