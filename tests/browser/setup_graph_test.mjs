@@ -109,13 +109,23 @@ try {
   check(wheeled < home * 0.8, `the wheel zooms in (viewBox width ${home} → ${wheeled.toFixed(1)})`);
   await page.locator(".zoom-bar button[data-zoom=reset]").click();
   check(await viewBox() === home, "Reset shows the whole graph again");
+  // Zoomed all the way out, the wheel down scrolls the page instead.
+  const graphTop = (await svg.boundingBox()).y;
+  await page.mouse.move(box.x + box.width / 2, graphTop + 50);
+  await page.mouse.wheel(0, 300);
+  await page.waitForTimeout(300);
+  const scrolled = (await svg.boundingBox()).y;
+  check(await viewBox() === home && scrolled < graphTop,
+        `at the whole graph the wheel scrolls the page on (graph top ${graphTop.toFixed(0)} → ${scrolled.toFixed(0)} px)`);
+  await svg.scrollIntoViewIfNeeded();
   await page.locator(".zoom-bar button[data-zoom=in]").click();
   const zoomed = await viewBox();
   check(Math.abs(zoomed - home / 1.5) < 1e-3 * home, `the + button zooms in 1.5× (${zoomed.toFixed(1)})`);
   const before = await svg.evaluate((s) => s.viewBox.baseVal.x);
-  await page.mouse.move(box.x + 200, box.y + 200);
+  const now = await svg.boundingBox();
+  await page.mouse.move(now.x + 200, now.y + 200);
   await page.mouse.down();
-  await page.mouse.move(box.x + 300, box.y + 220, { steps: 5 });
+  await page.mouse.move(now.x + 300, now.y + 220, { steps: 5 });
   await page.mouse.up();
   const after = await svg.evaluate((s) => s.viewBox.baseVal.x);
   check(after < before, `a drag moves the graph (viewBox x ${before.toFixed(1)} → ${after.toFixed(1)})`);
