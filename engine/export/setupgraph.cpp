@@ -282,12 +282,13 @@ std::string setupgraph_dot(const Analysis& a,
         "the\n"
         "// set-up's most representative shot; label: its shots and screen time in that scene).\n"
         "// Edges are the cuts from one set-up to another within a scene, labelled with their\n"
-        "// count. Scenes are clusters in film order (dot draws them in one row; the report flows\n"
+        "// count. Scenes are clusters in film order (dot draws them in one column; the report "
+        "flows\n"
         "// them into rows). Run `dot -Tsvg setupgraph.dot` inside the analysis folder: the\n"
         "// thumbnails are relative paths.\n";
     out += "digraph setupgraph {\n";
     out +=
-        "  graph [rankdir=TB, fontname=\"Helvetica\", fontsize=20, labelloc=t, nodesep=0.3, "
+        "  graph [rankdir=LR, fontname=\"Helvetica\", fontsize=20, labelloc=t, nodesep=0.3, "
         "ranksep=0.35, label=" +
         dot_quote("Set-up graph: " + name) + "];\n";
     out += "  node [shape=box, style=\"rounded,filled\", fixedsize=true, width=" +

@@ -103,7 +103,7 @@ std::string setupgraph_dot(
 /// The set-up graph as Graphviz drew it from setupgraph_dot() (render_dot_svg()), with its
 /// scenes (each cluster with its set-ups and cuts) moved into rows, in film order and left
 /// aligned, so that the drawing's width / height comes nearest `aspect` (dot itself draws the
-/// scenes in one row). `svg` unchanged when it is not such a drawing. Pure, thread-safe.
+/// scenes in one column). `svg` unchanged when it is not such a drawing. Pure, thread-safe.
 std::string flow_setupgraph_svg(const std::string& svg, double aspect = 1.7);
 
 /// OpenTimelineIO JSON (Timeline.1 > Stack.1 > Track.1 "Video" of Clip.2 per shot with an

@@ -228,7 +228,7 @@ Moved moved_groups(const std::string& svg) {
 
 TEST(SetupGraph, ReportFlowsTheScenesIntoRowsInFilmOrder) {
     REQUIRE_PROGRAM("dot");
-    // Twenty scenes of two shots each: one row of them would be far wider than a page.
+    // Twenty scenes of two shots each: dot draws them in one column, far taller than a page.
     Analysis a = synthetic_scene_analysis(k25);
     for (auto& s : a.shots) s.scene = s.index / 2;
     const fs::path dir = folder_with_keyframes(a, "setupgraph-flow");
