@@ -88,10 +88,12 @@ void write_analysis_folder(const Analysis& a, const fs::path& dir,
     }
 
     // The set-up graph's thumbnails are the keyframes just written, so it comes after them;
-    // dot runs in the folder, where their relative paths resolve.
+    // dot runs in the folder, where their relative paths resolve. (Without shots the page says
+    // so instead.)
     const std::string setup_dot = setupgraph_dot(a, options.shots_with_keyframes);
     write_text(dir / "setupgraph.dot", setup_dot);
-    options.graph_svg = flow_setupgraph_svg(render_dot_svg(setup_dot, 30, dir));
+    if (!a.shots.empty())
+        options.graph_svg = flow_setupgraph_svg(render_dot_svg(setup_dot, 30, dir));
 
     // The page lives beside OUTDIR's files, and refers to the film as the timelines do.
     options.video_src = detail::media_reference(a.source.path, exports);
