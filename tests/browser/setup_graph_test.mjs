@@ -145,6 +145,22 @@ try {
     }, target.start_time, { timeout: 10000 })
     .then(() => true, () => false);
   check(seeked, `a click on set-up ${target.setup} of scene ${target.scene} plays shot ${target.index} (${target.start_time} s)`);
+  // The keyboard reaches the set-ups too: Enter on the first one plays its first shot.
+  const firstNode = page.locator("#setup-graph g.node").first();
+  const firstTitle = (await firstNode.locator("title").textContent()).trim();
+  const [, fs0, fsc] = /^u(-?\d+)_c(-?\d+)$/.exec(firstTitle);
+  const firstShot = shots.find((s) => s.setup === Number(fs0) && s.scene === Number(fsc));
+  await firstNode.focus();
+  const label = await page.evaluate(() => document.activeElement.getAttribute("aria-label"));
+  await page.keyboard.press("Enter");
+  const entered = await page
+    .waitForFunction((t) => {
+      const v = document.getElementById("player");
+      return !v.seeking && Math.abs(v.currentTime - t) < 0.05;
+    }, firstShot.start_time, { timeout: 10000 })
+    .then(() => true, () => false);
+  check(entered && /^set-up /.test(label ?? ""),
+        `Enter on a focused set-up ("${label}") plays shot ${firstShot.index}`);
 
   // Scenes as bands: the contact sheet groups each scene's tiles under its label; the rhythm
   // plot has one shaded band per scene.
