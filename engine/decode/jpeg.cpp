@@ -43,6 +43,9 @@ void write_jpeg(const std::string& path, const cv::Mat& bgr, int quality) {
     codec->pix_fmt = AV_PIX_FMT_YUV444P;
     codec->color_range = AVCOL_RANGE_JPEG;
     codec->time_base = {1, 25};
+    // Square pixels, which makes FFmpeg write the JFIF APP0 header (only with an aspect ratio):
+    // readers that know a JPEG by it, Graphviz's `image` among them, refuse the file without.
+    codec->sample_aspect_ratio = {1, 1};
     codec->flags |= AV_CODEC_FLAG_QSCALE;
     codec->global_quality = qscale * FF_QP2LAMBDA;
     if (avcodec_open2(codec.get(), encoder, nullptr) < 0)

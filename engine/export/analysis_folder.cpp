@@ -47,8 +47,7 @@ void write_analysis_folder(const Analysis& a, const fs::path& dir,
 
     write_text(dir / "analysis.json", analysis_json(a));
     write_text(dir / "shots.csv", shots_csv(a));
-    const std::string dot = shotgraph_dot(a);
-    write_text(dir / "shotgraph.dot", dot);
+    write_text(dir / "shotgraph.dot", shotgraph_dot(a));
     write_text(dir / "shotgraph.graphml", shotgraph_graphml(a));
     write_text(dir / "timeline.otio", timeline_otio(a, exports));
     write_text(dir / "cuts.edl", cuts_edl(a, exports));
@@ -88,11 +87,16 @@ void write_analysis_folder(const Analysis& a, const fs::path& dir,
             options.events_with_clips->push_back(int(i));
     }
 
+    // The set-up graph's thumbnails are the keyframes just written, so it comes after them;
+    // dot runs in the folder, where their relative paths resolve. (Without shots the page says
+    // so instead.)
+    const std::string setup_dot = setupgraph_dot(a, options.shots_with_keyframes);
+    write_text(dir / "setupgraph.dot", setup_dot);
+    if (!a.shots.empty())
+        options.graph_svg = flow_setupgraph_svg(render_dot_svg(setup_dot, 30, dir));
+
     // The page lives beside OUTDIR's files, and refers to the film as the timelines do.
     options.video_src = detail::media_reference(a.source.path, exports);
-    // dot on a film of many hundred shots takes long and draws an unreadable poster; the
-    // built-in arc diagram is better there.
-    if (a.shots.size() <= 400) options.graph_svg = render_dot_svg(dot);
     write_text(dir / "report.html", report_html(a, options));
 }
 

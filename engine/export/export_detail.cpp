@@ -298,6 +298,32 @@ std::string plain_text(std::string_view text) {
     return out;
 }
 
+std::string dot_quote(std::string_view v) {
+    std::string out = "\"";
+    for (std::size_t pos = 0; pos <= v.size();) {
+        const auto nl = std::min(v.find('\n', pos), v.size());
+        for (char c : plain_text(v.substr(pos, nl - pos))) {
+            if (c == '"' || c == '\\') out += '\\';
+            out += c;
+        }
+        if (nl < v.size()) out += "\\n";
+        pos = nl + 1;
+    }
+    return out + "\"";
+}
+
+const char* scene_colour(int scene) noexcept {
+    static constexpr const char* kColours[] = {"#3d78b4", "#e69f00", "#38761d", "#c2508a",
+                                               "#bf9000", "#45818e", "#d55e00", "#7e5fc0"};
+    return kColours[std::size_t(scene < 0 ? 0 : scene) % std::size(kColours)];
+}
+
+const char* scene_tint(int scene) noexcept {
+    static constexpr const char* kTints[] = {"#cfe2f3", "#fce5cd", "#d9ead3", "#ead1dc",
+                                             "#fff2cc", "#d0e0e3", "#f4cccc", "#d9d2e9"};
+    return kTints[std::size_t(scene < 0 ? 0 : scene) % std::size(kTints)];
+}
+
 }  // namespace kinoglaz::detail
 
 namespace kinoglaz {

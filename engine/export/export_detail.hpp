@@ -73,6 +73,17 @@ using kinoglaz::xml_escape;
 /// any format. The writer's own quoting (XML, DOT, JSON) still applies after it.
 std::string plain_text(std::string_view text);
 
+/// A DOT string literal (quotes included) of `text` after plain_text(): its own line breaks
+/// become "\n", '"' and '\\' are escaped, every other control character is a space.
+std::string dot_quote(std::string_view text);
+
+/// The colour of scene `scene` wherever scenes are told apart (report bars, bands, tile borders,
+/// graph clusters): eight strong colours in turn; a negative scene gets the first.
+const char* scene_colour(int scene) noexcept;
+
+/// A light tint of scene_colour() for fills and backgrounds that keep dark text readable.
+const char* scene_tint(int scene) noexcept;
+
 /// JSON text of `doc` (indented by 2) that holds no raw control character: invalid UTF-8 becomes
 /// U+FFFD and DEL is written as \u007f (nlohmann escapes the others).
 std::string json_text(const nlohmann::ordered_json& doc);

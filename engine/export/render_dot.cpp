@@ -18,7 +18,8 @@ extern char** environ;
 
 namespace kinoglaz {
 
-std::string render_dot_svg(const std::string& dot_text, double timeout_s) {
+std::string render_dot_svg(const std::string& dot_text, double timeout_s,
+                           const std::filesystem::path& working_dir) {
     // stdin is a socket so that a dot that exits early cannot kill us with SIGPIPE
     // (send() with MSG_NOSIGNAL); stdout is a plain pipe.
     int in[2];
@@ -34,6 +35,7 @@ std::string render_dot_svg(const std::string& dot_text, double timeout_s) {
     posix_spawn_file_actions_adddup2(&actions, in[1], 0);
     posix_spawn_file_actions_adddup2(&actions, out[1], 1);
     posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+    if (!working_dir.empty()) posix_spawn_file_actions_addchdir_np(&actions, working_dir.c_str());
     char arg0[] = "dot";
     char arg1[] = "-Tsvg";
     char* argv[] = {arg0, arg1, nullptr};

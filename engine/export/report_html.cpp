@@ -22,14 +22,8 @@ namespace kinoglaz {
 namespace {
 
 using detail::decimal;
+using detail::scene_colour;
 using detail::xml_escape;
-
-constexpr const char* kSceneColours[] = {"#3d78b4", "#e69f00", "#38761d", "#c2508a",
-                                         "#bf9000", "#45818e", "#d55e00", "#7e5fc0"};
-
-const char* scene_colour(int scene) {
-    return kSceneColours[std::size_t(scene < 0 ? 0 : scene) % std::size(kSceneColours)];
-}
 
 std::string words(std::string_view name) {
     std::string w(name);
@@ -107,9 +101,19 @@ std::optional<double> cuts_per_minute(const Analysis& a) {
     return double(a.shots.size() - 1) * 60.0 / (end - begin);
 }
 
+// A set-up graph thumbnail exactly as Graphviz draws one: an <image> of a keyframe in the folder
+// (keyframe_path()) and nothing else, the one link the inline graph may hold.
+bool keyframe_image(const std::string& tag) {
+    static const std::regex image(
+        "<image xlink:href=\"keyframes/shot-[0-9]+\\.jpg\" width=\"[0-9.]+px\" "
+        "height=\"[0-9.]+px\" preserveAspectRatio=\"xMinYMin meet\" x=\"-?[0-9.]+\" "
+        "y=\"-?[0-9.]+\"/>");
+    return std::regex_match(tag, image);
+}
+
 // The inline graph comes from Graphviz; it is dropped (for the built-in diagram) if any of its
-// tags could run code or link out, whatever the DOT it was drawn from said. Text between tags is
-// escaped by Graphviz and may mention anything.
+// tags could run code or link anywhere but to a thumbnail, whatever the DOT it was drawn from said.
+// Text between tags is escaped by Graphviz and may mention anything.
 bool inert_svg(const std::string& svg) {
     static const std::regex tag("<[^>]*>");
     static const std::regex active(
@@ -117,7 +121,7 @@ bool inert_svg(const std::string& svg) {
         std::regex::icase);
     for (auto it = std::sregex_iterator(svg.begin(), svg.end(), tag); it != std::sregex_iterator();
          ++it)
-        if (std::regex_search(it->str(), active)) return false;
+        if (std::regex_search(it->str(), active) && !keyframe_image(it->str())) return false;
     return true;
 }
 
@@ -161,12 +165,79 @@ std::string subtitle(const Analysis& a) {
     return xml_escape(out);
 }
 
+// ---- Scenes as bands (contact sheet and rhythm plot).
+
+// A run of consecutive shots of one scene: positions in Analysis::shots.
+struct SceneRun {
+    int scene = 0;
+    std::size_t first = 0, last = 0;
+};
+
+std::vector<SceneRun> scene_runs(const Analysis& a) {
+    std::vector<SceneRun> runs;
+    for (std::size_t i = 0; i < a.shots.size(); ++i)
+        if (runs.empty() || a.shots[i].scene != runs.back().scene)
+            runs.push_back({a.shots[i].scene, i, i});
+        else
+            runs.back().last = i;
+    return runs;
+}
+
+// The opening of a scene's band on the contact sheet: a labelled group in the scene's colour.
+std::string scene_band_open(const Analysis& a, const SceneRun& r) {
+    const Shot& first = a.shots[r.first];
+    const Shot& last = a.shots[r.last];
+    std::set<int> setups;
+    for (std::size_t i = r.first; i <= r.last; ++i) setups.insert(a.shots[i].setup);
+    const std::size_t n = r.last - r.first + 1;
+    const std::string facts =
+        "from " + format_clock(first.start_time_s) + " · " + std::to_string(n) +
+        (n == 1
+             ? " shot (" + std::to_string(first.index) + ")"
+             : " shots (" + std::to_string(first.index) + "–" + std::to_string(last.index) + ")") +
+        " · " + decimal(last.end_time_s - first.start_time_s, 1) + " s · " +
+        std::to_string(setups.size()) + (setups.size() == 1 ? " set-up" : " set-ups");
+    const std::string name = "Scene " + std::to_string(r.scene);
+    return "\n      <div class=\"scene-band\" role=\"group\" data-scene=\"" +
+           std::to_string(r.scene) + "\" style=\"--scene: " + scene_colour(r.scene) +
+           "\" aria-label=\"" + xml_escape(name + ", " + facts) +
+           "\"><div class=\"scene-label\"><span class=\"scene-no\">" + xml_escape(name) +
+           "</span> " + xml_escape(facts) + "</div><div class=\"scene-tiles\">";
+}
+
+// Alternating shaded bands behind the rhythm plot's bars, one per scene, numbered at the top
+// where there is room, between heights TOP and BOTTOM.
+template <class X>
+std::string scene_bands_svg(const Analysis& a, const X& x, double top, double bottom) {
+    std::string out = "<g class=\"scene-bands\">";
+    const auto runs = scene_runs(a);
+    for (std::size_t k = 0; k < runs.size(); ++k) {
+        const Shot& first = a.shots[runs[k].first];
+        const Shot& last = a.shots[runs[k].last];
+        const double x0 = x(first.start_time_s), x1 = x(last.end_time_s);
+        out += "<rect class=\"scene-band\" x=\"" + decimal(x0, 2) + "\" y=\"" + decimal(top, 1) +
+               "\" width=\"" + decimal(std::max(0.5, x1 - x0), 2) + "\" height=\"" +
+               decimal(bottom - top, 1) + "\" fill=\"" + (k % 2 ? "#ffffff" : "#e3e8ef") +
+               "\"><title>Scene " + std::to_string(runs[k].scene) + ": " +
+               format_clock(first.start_time_s) + " – " + format_clock(last.end_time_s) +
+               "</title></rect>";
+        if (x1 - x0 >= 16)
+            out += "<text x=\"" + decimal((x0 + x1) / 2, 1) + "\" y=\"" + decimal(top + 14, 1) +
+                   "\" text-anchor=\"middle\" font-size=\"13\" fill=\"#333\">" +
+                   std::to_string(runs[k].scene) + "</text>";
+    }
+    return out + "</g>";
+}
+
 std::string contact_sheet(const Analysis& a, const ReportOptions& o) {
     std::set<int> with_image;
     if (o.shots_with_keyframes)
         with_image.insert(o.shots_with_keyframes->begin(), o.shots_with_keyframes->end());
     std::string out;
+    const auto runs = scene_runs(a);
+    auto run = runs.begin();
     for (const auto& s : a.shots) {
+        if (run != runs.end() && &s == &a.shots[run->first]) out += scene_band_open(a, *run);
         const std::string label = "Shot " + std::to_string(s.index) + " at " +
                                   format_clock(s.start_time_s) + ", " + decimal(s.length_s(), 1) +
                                   " s";
@@ -175,7 +246,8 @@ std::string contact_sheet(const Analysis& a, const ReportOptions& o) {
         meta += " · " + words(to_string(s.camera)) + " · scene " + std::to_string(s.scene);
         out += "\n      <button type=\"button\" class=\"tile\" data-shot=\"" +
                std::to_string(s.index) + "\" data-start=\"" + decimal(s.start_time_s, 6) +
-               "\" data-label=\"" + xml_escape(label) +
+               "\" data-scene=\"" + std::to_string(s.scene) + "\" data-setup=\"" +
+               std::to_string(s.setup) + "\" data-label=\"" + xml_escape(label) +
                "\" style=\"--scene: " + scene_colour(s.scene) + "\" aria-label=\"" +
                xml_escape(label + ", " + meta) + ". Play from here.\">";
         if (!o.shots_with_keyframes || with_image.count(s.index))
@@ -185,6 +257,7 @@ std::string contact_sheet(const Analysis& a, const ReportOptions& o) {
         out += "<span class=\"cap\">#" + std::to_string(s.index) + " · " +
                xml_escape(format_clock(s.start_time_s)) + "</span><span class=\"meta\">" +
                xml_escape(decimal(s.length_s(), 1) + " s · " + meta) + "</span></button>";
+        if (run != runs.end() && &s == &a.shots[run->last]) out += "</div></div>", ++run;
     }
     if (a.shots.empty()) out = "<p class=\"note\">No shots were found.</p>";
     return out;
@@ -259,6 +332,7 @@ std::string rhythm_svg(const Analysis& a) {
                       "\" role=\"img\" aria-labelledby=\"rhythm-title\" font-family=\"DejaVu Sans, "
                       "Arial, sans-serif\" font-size=\"16\">";
     out += "<title id=\"rhythm-title\">Shot lengths along the film with the cutting curve</title>";
+    out += scene_bands_svg(a, x, T, y(0));
     for (double v = 0; v <= ymax + 1e-9; v += step) {
         out += "<line x1=\"" + decimal(L) + "\" x2=\"" + decimal(W - R) + "\" y1=\"" +
                decimal(y(v), 1) + "\" y2=\"" + decimal(y(v), 1) +
@@ -479,14 +553,10 @@ std::string events_html(const Analysis& a, const ReportOptions& o) {
     return out;
 }
 
-std::string graph_legend(const Analysis& a) {
+std::string scene_swatches(const Analysis& a) {
     std::set<int> scenes;
     for (const auto& s : a.shots) scenes.insert(s.scene);
-    std::string out =
-        "<span><span class=\"swatch\" style=\"background:#1f5fbf\"></span>similar (dashed, "
-        "width = similarity)</span><span><span class=\"swatch\" style=\"background:#b03020\">"
-        "</span>returns to an earlier set-up</span><span><span class=\"swatch\" "
-        "style=\"background:#555555\"></span>next shot</span><br>";
+    std::string out;
     int shown = 0;
     for (int sc : scenes) {
         if (++shown > 24) {
@@ -497,6 +567,24 @@ std::string graph_legend(const Analysis& a) {
                "\"></span>scene " + std::to_string(sc) + "</span>";
     }
     return out;
+}
+
+// The legend of the built-in arc diagram of shots.
+std::string graph_legend(const Analysis& a) {
+    return "<span><span class=\"swatch\" style=\"background:#1f5fbf\"></span>similar (dashed, "
+           "width = similarity)</span><span><span class=\"swatch\" style=\"background:#b03020\">"
+           "</span>returns to an earlier set-up</span><span><span class=\"swatch\" "
+           "style=\"background:#555555\"></span>next shot</span><br>" +
+           scene_swatches(a);
+}
+
+// The legend of the set-up graph.
+std::string setup_graph_legend(const Analysis& a) {
+    return "Each box is a camera set-up within a scene: its still (from its most typical shot), "
+           "its shots and screen time there. Arrows are cuts from one set-up to another, "
+           "labelled with their count. Frames are scenes, in film order. Wheel or buttons to "
+           "zoom, drag to move; select a set-up to play its first shot.<br>" +
+           scene_swatches(a);
 }
 
 std::string fill(std::string_view tpl, const std::map<std::string, std::string>& values) {
@@ -531,7 +619,7 @@ std::string report_html(const Analysis& a, const ReportOptions& o) {
     const Figures f = rhythm_figures(a);
     std::string caption =
         "Bars: each shot's length at its place in the film, coloured by scene. Line: the cutting "
-        "curve (smoothed shot length). ASL " +
+        "curve (smoothed shot length). Shaded bands: the scenes, numbered at the top. ASL " +
         decimal(f.asl, 2) + " s, MSL " + decimal(f.msl, 2) + " s.";
     if (const auto rate = cuts_per_minute(a)) {
         caption += std::string(" ") + kCutRateName + ": " + decimal(*rate, 1);
@@ -556,6 +644,7 @@ std::string report_html(const Analysis& a, const ReportOptions& o) {
     } else if (a.audio && !a.audio->error.empty()) {
         caption += " Sound: " + a.audio->error + ".";
     }
+    const bool setup_graph = !o.graph_svg.empty() && inert_svg(o.graph_svg);
     const std::map<std::string, std::string> values{
         {"GENERATOR", "kinoglaz"},
         {"TITLE", xml_escape(name)},
@@ -566,9 +655,8 @@ std::string report_html(const Analysis& a, const ReportOptions& o) {
         {"CONTACT_SHEET", contact_sheet(a, o)},
         {"RHYTHM_SVG", rhythm_svg(a)},
         {"RHYTHM_CAPTION", xml_escape(caption)},
-        {"GRAPH_LEGEND", graph_legend(a)},
-        {"GRAPH_SVG",
-         o.graph_svg.empty() || !inert_svg(o.graph_svg) ? arc_diagram(a) : o.graph_svg},
+        {"GRAPH_LEGEND", setup_graph ? setup_graph_legend(a) : graph_legend(a)},
+        {"GRAPH_SVG", setup_graph ? o.graph_svg : arc_diagram(a)},
         {"TRANSITIONS", transitions_table(a)},
         {"PATTERNS", patterns_table(a)},
         {"EVENTS", events_html(a, o)},

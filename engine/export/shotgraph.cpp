@@ -13,27 +13,10 @@ namespace kinoglaz {
 namespace {
 
 using detail::decimal;
+using detail::dot_quote;
 
-// Light tints (for node fills and cluster backgrounds) that keep dark text readable.
-constexpr const char* kSceneTints[] = {"#cfe2f3", "#fce5cd", "#d9ead3", "#ead1dc",
-                                       "#fff2cc", "#d0e0e3", "#f4cccc", "#d9d2e9"};
 constexpr const char* kSceneBorders[] = {"#3d78b4", "#c27c0e", "#38761d", "#a64d79",
                                          "#bf9000", "#45818e", "#cc0000", "#674ea7"};
-
-// A DOT string; the labels' own line breaks become "\n", every other control character a space.
-std::string dot_quote(std::string_view v) {
-    std::string out = "\"";
-    for (std::size_t pos = 0; pos <= v.size();) {
-        const auto nl = std::min(v.find('\n', pos), v.size());
-        for (char c : detail::plain_text(v.substr(pos, nl - pos))) {
-            if (c == '"' || c == '\\') out += '\\';
-            out += c;
-        }
-        if (nl < v.size()) out += "\\n";
-        pos = nl + 1;
-    }
-    return out + "\"";
-}
 
 std::string scale_words(ShotScale s) {
     std::string w(to_string(s));
@@ -81,7 +64,7 @@ std::string shotgraph_dot(const Analysis& a) {
     std::map<int, std::vector<int>> by_scene;
     for (std::size_t i = 0; i < a.shots.size(); ++i) by_scene[a.shots[i].scene].push_back(int(i));
     for (const auto& [scene, shots] : by_scene) {
-        const std::size_t c = std::size_t(scene < 0 ? 0 : scene) % std::size(kSceneTints);
+        const std::size_t c = std::size_t(scene < 0 ? 0 : scene) % std::size(kSceneBorders);
         out += "  subgraph cluster_scene_" + std::to_string(scene < 0 ? 0 : scene) +
                (scene < 0 ? "_none" : "") + " {\n";
         out += "    label=" + dot_quote("Scene " + std::to_string(scene)) +
@@ -90,7 +73,7 @@ std::string shotgraph_dot(const Analysis& a) {
         for (int i : shots) {
             const Shot& s = a.shots[i];
             out += "    " + node_id(a, i) + " [label=" + dot_quote(node_label(s)) +
-                   ", fillcolor=" + dot_quote(kSceneTints[c]) + ", tooltip=" +
+                   ", fillcolor=" + dot_quote(detail::scene_tint(scene)) + ", tooltip=" +
                    dot_quote("shot " + std::to_string(s.index) + ": " +
                              format_clock(s.start_time_s) + " - " + format_clock(s.end_time_s)) +
                    ", scene=" + std::to_string(s.scene) + ", setup=" + std::to_string(s.setup) +

@@ -13,15 +13,14 @@
 namespace kinoglaz {
 
 /// Writes every file of the analysis folder into `dir` (normally OutputFolder::path()):
-/// analysis.json, shots.csv, shotgraph.dot, shotgraph.graphml, timeline.otio, cuts.edl,
-/// annotations.eaf, timeline.fcpxml, chapters.vtt, beats.vtt (only with beats),
+/// analysis.json, shots.csv, shotgraph.dot, shotgraph.graphml, setupgraph.dot, timeline.otio,
+/// cuts.edl, annotations.eaf, timeline.fcpxml, chapters.vtt, beats.vtt (only with beats),
 /// keyframes/shot-NNN.jpg (from `keyframes_bgr`, shot index -> 8-bit BGR image; shots without
-/// one get no file) and
-/// report.html (the shot graph rendered by Graphviz when `dot` is installed). Reveal clips named
-/// by events are expected to be in `dir` already; the report links only those present. Nothing
-/// is written outside `dir`. `exports` reaches every writer; an empty `media_base` means `dir`
-/// (the film is referred to relative to the folder unless `absolute_paths`). Throws Error(io)
-/// naming the file that could not be written.
+/// one get no file) and report.html (the set-up graph rendered by Graphviz when `dot` is
+/// installed). Reveal clips named by events are expected to be in `dir` already; the report
+/// links only those present. Nothing is written outside `dir`. `exports` reaches every writer;
+/// an empty `media_base` means `dir` (the film is referred to relative to the folder unless
+/// `absolute_paths`). Throws Error(io) naming the file that could not be written.
 void write_analysis_folder(const Analysis& analysis, const std::filesystem::path& dir,
                            const std::map<int, cv::Mat>& keyframes_bgr, ExportOptions exports = {});
 

@@ -2,6 +2,7 @@
 /// Writers (and the one reader) of kinoglaz's file formats. Every writer takes the
 /// `Analysis` and returns text, so it can be tested without touching the disk.
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -86,6 +87,25 @@ std::string shotgraph_dot(const Analysis& analysis);
 /// Gephi, yEd, networkx or igraph.
 std::string shotgraph_graphml(const Analysis& analysis);
 
+/// The set-up graph for Graphviz: one node per camera set-up and scene it appears in (a set-up
+/// seen in several scenes is drawn in each, labelled "also sc. N"), with the keyframe of the
+/// set-up's most representative shot as thumbnail (`image`, keyframe_path(), relative to the
+/// analysis folder; left out for set-ups whose shots have no image among
+/// `shots_with_keyframes`, nullopt meaning every shot has one), its shot count and screen time
+/// in that scene; one edge per ordered pair of set-ups that a cut joins within a scene, labelled
+/// with the number of such cuts (attribute `cuts`); one cluster per scene ("cluster_scene_N"),
+/// in film order. Render inside the folder (render_dot_svg() with `working_dir`), or the
+/// thumbnails are missing; flow_setupgraph_svg() then fits the drawing to a page.
+std::string setupgraph_dot(
+    const Analysis& analysis,
+    const std::optional<std::vector<int>>& shots_with_keyframes = std::nullopt);
+
+/// The set-up graph as Graphviz drew it from setupgraph_dot() (render_dot_svg()), with its
+/// scenes (each cluster with its set-ups and cuts) moved into rows, in film order and left
+/// aligned, so that the drawing's width / height comes nearest `aspect` (dot itself draws the
+/// scenes in one column). `svg` unchanged when it is not such a drawing. Pure, thread-safe.
+std::string flow_setupgraph_svg(const std::string& svg, double aspect = 1.7);
+
 /// OpenTimelineIO JSON (Timeline.1 > Stack.1 > Track.1 "Video" of Clip.2 per shot with an
 /// ExternalReference.1 to the source, Gap.1 for uncovered frames, Transition.1 for gradual
 /// transitions with in_offset 0 and out_offset = its length), events as Marker.2 on the track.
@@ -131,7 +151,8 @@ struct ReportOptions {
     /// src of the page's <video>: a path relative to the report or a URL. Empty: the source's
     /// file:// URL (or the source path when it is a URL).
     std::string video_src;
-    /// The shot graph as inline SVG (e.g. from render_dot_svg()); empty: a built-in arc diagram.
+    /// The graph section's inline SVG: the set-up graph (render_dot_svg() of setupgraph_dot()),
+    /// fitted to the page's width, zoomable; empty: a built-in arc diagram of the shots.
     std::string graph_svg;
     /// Shot indices that have a keyframe image at keyframe_path(); nullopt: every shot has one.
     std::optional<std::vector<int>> shots_with_keyframes;
@@ -147,8 +168,10 @@ struct ReportOptions {
 std::string report_html(const Analysis& analysis, const ReportOptions& options = {});
 
 /// Runs Graphviz `dot -Tsvg` on `dot_text` and returns the <svg> element, or an empty string
-/// when dot is not installed, fails, or runs longer than `timeout_s` seconds.
-std::string render_dot_svg(const std::string& dot_text, double timeout_s = 30);
+/// when dot is not installed, fails, or runs longer than `timeout_s` seconds. `working_dir`
+/// (when not empty) is dot's current folder, where relative `image` paths are found.
+std::string render_dot_svg(const std::string& dot_text, double timeout_s = 30,
+                           const std::filesystem::path& working_dir = {});
 
 /// Escapes text for XML and HTML content and attribute values (&, <, >, ", '); tab, LF and CR
 /// become character references (so no raw control character reaches the file and attribute

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
+#include <set>
 
 namespace kinoglaz::test {
 
@@ -132,6 +134,76 @@ Analysis synthetic_analysis(Rational fps, int scale, const std::string& path) {
     event(124, 140, {300, 150, 40, 40}, 0.4, 2.0, 0.55, "");  // overlaps the first
     event(480, 490, {100, 60, 64, 48}, 0.9, 7.5, 0.93, "reveals/event-002.mp4");
     a.analysis_seconds = 1.5;
+    return a;
+}
+
+Analysis synthetic_scene_analysis(Rational fps, const std::string& path) {
+    // Set-up of each shot, scene by scene.
+    const std::vector<std::vector<int>> scenes = {
+        {0, 1, 0, 1, 0, 1, 2, 0},
+        {3},
+        {4, 5, 4, 5, 6, 4, 5, 6, 4, 5},
+        {7, 8, 0, 7, 8, 0, 7, 8},
+        {9, 10, 11, 9, 10, 11, 9, 10, 11, 9, 10, 11, 9},
+    };
+    const auto time = [&](FrameIndex f) { return double(f) * double(fps.den) / double(fps.num); };
+    const FrameIndex per_second = FrameIndex(std::lround(fps.to_double()));
+    Analysis a;
+    a.source.path = path;
+    a.source.container = "mov,mp4,m4a,3gp,3g2,mj2";
+    a.source.codec = "h264";
+    a.source.pixel_format = "yuv420p";
+    a.source.coded_width = a.source.width = 640;
+    a.source.coded_height = a.source.height = 360;
+    a.source.time_base = {fps.den, fps.num};
+    a.source.fps_nominal = a.source.fps_average = fps;
+    a.source.fps = fps.to_double();
+    a.source.frame_count_exact = true;
+    FrameIndex frame = 0;
+    std::map<int, int> last_of_setup;
+    for (std::size_t sc = 0; sc < scenes.size(); ++sc) {
+        const int first = int(a.shots.size());
+        for (int setup : scenes[sc]) {
+            Shot s;
+            s.index = int(a.shots.size());
+            // 2 to 3.2 s, varying from shot to shot.
+            const FrameIndex length = 2 * per_second + (s.index * 7 % 13) * per_second / 10;
+            s.frames = {frame, frame + length};
+            s.start_time_s = time(s.frames.start);
+            s.end_time_s = time(s.frames.end);
+            s.scene = int(sc);
+            s.setup = setup;
+            s.keyframe = frame + length / 2;
+            s.descriptor.hist[std::size_t(setup * 37) % kHistBins] = 0.9f;
+            s.descriptor.hist[std::size_t(s.index * 11 + 5) % kHistBins] += 0.1f;
+            if (frame > 0) {
+                Transition t;
+                t.type = TransitionType::cut;
+                t.frames = {frame, frame};
+                t.start_time_s = t.end_time_s = time(frame);
+                t.confidence = 0.95f;
+                a.transitions.push_back(t);
+                a.edges.push_back({s.index - 1, s.index, "next", 1});
+            }
+            if (const auto it = last_of_setup.find(setup); it != last_of_setup.end())
+                a.edges.push_back({s.index, it->second, "returns_to", 1});
+            last_of_setup[setup] = s.index;
+            frame += length;
+            a.shots.push_back(s);
+        }
+        const int last = int(a.shots.size()) - 1;
+        a.scenes.push_back({int(sc), first, last});
+        if (last - first >= 3) {
+            Pattern p{"alternation", {}, {}};
+            for (int i = first; i <= last; ++i) p.shots.push_back(i);
+            std::set<int> setups(scenes[sc].begin(), scenes[sc].end());
+            p.setups.assign(setups.begin(), setups.end());
+            a.patterns.push_back(p);
+        }
+    }
+    a.source.frame_count = frame;
+    a.source.duration_s = time(frame);
+    a.analysis_seconds = 1;
     return a;
 }
 

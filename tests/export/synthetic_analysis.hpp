@@ -25,6 +25,15 @@ struct ExpectedItem {
 Analysis synthetic_analysis(Rational fps, int scale = 1,
                             const std::string& path = "/tmp/kinoglaz films/a film.mp4");
 
+/// A 40-shot film of 5 scenes and 12 set-ups at `fps`, all cuts, 2 to 3.2 s shots: a
+/// shot/reverse-shot alternation with an insert (scene 0: set-ups 0 1 2), a one-shot interlude
+/// (scene 1: 3), a three-way alternation (scene 2: 4 5 6), cross-cutting back to scene 0's
+/// set-up 0 (scene 3: 7 8 and 0) and a three-set-up cycle (scene 4: 9 10 11). Shots, scenes,
+/// `next` and `returns_to` edges and alternation patterns; each shot's histogram is its
+/// set-up's one-hot colour bin (plus a per-shot nudge) so that a representative shot exists.
+Analysis synthetic_scene_analysis(Rational fps,
+                                  const std::string& path = "/tmp/kinoglaz films/scenes.mp4");
+
 /// The editor's timeline the exporters must write for synthetic_analysis(fps, scale).
 std::vector<ExpectedItem> synthetic_edit_list(int scale = 1);
 

@@ -73,9 +73,9 @@ TEST(AnalysisFolder, WritesEveryFileAndCommits) {
         folder.commit("analysis.json");
         EXPECT_TRUE(folder.committed());
     }
-    for (const char* f :
-         {"analysis.json", "shots.csv", "shotgraph.dot", "shotgraph.graphml", "timeline.otio",
-          "cuts.edl", "annotations.eaf", "timeline.fcpxml", "chapters.vtt", "report.html"}) {
+    for (const char* f : {"analysis.json", "shots.csv", "shotgraph.dot", "shotgraph.graphml",
+                          "setupgraph.dot", "timeline.otio", "cuts.edl", "annotations.eaf",
+                          "timeline.fcpxml", "chapters.vtt", "report.html"}) {
         EXPECT_TRUE(fs::is_regular_file(outdir / f)) << f;
         EXPECT_GT(fs::file_size(outdir / f), 0u) << f;
     }

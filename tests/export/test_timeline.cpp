@@ -450,6 +450,16 @@ TEST(Hostile, CraftedFileNameStaysInertInEveryWriter) {
     const std::string graphml = shotgraph_graphml(a);
     expect_no_raw_controls(graphml, "shotgraph.graphml");
     xml_ok("g.graphml", graphml, "");
+    const std::string setups = setupgraph_dot(a);
+    expect_no_raw_controls(setups, "setupgraph.dot");
+    if (have_program("dot")) {
+        // Graphviz takes it (its title names the film), and the report shows the drawing.
+        const std::string svg = flow_setupgraph_svg(render_dot_svg(setups));
+        ASSERT_FALSE(svg.empty()) << "dot rejected the set-up graph";
+        ReportOptions o;
+        o.graph_svg = svg;
+        EXPECT_NE(report_html(a, o).find(svg), std::string::npos) << "the set-up graph is shown";
+    }
     const std::string otio = timeline_otio(a);
     expect_no_raw_controls(otio, "timeline.otio");
     write_file(dir / "t.otio", otio);

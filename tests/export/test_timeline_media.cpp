@@ -338,9 +338,9 @@ TEST(TimelineMedia, CraftedFileNameStaysInert) {
     ASSERT_EQ(r.status, 0) << r.err;
     const fs::path out = dir / "out";
 
-    for (const char* name :
-         {"analysis.json", "shots.csv", "shotgraph.dot", "shotgraph.graphml", "timeline.otio",
-          "cuts.edl", "annotations.eaf", "timeline.fcpxml", "chapters.vtt", "report.html"}) {
+    for (const char* name : {"analysis.json", "shots.csv", "shotgraph.dot", "shotgraph.graphml",
+                             "setupgraph.dot", "timeline.otio", "cuts.edl", "annotations.eaf",
+                             "timeline.fcpxml", "chapters.vtt", "report.html"}) {
         const std::string text = read_file(out / name);
         const std::string allowed = std::string(name) == "shots.csv" ? "\r\n" : "\n";
         for (unsigned char c : text)
