@@ -337,6 +337,27 @@ def scenes_of(truth_shots):
     return scenes
 
 
+def alternations_of(truth_shots):
+    """The truth's alternations, by their definition: within one scene, a run of 4 or more
+    shots in which every shot has the set-up of the shot two before it and not that of the
+    shot before (A B A B ...). The planned alternation scenes are such runs; so is a chain of
+    cut-ins and cut-outs (a cut-in is a set-up of its own)."""
+    runs, k, n = [], 0, len(truth_shots)
+    g = [s["group"] for s in truth_shots]
+    sc = [s["scene"] for s in truth_shots]
+    while k + 1 < n:
+        end = k + 2
+        while (end < n and sc[end] == sc[k] and g[end] == g[end - 2] and g[end] != g[end - 1]
+               and sc[k + 1] == sc[k] and g[k] != g[k + 1]):
+            end += 1
+        if end - k >= 4:
+            runs.append({"shots": list(range(k, end)), "groups": [g[k], g[k + 1]]})
+            k = end
+        else:
+            k += 1
+    return runs
+
+
 def scene_join(film, rng):
     kind = rng.choices(["cut", "dissolve", "wipe", "fade"], [0.25, 0.35, 0.25, 0.15])[0]
     if kind == "dissolve":
@@ -540,7 +561,7 @@ def main():
             "shots": truth_shots,
             "distractors": distractors,
             "scenes": scenes_of(truth_shots),
-            "alternations": alternations,
+            "alternations": alternations_of(truth_shots),
             "black_frames": black_frames,
         }
         tmp = out + ".partial.mp4"
