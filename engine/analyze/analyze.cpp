@@ -2,13 +2,16 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 
 #include "kinoglaz/analysis_folder.hpp"
 #include "kinoglaz/decoder.hpp"
+#include "kinoglaz/edits.hpp"
 #include "kinoglaz/error.hpp"
 #include "kinoglaz/jpeg.hpp"
+#include "kinoglaz/montage_cache.hpp"
 #include "kinoglaz/output_folder.hpp"
 #include "kinoglaz/progress.hpp"
 #include "kinoglaz/reveal.hpp"
@@ -46,6 +49,18 @@ void grab_keyframes(const std::string& input, Analysis& analysis, const PassOpti
     });
     bar.finish();
     throw_if_cancelled();
+}
+
+// The corrections of the analysis in `folder` (analysis.json), checked to be of this film.
+KeptEdits earlier_edits(const std::filesystem::path& folder, const SourceInfo& film) {
+    const std::filesystem::path file = folder / "analysis.json";
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw_bad_input(file.string(), "--keep-edits: no analysis.json there");
+    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    const Analysis earlier = parse_analysis_json(text, file.string());
+    check_same_film(earlier.source, film, file.string());
+    KeptEdits edits = kept_edits(earlier);
+    return edits;
 }
 
 // Wall time since `start`, seconds: Analysis::analysis_seconds.
@@ -87,13 +102,23 @@ FolderAnalysis analyze_to_folder(const std::string& input, const std::filesystem
     folder.protect(input);
 
     AnalysisPass pass = run_analysis_pass(input, options.pass, options.segments);
+    std::optional<KeptEdits> kept;
+    if (!options.keep_edits.empty()) {
+        kept = earlier_edits(options.keep_edits, pass.pass.source);
+        pass.pass.transitions = apply_kept_transitions(pass.pass.transitions, *kept);
+    }
     Analysis analysis = montage_of(pass, options.montage);
     throw_if_cancelled();
+    write_montage_cache(folder.path() / kMontageCacheName, pass.collector, analysis.source);
 
     std::filesystem::create_directories(folder.path() / "keyframes");
     grab_keyframes(input, analysis, options.pass, [&](int shot, const cv::Mat& picture) {
         write_jpeg((folder.path() / keyframe_path(shot)).string(), picture);
     });
+    if (kept) {
+        apply_labels(analysis, kept->labels);
+        analysis.removed_transitions = kept->removed;
+    }
     add_sound(analysis, input, options.sound);
     throw_if_cancelled();
 

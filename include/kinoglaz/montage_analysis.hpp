@@ -103,6 +103,14 @@ class MontageCollector {
     /// frame without the same restart.
     bool take_over(MontageCollector& next, FrameIndex from);
 
+    /// A finished collector made again from what it held (montage_cache.hpp reads that back
+    /// from an analysis folder): the records from frame `first` on, the segments and the proxy
+    /// size. build_montage() gives the same result on it as on the original. Throws
+    /// Error(bad_input, "montage cache: ...") when the segments do not lie in order inside the
+    /// records' frames.
+    static MontageCollector restore(FrameIndex first, int proxy_width, int proxy_height,
+                                    std::vector<FrameRecord> frames, std::vector<Segment> segments);
+
   private:
     MontageCollectorOptions options_;
     FrameIndex first_ = 0;
