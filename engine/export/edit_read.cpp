@@ -416,7 +416,10 @@ EditedFile read_otio(const std::string& text, const std::string& origin, const A
         bool pending = false;
         FrameIndex pending_before = 0, pending_after = 0;
         TransitionType pending_type = TransitionType::dissolve;
+        // Where the track starts: the timeline's global start (a ranged analysis starts late).
         FrameIndex pos = 0;
+        if (doc.contains("global_start_time") && doc["global_start_time"].is_object())
+            pos = otio_frames(doc["global_start_time"], rate);
         const auto& children = video->at("children");
         for (std::size_t k = 0; k < children.size(); ++k) {
             const json& c = children[k];
@@ -444,9 +447,6 @@ EditedFile read_otio(const std::string& text, const std::string& origin, const A
                 item.start = items.empty() ? pos : items.back().end;
             } else {
                 item.start = otio_frames(range.at("start_time"), rate);
-                if (items.empty() && doc.contains("global_start_time") &&
-                    doc["global_start_time"].is_object())
-                    pos = otio_frames(doc["global_start_time"], rate);
                 for (const char* key : {"media_references", "media_reference"}) {
                     if (!c.contains(key)) continue;
                     const json& refs = c[key];
