@@ -103,3 +103,34 @@ TEST(Edits, FilmClockMapsTimesToTheNearestFrame) {
 
 }  // namespace
 }  // namespace kinoglaz
+
+namespace kinoglaz {
+namespace {
+
+// A file cut off anywhere, or with a byte changed, is read or refused as bad input: never
+// another exception, never a crash.
+TEST(Edits, TruncatedOrDamagedFilesAreReadOrRefusedCleanly) {
+    const Analysis a = test::synthetic_analysis(Rational{25, 1});
+    const FilmClock clock = clock_of(a);
+    for (EditFormat format : {EditFormat::csv, EditFormat::edl, EditFormat::otio,
+                              EditFormat::fcpxml, EditFormat::eaf, EditFormat::json}) {
+        const std::string text = export_for_edit(a, format, std::nullopt);
+        for (int k = 1; k < 60; ++k) {
+            const std::size_t at = text.size() * std::size_t(k) / 60;
+            std::string damaged = text;
+            damaged[at] = "9<\"x,\n:"[std::size_t(k) % 7];
+            for (const std::string& t : {text.substr(0, at), damaged}) {
+                try {
+                    (void)read_edited(t, "edited", a, clock);
+                } catch (const Error& e) {
+                    EXPECT_EQ(e.kind(), ErrorKind::bad_input) << to_string(format) << " " << at;
+                } catch (const std::exception& e) {
+                    ADD_FAILURE() << to_string(format) << " at " << at << ": " << e.what();
+                }
+            }
+        }
+    }
+}
+
+}  // namespace
+}  // namespace kinoglaz
