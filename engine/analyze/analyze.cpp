@@ -108,6 +108,8 @@ FolderAnalysis analyze_to_folder(const std::string& input, const std::filesystem
         pass.pass.transitions = apply_kept_transitions(pass.pass.transitions, *kept);
     }
     Analysis analysis = montage_of(pass, options.montage);
+    if (kept && !kept->fixed_setups.empty())  // the person's set-ups, before the keyframes
+        build_montage(analysis, pass.collector, options.montage, kept->fixed_setups);
     throw_if_cancelled();
     write_montage_cache(folder.path() / kMontageCacheName, pass.collector, analysis.source);
 

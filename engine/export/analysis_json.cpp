@@ -114,6 +114,7 @@ ordered_json shot_object(const Shot& s) {
     // Provenance only where a person set something, so that an unedited analysis is unchanged.
     if (s.scale_by_user) o["scale_source"] = "user";
     if (s.camera_by_user) o["camera_source"] = "user";
+    if (s.setup_by_user) o["setup_source"] = "user";
     if (!s.note.empty()) o["note"] = s.note;
     return o;
 }
@@ -368,6 +369,7 @@ Analysis parse_analysis_json(const std::string& text, const std::string& origin)
                 x.descriptor.motion_energy = get_or<float>(s, "motion_energy", 0.f);
                 x.scale_by_user = get_or<std::string>(s, "scale_source", "") == "user";
                 x.camera_by_user = get_or<std::string>(s, "camera_source", "") == "user";
+                x.setup_by_user = get_or<std::string>(s, "setup_source", "") == "user";
                 x.note = get_or<std::string>(s, "note", "");
                 a.shots.push_back(std::move(x));
             }

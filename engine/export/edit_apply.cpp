@@ -219,34 +219,58 @@ Corrections reconcile(const Analysis& base, const EditedFile& edited, const Edit
     for (const auto& l : unedited.labels) before[l.start] = l;
     std::map<FrameIndex, EditShotLabels> chosen;
     for (const Shot& s : base.shots) {
-        if (!s.scale_by_user && !s.camera_by_user && s.note.empty()) continue;
+        if (!s.scale_by_user && !s.camera_by_user && !s.setup_by_user && s.note.empty()) continue;
         EditShotLabels& l = chosen[s.frames.start];
         l.start = s.frames.start;
         if (s.scale_by_user) l.scale = s.scale;
         if (s.camera_by_user) l.camera = s.camera;
+        if (s.setup_by_user) l.setup = s.setup;
         if (!s.note.empty()) l.note = s.note;
     }
+    bool new_setup = false;
     for (const auto& l : edited.labels) {
-        EditShotLabels ref;
-        if (auto it = before.find(l.start); it != before.end()) {
-            ref = it->second;
-        } else {
-            for (const Shot& s : base.shots)
-                if (s.frames.contains(l.start)) {
-                    ref.scale = s.scale;
-                    ref.camera = s.camera;
-                    ref.note = s.note;
-                }
-        }
         EditShotLabels& out = chosen[l.start];
         out.start = l.start;
         out.where = l.where;
-        if (l.scale && l.scale != ref.scale) out.scale = l.scale;
-        if (l.camera && l.camera != ref.camera) out.camera = l.camera;
-        if (l.note && l.note != ref.note.value_or("")) out.note = l.note;
+        if (auto it = before.find(l.start); it != before.end()) {
+            const EditShotLabels& ref = it->second;
+            if (l.scale && l.scale != ref.scale) out.scale = l.scale;
+            if (l.camera && l.camera != ref.camera) out.camera = l.camera;
+            if (l.setup && ref.setup && l.setup != ref.setup) out.setup = l.setup, new_setup = true;
+            if (l.note && l.note != ref.note.value_or("")) out.note = l.note;
+            continue;
+        }
+        // A shot the person made (split off, or moved): its row was copied from a neighbour, so
+        // a label is the person's only when no shot it may come from has it. Its set-up is not
+        // taken as a change: a copied number says nothing.
+        std::vector<const Shot*> sources;
+        for (const Shot& s : base.shots)
+            if (s.frames.contains(l.start) || (s.frames.start > l.start && sources.empty()) ||
+                (s.frames.start > l.start && sources.back()->frames.start <= l.start))
+                sources.push_back(&s);
+        auto from_any = [&](auto field) {
+            return std::any_of(sources.begin(), sources.end(), field);
+        };
+        if (l.scale && !from_any([&](const Shot* s) { return s->scale == *l.scale; }))
+            out.scale = l.scale;
+        if (l.camera && !from_any([&](const Shot* s) { return s->camera == *l.camera; }))
+            out.camera = l.camera;
+        if (l.note && !l.note->empty() &&
+            !from_any([&](const Shot* s) { return s->note == *l.note; }))
+            out.note = l.note;
     }
     for (auto& [start, l] : chosen)
-        if (l.scale || l.camera || l.note) c.labels.push_back(l);
+        if (l.scale || l.camera || l.setup || l.note) c.labels.push_back(l);
+    // A set-up is a relation between shots: once the person changed one, the file's set-ups of
+    // all its shots are the person's grouping (with an earlier one where the file says none).
+    if (new_setup) {
+        for (const Shot& s : base.shots) c.fixed_setups[s.frames.start] = s.setup;
+        for (const auto& l : edited.labels)
+            if (l.setup) c.fixed_setups[l.start] = *l.setup;
+    } else if (std::any_of(base.shots.begin(), base.shots.end(),
+                           [](const Shot& s) { return s.setup_by_user; })) {
+        for (const Shot& s : base.shots) c.fixed_setups[s.frames.start] = s.setup;
+    }
     return c;
 }
 
@@ -258,6 +282,7 @@ std::vector<EditShotLabels> apply_labels(Analysis& a, const std::vector<EditShot
             if (s.frames.start == l.start) {
                 if (l.scale) s.scale = *l.scale, s.scale_by_user = true, used = true;
                 if (l.camera) s.camera = *l.camera, s.camera_by_user = true, used = true;
+                if (l.setup) s.setup_by_user = true, used = true;
             }
             if (l.note && !l.note->empty() && s.frames.contains(l.start) && s.note.empty()) {
                 s.note = *l.note;
@@ -275,14 +300,18 @@ KeptEdits kept_edits(const Analysis& earlier) {
         if (t.by_user) k.added.push_back(t);
     k.removed = earlier.removed_transitions;
     for (const Shot& s : earlier.shots) {
-        if (!s.scale_by_user && !s.camera_by_user && s.note.empty()) continue;
+        if (!s.scale_by_user && !s.camera_by_user && !s.setup_by_user && s.note.empty()) continue;
         EditShotLabels l;
         l.start = s.frames.start;
         if (s.scale_by_user) l.scale = s.scale;
         if (s.camera_by_user) l.camera = s.camera;
+        if (s.setup_by_user) l.setup = s.setup;
         if (!s.note.empty()) l.note = s.note;
         k.labels.push_back(l);
     }
+    if (std::any_of(earlier.shots.begin(), earlier.shots.end(),
+                    [](const Shot& s) { return s.setup_by_user; }))
+        for (const Shot& s : earlier.shots) k.fixed_setups[s.frames.start] = s.setup;
     return k;
 }
 

@@ -199,6 +199,8 @@ EditedFile read_csv(const std::string& text, const std::string& origin, const Fi
         labels.where = where;
         labels.scale = scale_label(field(row, "scale"), origin, where);
         labels.camera = camera_label(field(row, "camera"), origin, where);
+        if (col.count("setup") && !field(row, "setup").empty())
+            labels.setup = int(integer(field(row, "setup"), origin, where, "setup"));
         if (col.count("note")) labels.note = field(row, "note");
         f.labels.push_back(std::move(labels));
     }
@@ -463,6 +465,8 @@ EditedFile read_otio(const std::string& text, const std::string& origin, const A
                     labels.where = where;
                     labels.scale = scale_label(k.value("scale", ""), origin, where);
                     labels.camera = camera_label(k.value("camera", ""), origin, where);
+                    if (k.contains("setup") && k["setup"].is_number_integer())
+                        labels.setup = k["setup"].get<int>();
                     labels.start = item.start;  // in timeline frames until converted below
                     f.labels.push_back(labels);
                 }
@@ -707,6 +711,7 @@ EditedFile read_json(const std::string& text, const std::string& origin, const A
         l.where = "shots[" + std::to_string(k) + "]";
         l.scale = s.scale;
         l.camera = s.camera;
+        l.setup = s.setup;
         l.note = s.note;
         f.labels.push_back(l);
     }

@@ -16,6 +16,7 @@
 
 #include "kinoglaz/analysis.hpp"
 #include "kinoglaz/export.hpp"
+#include "kinoglaz/montage_analysis.hpp"
 
 namespace kinoglaz {
 
@@ -67,6 +68,7 @@ struct EditShotLabels {
     FrameIndex start = 0;
     std::optional<ShotScale> scale;
     std::optional<CameraMovement> camera;
+    std::optional<int> setup;  ///< the set-up id as the file numbers them
     std::optional<std::string> note;
     std::string where;
 };
@@ -99,6 +101,9 @@ struct Corrections {
     std::vector<Transition> transitions;  ///< sorted, person's ones `by_user`
     std::vector<Transition> removed;      ///< detected transitions the person removed (sorted)
     std::vector<EditShotLabels> labels;   ///< labels the person set (differ from the detector's)
+    /// When the person changed a set-up: the file's set-ups of every shot it lists (with the
+    /// earlier corrections' ones), for build_montage(); else empty (set-ups are found again).
+    FixedSetups fixed_setups;
 };
 
 /// Compares `edited` with `unedited` (read_edited() of export_for_edit(base)) and applies the
@@ -108,8 +113,9 @@ struct Corrections {
 Corrections reconcile(const Analysis& base, const EditedFile& edited, const EditedFile& unedited,
                       const FilmClock& clock, const std::string& origin);
 
-/// Sets the labels on the shots that start where they do (marking them as the person's), and
-/// notes on the shot their start falls in. Returns the labels that matched no shot.
+/// Sets the labels on the shots that start where they do (marking them as the person's; a
+/// set-up label only marks the shot, build_montage() placed it), and notes on the shot their
+/// start falls in. Returns the labels that matched no shot.
 std::vector<EditShotLabels> apply_labels(Analysis& analysis,
                                          const std::vector<EditShotLabels>& labels);
 
@@ -119,6 +125,7 @@ struct KeptEdits {
     std::vector<Transition> added;
     std::vector<Transition> removed;
     std::vector<EditShotLabels> labels;
+    FixedSetups fixed_setups;  ///< every shot's set-up when the person set one, else empty
 };
 KeptEdits kept_edits(const Analysis& earlier);
 

@@ -57,6 +57,7 @@ struct Shot {
     ShotDescriptor descriptor;
     bool scale_by_user = false;   ///< `scale` set by a person (rebuild): "scale_source": "user"
     bool camera_by_user = false;  ///< `camera` set by a person: "camera_source": "user"
+    bool setup_by_user = false;   ///< `setup` set by a person: "setup_source": "user"
     std::string note;             ///< a person's free-text note on the shot (ELAN "notes" tier)
     double length_s() const noexcept { return end_time_s - start_time_s; }
 };

@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <span>
 #include <vector>
 
@@ -178,6 +179,13 @@ struct MontageOptions {
     CameraOptions camera;
 };
 
+/// Set-ups a person fixed (`kinoglaz rebuild`), by the first frame of the shot: shots given
+/// one key share a set-up, shots given different keys never do, and a shot not listed joins the
+/// key most of the listed shots clustered with it have (else it keeps its own cluster). Set-up
+/// ids stay numbered in order of first appearance. Empty: every set-up comes from the
+/// descriptors.
+using FixedSetups = std::map<FrameIndex, int>;
+
 /// Throws Error(bad_usage, "montage: ...") when an option is out of range; call it before
 /// decoding so that bad options fail before any work. build_montage() calls it too.
 void validate_montage_options(const MontageOptions& options);
@@ -219,7 +227,7 @@ constexpr FeatureMask montage_features() noexcept {
 /// with `gradual_splits_scenes`, before a shot that follows a gradual transition (a dissolve,
 /// a wipe, a fade) from another set-up.
 void build_montage(Analysis& analysis, const MontageCollector& collector,
-                   const MontageOptions& options = {});
+                   const MontageOptions& options = {}, const FixedSetups& fixed_setups = {});
 
 /// Distance between two shot descriptors, 0 (identical) .. 1: 0.75 × the histogram distance
 /// (1 − intersection) of the colour histograms without their darkest value band (V < 25 %,
@@ -234,7 +242,8 @@ double shot_distance(const ShotDescriptor& a, const ShotDescriptor& b) noexcept;
 /// transition (dissolve, wipe, fade in or out). Used by build_montage(); public so it can be
 /// run on synthetic descriptors.
 void analyse_structure(Analysis& analysis, const MontageOptions& options = {},
-                       const std::vector<bool>& gradual_breaks = {});
+                       const std::vector<bool>& gradual_breaks = {},
+                       const FixedSetups& fixed_setups = {});
 
 /// Cut rhythm of shots (sorted by start) over a film `duration_s` long: ASL, MSL, sample
 /// standard deviation (n − 1), CV = std/ASL, ML lognormal fit (μ, σ with 1/n), cuts per

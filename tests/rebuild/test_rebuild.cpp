@@ -244,7 +244,8 @@ std::string corrected_otio(const fs::path& folder, const json& truth) {
         x.start_time_s = s["start_time"];
         x.end_time_s = s["end_time"];
         for (const Shot& b : before)
-            if (b.frames.contains(x.frames.start)) x.scale = b.scale, x.camera = b.camera;
+            if (b.frames.contains(x.frames.start))
+                x.scale = b.scale, x.camera = b.camera, x.setup = b.setup;
         a.shots.push_back(x);
     }
     ExportOptions options;
@@ -314,9 +315,12 @@ TEST_F(Rebuild, TruthCorrectionsInCsvEafAndOtioGiveF1OfOneAndTheSameMontage) {
 // ---- provenance and analyze --keep-edits ----------------------------------------------------
 
 TEST_F(Rebuild, UserLabelsAndNotesAreMarkedAndKeptByALaterRebuild) {
-    // shots.csv: shot 2 (line 4) relabelled.
+    // shots.csv: shot 2 (line 4) relabelled; shot 5 (line 7) put in shot 2's set-up.
+    const json before = analysis(analysis_);
+    ASSERT_NE(before["shots"][5]["setup"], before["shots"][2]["setup"]);
     std::string csv = read_file(analysis_ / "shots.csv");
     csv = with_cell(with_cell(csv, 4, 8, "extreme_close_up"), 4, 9, "handheld");
+    csv = with_cell(csv, 7, 7, std::to_string(before["shots"][2]["setup"].get<int>()));
     write_file(root_ / "labels.csv", csv);
     auto r = rebuild(root_ / "labels.csv", "labels");
     ASSERT_EQ(r.status, 0) << r.err;
@@ -326,6 +330,12 @@ TEST_F(Rebuild, UserLabelsAndNotesAreMarkedAndKeptByALaterRebuild) {
     EXPECT_EQ(a["shots"][2]["camera"], "handheld");
     EXPECT_EQ(a["shots"][2]["camera_source"], "user");
     EXPECT_FALSE(a["shots"][1].contains("scale_source"));
+    // The set-up moves, and the graph and scenes follow it.
+    EXPECT_EQ(a["shots"][5]["setup"], a["shots"][2]["setup"]);
+    EXPECT_EQ(a["shots"][5]["setup_source"], "user");
+    EXPECT_TRUE(std::any_of(
+        a["graph"]["edges"].begin(), a["graph"]["edges"].end(),
+        [](const json& e) { return e["kind"] == "returns_to" && e["from"] == 5 && e["to"] == 2; }));
     EXPECT_NE(read_file(root_ / "labels" / "annotations.eaf").find("extreme_close_up"),
               std::string::npos);
 
@@ -351,6 +361,8 @@ TEST_F(Rebuild, UserLabelsAndNotesAreMarkedAndKeptByALaterRebuild) {
     EXPECT_EQ(a["shots"][4]["note"], "the guitar returns");
     EXPECT_EQ(a["shots"][2]["scale"], "extreme_close_up");
     EXPECT_EQ(a["shots"][2]["scale_source"], "user");
+    EXPECT_EQ(a["shots"][5]["setup"], a["shots"][2]["setup"]);
+    EXPECT_EQ(a["shots"][5]["setup_source"], "user");
 }
 
 TEST_F(Rebuild, AnalyzeKeepEditsReappliesCorrectionsOfTheSameFilmOnly) {
