@@ -110,6 +110,7 @@ FolderAnalysis analyze_to_folder(const std::string& input, const std::filesystem
     Analysis analysis = montage_of(pass, options.montage);
     if (kept && !kept->fixed_setups.empty())  // the person's set-ups, before the keyframes
         build_montage(analysis, pass.collector, options.montage, kept->fixed_setups);
+    if (kept) apply_fixed_scenes(analysis, kept->fixed_scenes);
     throw_if_cancelled();
     write_montage_cache(folder.path() / kMontageCacheName, pass.collector, analysis.source);
 

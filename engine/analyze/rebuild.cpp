@@ -88,6 +88,7 @@ RebuildResult rebuild_folder(const fs::path& analysis_dir, const fs::path& edite
     a.transitions = corrections.transitions;
     a.removed_transitions = corrections.removed;
     build_montage(a, collector, options.montage, corrections.fixed_setups);
+    apply_fixed_scenes(a, corrections.fixed_scenes);
 
     // Keyframes: a shot whose keyframe is a frame an earlier shot's keyframe was keeps that
     // image and its scale; the others are decoded from the film.
@@ -152,8 +153,10 @@ RebuildResult rebuild_folder(const fs::path& analysis_dir, const fs::path& edite
     for (const auto& t : a.transitions) result.added += t.by_user ? 1 : 0;
     result.removed = int(a.removed_transitions.size());
     for (const auto& s : a.shots)
-        result.labels +=
-            (s.scale_by_user || s.camera_by_user || s.setup_by_user || !s.note.empty()) ? 1 : 0;
+        result.labels += (s.scale_by_user || s.camera_by_user || s.setup_by_user ||
+                          s.scene_by_user || !s.note.empty())
+                             ? 1
+                             : 0;
     return result;
 }
 

@@ -115,6 +115,7 @@ ordered_json shot_object(const Shot& s) {
     if (s.scale_by_user) o["scale_source"] = "user";
     if (s.camera_by_user) o["camera_source"] = "user";
     if (s.setup_by_user) o["setup_source"] = "user";
+    if (s.scene_by_user) o["scene_source"] = "user";
     if (!s.note.empty()) o["note"] = s.note;
     return o;
 }
@@ -370,6 +371,7 @@ Analysis parse_analysis_json(const std::string& text, const std::string& origin)
                 x.scale_by_user = get_or<std::string>(s, "scale_source", "") == "user";
                 x.camera_by_user = get_or<std::string>(s, "camera_source", "") == "user";
                 x.setup_by_user = get_or<std::string>(s, "setup_source", "") == "user";
+                x.scene_by_user = get_or<std::string>(s, "scene_source", "") == "user";
                 x.note = get_or<std::string>(s, "note", "");
                 a.shots.push_back(std::move(x));
             }

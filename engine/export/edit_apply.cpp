@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 
 #include "export_detail.hpp"
 #include "kinoglaz/edits.hpp"
@@ -219,15 +220,18 @@ Corrections reconcile(const Analysis& base, const EditedFile& edited, const Edit
     for (const auto& l : unedited.labels) before[l.start] = l;
     std::map<FrameIndex, EditShotLabels> chosen;
     for (const Shot& s : base.shots) {
-        if (!s.scale_by_user && !s.camera_by_user && !s.setup_by_user && s.note.empty()) continue;
+        if (!s.scale_by_user && !s.camera_by_user && !s.setup_by_user && !s.scene_by_user &&
+            s.note.empty())
+            continue;
         EditShotLabels& l = chosen[s.frames.start];
         l.start = s.frames.start;
         if (s.scale_by_user) l.scale = s.scale;
         if (s.camera_by_user) l.camera = s.camera;
         if (s.setup_by_user) l.setup = s.setup;
+        if (s.scene_by_user) l.scene = s.scene;
         if (!s.note.empty()) l.note = s.note;
     }
-    bool new_setup = false;
+    bool new_setup = false, new_scene = false;
     for (const auto& l : edited.labels) {
         EditShotLabels& out = chosen[l.start];
         out.start = l.start;
@@ -237,6 +241,7 @@ Corrections reconcile(const Analysis& base, const EditedFile& edited, const Edit
             if (l.scale && l.scale != ref.scale) out.scale = l.scale;
             if (l.camera && l.camera != ref.camera) out.camera = l.camera;
             if (l.setup && ref.setup && l.setup != ref.setup) out.setup = l.setup, new_setup = true;
+            if (l.scene && ref.scene && l.scene != ref.scene) out.scene = l.scene, new_scene = true;
             if (l.note && l.note != ref.note.value_or("")) out.note = l.note;
             continue;
         }
@@ -260,7 +265,7 @@ Corrections reconcile(const Analysis& base, const EditedFile& edited, const Edit
             out.note = l.note;
     }
     for (auto& [start, l] : chosen)
-        if (l.scale || l.camera || l.setup || l.note) c.labels.push_back(l);
+        if (l.scale || l.camera || l.setup || l.scene || l.note) c.labels.push_back(l);
     // A set-up is a relation between shots: once the person changed one, the file's set-ups of
     // all its shots are the person's grouping (with an earlier one where the file says none).
     if (new_setup) {
@@ -271,7 +276,33 @@ Corrections reconcile(const Analysis& base, const EditedFile& edited, const Edit
                            [](const Shot& s) { return s.setup_by_user; })) {
         for (const Shot& s : base.shots) c.fixed_setups[s.frames.start] = s.setup;
     }
+    if (new_scene) {
+        for (const Shot& s : base.shots) c.fixed_scenes[s.frames.start] = s.scene;
+        for (const auto& l : edited.labels)
+            if (l.scene) c.fixed_scenes[l.start] = *l.scene;
+    } else if (std::any_of(base.shots.begin(), base.shots.end(),
+                           [](const Shot& s) { return s.scene_by_user; })) {
+        for (const Shot& s : base.shots) c.fixed_scenes[s.frames.start] = s.scene;
+    }
     return c;
+}
+
+void apply_fixed_scenes(Analysis& a, const std::map<FrameIndex, int>& fixed) {
+    if (fixed.empty() || a.shots.empty()) return;
+    a.scenes.clear();
+    std::optional<int> key;
+    int first = 0;
+    for (std::size_t i = 0; i < a.shots.size(); ++i) {
+        auto it = fixed.find(a.shots[i].frames.start);
+        const int k = it != fixed.end() ? it->second : key.value_or(0);
+        if (key && k != *key) {
+            a.scenes.push_back({int(a.scenes.size()), first, int(i) - 1});
+            first = int(i);
+        }
+        key = k;
+        a.shots[i].scene = int(a.scenes.size());
+    }
+    a.scenes.push_back({int(a.scenes.size()), first, int(a.shots.size()) - 1});
 }
 
 std::vector<EditShotLabels> apply_labels(Analysis& a, const std::vector<EditShotLabels>& labels) {
@@ -283,6 +314,7 @@ std::vector<EditShotLabels> apply_labels(Analysis& a, const std::vector<EditShot
                 if (l.scale) s.scale = *l.scale, s.scale_by_user = true, used = true;
                 if (l.camera) s.camera = *l.camera, s.camera_by_user = true, used = true;
                 if (l.setup) s.setup_by_user = true, used = true;
+                if (l.scene) s.scene_by_user = true, used = true;
             }
             if (l.note && !l.note->empty() && s.frames.contains(l.start) && s.note.empty()) {
                 s.note = *l.note;
@@ -300,18 +332,24 @@ KeptEdits kept_edits(const Analysis& earlier) {
         if (t.by_user) k.added.push_back(t);
     k.removed = earlier.removed_transitions;
     for (const Shot& s : earlier.shots) {
-        if (!s.scale_by_user && !s.camera_by_user && !s.setup_by_user && s.note.empty()) continue;
+        if (!s.scale_by_user && !s.camera_by_user && !s.setup_by_user && !s.scene_by_user &&
+            s.note.empty())
+            continue;
         EditShotLabels l;
         l.start = s.frames.start;
         if (s.scale_by_user) l.scale = s.scale;
         if (s.camera_by_user) l.camera = s.camera;
         if (s.setup_by_user) l.setup = s.setup;
+        if (s.scene_by_user) l.scene = s.scene;
         if (!s.note.empty()) l.note = s.note;
         k.labels.push_back(l);
     }
     if (std::any_of(earlier.shots.begin(), earlier.shots.end(),
                     [](const Shot& s) { return s.setup_by_user; }))
         for (const Shot& s : earlier.shots) k.fixed_setups[s.frames.start] = s.setup;
+    if (std::any_of(earlier.shots.begin(), earlier.shots.end(),
+                    [](const Shot& s) { return s.scene_by_user; }))
+        for (const Shot& s : earlier.shots) k.fixed_scenes[s.frames.start] = s.scene;
     return k;
 }
 

@@ -201,6 +201,8 @@ EditedFile read_csv(const std::string& text, const std::string& origin, const Fi
         labels.camera = camera_label(field(row, "camera"), origin, where);
         if (col.count("setup") && !field(row, "setup").empty())
             labels.setup = int(integer(field(row, "setup"), origin, where, "setup"));
+        if (col.count("scene") && !field(row, "scene").empty())
+            labels.scene = int(integer(field(row, "scene"), origin, where, "scene"));
         if (col.count("note")) labels.note = field(row, "note");
         f.labels.push_back(std::move(labels));
     }
@@ -467,6 +469,8 @@ EditedFile read_otio(const std::string& text, const std::string& origin, const A
                     labels.camera = camera_label(k.value("camera", ""), origin, where);
                     if (k.contains("setup") && k["setup"].is_number_integer())
                         labels.setup = k["setup"].get<int>();
+                    if (k.contains("scene") && k["scene"].is_number_integer())
+                        labels.scene = k["scene"].get<int>();
                     labels.start = item.start;  // in timeline frames until converted below
                     f.labels.push_back(labels);
                 }
@@ -712,6 +716,7 @@ EditedFile read_json(const std::string& text, const std::string& origin, const A
         l.scale = s.scale;
         l.camera = s.camera;
         l.setup = s.setup;
+        l.scene = s.scene;
         l.note = s.note;
         f.labels.push_back(l);
     }

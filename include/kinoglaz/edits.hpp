@@ -69,6 +69,7 @@ struct EditShotLabels {
     std::optional<ShotScale> scale;
     std::optional<CameraMovement> camera;
     std::optional<int> setup;  ///< the set-up id as the file numbers them
+    std::optional<int> scene;  ///< the scene number as the file gives it
     std::optional<std::string> note;
     std::string where;
 };
@@ -104,6 +105,8 @@ struct Corrections {
     /// When the person changed a set-up: the file's set-ups of every shot it lists (with the
     /// earlier corrections' ones), for build_montage(); else empty (set-ups are found again).
     FixedSetups fixed_setups;
+    /// Likewise for scenes: every listed shot's scene number, once the person changed one.
+    std::map<FrameIndex, int> fixed_scenes;
 };
 
 /// Compares `edited` with `unedited` (read_edited() of export_for_edit(base)) and applies the
@@ -126,7 +129,13 @@ struct KeptEdits {
     std::vector<Transition> removed;
     std::vector<EditShotLabels> labels;
     FixedSetups fixed_setups;  ///< every shot's set-up when the person set one, else empty
+    std::map<FrameIndex, int> fixed_scenes;  ///< every shot's scene when the person set one
 };
+
+/// Regroups `analysis`'s shots into the scenes a person gave (scene number by a shot's first
+/// frame): consecutive shots with one number form a scene, a shot not listed stays in the scene
+/// of the shot before it. Scenes are numbered again from 0; nothing else depends on them.
+void apply_fixed_scenes(Analysis& analysis, const std::map<FrameIndex, int>& fixed_scenes);
 KeptEdits kept_edits(const Analysis& earlier);
 
 /// Applies kept transitions to freshly detected ones: detected transitions that overlap a

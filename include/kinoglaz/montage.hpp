@@ -58,6 +58,7 @@ struct Shot {
     bool scale_by_user = false;   ///< `scale` set by a person (rebuild): "scale_source": "user"
     bool camera_by_user = false;  ///< `camera` set by a person: "camera_source": "user"
     bool setup_by_user = false;   ///< `setup` set by a person: "setup_source": "user"
+    bool scene_by_user = false;   ///< `scene` set by a person: "scene_source": "user"
     std::string note;             ///< a person's free-text note on the shot (ELAN "notes" tier)
     double length_s() const noexcept { return end_time_s - start_time_s; }
 };

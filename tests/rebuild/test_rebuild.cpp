@@ -245,7 +245,7 @@ std::string corrected_otio(const fs::path& folder, const json& truth) {
         x.end_time_s = s["end_time"];
         for (const Shot& b : before)
             if (b.frames.contains(x.frames.start))
-                x.scale = b.scale, x.camera = b.camera, x.setup = b.setup;
+                x.scale = b.scale, x.camera = b.camera, x.setup = b.setup, x.scene = b.scene;
         a.shots.push_back(x);
     }
     ExportOptions options;
@@ -321,6 +321,9 @@ TEST_F(Rebuild, UserLabelsAndNotesAreMarkedAndKeptByALaterRebuild) {
     std::string csv = read_file(analysis_ / "shots.csv");
     csv = with_cell(with_cell(csv, 4, 8, "extreme_close_up"), 4, 9, "handheld");
     csv = with_cell(csv, 7, 7, std::to_string(before["shots"][2]["setup"].get<int>()));
+    // Shot 6 (line 8) joins shot 5's scene.
+    ASSERT_NE(before["shots"][6]["scene"], before["shots"][5]["scene"]);
+    csv = with_cell(csv, 8, 6, std::to_string(before["shots"][5]["scene"].get<int>()));
     write_file(root_ / "labels.csv", csv);
     auto r = rebuild(root_ / "labels.csv", "labels");
     ASSERT_EQ(r.status, 0) << r.err;
@@ -333,6 +336,9 @@ TEST_F(Rebuild, UserLabelsAndNotesAreMarkedAndKeptByALaterRebuild) {
     // The set-up moves, and the graph and scenes follow it.
     EXPECT_EQ(a["shots"][5]["setup"], a["shots"][2]["setup"]);
     EXPECT_EQ(a["shots"][5]["setup_source"], "user");
+    EXPECT_EQ(a["shots"][6]["scene"], a["shots"][5]["scene"]);
+    EXPECT_EQ(a["shots"][6]["scene_source"], "user");
+    EXPECT_EQ(a["scenes"].size(), before["scenes"].size() - 1);
     EXPECT_TRUE(std::any_of(
         a["graph"]["edges"].begin(), a["graph"]["edges"].end(),
         [](const json& e) { return e["kind"] == "returns_to" && e["from"] == 5 && e["to"] == 2; }));
@@ -363,6 +369,8 @@ TEST_F(Rebuild, UserLabelsAndNotesAreMarkedAndKeptByALaterRebuild) {
     EXPECT_EQ(a["shots"][2]["scale_source"], "user");
     EXPECT_EQ(a["shots"][5]["setup"], a["shots"][2]["setup"]);
     EXPECT_EQ(a["shots"][5]["setup_source"], "user");
+    EXPECT_EQ(a["shots"][6]["scene"], a["shots"][5]["scene"]);
+    EXPECT_EQ(a["shots"][6]["scene_source"], "user");
 }
 
 TEST_F(Rebuild, AnalyzeKeepEditsReappliesCorrectionsOfTheSameFilmOnly) {
