@@ -2,14 +2,17 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 
 #include "kinoglaz/analysis_folder.hpp"
 #include "kinoglaz/decoder.hpp"
+#include "kinoglaz/edits.hpp"
 #include "kinoglaz/error.hpp"
 #include "kinoglaz/jpeg.hpp"
 #include "kinoglaz/montage_analysis.hpp"
+#include "kinoglaz/montage_cache.hpp"
 #include "kinoglaz/output_folder.hpp"
 #include "kinoglaz/progress.hpp"
 #include "kinoglaz/reveal.hpp"
@@ -26,10 +29,11 @@ void validate(const AnalyzeOptions& options) {
 
 // Step 3: every shot's keyframe at full size, decoded again by seeking, one at a time: each
 // gives its shot's face-based scale and local features and is handed to `each` (shot index,
-// picture), so that memory grows only by the features (~16 KB a shot). The features then join
-// the set-ups of shots that show one view (a cut-in, a recrop) and the montage is redone.
+// picture), so that memory grows only by the features (~16 KB a shot). With MONTAGE, the
+// features then join the set-ups of shots that show one view (a recrop, a boxed copy), part
+// those that show it reframed (a cut-in), and the montage is redone.
 void grab_keyframes(const std::string& input, Analysis& analysis, const PassOptions& pass,
-                    const MontageOptions& montage,
+                    const MontageOptions* montage,
                     const std::function<void(int, const cv::Mat&)>& each) {
     std::map<FrameIndex, int> shot_of;
     for (const auto& shot : analysis.shots) shot_of.emplace(shot.keyframe, shot.index);
@@ -51,7 +55,19 @@ void grab_keyframes(const std::string& input, Analysis& analysis, const PassOpti
     });
     bar.finish();
     throw_if_cancelled();
-    join_setups_by_view(analysis, views, montage);
+    if (montage) join_setups_by_view(analysis, views, *montage);
+}
+
+// The corrections of the analysis in `folder` (analysis.json), checked to be of this film.
+KeptEdits earlier_edits(const std::filesystem::path& folder, const SourceInfo& film) {
+    const std::filesystem::path file = folder / "analysis.json";
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw_bad_input(file.string(), "--keep-edits: no analysis.json there");
+    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    const Analysis earlier = parse_analysis_json(text, file.string());
+    check_same_film(earlier.source, film, file.string());
+    KeptEdits edits = kept_edits(earlier);
+    return edits;
 }
 
 // Wall time since `start`, seconds: Analysis::analysis_seconds.
@@ -78,7 +94,7 @@ Analysis analyze(const std::string& input, const AnalyzeOptions& options) {
     throw_if_cancelled();
     add_sound(analysis, input, options.sound);
     throw_if_cancelled();
-    if (options.scales) grab_keyframes(input, analysis, options.pass, options.montage, {});
+    if (options.scales) grab_keyframes(input, analysis, options.pass, &options.montage, {});
     analysis.analysis_seconds = seconds_since(start);
     return analysis;
 }
@@ -93,14 +109,30 @@ FolderAnalysis analyze_to_folder(const std::string& input, const std::filesystem
     folder.protect(input);
 
     AnalysisPass pass = run_analysis_pass(input, options.pass, options.segments);
+    std::optional<KeptEdits> kept;
+    if (!options.keep_edits.empty()) {
+        kept = earlier_edits(options.keep_edits, pass.pass.source);
+        pass.pass.transitions = apply_kept_transitions(pass.pass.transitions, *kept);
+    }
     Analysis analysis = montage_of(pass, options.montage);
+    if (kept && !kept->fixed_setups.empty())  // the person's set-ups, before the keyframes
+        build_montage(analysis, pass.collector, options.montage, kept->fixed_setups);
+    if (kept) apply_fixed_scenes(analysis, kept->fixed_scenes);
     throw_if_cancelled();
+    write_montage_cache(folder.path() / kMontageCacheName, pass.collector, analysis.source);
 
     std::filesystem::create_directories(folder.path() / "keyframes");
-    grab_keyframes(input, analysis, options.pass, options.montage,
+    // The person's set-ups and scenes (--keep-edits) stand; otherwise the keyframes' local
+    // features may join or part set-ups.
+    const bool own_grouping = kept && (!kept->fixed_setups.empty() || !kept->fixed_scenes.empty());
+    grab_keyframes(input, analysis, options.pass, own_grouping ? nullptr : &options.montage,
                    [&](int shot, const cv::Mat& picture) {
                        write_jpeg((folder.path() / keyframe_path(shot)).string(), picture);
                    });
+    if (kept) {
+        apply_labels(analysis, kept->labels);
+        analysis.removed_transitions = kept->removed;
+    }
     add_sound(analysis, input, options.sound);
     throw_if_cancelled();
 

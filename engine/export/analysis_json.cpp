@@ -60,6 +60,7 @@ ordered_json transition_object(const Transition& t, const CutSound* sound) {
                    {"start_time", rounded(t.start_time_s)},
                    {"end_time", rounded(t.end_time_s)},
                    {"confidence", rounded(t.confidence, 1e4)}};
+    if (t.by_user) o["source"] = "user";
     if (sound && sound->beat_offset_s) o["beat_offset_s"] = rounded(*sound->beat_offset_s);
     if (sound && sound->onset_offset_s) o["onset_offset_s"] = rounded(*sound->onset_offset_s);
     return o;
@@ -99,20 +100,27 @@ ordered_json audio_object(const AudioAnalysis& a) {
 }
 
 ordered_json shot_object(const Shot& s) {
-    return ordered_json{{"index", s.index},
-                        {"start_frame", s.frames.start},
-                        {"end_frame", s.frames.end},
-                        {"start_time", rounded(s.start_time_s)},
-                        {"end_time", rounded(s.end_time_s)},
-                        {"length_s", rounded(s.length_s())},
-                        {"scene", s.scene},
-                        {"setup", s.setup},
-                        {"scale", std::string(to_string(s.scale))},
-                        {"camera", std::string(to_string(s.camera))},
-                        {"keyframe", s.keyframe},
-                        {"brightness", rounded(s.descriptor.brightness, 1e3)},
-                        {"colourfulness", rounded(s.descriptor.colourfulness, 1e3)},
-                        {"motion_energy", rounded(s.descriptor.motion_energy, 1e5)}};
+    ordered_json o{{"index", s.index},
+                   {"start_frame", s.frames.start},
+                   {"end_frame", s.frames.end},
+                   {"start_time", rounded(s.start_time_s)},
+                   {"end_time", rounded(s.end_time_s)},
+                   {"length_s", rounded(s.length_s())},
+                   {"scene", s.scene},
+                   {"setup", s.setup},
+                   {"scale", std::string(to_string(s.scale))},
+                   {"camera", std::string(to_string(s.camera))},
+                   {"keyframe", s.keyframe},
+                   {"brightness", rounded(s.descriptor.brightness, 1e3)},
+                   {"colourfulness", rounded(s.descriptor.colourfulness, 1e3)},
+                   {"motion_energy", rounded(s.descriptor.motion_energy, 1e5)}};
+    // Provenance only where a person set something, so that an unedited analysis is unchanged.
+    if (s.scale_by_user) o["scale_source"] = "user";
+    if (s.camera_by_user) o["camera_source"] = "user";
+    if (s.setup_by_user) o["setup_source"] = "user";
+    if (s.scene_by_user) o["scene_source"] = "user";
+    if (!s.note.empty()) o["note"] = s.note;
+    return o;
 }
 
 ordered_json doubles(const std::vector<double>& v, double scale = 1e4) {
@@ -194,6 +202,12 @@ std::string analysis_json(const Analysis& a, JsonContent content) {
                               {"clip", e.clip}});
         doc["events"] = events;
         if (a.audio) doc["audio"] = audio_object(*a.audio);
+        if (!a.removed_transitions.empty()) {
+            auto removed = ordered_json::array();
+            for (const auto& t : a.removed_transitions)
+                removed.push_back(transition_object(t, nullptr));
+            doc["removed_transitions"] = removed;
+        }
     }
     return detail::json_text(doc) + "\n";
 }
@@ -205,6 +219,14 @@ T get_or(const ordered_json& o, const char* key, T fallback) {
     auto it = o.find(key);
     if (it == o.end() || it->is_null()) return fallback;
     return detail::json_number<T>(*it);
+}
+
+// A [num, den] pair, or `fallback` when absent or malformed.
+Rational rational_or(const ordered_json& o, const char* key, Rational fallback) {
+    auto it = o.find(key);
+    if (it == o.end() || !it->is_array() || it->size() != 2) return fallback;
+    return {detail::json_number<std::int64_t>((*it)[0]),
+            detail::json_number<std::int64_t>((*it)[1])};
 }
 
 }  // namespace
@@ -222,23 +244,48 @@ Analysis parse_analysis_json(const std::string& text, const std::string& origin)
             a.source.fps = get_or<double>(*it, "fps", 0);
             a.source.frame_count = get_or<std::int64_t>(*it, "frame_count", 0);
             a.source.duration_s = get_or<double>(*it, "duration_s", 0);
+            a.source.frame_count_exact = get_or<bool>(*it, "frame_count_exact", false);
+            a.source.container = get_or<std::string>(*it, "container", "");
+            a.source.codec = get_or<std::string>(*it, "codec", "");
+            a.source.pixel_format = get_or<std::string>(*it, "pixel_format", "");
+            a.source.coded_width = get_or<int>(*it, "coded_width", 0);
+            a.source.coded_height = get_or<int>(*it, "coded_height", 0);
+            a.source.sample_aspect = rational_or(*it, "sample_aspect_ratio", {1, 1});
+            a.source.rotation_deg = get_or<int>(*it, "rotation", 0);
+            a.source.time_base = rational_or(*it, "time_base", {1, 1});
+            a.source.fps_nominal = rational_or(*it, "fps_nominal", {0, 1});
+            a.source.fps_average = rational_or(*it, "fps_average", {0, 1});
+            a.source.start_time_s = get_or<double>(*it, "start_time_s", 0);
+            a.source.decode_errors = get_or<std::int64_t>(*it, "decode_errors", 0);
+            a.source.timestamp_glitches = get_or<std::int64_t>(*it, "timestamp_glitches", 0);
         }
         std::vector<CutSound> cut_sounds;  // kept when the file has an audio section
         auto tr = doc.find("transitions");
         if (tr == doc.end() || !tr->is_array()) throw_bad_input(origin, "no 'transitions' array");
-        for (const auto& t : *tr) {
-            if (!t.is_object()) throw_bad_input(origin, "a transition is not an object");
+        auto transition = [&](const ordered_json& t, std::size_t k, const char* list) {
+            const std::string where = std::string(list) + "[" + std::to_string(k) + "]";
+            if (!t.is_object()) throw_bad_input(origin, where + " is not an object");
             Transition x;
-            auto type = transition_type_from_string(get_or<std::string>(t, "type", ""));
-            if (!type) throw_bad_input(origin, "unknown transition type");
+            const std::string name = get_or<std::string>(t, "type", "");
+            auto type = transition_type_from_string(name);
+            if (!type) throw_bad_input(origin, where + ": unknown transition type '" + name + "'");
             x.type = *type;
             x.frames = {detail::json_number<FrameIndex>(t.at("start_frame")),
                         detail::json_number<FrameIndex>(t.at("end_frame"))};
             if (x.frames.end < x.frames.start)
-                throw_bad_input(origin, "transition ends before it starts");
+                throw_bad_input(origin, where + ": transition ends before it starts");
             x.start_time_s = get_or<double>(t, "start_time", 0);
             x.end_time_s = get_or<double>(t, "end_time", 0);
             x.confidence = get_or<float>(t, "confidence", 1.0f);
+            x.by_user = get_or<std::string>(t, "source", "") == "user";
+            return x;
+        };
+        if (auto rm = doc.find("removed_transitions"); rm != doc.end() && rm->is_array())
+            for (std::size_t k = 0; k < rm->size(); ++k)
+                a.removed_transitions.push_back(transition((*rm)[k], k, "removed_transitions"));
+        for (std::size_t k = 0; k < tr->size(); ++k) {
+            const auto& t = (*tr)[k];
+            const Transition x = transition(t, k, "transitions");
             a.transitions.push_back(x);
             if (x.type == TransitionType::cut &&
                 (t.contains("beat_offset_s") || t.contains("onset_offset_s"))) {
@@ -294,7 +341,43 @@ Analysis parse_analysis_json(const std::string& text, const std::string& origin)
                 x.amplitude_px = get_or<double>(e, "amplitude_px", 0);
                 x.peak_hz = get_or<double>(e, "peak_hz", get_or<double>(e, "freq_hz", 0));
                 x.score = get_or<double>(e, "score", 1);
+                x.start_time_s = get_or<double>(e, "start_time", 0);
+                x.end_time_s = get_or<double>(e, "end_time", 0);
+                x.clip = get_or<std::string>(e, "clip", "");
                 a.events.push_back(x);
+            }
+        }
+        if (auto sh = doc.find("shots"); sh != doc.end() && sh->is_array()) {
+            for (std::size_t k = 0; k < sh->size(); ++k) {
+                const auto& s = (*sh)[k];
+                const std::string where = "shots[" + std::to_string(k) + "]";
+                if (!s.is_object()) throw_bad_input(origin, where + " is not an object");
+                Shot x;
+                x.index = get_or<int>(s, "index", int(k));
+                x.frames = {detail::json_number<FrameIndex>(s.at("start_frame")),
+                            detail::json_number<FrameIndex>(s.at("end_frame"))};
+                x.start_time_s = get_or<double>(s, "start_time", 0);
+                x.end_time_s = get_or<double>(s, "end_time", 0);
+                x.scene = get_or<int>(s, "scene", 0);
+                x.setup = get_or<int>(s, "setup", 0);
+                const std::string scale = get_or<std::string>(s, "scale", "unknown");
+                const auto sc = shot_scale_from_string(scale);
+                if (!sc) throw_bad_input(origin, where + ": unknown scale '" + scale + "'");
+                x.scale = *sc;
+                const std::string camera = get_or<std::string>(s, "camera", "static");
+                const auto cam = camera_movement_from_string(camera);
+                if (!cam) throw_bad_input(origin, where + ": unknown camera '" + camera + "'");
+                x.camera = *cam;
+                x.keyframe = get_or<FrameIndex>(s, "keyframe", x.frames.start);
+                x.descriptor.brightness = get_or<float>(s, "brightness", 0.f);
+                x.descriptor.colourfulness = get_or<float>(s, "colourfulness", 0.f);
+                x.descriptor.motion_energy = get_or<float>(s, "motion_energy", 0.f);
+                x.scale_by_user = get_or<std::string>(s, "scale_source", "") == "user";
+                x.camera_by_user = get_or<std::string>(s, "camera_source", "") == "user";
+                x.setup_by_user = get_or<std::string>(s, "setup_source", "") == "user";
+                x.scene_by_user = get_or<std::string>(s, "scene_source", "") == "user";
+                x.note = get_or<std::string>(s, "note", "");
+                a.shots.push_back(std::move(x));
             }
         }
     } catch (const nlohmann::json::exception& e) {

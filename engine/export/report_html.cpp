@@ -587,6 +587,24 @@ std::string setup_graph_legend(const Analysis& a) {
            scene_swatches(a);
 }
 
+// The analysis for the page's correction panel, as the content of a <script type=
+// "application/json">: '<' is written \u003c and '/' as \/ (both valid JSON), so no text in it
+// can close the element or open another, and no path in it reads as a link of the page.
+std::string edit_data(const Analysis& a) {
+    const std::string json = analysis_json(a);
+    std::string out;
+    out.reserve(json.size() + json.size() / 8);
+    for (char c : json) {
+        if (c == '<')
+            out += "\\u003c";
+        else if (c == '/')
+            out += "\\/";
+        else
+            out += c;
+    }
+    return out;
+}
+
 std::string fill(std::string_view tpl, const std::map<std::string, std::string>& values) {
     std::string out;
     out.reserve(tpl.size() * 2);
@@ -658,6 +676,7 @@ std::string report_html(const Analysis& a, const ReportOptions& o) {
         {"GRAPH_LEGEND", setup_graph ? setup_graph_legend(a) : graph_legend(a)},
         {"GRAPH_SVG", setup_graph ? o.graph_svg : arc_diagram(a)},
         {"TRANSITIONS", transitions_table(a)},
+        {"EDIT_DATA", edit_data(a)},
         {"PATTERNS", patterns_table(a)},
         {"EVENTS", events_html(a, o)},
         {"FOOTER",

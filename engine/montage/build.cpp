@@ -226,7 +226,7 @@ double time_of(const MontageCollector& c, const SourceInfo& source, FrameIndex f
 }  // namespace
 
 void build_montage(Analysis& analysis, const MontageCollector& collector,
-                   const MontageOptions& options) {
+                   const MontageOptions& options, const FixedSetups& fixed_setups) {
     validate_montage_options(options);
     analysis.shots.clear();
     if (collector.frame_count() == 0) {
@@ -264,7 +264,7 @@ void build_montage(Analysis& analysis, const MontageCollector& collector,
             });
         gradual_breaks.push_back(span.after_fade || after_gradual);
     }
-    analyse_structure(analysis, options, gradual_breaks);
+    analyse_structure(analysis, options, gradual_breaks, fixed_setups);
 }
 
 std::vector<bool> gradual_breaks_of(const Analysis& analysis) {

@@ -133,4 +133,23 @@ bool MontageCollector::take_over(MontageCollector& next, FrameIndex from) {
     return true;
 }
 
+MontageCollector MontageCollector::restore(FrameIndex first, int proxy_width, int proxy_height,
+                                           std::vector<FrameRecord> frames,
+                                           std::vector<Segment> segments) {
+    const FrameIndex end = first + FrameIndex(frames.size());
+    FrameIndex at = first;
+    for (const Segment& s : segments) {
+        if (s.start < at || s.end <= s.start || s.end > end)
+            throw_bad_input("montage cache", "segments out of order or outside the frames");
+        at = s.end;
+    }
+    MontageCollector c;
+    c.first_ = first;
+    c.proxy_width_ = proxy_width;
+    c.proxy_height_ = proxy_height;
+    c.frames_ = std::move(frames);
+    c.segments_ = std::move(segments);
+    return c;
+}
+
 }  // namespace kinoglaz

@@ -18,3 +18,19 @@ std::string_view to_string(CameraMovement movement) noexcept {
 }
 
 }  // namespace kinoglaz
+
+namespace kinoglaz {
+
+std::optional<ShotScale> shot_scale_from_string(std::string_view name) noexcept {
+    for (int i = 0; i <= int(ShotScale::unknown); ++i)
+        if (to_string(ShotScale(i)) == name) return ShotScale(i);
+    return std::nullopt;
+}
+
+std::optional<CameraMovement> camera_movement_from_string(std::string_view name) noexcept {
+    for (int i = 0; i <= int(CameraMovement::handheld); ++i)
+        if (to_string(CameraMovement(i)) == name) return CameraMovement(i);
+    return std::nullopt;
+}
+
+}  // namespace kinoglaz

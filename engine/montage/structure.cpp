@@ -1,7 +1,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <numeric>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -179,6 +181,36 @@ std::vector<int> cluster_setups(const std::vector<Shot>& shots, const DistanceTa
     return setup;
 }
 
+// The set-ups a person fixed over the clustered ones (FixedSetups in montage_analysis.hpp).
+std::vector<int> fix_setups(const std::vector<Shot>& shots, const std::vector<int>& cluster,
+                            const FixedSetups& fixed) {
+    const std::size_t n = shots.size();
+    std::vector<std::optional<int>> key(n);
+    std::map<int, std::map<int, int>> keys_of_cluster;  // cluster -> key -> fixed shots
+    for (std::size_t i = 0; i < n; ++i)
+        if (auto it = fixed.find(shots[i].frames.start); it != fixed.end()) {
+            key[i] = it->second;
+            ++keys_of_cluster[cluster[i]][it->second];
+        }
+    // Group of each shot: (0, key) when fixed or joining a key, (1, cluster) otherwise; ids in
+    // order of first appearance.
+    std::map<std::pair<int, int>, int> id;
+    std::vector<int> setup(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        std::pair<int, int> group{1, cluster[i]};
+        if (key[i]) {
+            group = {0, *key[i]};
+        } else if (auto it = keys_of_cluster.find(cluster[i]); it != keys_of_cluster.end()) {
+            const auto most =
+                std::max_element(it->second.begin(), it->second.end(),
+                                 [](const auto& a, const auto& b) { return a.second < b.second; });
+            group = {0, most->first};
+        }
+        setup[i] = id.emplace(group, int(id.size())).first->second;
+    }
+    return setup;
+}
+
 void find_alternations(const std::vector<Shot>& shots, const MontageOptions& o,
                        std::vector<Pattern>& out) {
     const int n = int(shots.size());
@@ -329,7 +361,8 @@ double shot_distance(const ShotDescriptor& a, const ShotDescriptor& b) noexcept 
 }
 
 void analyse_structure(Analysis& analysis, const MontageOptions& o,
-                       const std::vector<bool>& gradual_breaks, const ViewLinks& views) {
+                       const std::vector<bool>& gradual_breaks, const FixedSetups& fixed_setups,
+                       const ViewLinks& views) {
     validate_montage_options(o);
     auto& shots = analysis.shots;
     const int n = int(shots.size());
@@ -349,6 +382,7 @@ void analyse_structure(Analysis& analysis, const MontageOptions& o,
     {
         std::vector<int> setup =
             cluster_setups(shots, dist, o.setup_distance, o.setup_window_s, views);
+        if (!fixed_setups.empty()) setup = fix_setups(shots, setup, fixed_setups);
         for (int i = 0; i < n; ++i) shots[std::size_t(i)].setup = setup[std::size_t(i)];
     }
 

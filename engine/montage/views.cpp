@@ -137,7 +137,7 @@ bool join_setups_by_view(Analysis& analysis, const std::vector<ViewFeatures>& vi
         }
     }
     if (same.empty() && reframed.empty()) return false;
-    analyse_structure(analysis, o, gradual_breaks_of(analysis), {same, reframed});
+    analyse_structure(analysis, o, gradual_breaks_of(analysis), {}, {same, reframed});
     return true;
 }
 

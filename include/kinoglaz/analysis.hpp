@@ -25,6 +25,9 @@ struct Analysis {
     Rhythm rhythm;
     std::vector<Event> events;
     std::optional<AudioAnalysis> audio;  ///< absent when the film has no audio (sound.hpp)
+    /// Detected transitions a person removed (rebuild): written as `removed_transitions`, so
+    /// that `analyze --keep-edits` does not bring them back. Sorted by start frame.
+    std::vector<Transition> removed_transitions;
     double analysis_seconds = 0;  ///< wall time of the analysis (the one non-deterministic field)
 };
 

@@ -63,6 +63,12 @@ struct AnalyzeOptions {
     /// (folder only) Write into a folder that holds the user's files, replacing only the files
     /// kinoglaz writes (output_folder.hpp). Without it such a folder is refused before any work.
     bool force = false;
+    /// (folder only) An earlier analysis folder of the same film whose corrections by a person
+    /// (`"source": "user"` transitions, removed transitions, user labels and notes, see
+    /// edits.hpp) are applied to this analysis: detected transitions overlapping a removed or a
+    /// user's one give way, the user's come in, labels go to the shots that start where theirs
+    /// did. Refused (Error bad_input) when it belongs to another film. Empty: none.
+    std::filesystem::path keep_edits;
 };
 
 /// What analyze_to_folder() produced.
@@ -89,6 +95,7 @@ Analysis analyze(const std::string& input, const AnalyzeOptions& options = {});
 /// else is in place, so an interrupted run leaves no folder that looks finished. Keyframes are
 /// written one at a time as they are decoded (memory does not grow with the number of shots).
 /// `analysis_seconds` is the wall time before the files were written (it is in none of them).
+/// The folder also gets montage.cache (montage_cache.hpp), which `rebuild` needs.
 /// Throws as analyze(), and Error(io) when a file cannot be written.
 FolderAnalysis analyze_to_folder(const std::string& input, const std::filesystem::path& outdir,
                                  const AnalyzeOptions& options = {});

@@ -29,6 +29,9 @@ enum class CameraMovement { static_, pan, tilt, zoom, moving, handheld };
 
 std::string_view to_string(ShotScale scale) noexcept;
 std::string_view to_string(CameraMovement movement) noexcept;
+/// The value named by its JSON string ("close_up", "long", "static", ...); nullopt otherwise.
+std::optional<ShotScale> shot_scale_from_string(std::string_view name) noexcept;
+std::optional<CameraMovement> camera_movement_from_string(std::string_view name) noexcept;
 
 /// Appearance summary of a shot, robust to small motion and lighting changes.
 struct ShotDescriptor {
@@ -52,6 +55,11 @@ struct Shot {
     CameraMovement camera = CameraMovement::static_;
     FrameIndex keyframe = 0;  ///< the most representative frame
     ShotDescriptor descriptor;
+    bool scale_by_user = false;   ///< `scale` set by a person (rebuild): "scale_source": "user"
+    bool camera_by_user = false;  ///< `camera` set by a person: "camera_source": "user"
+    bool setup_by_user = false;   ///< `setup` set by a person: "setup_source": "user"
+    bool scene_by_user = false;   ///< `scene` set by a person: "scene_source": "user"
+    std::string note;             ///< a person's free-text note on the shot (ELAN "notes" tier)
     double length_s() const noexcept { return end_time_s - start_time_s; }
 };
 

@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <span>
 #include <utility>
 #include <vector>
@@ -104,6 +105,14 @@ class MontageCollector {
     /// frame without the same restart.
     bool take_over(MontageCollector& next, FrameIndex from);
 
+    /// A finished collector made again from what it held (montage_cache.hpp reads that back
+    /// from an analysis folder): the records from frame `first` on, the segments and the proxy
+    /// size. build_montage() gives the same result on it as on the original. Throws
+    /// Error(bad_input, "montage cache: ...") when the segments do not lie in order inside the
+    /// records' frames.
+    static MontageCollector restore(FrameIndex first, int proxy_width, int proxy_height,
+                                    std::vector<FrameRecord> frames, std::vector<Segment> segments);
+
   private:
     MontageCollectorOptions options_;
     FrameIndex first_ = 0;
@@ -196,6 +205,13 @@ struct MontageOptions {
     CameraOptions camera;
 };
 
+/// Set-ups a person fixed (`kinoglaz rebuild`), by the first frame of the shot: shots given
+/// one key share a set-up, shots given different keys never do, and a shot not listed joins the
+/// key most of the listed shots clustered with it have (else it keeps its own cluster). Set-up
+/// ids stay numbered in order of first appearance. Empty: every set-up comes from the
+/// descriptors.
+using FixedSetups = std::map<FrameIndex, int>;
+
 /// Throws Error(bad_usage, "montage: ...") when an option is out of range; call it before
 /// decoding so that bad options fail before any work. build_montage() calls it too.
 void validate_montage_options(const MontageOptions& options);
@@ -237,7 +253,7 @@ constexpr FeatureMask montage_features() noexcept {
 /// with `gradual_splits_scenes`, before a shot that follows a gradual transition (a dissolve,
 /// a wipe, a fade) from another set-up.
 void build_montage(Analysis& analysis, const MontageCollector& collector,
-                   const MontageOptions& options = {});
+                   const MontageOptions& options = {}, const FixedSetups& fixed_setups = {});
 
 /// Distance between two shot descriptors, 0 (identical) .. 1: 0.75 × the histogram distance
 /// (1 − intersection) of the colour histograms without their darkest value band (V < 25 %,
@@ -246,21 +262,22 @@ void build_montage(Analysis& analysis, const MontageCollector& collector,
 /// Without a layout on either side the histogram distance alone. Symmetric.
 double shot_distance(const ShotDescriptor& a, const ShotDescriptor& b) noexcept;
 
-/// The structure analysis on shots that already have frames, times and descriptors:
-/// assigns `setup` and `scene` to each shot and fills the graph, patterns and rhythm.
-/// `gradual_breaks[i]` (optional; empty or one per shot) is true when shot i follows a gradual
-/// transition (dissolve, wipe, fade in or out). Used by build_montage(); public so it can be
-/// run on synthetic descriptors.
 /// What local features say about pairs of shots (see join_setups_by_view).
 struct ViewLinks {
     std::vector<std::pair<int, int>> same;      ///< one view seen again: one set-up
     std::vector<std::pair<int, int>> reframed;  ///< one view closer or wider: two set-ups
 };
 
+/// The structure analysis on shots that already have frames, times and descriptors:
+/// assigns `setup` and `scene` to each shot and fills the graph, patterns and rhythm.
+/// `gradual_breaks[i]` (optional; empty or one per shot) is true when shot i follows a gradual
+/// transition (dissolve, wipe, fade in or out). Used by build_montage(); public so it can be
+/// run on synthetic descriptors. `fixed_setups`: as build_montage's.
 /// `views` overrides colour for the pairs it lists: a pair in `same` shares a set-up, a pair
 /// in `reframed` never does (nor do the groups holding them).
 void analyse_structure(Analysis& analysis, const MontageOptions& options = {},
-                       const std::vector<bool>& gradual_breaks = {}, const ViewLinks& views = {});
+                       const std::vector<bool>& gradual_breaks = {},
+                       const FixedSetups& fixed_setups = {}, const ViewLinks& views = {});
 
 /// analyse_structure's `gradual_breaks` from a built analysis: shot i follows a gradual
 /// transition that starts at its first frame, or a black hold (a gap after shot i − 1).

@@ -22,6 +22,9 @@ struct Transition {
     double start_time_s = 0;
     double end_time_s = 0;
     float confidence = 1;  ///< 0..1
+    /// Added or changed by a person (`kinoglaz rebuild`, the report page), not detected:
+    /// analysis.json says `"source": "user"`, and `analyze --keep-edits` keeps it.
+    bool by_user = false;
     bool gradual() const noexcept { return type != TransitionType::cut; }
 };
 

@@ -20,6 +20,7 @@ int run_analyze(const Argv& argv) {
     options.insert("--segments");
     options.insert("--timeline-rate");
     options.insert("--audio-stream");
+    options.insert("--keep-edits");
     Args args(argv, flags, options);
     if (args.positional().size() != 1) throw_bad_usage("analyze", "needs exactly one INPUT");
     auto out = args.value("-o");
@@ -44,6 +45,10 @@ int run_analyze(const Argv& argv) {
     if (opts.sound.stream && !opts.sound.enabled)
         throw_bad_usage("analyze", "--audio-stream and --no-audio exclude each other");
     opts.sound.allow_network = opts.pass.allow_network;
+    if (auto keep = args.value("--keep-edits")) {
+        if (keep->empty()) throw_bad_usage("analyze", "--keep-edits needs an analysis folder");
+        opts.keep_edits = *keep;
+    }
     auto [analysis, outdir] = analyze_to_folder(input, *out, opts);
     if (!args.flag("--quiet"))
         std::fprintf(stderr,

@@ -25,9 +25,9 @@ int main(int argc, char** argv) {
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
     const std::map<std::string, std::function<int(const cli::Argv&)>> commands{
-        {"probe", cli::run_probe}, {"cuts", cli::run_cuts},   {"analyze", cli::run_analyze},
-        {"eval", cli::run_eval},   {"split", cli::run_split}, {"reveal", cli::run_reveal},
-        {"batch", cli::run_batch},
+        {"probe", cli::run_probe}, {"cuts", cli::run_cuts},       {"analyze", cli::run_analyze},
+        {"eval", cli::run_eval},   {"split", cli::run_split},     {"reveal", cli::run_reveal},
+        {"batch", cli::run_batch}, {"rebuild", cli::run_rebuild},
     };
     std::vector<std::string> args(argv + 1, argv + argc);
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {

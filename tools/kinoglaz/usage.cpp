@@ -58,8 +58,28 @@ std::string analyze_usage() {
            "                     the film's nominal rate), each cut on its nearest frame\n"
            "  --absolute-paths   refer to the film by file:// URL, not relative to OUTDIR\n"
            "  --audio-stream N   beats and onsets of stream N (default: the first audio stream)\n"
-           "  --no-audio         no audio section (the soundtrack is not read)\n" +
+           "  --no-audio         no audio section (the soundtrack is not read)\n"
+           "  --keep-edits DIR   keep the corrections of DIR's analysis of this film (transitions\n"
+           "                     added or removed and labels set by a person, from rebuild)\n" +
            kCommon;
+}
+
+std::string rebuild_usage() {
+    return std::string(
+               "usage: kinoglaz rebuild ANALYSIS_DIR --from EDITED [-o OUTDIR] [--force]\n"
+               "Rebuilds an analysis folder from a corrected export: EDITED is an edited\n"
+               "shots.csv, cuts.edl, timeline.otio, timeline.fcpxml, annotations.eaf or\n"
+               "analysis.json (recognised by content). Transitions and labels (scale, camera,\n"
+               "ELAN notes) the person changed are kept as theirs (\"source\": \"user\");\n"
+               "shots, set-ups, scenes, patterns, rhythm and every export follow. Only new\n"
+               "keyframes are decoded from the film.\n"
+               "  --from EDITED      the corrected file\n"
+               "  -o OUTDIR          where to write (default: ANALYSIS_DIR itself)\n"
+               "  --film FILM        the film, when its path in analysis.json no longer leads\n"
+               "                     to it (needed only for new keyframes)\n"
+               "  --timeline-rate R  OTIO/FCPXML/EDL in R fps (default: the edited timeline's\n"
+               "                     rate, else the film's nominal rate)\n") +
+           kForce + kCommon;
 }
 
 std::string reveal_usage() {
@@ -155,10 +175,12 @@ std::string usage(const std::string& command) {
     if (command == "batch") return batch_usage();
     if (command == "split") return split_usage();
     if (command == "eval") return eval_usage();
+    if (command == "rebuild") return rebuild_usage();
     return "usage: kinoglaz COMMAND [options]\n"
            "\n"
            "commands:\n"
            "  analyze INPUT -o OUTDIR   full analysis folder (analysis.json, exports, report)\n"
+           "  rebuild DIR --from FILE   the analysis again from a corrected export\n"
            "  cuts INPUT [--json]       transitions only, fastest path\n"
            "  probe INPUT               stream facts as JSON\n"
            "  eval --truth T --pred P   score transitions against truth\n"
