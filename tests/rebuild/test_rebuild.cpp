@@ -321,9 +321,15 @@ TEST_F(Rebuild, UserLabelsAndNotesAreMarkedAndKeptByALaterRebuild) {
     std::string csv = read_file(analysis_ / "shots.csv");
     csv = with_cell(with_cell(csv, 4, 8, "extreme_close_up"), 4, 9, "handheld");
     csv = with_cell(csv, 7, 7, std::to_string(before["shots"][2]["setup"].get<int>()));
-    // Shot 6 (line 8) joins shot 5's scene.
-    ASSERT_NE(before["shots"][6]["scene"], before["shots"][5]["scene"]);
-    csv = with_cell(csv, 8, 6, std::to_string(before["shots"][5]["scene"].get<int>()));
+    // The first shot from 6 on that opens a scene (line = index + 2) joins the scene before.
+    int joiner = 6;
+    const int shot_count = int(before["shots"].size());
+    while (joiner < shot_count &&
+           before["shots"][joiner]["scene"] == before["shots"][joiner - 1]["scene"])
+        ++joiner;
+    ASSERT_LT(joiner, shot_count) << "no scene opens after shot 5";
+    csv = with_cell(csv, joiner + 2, 6,
+                    std::to_string(before["shots"][joiner - 1]["scene"].get<int>()));
     write_file(root_ / "labels.csv", csv);
     auto r = rebuild(root_ / "labels.csv", "labels");
     ASSERT_EQ(r.status, 0) << r.err;
@@ -336,8 +342,8 @@ TEST_F(Rebuild, UserLabelsAndNotesAreMarkedAndKeptByALaterRebuild) {
     // The set-up moves, and the graph and scenes follow it.
     EXPECT_EQ(a["shots"][5]["setup"], a["shots"][2]["setup"]);
     EXPECT_EQ(a["shots"][5]["setup_source"], "user");
-    EXPECT_EQ(a["shots"][6]["scene"], a["shots"][5]["scene"]);
-    EXPECT_EQ(a["shots"][6]["scene_source"], "user");
+    EXPECT_EQ(a["shots"][joiner]["scene"], a["shots"][joiner - 1]["scene"]);
+    EXPECT_EQ(a["shots"][joiner]["scene_source"], "user");
     EXPECT_EQ(a["scenes"].size(), before["scenes"].size() - 1);
     EXPECT_TRUE(std::any_of(
         a["graph"]["edges"].begin(), a["graph"]["edges"].end(),
@@ -369,8 +375,8 @@ TEST_F(Rebuild, UserLabelsAndNotesAreMarkedAndKeptByALaterRebuild) {
     EXPECT_EQ(a["shots"][2]["scale_source"], "user");
     EXPECT_EQ(a["shots"][5]["setup"], a["shots"][2]["setup"]);
     EXPECT_EQ(a["shots"][5]["setup_source"], "user");
-    EXPECT_EQ(a["shots"][6]["scene"], a["shots"][5]["scene"]);
-    EXPECT_EQ(a["shots"][6]["scene_source"], "user");
+    EXPECT_EQ(a["shots"][joiner]["scene"], a["shots"][joiner - 1]["scene"]);
+    EXPECT_EQ(a["shots"][joiner]["scene_source"], "user");
 }
 
 TEST_F(Rebuild, AnalyzeKeepEditsReappliesCorrectionsOfTheSameFilmOnly) {
