@@ -16,6 +16,7 @@ int run_eval(const Argv& args);
 int run_split(const Argv& args);
 int run_reveal(const Argv& args);
 int run_batch(const Argv& args);
+int run_live(const Argv& args);
 
 /// The usage text of one command (or of all, for an empty name).
 std::string usage(const std::string& command);
