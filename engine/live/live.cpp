@@ -202,6 +202,7 @@ LiveStats detail::compute_stats(detail::Shared& sh) {
         st.frames = sh.frames;
         st.width = sh.view_w;
         st.height = sh.view_h;
+        st.time_s = sh.view_time_s;
     }
     st.dropped = sh.dropped.load();
     st.events = sh.events_found.load();
@@ -334,12 +335,24 @@ void LiveSession::State::processing_loop() {
             cv::rectangle(view, roi, cv::Scalar(0, 220, 255), 1, cv::LINE_AA);
             cv::rectangle(right, roi, cv::Scalar(0, 220, 255), 1, cv::LINE_AA);
         }
-        {
+        if (sh.options.events) {
             std::lock_guard lock(sh.events_mutex);
             const auto now = Clock::now();
-            std::erase_if(sh.events, [&](const detail::LiveEvent& e) { return e.until < now; });
             for (const auto& e : sh.events)
-                cv::rectangle(right, e.box, cv::Scalar(60, 60, 255), 2, cv::LINE_AA);
+                if (e.until > now)
+                    cv::rectangle(right, e.box, cv::Scalar(60, 60, 255), 2, cv::LINE_AA);
+            // The finder's input: every frame at most kEventFps, small.
+            auto& input = sh.event_input;
+            if (input.empty() || in.time_s < input.back().time_s ||
+                in.time_s - input.back().time_s >= 1.0 / kEventFps - 1e-3) {
+                if (!input.empty() && in.time_s < input.back().time_s) input.clear();
+                const double scale =
+                    std::min(1.0, double(kEventProxyPx) / std::max(original.cols, original.rows));
+                detail::EventPicture p{{}, in.time_s, original.size()};
+                cv::resize(original, p.bgr, {}, scale, scale, cv::INTER_AREA);
+                input.push_back(std::move(p));
+                while (in.time_s - input.front().time_s > kEventWindowS) input.pop_front();
+            }
         }
         const std::string method = set.method == MagnifyMethod::phase ? "phase" : "eulerian";
         caption(view, "original", {6, original.rows - 8});
@@ -358,6 +371,7 @@ void LiveSession::State::processing_loop() {
             ++sh.frames;
             sh.view_w = view.cols;
             sh.view_h = view.rows;
+            sh.view_time_s = in.time_s;
             sh.published.push_back(done);
             sh.latencies_ms.push_back(
                 std::chrono::duration<double, std::milli>(done - in.decoded).count());
@@ -383,27 +397,21 @@ void LiveSession::State::processing_loop() {
 }
 
 // Micro-gestures as they happen: once a second, a fresh EventFinder runs over the last
-// kEventWindowS seconds of the replay buffer (decimated to kEventFps, kEventProxyPx): the
-// finder reports only at the end of a pass, so each pass is short; what it finds in the last
-// second or so is outlined on the magnified view.
+// kEventWindowS seconds of the decimated stream (kEventFps, kEventProxyPx): the finder reports
+// only at the end of a pass, so each pass is short. A micro-gesture found again by the next pass
+// (overlapping in time and place) is the same one, and is only extended.
 void LiveSession::State::events_loop() {
     auto& sh = shared;
     double last_end = -1;
     while (!sh.stopping) {
         for (int i = 0; i < 10 && !sh.stopping; ++i)
             std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        std::vector<detail::RingPicture> window;
+        std::vector<detail::EventPicture> window;
         {
-            std::lock_guard lock(sh.ring_mutex);
-            if (sh.ring.empty() || sh.ring.back().time_s == last_end) continue;
-            const double end = sh.ring.back().time_s;
-            double next_time = -1e300;
-            for (const auto& p : sh.ring)
-                if (p.time_s >= end - kEventWindowS && p.time_s >= next_time - 1e-6) {
-                    window.push_back(p);
-                    next_time = p.time_s + 1.0 / kEventFps;
-                }
-            last_end = end;
+            std::lock_guard lock(sh.events_mutex);
+            if (sh.event_input.empty() || sh.event_input.back().time_s == last_end) continue;
+            window.assign(sh.event_input.begin(), sh.event_input.end());
+            last_end = window.back().time_s;
         }
         if (window.size() < 8) continue;
         EventFinderOptions eo;
@@ -412,19 +420,13 @@ void LiveSession::State::events_loop() {
         EventFinder finder(eo);
         std::optional<Frame> previous;
         FrameFeatures previous_features;
-        cv::Size panel;
-        SourceInfo info;
         const auto mask = FeatureMask::basic | FeatureMask::translation;
+        const double origin = window.front().time_s;
         for (std::size_t i = 0; i < window.size() && !sh.stopping; ++i) {
-            cv::Mat bgr = cv::imdecode(window[i].jpeg, cv::IMREAD_COLOR);
-            if (bgr.empty()) continue;
-            panel = bgr.size();
-            const double scale =
-                std::min(1.0, double(kEventProxyPx) / std::max(bgr.cols, bgr.rows));
             Frame f;
             f.index = FrameIndex(i);
-            f.time_s = window[i].time_s - window.front().time_s;
-            cv::resize(bgr, f.proxy_bgr, {}, scale, scale, cv::INTER_AREA);
+            f.time_s = window[i].time_s - origin;
+            f.proxy_bgr = window[i].bgr;
             cv::cvtColor(f.proxy_bgr, f.proxy_gray, cv::COLOR_BGR2GRAY);
             cv::resize(f.proxy_bgr, f.detect_bgr, {}, 0.5, 0.5, cv::INTER_AREA);
             cv::cvtColor(f.detect_bgr, f.detect_gray, cv::COLOR_BGR2GRAY);
@@ -434,18 +436,30 @@ void LiveSession::State::events_loop() {
             previous = std::move(f);
             previous_features = std::move(features);
         }
-        info.width = panel.width;
-        info.height = panel.height;
+        SourceInfo info;  // boxes come back in panel pixels
+        info.width = window.back().panel.width;
+        info.height = window.back().panel.height;
         info.fps = kEventFps;
-        const double span = window.back().time_s - window.front().time_s;
-        std::vector<Event> found = finder.finish({}, info);
+        const std::vector<Event> found = finder.finish({}, info);
         const auto now = Clock::now();
         std::lock_guard lock(sh.events_mutex);
-        for (const auto& e : found)
-            if (e.end_time_s >= span - 1.0) {  // new this second (older ones were shown)
-                sh.events.push_back({e.bbox, now + kEventShown});
-                ++sh.events_found;
+        for (const auto& e : found) {
+            detail::LiveEvent live{
+                e.bbox,    e.start_time_s + origin, e.end_time_s + origin, e.score,
+                e.peak_hz, e.amplitude_px,          now + kEventShown};
+            auto same = std::find_if(sh.events.begin(), sh.events.end(), [&](const auto& old) {
+                return old.start_s <= live.end_s && live.start_s <= old.end_s &&
+                       (old.box & live.box).area() > 0;
+            });
+            if (same != sh.events.end()) {
+                same->end_s = std::max(same->end_s, live.end_s);
+                same->score = std::max(same->score, live.score);
+                continue;
             }
+            sh.events.push_back(live);
+            ++sh.events_found;
+            if (sh.events.size() > 100) sh.events.pop_front();
+        }
     }
 }
 

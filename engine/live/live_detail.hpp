@@ -44,10 +44,19 @@ struct RingPicture {
     double time_s = 0;
 };
 
-/// A micro-gesture outlined on the view until `until`.
+/// A micro-gesture found live: outlined on the view until `until`, listed by /events.
 struct LiveEvent {
-    cv::Rect box;  // panel pixels
+    cv::Rect box;                   // panel pixels
+    double start_s = 0, end_s = 0;  // stream time, seconds
+    double score = 0, peak_hz = 0, amplitude_px = 0;
     Clock::time_point until;
+};
+
+/// A small copy of a frame for the event finder (the decimated stream).
+struct EventPicture {
+    cv::Mat bgr;  // longest side at most kEventProxyPx (live.cpp)
+    double time_s = 0;
+    cv::Size panel;  // the panel it was made from
 };
 
 enum class StreamState { live, ended };
@@ -77,6 +86,7 @@ struct Shared {
     std::shared_ptr<const std::string> view_jpeg;
     std::uint64_t view_seq = 0;
     int view_w = 0, view_h = 0;
+    double view_time_s = 0;
     std::deque<Clock::time_point> published;  // last 2 s
     std::deque<double> latencies_ms;          // of those
     std::int64_t frames = 0;
@@ -86,9 +96,11 @@ struct Shared {
     std::deque<RingPicture> ring;
     double ring_fps = 25;
 
-    // Micro-gestures, from the event thread.
+    // The decimated stream for the event finder (processing -> event thread), its last
+    // seconds, and the micro-gestures found (the last 100; `found` counts them all).
     std::mutex events_mutex;
-    std::vector<LiveEvent> events;
+    std::deque<EventPicture> event_input;
+    std::deque<LiveEvent> events;
     std::atomic<std::int64_t> events_found{0};
 
     std::atomic<int> mjpeg_clients{0};

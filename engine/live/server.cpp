@@ -191,11 +191,26 @@ struct LiveServer::Impl {
                              {"width", st.width},
                              {"height", st.height},
                              {"events", st.events},
+                             {"time_s", st.time_s},
                              {"replay_s", shared.options.replay_s},
                              {"alpha", set.alpha},
                              {"band", set.band ? json{set.band->first, set.band->second} : json()},
                              {"method", set.method == MagnifyMethod::phase ? "phase" : "eulerian"},
                              {"region", region}});
+        });
+        server.Get("/events", [this](const httplib::Request&, httplib::Response& res) {
+            json list = json::array();
+            {
+                std::lock_guard lock(shared.events_mutex);
+                for (const auto& e : shared.events)
+                    list.push_back({{"start_time", e.start_s},
+                                    {"end_time", e.end_s},
+                                    {"bbox", {e.box.x, e.box.y, e.box.width, e.box.height}},
+                                    {"amplitude_px", e.amplitude_px},
+                                    {"peak_hz", e.peak_hz},
+                                    {"score", e.score}});
+            }
+            reply_json(res, {{"events", list}});
         });
         server.Get("/stream.mjpeg", [this](const httplib::Request&, httplib::Response& res) {
             if (++shared.mjpeg_clients > kMaxViewers) {

@@ -46,6 +46,7 @@ struct LiveStats {
     std::string state;          ///< "live", "stalled" (no frame for 1 s), "ended" (reconnecting)
     int width = 0, height = 0;  ///< size of the side-by-side view, pixels
     std::int64_t events = 0;    ///< micro-gestures found so far
+    double time_s = 0;          ///< stream time of the last view published, seconds
 };
 
 /// One live session: a capture thread (decodes, paces files, reconnects streams), a processing

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <random>
 #include <string>
@@ -477,6 +478,74 @@ TEST(Live, LoopbackRefusesPagesOfOtherHosts) {
     auto rebound = client.Get("/stats", httplib::Headers{{"Host", "evil.example:80"}});
     ASSERT_TRUE(rebound);
     EXPECT_EQ(rebound->status, 403);
+    EXPECT_EQ(live.process->stop(), 130);
+    fs::remove_all(dir);
+}
+
+// The event finder runs live: the micro-gestures of dev_micro_02 (synthetic, with truth) are
+// reported within seconds of their end, where they are, and outlined on the magnified view.
+TEST(Live, MicroGesturesAreFoundAsTheyHappen) {
+    KINOGLAZ_REQUIRE_MEDIA(film, "dev/dev_micro_02.mp4");
+    const json truth = json::parse(
+        test::slurp_file(test::media_file("dev/dev_micro_02.truth.json").string()))["events"];
+    auto dir = test::temp_dir("live_events");
+    auto live = start_live(
+        {film.string(), "--realtime", "--listen", "127.0.0.1:0", "-o", (dir / "out").string()},
+        dir);
+    ASSERT_FALSE(live.url.empty()) << live.process->err();
+    httplib::Client client(live.base);
+    // Each event found: when it was reported (stream time) and whether truth has it.
+    std::map<double, double> reported;  // event start -> stream time when first listed
+    int outlined = 0;
+    for (auto until = Clock::now() + std::chrono::seconds(16); Clock::now() < until;) {
+        auto s = stats(client);
+        auto r = client.Get("/events");
+        ASSERT_TRUE(s && r);
+        const double now = (*s)["time_s"].get<double>();
+        const json listed = json::parse(r->body);
+        for (const auto& e : listed["events"]) {
+            const double start = e["start_time"].get<double>();
+            if (reported.count(start)) continue;
+            reported[start] = now;
+            // The view outlines it (red, 2 px) on the magnified half, for a while.
+            Received got = read_mjpeg(client, 0.3);
+            if (got.jpegs.empty()) continue;
+            cv::Mat view =
+                cv::imdecode(std::vector<uchar>(got.jpegs.back().begin(), got.jpegs.back().end()),
+                             cv::IMREAD_COLOR);
+            const auto b = e["bbox"];
+            cv::Rect top(640 + b[0].get<int>(), b[1].get<int>(), b[2].get<int>(), 2);
+            cv::Scalar mean = cv::mean(view(top & cv::Rect(0, 0, view.cols, view.rows)));
+            if (mean[2] > 150 && mean[1] < 130) ++outlined;
+        }
+        if ((*s)["state"] == "ended") break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    int matched = 0, false_positives = 0;
+    auto r = client.Get("/events");
+    ASSERT_TRUE(r);
+    const json listed = json::parse(r->body);
+    for (const auto& e : listed["events"]) {
+        const double start = e["start_time"].get<double>(), end = e["end_time"].get<double>();
+        const cv::Rect box(e["bbox"][0], e["bbox"][1], e["bbox"][2], e["bbox"][3]);
+        bool hit = false;
+        for (const auto& t : truth) {
+            const cv::Rect tb(t["bbox"][0], t["bbox"][1], t["bbox"][2], t["bbox"][3]);
+            const cv::Point centre(box.x + box.width / 2, box.y + box.height / 2);
+            hit = hit || (start < t["end_time"].get<double>() + 0.3 &&
+                          t["start_time"].get<double>() - 0.3 < end &&
+                          (tb.contains(centre) || (tb & box).area() > 0.1 * (tb | box).area()));
+        }
+        hit ? ++matched : ++false_positives;
+        const double delay = reported[start] - end;
+        std::printf("event %.2f-%.2f s at [%d,%d,%d,%d]: %s, listed %.1f s after its end\n", start,
+                    end, box.x, box.y, box.width, box.height, hit ? "in truth" : "not in truth",
+                    delay);
+        EXPECT_LT(delay, 3.0) << "found as it happens";
+    }
+    EXPECT_GE(matched, 3) << "of the " << truth.size() << " micro-gestures";
+    EXPECT_LE(false_positives, 1);
+    EXPECT_GE(outlined, 1) << "outlined on the magnified view";
     EXPECT_EQ(live.process->stop(), 130);
     fs::remove_all(dir);
 }
