@@ -387,8 +387,10 @@ void LiveSession::State::processing_loop() {
         {
             std::lock_guard lock(sh.ring_mutex);
             // A stream that restarts (new clock) or a new size starts a new buffer.
-            if (!sh.ring.empty() && in.time_s <= sh.ring.back().time_s) sh.ring.clear();
-            sh.ring.push_back({buffer, in.time_s});
+            if (!sh.ring.empty() &&
+                (in.time_s <= sh.ring.back().time_s || original.size() != sh.ring.back().size))
+                sh.ring.clear();
+            sh.ring.push_back({buffer, in.time_s, original.size()});
             sh.ring_fps = in.fps;
             while (!sh.ring.empty() && in.time_s - sh.ring.front().time_s > sh.options.replay_s)
                 sh.ring.pop_front();

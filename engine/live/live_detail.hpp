@@ -42,6 +42,7 @@ struct LiveSettings {
 struct RingPicture {
     std::vector<unsigned char> jpeg;
     double time_s = 0;
+    cv::Size size;
 };
 
 /// A micro-gesture found live: outlined on the view until `until`, listed by /events.

@@ -561,6 +561,11 @@ TEST(Live, UnopenableInputExitsOneLine) {
     EXPECT_EQ(count_lines(r.err), 1) << r.err;
     EXPECT_NE(r.err.find("missing.mp4"), std::string::npos) << r.err;
 
+    // A character device that is no camera.
+    r = run(bin + " live /dev/null -o " + shell_quote((dir / "out").string()));
+    EXPECT_EQ(r.status, 1);
+    EXPECT_EQ(count_lines(r.err), 1) << r.err;
+
     // Nothing is sent to this port: the open gives up after its timeout.
     const auto started = Clock::now();
     r = run(bin + " live udp://127.0.0.1:" + std::to_string(random_port()) +

@@ -5,6 +5,11 @@
 #include <cstdio>
 #include <thread>
 
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+
 #include "args.hpp"
 #include "commands.hpp"
 #include "kinoglaz/error.hpp"
@@ -34,6 +39,23 @@ std::pair<std::string, int> parse_listen(const std::string& text) {
     auto [p, ec] = std::from_chars(first, last, port);
     if (ec != std::errc() || p != last || port < 0 || port > 65535) bad();
     return {host, port};
+}
+
+// Bound to every address: the addresses other machines can use, one line each on stderr.
+void print_lan_addresses(const std::string& url) {
+    ifaddrs* list = nullptr;
+    if (getifaddrs(&list) != 0) return;
+    const auto after_host = url.find(':', 7);  // "http://0.0.0.0:PORT/..."
+    for (ifaddrs* a = list; a; a = a->ifa_next) {
+        if (!a->ifa_addr || a->ifa_addr->sa_family != AF_INET || (a->ifa_flags & IFF_LOOPBACK))
+            continue;
+        char host[INET_ADDRSTRLEN] = {};
+        inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(a->ifa_addr)->sin_addr, host,
+                  sizeof host);
+        std::fprintf(stderr, "kinoglaz live: from the room: http://%s%s\n", host,
+                     terminal_safe(url.substr(after_host)).c_str());
+    }
+    freeifaddrs(list);
 }
 
 }  // namespace
@@ -81,10 +103,12 @@ int run_live(const Argv& argv) {
     LiveSession session(o);
     session.start();
     std::printf("kinoglaz live: %s\n", terminal_safe(session.url()).c_str());
-    if (!o.token.empty() && !args.flag("--quiet"))
+    if (!o.token.empty() && !args.flag("--quiet")) {
         std::fprintf(stderr,
                      "kinoglaz live: listening beyond this machine; every request needs the "
                      "token in this address\n");
+        if (o.host == "0.0.0.0") print_lan_addresses(session.url());
+    }
     std::fflush(stdout);
     // Ctrl-C (SIGINT) or SIGTERM ends the session: cleanly, with the status of every
     // interrupted command.
