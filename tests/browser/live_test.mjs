@@ -1,7 +1,9 @@
 // Opens the page of `kinoglaz live` in headless Chromium and uses it as a teacher would: the
 // side-by-side view arrives and the state says "live", no console errors or failed loads, a box
 // dragged on the view sets the region to magnify (and "Whole picture" clears it), "Replay" the
-// last 3 s slowed x4 plays in the page, "Save clip" saves one. Saves a screenshot.
+// last 3 s slowed x4 plays in the page, "Save clip" saves one; with KINOGLAZ_SENDER_PID (the
+// stream's sender), ending the sender makes the page read "stalled", then "ended". Saves a
+// screenshot.
 //
 // usage: node live_test.mjs URL SCREENSHOT.png [CHROMIUM]
 import { chromium } from "playwright-core";
@@ -107,6 +109,17 @@ try {
   check(saved, `"Save clip" saves a clip (${await page.textContent("#message")})`);
 
   await page.screenshot({ path: screenshotPath, fullPage: true });
+
+  // The stream stops (its sender is ended): the page says so, first stalled, then ended.
+  const sender = Number(process.env.KINOGLAZ_SENDER_PID || 0);
+  if (sender > 0) {
+    process.kill(sender, "SIGTERM");
+    const state = (name) => page
+      .waitForFunction((n) => document.getElementById("state").textContent === n, name, { timeout: 10000 })
+      .then(() => true, () => false);
+    check(await state("stalled"), "a stalled stream reads 'stalled'");
+    check(await state("ended"), "a stream that ended reads 'ended'");
+  }
 } finally {
   await context.close();
   fs.rmSync(userDataDir, { recursive: true, force: true });

@@ -43,5 +43,6 @@ for _ in $(seq 150); do
   sleep 0.1
 done
 [ -n "$url" ] || { cat "$work/live.err"; echo "FAIL kinoglaz live printed no address"; exit 1; }
-node "$here/live_test.mjs" "$url" "$work/live-screenshot.png" "$chromium"
+KINOGLAZ_SENDER_PID="$sender" node "$here/live_test.mjs" "$url" "$work/live-screenshot.png" \
+  "$chromium"
 ls "$work/out"/clip-*.mp4 >/dev/null || { echo "FAIL no clip in the output folder"; exit 1; }
