@@ -41,6 +41,14 @@ using Clock = std::chrono::steady_clock;
 using test::run;
 using test::shell_quote;
 
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+// Sanitizer builds run several times slower: rates, latencies and what needs them (the
+// magnification measured over many views, events reported in time) are not checked there.
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+
 // A program running in the background, its output in files; SIGINT (then SIGKILL) at the end.
 class Background {
   public:
@@ -250,30 +258,8 @@ bool have_tools() {
     return test::have_program("ffmpeg") && test::have_program("ffprobe");
 }
 
-TEST(Live, UdpStreamServesMagnifiedViewReplayAndClip) {
-    KINOGLAZ_REQUIRE_MEDIA(baby, "clips/baby.mp4");
-    if (!have_tools()) GTEST_SKIP() << "ffmpeg/ffprobe not installed";
-    auto dir = test::temp_dir("live_udp");
-    const int port = random_port();
-    auto sender = udp_sender(baby, port, dir);
-    ASSERT_TRUE(sender->running());
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    auto live = start_live({"udp://127.0.0.1:" + std::to_string(port), "--listen", "127.0.0.1:0",
-                            "--no-events", "-o", (dir / "out").string()},
-                           dir);
-    ASSERT_FALSE(live.url.empty()) << live.process->err();
-    EXPECT_EQ(live.url.rfind("http://127.0.0.1:", 0), 0u) << live.url;
-    EXPECT_TRUE(live.token.empty()) << "no token on loopback";
-    httplib::Client client(live.base);
-    ASSERT_TRUE(wait_for_state(client, "live", std::chrono::seconds(10))) << live.process->err();
-
-    // The view: 640x360 side by side, at the stream's rate (30 fps; at least 25 after the
-    // first second).
-    const double cpu_before = cpu_seconds(live.process->pid());
-    Received got = read_mjpeg(client, 4.5);
-    const double cpu_per_view = (cpu_seconds(live.process->pid()) - cpu_before) /
-                                double(std::max<std::size_t>(1, got.jpegs.size()));
-    ASSERT_GT(got.jpegs.size(), 30u);
+// The view's rate and cost, and where the magnified half differs from the original.
+void expect_rate_and_magnification(const Received& got, double cpu_per_view) {
     std::size_t first = 0;
     while (first < got.times.size() &&
            got.times[first] - got.times.front() < std::chrono::seconds(1))
@@ -335,17 +321,46 @@ TEST(Live, UdpStreamServesMagnifiedViewReplayAndClip) {
                 still);
     EXPECT_GT(moving, 2.0);
     EXPECT_GT(moving, 1.5 * still);
+}
+
+TEST(Live, UdpStreamServesMagnifiedViewReplayAndClip) {
+    KINOGLAZ_REQUIRE_MEDIA(baby, "clips/baby.mp4");
+    if (!have_tools()) GTEST_SKIP() << "ffmpeg/ffprobe not installed";
+    auto dir = test::temp_dir("live_udp");
+    const int port = random_port();
+    auto sender = udp_sender(baby, port, dir);
+    ASSERT_TRUE(sender->running());
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    auto live = start_live({"udp://127.0.0.1:" + std::to_string(port), "--listen", "127.0.0.1:0",
+                            "--no-events", "-o", (dir / "out").string()},
+                           dir);
+    ASSERT_FALSE(live.url.empty()) << live.process->err();
+    EXPECT_EQ(live.url.rfind("http://127.0.0.1:", 0), 0u) << live.url;
+    EXPECT_TRUE(live.token.empty()) << "no token on loopback";
+    httplib::Client client(live.base);
+    ASSERT_TRUE(wait_for_state(client, "live", std::chrono::seconds(10))) << live.process->err();
+
+    // The view: 640x360 side by side, at the stream's rate (30 fps; at least 25 after the
+    // first second).
+    const double cpu_before = cpu_seconds(live.process->pid());
+    Received got = read_mjpeg(client, 4.5);
+    const double cpu_per_view = (cpu_seconds(live.process->pid()) - cpu_before) /
+                                double(std::max<std::size_t>(1, got.jpegs.size()));
+    ASSERT_GT(got.jpegs.size(), kSanitized ? 2u : 30u);
+    if (!kSanitized) expect_rate_and_magnification(got, cpu_per_view);
 
     auto s = stats(client);
     ASSERT_TRUE(s);
     std::printf("stats: %s\n", s->dump().c_str());
     EXPECT_EQ((*s)["state"], "live");
-    EXPECT_LT((*s)["latency_ms"].get<double>(), 200.0);
     EXPECT_GT((*s)["latency_ms"].get<double>(), 0.0);
-    if (load <= 1.0) EXPECT_GE((*s)["fps"].get<double>(), 25.0);
+    if (!kSanitized) {
+        EXPECT_LT((*s)["latency_ms"].get<double>(), 200.0);
+        if (load_per_core() <= 1.0) EXPECT_GE((*s)["fps"].get<double>(), 25.0);
+        EXPECT_GT((*s)["frames"].get<int>(), 100);
+    }
     EXPECT_EQ((*s)["width"], 1280);
     EXPECT_EQ((*s)["height"], 360);
-    EXPECT_GT((*s)["frames"].get<int>(), 100);
     EXPECT_GE((*s)["dropped"].get<int>(), 0);
 
     // Replay: the last 3 s slowed x4, about 12 s of clip.
@@ -575,11 +590,11 @@ TEST(Live, MicroGesturesAreFoundAsTheyHappen) {
         std::printf("event %.2f-%.2f s at [%d,%d,%d,%d]: %s, listed %.1f s after its end\n", start,
                     end, box.x, box.y, box.width, box.height, hit ? "in truth" : "not in truth",
                     delay);
-        EXPECT_LT(delay, 3.0) << "found as it happens";
+        if (!kSanitized) EXPECT_LT(delay, 3.0) << "found as it happens";
     }
-    EXPECT_GE(matched, 3) << "of the " << truth.size() << " micro-gestures";
+    EXPECT_GE(matched, kSanitized ? 1 : 3) << "of the " << truth.size() << " micro-gestures";
     EXPECT_LE(false_positives, 1);
-    EXPECT_GE(outlined, 1) << "outlined on the magnified view";
+    if (!kSanitized) EXPECT_GE(outlined, 1) << "outlined on the magnified view";
     EXPECT_EQ(live.process->stop(), 130);
     fs::remove_all(dir);
 }
