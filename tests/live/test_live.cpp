@@ -534,6 +534,33 @@ TEST(Live, LoopbackRefusesPagesOfOtherHosts) {
     fs::remove_all(dir);
 }
 
+// A stream faster than the machine can magnify: frames are dropped, not queued, so the view
+// stays as fresh as processing allows (its latency bounded) instead of falling behind.
+TEST(Live, FramesAreDroppedNotQueued) {
+    if (!have_tools()) GTEST_SKIP() << "ffmpeg not installed";
+    auto dir = test::temp_dir("live_drop");
+    ASSERT_TRUE(
+        test::ffmpeg("-f lavfi -i testsrc2=size=640x360:rate=240:duration=4 -c:v libx264 "
+                     "-pix_fmt yuv420p -preset ultrafast " +
+                     shell_quote((dir / "fast.mp4").string())));
+    auto live = start_live({(dir / "fast.mp4").string(), "--realtime", "--method", "phase",
+                            "--no-events", "--listen", "127.0.0.1:0", "-o", (dir / "out").string()},
+                           dir);
+    ASSERT_FALSE(live.url.empty()) << live.process->err();
+    httplib::Client client(live.base);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    auto s = stats(client);
+    ASSERT_TRUE(s);
+    std::printf("240 fps in: %s\n", s->dump().c_str());
+    const int frames = (*s)["frames"].get<int>(), dropped = (*s)["dropped"].get<int>();
+    EXPECT_GT(frames, 0);
+    EXPECT_GT(dropped, frames) << "most of 240 fps cannot be magnified in time";
+    if (!kSanitized) EXPECT_LT((*s)["latency_ms"].get<double>(), 200.0) << "no backlog";
+    EXPECT_LT((*s)["fps"].get<double>(), 240.0);
+    EXPECT_EQ(live.process->stop(), 130);
+    fs::remove_all(dir);
+}
+
 // The event finder runs live: the micro-gestures of dev_micro_02 (synthetic, with truth) are
 // reported within seconds of their end, where they are, and outlined on the magnified view.
 TEST(Live, MicroGesturesAreFoundAsTheyHappen) {
