@@ -406,6 +406,56 @@ TEST(Live, UdpStreamServesMagnifiedViewReplayAndClip) {
     fs::remove_all(dir);
 }
 
+// SRT as well: ffmpeg listens, kinoglaz calls.
+TEST(Live, SrtStreamIsShown) {
+    KINOGLAZ_REQUIRE_MEDIA(baby, "clips/baby.mp4");
+    if (!have_tools()) GTEST_SKIP() << "ffmpeg not installed";
+    if (test::run("ffmpeg -hide_banner -protocols").out.find(" srt\n") == std::string::npos)
+        GTEST_SKIP() << "this ffmpeg has no SRT";
+    auto dir = test::temp_dir("live_srt");
+    const std::string url = "srt://127.0.0.1:" + std::to_string(random_port());
+    auto sender = std::make_unique<Background>(std::vector<std::string>{"ffmpeg",
+                                                                        "-nostdin",
+                                                                        "-loglevel",
+                                                                        "quiet",
+                                                                        "-re",
+                                                                        "-stream_loop",
+                                                                        "-1",
+                                                                        "-i",
+                                                                        baby.string(),
+                                                                        "-an",
+                                                                        "-vf",
+                                                                        "scale=640:360",
+                                                                        "-c:v",
+                                                                        "libx264",
+                                                                        "-preset",
+                                                                        "ultrafast",
+                                                                        "-tune",
+                                                                        "zerolatency",
+                                                                        "-g",
+                                                                        "15",
+                                                                        "-f",
+                                                                        "mpegts",
+                                                                        url + "?mode=listener"},
+                                               dir / "sender.out", dir / "sender.err");
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    auto live = start_live({url + "?mode=caller", "--listen", "127.0.0.1:0", "--no-events", "-o",
+                            (dir / "out").string()},
+                           dir);
+    ASSERT_FALSE(live.url.empty()) << live.process->err();
+    httplib::Client client(live.base);
+    EXPECT_TRUE(wait_for_state(client, "live", std::chrono::seconds(10)));
+    bool flowing = false;
+    for (auto until = Clock::now() + std::chrono::seconds(10); !flowing && Clock::now() < until;
+         std::this_thread::sleep_for(std::chrono::milliseconds(100)))
+        flowing = (*stats(client))["frames"].get<int>() > 10;
+    EXPECT_TRUE(flowing);
+    EXPECT_EQ((*stats(client))["width"], 1280);
+    EXPECT_EQ(live.process->stop(), 130);
+    sender->stop();
+    fs::remove_all(dir);
+}
+
 TEST(Live, StalledStreamIsShownAndReconnects) {
     KINOGLAZ_REQUIRE_MEDIA(baby, "clips/baby.mp4");
     if (!have_tools()) GTEST_SKIP() << "ffmpeg/ffprobe not installed";
