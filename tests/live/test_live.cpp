@@ -406,42 +406,22 @@ TEST(Live, UdpStreamServesMagnifiedViewReplayAndClip) {
     fs::remove_all(dir);
 }
 
-// SRT as well: ffmpeg listens, kinoglaz calls.
-TEST(Live, SrtStreamIsShown) {
+// ffmpeg serves baby.mp4 at `serve` (with its extra output options) and kinoglaz shows `url`.
+void expect_stream_shown(const std::vector<std::string>& serve, const std::string& url,
+                         const std::string& name) {
     KINOGLAZ_REQUIRE_MEDIA(baby, "clips/baby.mp4");
     if (!have_tools()) GTEST_SKIP() << "ffmpeg not installed";
-    if (test::run("ffmpeg -hide_banner -protocols").out.find(" srt\n") == std::string::npos)
-        GTEST_SKIP() << "this ffmpeg has no SRT";
-    auto dir = test::temp_dir("live_srt");
-    const std::string url = "srt://127.0.0.1:" + std::to_string(random_port());
-    auto sender = std::make_unique<Background>(std::vector<std::string>{"ffmpeg",
-                                                                        "-nostdin",
-                                                                        "-loglevel",
-                                                                        "quiet",
-                                                                        "-re",
-                                                                        "-stream_loop",
-                                                                        "-1",
-                                                                        "-i",
-                                                                        baby.string(),
-                                                                        "-an",
-                                                                        "-vf",
-                                                                        "scale=640:360",
-                                                                        "-c:v",
-                                                                        "libx264",
-                                                                        "-preset",
-                                                                        "ultrafast",
-                                                                        "-tune",
-                                                                        "zerolatency",
-                                                                        "-g",
-                                                                        "15",
-                                                                        "-f",
-                                                                        "mpegts",
-                                                                        url + "?mode=listener"},
-                                               dir / "sender.out", dir / "sender.err");
+    auto dir = test::temp_dir("live_" + name);
+    std::vector<std::string> argv{
+        "ffmpeg", "-nostdin", "-loglevel",   "quiet",     "-re",   "-stream_loop",
+        "-1",     "-i",       baby.string(), "-an",       "-vf",   "scale=640:360",
+        "-c:v",   "libx264",  "-preset",     "ultrafast", "-tune", "zerolatency",
+        "-g",     "15",       "-f",          "mpegts"};
+    argv.insert(argv.end(), serve.begin(), serve.end());
+    auto sender = std::make_unique<Background>(argv, dir / "sender.out", dir / "sender.err");
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    auto live = start_live({url + "?mode=caller", "--listen", "127.0.0.1:0", "--no-events", "-o",
-                            (dir / "out").string()},
-                           dir);
+    auto live = start_live(
+        {url, "--listen", "127.0.0.1:0", "--no-events", "-o", (dir / "out").string()}, dir);
     ASSERT_FALSE(live.url.empty()) << live.process->err();
     httplib::Client client(live.base);
     EXPECT_TRUE(wait_for_state(client, "live", std::chrono::seconds(10)));
@@ -454,6 +434,20 @@ TEST(Live, SrtStreamIsShown) {
     EXPECT_EQ(live.process->stop(), 130);
     sender->stop();
     fs::remove_all(dir);
+}
+
+// SRT: ffmpeg listens, kinoglaz calls.
+TEST(Live, SrtStreamIsShown) {
+    if (test::run("ffmpeg -hide_banner -protocols").out.find(" srt\n") == std::string::npos)
+        GTEST_SKIP() << "this ffmpeg has no SRT";
+    const std::string url = "srt://127.0.0.1:" + std::to_string(random_port());
+    expect_stream_shown({url + "?mode=listener"}, url + "?mode=caller", "srt");
+}
+
+// HTTP: ffmpeg serves one client (-listen 1), kinoglaz reads.
+TEST(Live, HttpStreamIsShown) {
+    const std::string url = "http://127.0.0.1:" + std::to_string(random_port()) + "/live.ts";
+    expect_stream_shown({"-listen", "1", url}, url, "http");
 }
 
 TEST(Live, StalledStreamIsShownAndReconnects) {
