@@ -24,7 +24,8 @@ KINOGLAZ_EXTRA_PACKAGES=(
     chromium          # the report page's browser test (driven by playwright-core from npm)
     slurm-wlm munge   # the single-node Slurm cluster test of `kinoglaz batch --slurm`
     libaubio-dev      # tempo, beats and onsets of the soundtrack (engine/sound)
-    libcpp-httplib-dev  # the local web server of `kinoglaz live` (header-only)
+    libcpp-httplib-dev  # the local web server of `kinoglaz live`
+    libavdevice-dev     # V4L2 cameras for `kinoglaz live`
 )
 # -------------------------------------------------------------------------------------------
 
