@@ -25,6 +25,8 @@ KINOGLAZ_EXTRA_PACKAGES=(
     slurm-wlm munge   # the single-node Slurm cluster test of `kinoglaz batch --slurm`
     libaubio-dev      # tempo, beats and onsets of the soundtrack (engine/sound)
     libxml2-dev       # reading edited FCPXML and ELAN files back (kinoglaz rebuild)
+    libcpp-httplib-dev  # the local web server of `kinoglaz live`
+    libavdevice-dev     # V4L2 cameras for `kinoglaz live`
 )
 # -------------------------------------------------------------------------------------------
 

@@ -558,7 +558,7 @@ VideoDecoder::VideoDecoder(const std::string& input, const DecodeOptions& option
         local = input.substr(5);
         if (local.rfind("//", 0) == 0) local = local.substr(2);
     } else if (looks_like_url(input)) {
-        if (!options.allow_network)
+        if (!options.allow_network && !options.live)
             throw_bad_input(input, "network and protocol inputs need --allow-network");
         local.clear();
     }
@@ -571,6 +571,8 @@ VideoDecoder::VideoDecoder(const std::string& input, const DecodeOptions& option
                 throw_bad_input(input, "no such file or directory");
         } else if (std::filesystem::is_directory(status)) {
             throw_bad_input(input, "is a directory, not a video file");
+        } else if (options.live && status.type() == std::filesystem::file_type::character) {
+            // A camera: opened below by the V4L2 demuxer.
         } else if (!std::filesystem::is_regular_file(status)) {
             refuse_special_file(input, status.type());
             throw_bad_input(input, "is not a regular file; refused");
@@ -588,11 +590,26 @@ VideoDecoder::VideoDecoder(const std::string& input, const DecodeOptions& option
     fmt->opaque = &s;
     fmt->io_open = guarded_io_open;
     AVDictionary* open_options = nullptr;
-    av_dict_set(
-        &open_options, "protocol_whitelist",
-        options.allow_network ? "file,http,https,tcp,tls,rtmp,rtsp,udp,rtp,crypto,data" : "file",
-        0);
-    int rc = avformat_open_input(&fmt, input.c_str(), nullptr, &open_options);
+    av_dict_set(&open_options, "protocol_whitelist",
+                options.allow_network ? "file,http,https,tcp,tls,rtmp,rtsp,udp,rtp,crypto,data"
+                : options.live        ? "file,http,https,tcp,tls,rtmp,rtsp,udp,rtp,srt"
+                                      : "file",
+                0);
+    if (options.io_timeout_s > 0) {
+        const auto us = std::to_string(std::int64_t(options.io_timeout_s * 1e6));
+        av_dict_set(&open_options, "rw_timeout", us.c_str(), 0);  // every protocol's reads
+        av_dict_set(&open_options, "timeout", us.c_str(), 0);     // udp, tcp, http, srt: open
+    }
+    const AVInputFormat* device_format = nullptr;
+    if (options.live && !local.empty()) {
+        std::error_code ec;
+        if (std::filesystem::status(local, ec).type() == std::filesystem::file_type::character) {
+            device_format = av_find_input_format("video4linux2");
+            if (!device_format)
+                throw_bad_input(input, "is a device, and this build cannot capture from V4L2");
+        }
+    }
+    int rc = avformat_open_input(&fmt, input.c_str(), device_format, &open_options);
     av_dict_free(&open_options);
     if (rc < 0) {
         // avformat_open_input frees the context on failure.

@@ -38,6 +38,14 @@ struct DecodeOptions {
     std::optional<double> start_s;  ///< first time to deliver (frame-exact), seconds
     std::optional<double> end_s;    ///< deliver frames with time < end_s
     bool allow_network = false;     ///< permit non-file protocols (http, rtmp, ...)
+    /// A live source chosen explicitly (`kinoglaz live`): a stream URL (udp, rtp, srt, http,
+    /// https, tcp, rtsp, rtmp) is opened without `allow_network`, and a character device is
+    /// opened as a V4L2 camera (the caller must have called avdevice_register_all()).
+    /// Playlists and concat lists stay refused, and nested opens stay guarded.
+    bool live = false;
+    /// Live sources: a read (or the open) that waits longer than this fails, seconds; 0 = wait
+    /// for ever. A stalled stream then ends instead of blocking its thread.
+    double io_timeout_s = 0;
     /// Pictures larger than this (width x height) are refused before they are allocated,
     /// at open and mid-stream; a size that grows mid-stream is also refused where it would
     /// not fit the memory budget (see VideoDecoder::pictures_in_flight()).

@@ -2,6 +2,7 @@
 /// Making the invisible visible: motion magnification (linear Eulerian and phase-based
 /// Riesz), optical-flow slow motion, and the annotated "reveal" clips built from them.
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -149,6 +150,22 @@ struct RevealOptions {
 /// invalid options, Error(io) when the file cannot be written.
 void render_reveal(const std::string& input, const RevealOptions& options,
                    const std::string& output_mp4);
+
+/// One picture of a live stream kept for a later reveal: BGR CV_8UC3 and its time, seconds
+/// from any origin (only differences matter).
+struct TimedPicture {
+    cv::Mat bgr;
+    double time_s = 0;
+};
+
+/// The same clip as render_reveal() for pictures held in memory (a live stream's last
+/// seconds): `next` hands out the pictures in time order (all of one size, times strictly
+/// increasing) and nullopt after the last; `fps` is their nominal rate (> 0). They are written
+/// once, nearly losslessly, to a temporary file beside `output_mp4` (removed afterwards) and
+/// rendered from it exactly as from a film; `options.start_s` and `end_s` are ignored (all pictures
+/// are shown). Throws as render_reveal(); Error(bad_input) for fewer than two pictures.
+void render_reveal(const std::function<std::optional<TimedPicture>()>& next, double fps,
+                   const RevealOptions& options, const std::string& output_mp4);
 
 /// Renders one reveal per event (the `max_clips` best by score) into
 /// `out_dir/reveals/event-NNN.mp4`, NNN being the event's position in `events`, and sets

@@ -224,7 +224,8 @@ TEST_F(CliTest, RangesTakeSecondsTimecodeAndFrames) {
 
 // Every option a command accepts is named in its --help, and --version answers.
 TEST_F(CliTest, HelpNamesEveryOptionAndVersionAnswers) {
-    for (const char* command : {"probe", "cuts", "analyze", "reveal", "batch", "split", "eval"}) {
+    for (const char* command :
+         {"probe", "cuts", "analyze", "reveal", "batch", "split", "eval", "live"}) {
         const auto list = kinoglaz(std::string(command) + " --list-options");
         ASSERT_EQ(list.status, 0) << command << ": " << list.err;
         const auto help = kinoglaz(std::string(command) + " --help");

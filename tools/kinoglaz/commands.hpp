@@ -17,6 +17,7 @@ int run_split(const Argv& args);
 int run_reveal(const Argv& args);
 int run_batch(const Argv& args);
 int run_rebuild(const Argv& args);
+int run_live(const Argv& args);
 
 /// The usage text of one command (or of all, for an empty name).
 std::string usage(const std::string& command);

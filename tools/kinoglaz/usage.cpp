@@ -153,6 +153,29 @@ std::string split_usage() {
            kPass + kForce + kCommon;
 }
 
+std::string live_usage() {
+    return "usage: kinoglaz live INPUT [--listen HOST:PORT] [--magnify A] [--band LO:HI]\n"
+           "       [--method eulerian|phase] [--replay-s N] [-o OUTDIR] [--realtime]\n"
+           "Magnifies a camera or stream as it arrives and serves a page (original and\n"
+           "magnified side by side, replay of the last seconds slowed, clips saved) to any\n"
+           "browser. INPUT: a V4L2 camera (/dev/video0), a stream URL (udp://, rtp://, srt://,\n"
+           "http://; no --allow-network needed) or a file with --realtime. Ends with Ctrl-C\n"
+           "(exit 130, as any interrupted command).\n"
+           "  --listen HOST:PORT address of the web server (default 127.0.0.1:8090; port 0:\n"
+           "                     any free one). Beyond loopback (0.0.0.0, a LAN address) the\n"
+           "                     printed address carries a random token every request needs\n"
+           "  --magnify A        amplification alpha, 0..100 (default 10; 0 = none)\n"
+           "  --band LO:HI       temporal band in Hz (default from the frame rate)\n"
+           "  --method M         eulerian (default live: cheaper) or phase\n"
+           "  --replay-s N       seconds kept for replays and clips, 1..60 (default 10)\n"
+           "  -o, --output DIR   where 'save clip' writes (default ./kinoglaz-live)\n"
+           "  --realtime         play a file at its own speed (required for files)\n"
+           "  --size PX          longest side of each half of the view (default 640)\n"
+           "  --no-events        do not look for micro-gestures\n"
+           "  --quiet            no notes on stderr\n" +
+           std::string(kForce);
+}
+
 std::string eval_usage() {
     return "usage: kinoglaz eval --truth T.json --pred analysis.json [--truth T2 --pred P2 ...]\n"
            "       [--tolerance F] [--json]\n"
@@ -176,6 +199,7 @@ std::string usage(const std::string& command) {
     if (command == "split") return split_usage();
     if (command == "eval") return eval_usage();
     if (command == "rebuild") return rebuild_usage();
+    if (command == "live") return live_usage();
     return "usage: kinoglaz COMMAND [options]\n"
            "\n"
            "commands:\n"
@@ -187,6 +211,7 @@ std::string usage(const std::string& command) {
            "  split INPUT -o DIR        one file per shot\n"
            "  reveal INPUT -o OUTDIR    slowed, motion-magnified clip of a range\n"
            "  batch MANIFEST -o DIR     analyse a film archive; corpus tables; Slurm arrays\n"
+           "  live INPUT                magnify a camera or stream live, served to a browser\n"
            "\n"
            "Run 'kinoglaz COMMAND --help' for a command's options, 'kinoglaz --version' for the\n"
            "version. Exit status: 0 success, 1 bad input, 2 bad usage, 130 interrupted.\n";

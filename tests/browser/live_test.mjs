@@ -1,0 +1,130 @@
+// Opens the page of `kinoglaz live` in headless Chromium and uses it as a teacher would: the
+// side-by-side view arrives and the state says "live", no console errors or failed loads, a box
+// dragged on the view sets the region to magnify (and "Whole picture" clears it), "Replay" the
+// last 3 s slowed x4 plays in the page, "Save clip" saves one; with KINOGLAZ_SENDER_PID (the
+// stream's sender), ending the sender makes the page read "stalled", then "ended". Saves a
+// screenshot.
+//
+// usage: node live_test.mjs URL SCREENSHOT.png [CHROMIUM]
+import { chromium } from "playwright-core";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+const [url, screenshotPath, executablePath = "/usr/bin/chromium"] = process.argv.slice(2);
+if (!url || !screenshotPath) {
+  console.error("usage: node live_test.mjs URL SCREENSHOT.png [CHROMIUM]");
+  process.exit(2);
+}
+
+let passed = 0;
+let failed = 0;
+function check(ok, what) {
+  if (ok) {
+    passed++;
+    console.log(`ok   ${what}`);
+  } else {
+    failed++;
+    console.log(`FAIL ${what}`);
+  }
+}
+
+const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "kinoglaz-chromium-"));
+const context = await chromium.launchPersistentContext(userDataDir, {
+  executablePath,
+  headless: true,
+  args: [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  ],
+  viewport: { width: 1400, height: 900 },
+});
+const problems = [];
+try {
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("requestfailed", (r) => {
+    // The endless view is aborted when the page closes; that is not a failure.
+    if (r.url().includes("stream.mjpeg") && r.failure()?.errorText === "net::ERR_ABORTED") return;
+    problems.push(`failed load: ${r.url()} ${r.failure()?.errorText}`);
+  });
+  page.setDefaultTimeout(20000);
+
+  await page.goto(url, { waitUntil: "load" });
+  const viewArrived = await page
+    .waitForFunction(() => document.getElementById("stream").naturalWidth > 0, null, { timeout: 15000 })
+    .then(() => true, () => false);
+  check(viewArrived, "the side-by-side view arrives in the page");
+  const size = await page.evaluate(() => {
+    const img = document.getElementById("stream");
+    return [img.naturalWidth, img.naturalHeight];
+  });
+  check(size[0] === 1280 && size[1] === 360, `the view is 640x360 twice side by side (${size})`);
+  const live = await page
+    .waitForFunction(() => document.getElementById("state").textContent === "live", null, { timeout: 10000 })
+    .then(() => true, () => false);
+  check(live, "the state reads 'live'");
+  check(/fps/.test(await page.textContent("#figures")), "the figures are shown");
+
+  // Drag a box on the magnified half: the region to magnify.
+  const box = await page.locator("#stream").boundingBox();
+  await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.3);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.8, box.y + box.height * 0.7, { steps: 5 });
+  await page.mouse.up();
+  await page.waitForFunction(() => /region/.test(document.getElementById("message").textContent));
+  const region = await page.evaluate(async () => {
+    const token = new URLSearchParams(location.search).get("token");
+    const s = await (await fetch("stats" + (token ? "?token=" + token : ""))).json();
+    return s.region;
+  });
+  check(Array.isArray(region) && Math.abs(region[0] - 0.2) < 0.02 && Math.abs(region[2] - 0.4) < 0.02,
+        `a dragged box sets the region to magnify (${JSON.stringify(region)})`);
+  await page.click("#clear-region");
+  await page.waitForFunction(() => /whole picture/.test(document.getElementById("message").textContent));
+  check(true, "'Whole picture' clears the region");
+
+  // Replay the last 3 s slowed x4: a clip of about 12 s that plays.
+  await page.fill("#seconds", "3");
+  await page.fill("#slow", "4");
+  await page.click("#replay-button");
+  const playing = await page
+    .waitForFunction(() => {
+      const v = document.getElementById("replay");
+      return !v.hidden && v.readyState >= 2 && !v.paused && v.currentTime > 0.3;
+    }, null, { timeout: 120000 })
+    .then(() => true, () => false);
+  check(playing, "the replay plays in the page");
+  const duration = await page.evaluate(() => document.getElementById("replay").duration);
+  check(Math.abs(duration - 12) < 1, `the replay lasts 3 s x 4 (${duration} s)`);
+
+  await page.fill("#seconds", "1");
+  await page.fill("#slow", "1");
+  await page.click("#save-button");
+  const saved = await page
+    .waitForFunction(() => /^saved /.test(document.getElementById("message").textContent), null,
+                     { timeout: 120000 })
+    .then(() => true, () => false);
+  check(saved, `"Save clip" saves a clip (${await page.textContent("#message")})`);
+
+  await page.screenshot({ path: screenshotPath, fullPage: true });
+
+  // The stream stops (its sender is ended): the page says so, first stalled, then ended.
+  const sender = Number(process.env.KINOGLAZ_SENDER_PID || 0);
+  if (sender > 0) {
+    process.kill(sender, "SIGTERM");
+    const state = (name) => page
+      .waitForFunction((n) => document.getElementById("state").textContent === n, name, { timeout: 10000 })
+      .then(() => true, () => false);
+    check(await state("stalled"), "a stalled stream reads 'stalled'");
+    check(await state("ended"), "a stream that ended reads 'ended'");
+  }
+} finally {
+  await context.close();
+  fs.rmSync(userDataDir, { recursive: true, force: true });
+}
+for (const p of problems) console.log(`FAIL ${p}`);
+check(problems.length === 0, "no console errors, page errors or failed loads");
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
