@@ -380,6 +380,16 @@ Analysis parse_analysis_json(const std::string& text, const std::string& origin)
                 a.shots.push_back(std::move(x));
             }
         }
+        if (auto sc = doc.find("scenes"); sc != doc.end() && sc->is_array()) {
+            for (std::size_t k = 0; k < sc->size(); ++k) {
+                const auto& s = (*sc)[k];
+                if (!s.is_object())
+                    throw_bad_input(origin, "scenes[" + std::to_string(k) + "] is not an object");
+                a.scenes.push_back({get_or<int>(s, "index", int(k)),
+                                    detail::json_number<int>(s.at("first_shot")),
+                                    detail::json_number<int>(s.at("last_shot"))});
+            }
+        }
     } catch (const nlohmann::json::exception& e) {
         throw_bad_input(origin, std::string("malformed analysis: ") + e.what());
     } catch (const detail::BadJsonNumber& e) {

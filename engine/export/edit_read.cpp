@@ -645,12 +645,24 @@ EditedFile read_eaf(const std::string& text, const std::string& origin, const An
         return s;
     };
     std::map<FrameIndex, EditShotLabels> labels;
+    // The scenes tier: one annotation per scene ("Scene N (shots a-b)" as kinoglaz writes it,
+    // or any text: then scenes are numbered in order). Each shot of the shots tier takes the
+    // scene whose annotation holds its start, so moving a scene's edge moves its shots.
+    struct SceneSpan {
+        double begin, end;
+        int number;
+        std::string where;
+    };
+    std::vector<SceneSpan> scene_spans;
+    std::vector<std::pair<double, FrameIndex>> shot_starts;
     for (xmlNode* tier : children(root, "TIER")) {
         std::string id = attr(tier, "TIER_ID");
         std::transform(id.begin(), id.end(), id.begin(),
                        [](unsigned char c) { return std::tolower(c); });
         const bool notes = id == "notes" || id == "note" || id == "comments";
-        if (id != "transitions" && id != "scale" && id != "camera" && !notes) continue;
+        if (id != "transitions" && id != "scale" && id != "camera" && id != "scenes" &&
+            id != "shots" && !notes)
+            continue;
         for (xmlNode* an : children(tier, "ANNOTATION"))
             for (xmlNode* a : children(an, "ALIGNABLE_ANNOTATION")) {
                 const std::string where = "tier " + id + ", annotation " +
@@ -665,6 +677,18 @@ EditedFile read_eaf(const std::string& text, const std::string& origin, const An
                 const double b = ms(a, "TIME_SLOT_REF1", where), e = ms(a, "TIME_SLOT_REF2", where);
                 if (e < b) fail(origin, where, "ends before it starts");
                 const FrameIndex start = clock.frame_at(b);
+                if (id == "shots") {
+                    shot_starts.push_back({b, start});
+                    continue;
+                }
+                if (id == "scenes") {
+                    int number = int(scene_spans.size());
+                    if (value.rfind("Scene ", 0) == 0 && value.size() > 6 &&
+                        std::isdigit(static_cast<unsigned char>(value[6])))
+                        number = std::atoi(value.c_str() + 6);
+                    scene_spans.push_back({b, e, number, where});
+                    continue;
+                }
                 if (id == "transitions") {
                     const auto type = transition_type_from_string(value);
                     if (!type)
@@ -688,6 +712,15 @@ EditedFile read_eaf(const std::string& text, const std::string& origin, const An
                     l.note = value;
             }
     }
+    for (const auto& [t, start] : shot_starts)
+        for (const SceneSpan& sc : scene_spans)
+            if (t >= sc.begin && t < sc.end) {
+                EditShotLabels& l = labels[start];
+                l.start = start;
+                if (l.where.empty()) l.where = sc.where;
+                l.scene = sc.number;
+                break;
+            }
     std::stable_sort(f.marks.begin(), f.marks.end(), [](const EditMark& x, const EditMark& y) {
         return x.transition.frames.start < y.transition.frames.start;
     });

@@ -85,7 +85,14 @@ try {
   await page.waitForFunction(() => /whole picture/.test(document.getElementById("message").textContent));
   check(true, "'Whole picture' clears the region");
 
-  // Replay the last 3 s slowed x4: a clip of about 12 s that plays.
+  // Replay the last 3 s slowed x4: a clip of about 12 s that plays. The buffer must first hold
+  // 3 s of the stream after the settings changed (a loaded machine can be slower to get there).
+  const streamTime = () => page.evaluate(async () => {
+    const token = new URLSearchParams(location.search).get("token");
+    return (await (await fetch("stats" + (token ? "?token=" + token : ""))).json()).time_s;
+  });
+  const since = await streamTime();
+  for (let i = 0; i < 120 && (await streamTime()) < since + 3.5; ++i) await page.waitForTimeout(250);
   await page.fill("#seconds", "3");
   await page.fill("#slow", "4");
   await page.click("#replay-button");

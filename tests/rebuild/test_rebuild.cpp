@@ -379,6 +379,45 @@ TEST_F(Rebuild, UserLabelsAndNotesAreMarkedAndKeptByALaterRebuild) {
     EXPECT_EQ(a["shots"][joiner]["scene_source"], "user");
 }
 
+// ELAN's scenes tier read back: scene 1's annotation stretched over scene 2 (whose annotation
+// is deleted) puts scene 2's shots into scene 1, as the person's scenes.
+TEST_F(Rebuild, ElanScenesTierEditsMoveShotsBetweenScenes) {
+    const json before = analysis(analysis_);
+    ASSERT_GE(before["scenes"].size(), 3u);
+    std::string eaf = read_file(analysis_ / "annotations.eaf");
+    const auto tier = eaf.find("TIER_ID=\"scenes\"");
+    ASSERT_NE(tier, std::string::npos);
+    // Each scene's <ANNOTATION> element and its second time slot.
+    auto annotation = [&](int scene, std::size_t& begin, std::size_t& end, std::string& ref2) {
+        const auto value = eaf.find(">Scene " + std::to_string(scene) + " (", tier);
+        ASSERT_NE(value, std::string::npos) << "scene " << scene;
+        begin = eaf.rfind("<ANNOTATION>", value);
+        end = eaf.find("</ANNOTATION>", value) + std::string("</ANNOTATION>").size();
+        const auto r = eaf.find("TIME_SLOT_REF2=\"", begin) + 16;
+        ref2 = eaf.substr(r, eaf.find('"', r) - r);
+    };
+    std::size_t b1, e1, b2, e2;
+    std::string ref1, ref2;
+    annotation(1, b1, e1, ref1);
+    annotation(2, b2, e2, ref2);
+    eaf.erase(b2, e2 - b2);
+    const auto r1 = eaf.find("TIME_SLOT_REF2=\"" + ref1 + "\"", b1);
+    ASSERT_LT(r1, e1);
+    eaf.replace(r1, 16 + ref1.size() + 1, "TIME_SLOT_REF2=\"" + ref2 + "\"");
+    write_file(root_ / "scenes.eaf", eaf);
+
+    auto r = rebuild(root_ / "scenes.eaf", "scenes");
+    ASSERT_EQ(r.status, 0) << r.err;
+    const json a = analysis(root_ / "scenes");
+    EXPECT_EQ(a["scenes"].size(), before["scenes"].size() - 1);
+    const int first = before["scenes"][1]["first_shot"], last = before["scenes"][2]["last_shot"];
+    for (int i = first; i <= last; ++i)
+        EXPECT_EQ(a["shots"][i]["scene"], a["shots"][first]["scene"]) << i;
+    const int moved = before["scenes"][2]["first_shot"];
+    EXPECT_EQ(a["shots"][moved]["scene_source"], "user");
+    EXPECT_EQ(a["transitions"], before["transitions"]);
+}
+
 TEST_F(Rebuild, AnalyzeKeepEditsReappliesCorrectionsOfTheSameFilmOnly) {
     write_file(root_ / "keep.csv", corrected_csv(read_file(analysis_ / "shots.csv"), truth()));
     auto r = rebuild(root_ / "keep.csv", "corrected");
