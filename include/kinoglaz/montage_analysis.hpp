@@ -247,11 +247,12 @@ constexpr FeatureMask montage_features() noexcept {
 /// every shot repeats the set-up of the shot p before it, p = 2..alternation_max_setups distinct
 /// set-ups (listed in `setups`, sorted); "montage_sequence" — ≥ `montage_min_shots` consecutive
 /// short shots with no set-up repeated; "long_take" — one shot ≥ max(long_take_factor × MSL,
-/// long_take_min_s). Scenes: shots closer than `scene_distance` (or of one set-up) and within
-/// `scene_window_s` are clustered, never across a scene break; a scene ends after shot i when
-/// no cluster seen so far recurs after i (Yeung & Yeo's Scene Transition Graph cut edges), and,
-/// with `gradual_splits_scenes`, before a shot that follows a gradual transition (a dissolve,
-/// a wipe, a fade) from another set-up.
+/// long_take_min_s). Scenes: a segmentation of the shots by dynamic programming that agrees
+/// best with the votes of the pairs within `scene_window_s` (one set-up: +1; colour distance
+/// d below `scene_distance` τ: (τ − d)/τ; above: −`scene_foreign_weight` (d − τ)/(1 − τ)),
+/// never inside an alternation or around an insert (`scene_insert_max_s`), always (with
+/// `gradual_splits_scenes`) before a shot that follows a gradual transition (a dissolve, a
+/// wipe, a fade) from another set-up.
 void build_montage(Analysis& analysis, const MontageCollector& collector,
                    const MontageOptions& options = {}, const FixedSetups& fixed_setups = {});
 
