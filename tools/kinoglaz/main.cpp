@@ -27,8 +27,7 @@ int main(int argc, char** argv) {
     const std::map<std::string, std::function<int(const cli::Argv&)>> commands{
         {"probe", cli::run_probe}, {"cuts", cli::run_cuts},       {"analyze", cli::run_analyze},
         {"eval", cli::run_eval},   {"split", cli::run_split},     {"reveal", cli::run_reveal},
-        {"batch", cli::run_batch}, {"rebuild", cli::run_rebuild},
-        {"live", cli::run_live},
+        {"batch", cli::run_batch}, {"rebuild", cli::run_rebuild}, {"live", cli::run_live},
     };
     std::vector<std::string> args(argv + 1, argv + argc);
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
