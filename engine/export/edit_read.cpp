@@ -335,6 +335,13 @@ EditedFile read_edl(const std::string& text, const std::string& origin, const An
             labels.start =
                 clock.frame_at(double(items.back().start) * double(rate.den) / double(rate.num));
             labels.scale = scale_label(scale, origin, where);
+            if (scene_word == "SCENE") {
+                const bool number = !scene.empty() && scene.size() < 10 &&
+                                    std::all_of(scene.begin(), scene.end(),
+                                                [](unsigned char c) { return std::isdigit(c); });
+                if (!number) fail(origin, where, "SCENE needs a scene number, not '" + scene + "'");
+                labels.scene = std::atoi(scene.c_str());
+            }
             f.labels.push_back(labels);
             continue;
         }

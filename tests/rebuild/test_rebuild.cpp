@@ -418,6 +418,43 @@ TEST_F(Rebuild, ElanScenesTierEditsMoveShotsBetweenScenes) {
     EXPECT_EQ(a["transitions"], before["transitions"]);
 }
 
+// The EDL's shot comments carry the scene: a shot renumbered into the scene before it joins
+// that scene, as the person's; a scene that is no number is refused naming the line.
+TEST_F(Rebuild, EdlSceneCommentsMoveAShot) {
+    const json before = analysis(analysis_);
+    int moved = 1;
+    const int shot_count = int(before["shots"].size());
+    while (moved < shot_count &&
+           before["shots"][moved]["scene"] == before["shots"][moved - 1]["scene"])
+        ++moved;
+    ASSERT_LT(moved, shot_count);
+    const std::string scene = std::to_string(before["shots"][moved]["scene"].get<int>());
+    const std::string earlier = std::to_string(before["shots"][moved - 1]["scene"].get<int>());
+    char shot[16];
+    std::snprintf(shot, sizeof shot, "%03d", moved);
+    const std::string comment = std::string("* COMMENT: SHOT ") + shot + " SCENE " + scene + " ";
+    std::string edl = read_file(analysis_ / "cuts.edl");
+    const auto at = edl.find(comment);
+    ASSERT_NE(at, std::string::npos) << comment;
+    std::string edited = edl;
+    edited.replace(at, comment.size(),
+                   std::string("* COMMENT: SHOT ") + shot + " SCENE " + earlier + " ");
+    write_file(root_ / "scenes.edl", edited);
+    auto r = rebuild(root_ / "scenes.edl", "edl-scenes");
+    ASSERT_EQ(r.status, 0) << r.err;
+    const json a = analysis(root_ / "edl-scenes");
+    EXPECT_EQ(a["shots"][moved]["scene"], a["shots"][moved - 1]["scene"]);
+    EXPECT_EQ(a["shots"][moved]["scene_source"], "user");
+
+    std::string bad = edl;
+    bad.replace(at, comment.size(), std::string("* COMMENT: SHOT ") + shot + " SCENE x ");
+    write_file(root_ / "bad-scene.edl", bad);
+    r = rebuild(root_ / "bad-scene.edl", "edl-bad");
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("SCENE needs a scene number"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("line"), std::string::npos) << r.err;
+}
+
 TEST_F(Rebuild, AnalyzeKeepEditsReappliesCorrectionsOfTheSameFilmOnly) {
     write_file(root_ / "keep.csv", corrected_csv(read_file(analysis_ / "shots.csv"), truth()));
     auto r = rebuild(root_ / "keep.csv", "corrected");
