@@ -19,6 +19,35 @@ constexpr int kViewFeatures = 400;
 constexpr float kRatio = 0.8f;
 // Black bars: nothing in the row or column brighter than this (luma 0..255).
 constexpr unsigned char kBarLuma = 32;
+// The active picture kept for comparing whole pictures where corners are too few, pixels wide.
+constexpr int kPictureWidth = 160;
+// A cut-in found by correlation: the closer picture, reduced by one of these factors, matches
+// a part of the wider one with a normalised correlation of at least kMatch, clearly better
+// (by kMatchMargin) than the two pictures compared at one scale.
+constexpr double kZooms[] = {1.5, 1.75, 2.0, 2.5};
+constexpr double kMatch = 0.8, kMatchMargin = 0.15;
+
+// Whether CLOSER shows part of WIDER magnified by one of kZooms (both active pictures, grey).
+bool shows_part_of(const cv::Mat& wider, const cv::Mat& closer) {
+    if (wider.empty() || closer.empty()) return false;
+    cv::Mat same, score;
+    cv::resize(closer, same, wider.size(), 0, 0, cv::INTER_AREA);
+    cv::matchTemplate(wider, same, score, cv::TM_CCOEFF_NORMED);
+    const double at_one_scale = score.at<float>(0, 0);
+    for (double zoom : kZooms) {
+        const cv::Size size(int(closer.cols / zoom), int(closer.rows / zoom));
+        if (size.width < 16 || size.height < 9 || size.width > wider.cols ||
+            size.height > wider.rows)
+            continue;
+        cv::Mat part;
+        cv::resize(closer, part, size, 0, 0, cv::INTER_AREA);
+        cv::matchTemplate(wider, part, score, cv::TM_CCOEFF_NORMED);
+        double best = 0;
+        cv::minMaxLoc(score, nullptr, &best);
+        if (best >= kMatch && best >= at_one_scale + kMatchMargin) return true;
+    }
+    return false;
+}
 
 }  // namespace
 
@@ -47,6 +76,12 @@ ViewFeatures view_features(const cv::Mat& keyframe_bgr) {
     const auto [left, right] = extent(cols, grey.cols);
     const float w = float(grey.cols);
     v.active = cv::Rect2f(left / w, top / w, (right - left) / w, (bottom - top) / w);
+    if (right - left >= 16 && bottom - top >= 9) {
+        const cv::Mat active = grey(cv::Rect(left, top, right - left, bottom - top));
+        const double f = double(kPictureWidth) / active.cols;
+        cv::resize(active, v.picture, {kPictureWidth, std::max(9, int(active.rows * f + 0.5))}, 0,
+                   0, cv::INTER_AREA);
+    }
     auto orb = cv::ORB::create(kViewFeatures);
     std::vector<cv::KeyPoint> keys;
     orb->detectAndCompute(grey, cv::noArray(), keys, v.descriptors);
@@ -56,7 +91,10 @@ ViewFeatures view_features(const cv::Mat& keyframe_bgr) {
     return v;
 }
 
-ViewRelation relate_views(const ViewFeatures& a, const ViewFeatures& b, const MontageOptions& o) {
+namespace {
+
+ViewRelation relate_by_corners(const ViewFeatures& a, const ViewFeatures& b,
+                               const MontageOptions& o) {
     if (a.descriptors.rows < o.view_min_inliers || b.descriptors.rows < o.view_min_inliers)
         return ViewRelation::unknown;
     cv::BFMatcher matcher(cv::NORM_HAMMING);
@@ -104,6 +142,17 @@ ViewRelation relate_views(const ViewFeatures& a, const ViewFeatures& b, const Mo
         std::sqrt(double(a.active.area()) * s2 / std::max(1e-9, double(b.active.area())));
     return field > 1 / o.view_max_zoom && field < o.view_max_zoom ? ViewRelation::same
                                                                   : ViewRelation::reframed;
+}
+
+}  // namespace
+
+ViewRelation relate_views(const ViewFeatures& a, const ViewFeatures& b, const MontageOptions& o) {
+    const ViewRelation by_corners = relate_by_corners(a, b, o);
+    if (by_corners != ViewRelation::unknown) return by_corners;
+    // Too few corners agree (soft or dark footage): the whole pictures can still show a cut-in.
+    return shows_part_of(a.picture, b.picture) || shows_part_of(b.picture, a.picture)
+               ? ViewRelation::reframed
+               : ViewRelation::unknown;
 }
 
 bool join_setups_by_view(Analysis& analysis, const std::vector<ViewFeatures>& views,

@@ -291,6 +291,7 @@ struct ViewFeatures {
     cv::Mat descriptors;  ///< one 32-byte ORB descriptor per point (CV_8U rows)
     cv::Size size;        ///< the size the corners were found at
     cv::Rect2f active;    ///< the picture inside black bars, in units of the width
+    cv::Mat picture;      ///< the active picture, grey, 160 px wide (for soft footage)
 };
 ViewFeatures view_features(const cv::Mat& keyframe_bgr);
 

@@ -596,5 +596,22 @@ TEST(MontageViews, AViewSeenAgainIsTheSameAndACutInIsReframed) {
     EXPECT_EQ(relate_views(original, view_features(elsewhere), o), ViewRelation::unknown);
 }
 
+// Soft footage with too few corners: the whole pictures still show a cut-in (the closer one,
+// reduced, matches part of the wider one), and the same soft view is not taken for one.
+TEST(MontageViews, ASoftCutInIsFoundByCorrelation) {
+    cv::Mat soft;
+    cv::GaussianBlur(test::make_scene(21, {960, 540}), soft, {0, 0}, 16);
+    const MontageOptions o;
+    const ViewFeatures wide = view_features(soft);
+    ASSERT_LT(wide.descriptors.rows, o.view_min_inliers) << "not soft enough to lack corners";
+    cv::Mat closer;
+    cv::resize(soft(cv::Rect(300, 160, 480, 270)), closer, {960, 540}, 0, 0, cv::INTER_LINEAR);
+    EXPECT_EQ(relate_views(wide, view_features(closer), o), ViewRelation::reframed);
+    EXPECT_EQ(relate_views(view_features(closer), wide, o), ViewRelation::reframed);
+    cv::Mat again;
+    cv::resize(soft(cv::Rect(10, 6, 940, 529)), again, {960, 540}, 0, 0, cv::INTER_AREA);
+    EXPECT_NE(relate_views(wide, view_features(again), o), ViewRelation::reframed);
+}
+
 }  // namespace
 }  // namespace kinoglaz
