@@ -356,7 +356,9 @@ TEST(Live, UdpStreamServesMagnifiedViewReplayAndClip) {
     EXPECT_GT((*s)["latency_ms"].get<double>(), 0.0);
     if (!kSanitized) {
         EXPECT_LT((*s)["latency_ms"].get<double>(), 200.0);
-        if (load_per_core() <= 1.0) EXPECT_GE((*s)["fps"].get<double>(), 25.0);
+        if (load_per_core() <= 1.0) {
+            EXPECT_GE((*s)["fps"].get<double>(), 25.0);
+        }
         EXPECT_GT((*s)["frames"].get<int>(), 100);
     }
     EXPECT_EQ((*s)["width"], 1280);
@@ -382,7 +384,9 @@ TEST(Live, UdpStreamServesMagnifiedViewReplayAndClip) {
     int frames = 0;
     ASSERT_TRUE(playable(dir / "replay.mp4", &duration, &frames));
     EXPECT_NEAR(duration, 4 * r["seconds"].get<double>(), 0.5);
-    if (!kSanitized) EXPECT_NEAR(r["seconds"].get<double>(), 3.0, 0.2);
+    if (!kSanitized) {
+        EXPECT_NEAR(r["seconds"].get<double>(), 3.0, 0.2);
+    }
 
     // Save: a reveal clip in the output folder, served back by name.
     t0 = Clock::now();
@@ -394,7 +398,9 @@ TEST(Live, UdpStreamServesMagnifiedViewReplayAndClip) {
     const fs::path file = saved["file"].get<std::string>();
     EXPECT_EQ(file.parent_path(), fs::weakly_canonical(dir / "out"));
     EXPECT_TRUE(playable(file, &duration));
-    if (!kSanitized) EXPECT_NEAR(duration, 2.0, 0.3);
+    if (!kSanitized) {
+        EXPECT_NEAR(duration, 2.0, 0.3);
+    }
     EXPECT_TRUE(fs::exists(dir / "out" / ".kinoglaz"));
     auto served = client.Get("/" + saved["url"].get<std::string>());
     ASSERT_TRUE(served);
@@ -599,7 +605,9 @@ TEST(Live, FramesAreDroppedNotQueued) {
     const int frames = (*s)["frames"].get<int>(), dropped = (*s)["dropped"].get<int>();
     EXPECT_GT(frames, 0);
     EXPECT_GT(dropped, frames) << "most of 240 fps cannot be magnified in time";
-    if (!kSanitized) EXPECT_LT((*s)["latency_ms"].get<double>(), 200.0) << "no backlog";
+    if (!kSanitized) {
+        EXPECT_LT((*s)["latency_ms"].get<double>(), 200.0) << "no backlog";
+    }
     EXPECT_LT((*s)["fps"].get<double>(), 240.0);
     EXPECT_EQ(live.process->stop(), 130);
     fs::remove_all(dir);

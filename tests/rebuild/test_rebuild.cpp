@@ -291,9 +291,10 @@ TEST_F(Rebuild, TruthCorrectionsInCsvEafAndOtioGiveF1OfOneAndTheSameMontage) {
         // The exports follow: every cut of the truth is an edit of the EDL.
         const std::string edl = read_file(out / "cuts.edl");
         for (const auto& x : t["transitions"])
-            if (x["type"] == "cut")
+            if (x["type"] == "cut") {
                 EXPECT_NE(edl.find(smpte_timecode(x["start_frame"].get<FrameIndex>(), {25, 1})),
                           std::string::npos);
+            }
         a.erase("transitions");  // the CSV says less about kinds than the others
         a.erase("removed_transitions");
         for (auto& s : a["shots"]) s.erase("keyframe");
