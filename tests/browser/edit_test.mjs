@@ -4,23 +4,17 @@
 // the change is looked for in cuts.edl, timeline.otio, annotations.eaf and the new report.html.
 //
 // usage: node edit_test.mjs ANALYSIS_DIR WORKDIR KINOGLAZ [CHROMIUM]
-import { chromium } from "playwright-core";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+
+import { check, finish, openPage } from "./harness.mjs";
 
 const [folder, work, kinoglaz, executablePath = "/usr/bin/chromium"] = process.argv.slice(2);
 const analysis = JSON.parse(fs.readFileSync(path.join(folder, "analysis.json"), "utf8"));
 const fps = analysis.source.fps;
 
-let passed = 0;
-let failed = 0;
-function check(ok, what) {
-  if (ok) passed++; else failed++;
-  console.log(`${ok ? "ok  " : "FAIL"} ${what}`);
-}
 // SMPTE timecode of a frame at a whole frame rate (the EDL's record timecodes).
 function timecode(frame) {
   const r = Math.round(fps);
@@ -40,20 +34,10 @@ const host = analysis.shots[analysis.shots.length - 1];
 const at = host.start_time + 1.0;              // one second into the last shot
 const added = Math.floor(at * fps + 1e-3);     // the frame on screen there
 
-const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "kinoglaz-chromium-"));
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath, headless: true, acceptDownloads: true,
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  viewport: { width: 1400, height: 1000 },
-});
-const problems = [];
+const { page, problems, close } = await openPage(executablePath, { width: 1400, height: 1000 },
+                                                 { acceptDownloads: true });
 const downloads = {};
 try {
-  const page = context.pages()[0] ?? (await context.newPage());
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
-  page.setDefaultTimeout(20000);
   await page.goto(pathToFileURL(path.join(path.resolve(folder), "report.html")).href, { waitUntil: "load" });
 
   check(await page.locator("#kg-edit-transitions tbody tr").count() === analysis.transitions.length,
@@ -83,8 +67,7 @@ try {
 } catch (e) {
   problems.push(`test error: ${e.stack || e}`);
 } finally {
-  await context.close();
-  fs.rmSync(userDataDir, { recursive: true, force: true });
+  await close();
 }
 
 // Rebuild from each download; the change is everywhere.
@@ -121,7 +104,4 @@ for (const [name, file] of Object.entries(downloads)) {
         report.includes(`"start_frame": ${added}`), `${name}: report.html shows the new shots and the cut`);
 }
 
-for (const p of problems) console.log(`FAIL ${p}`);
-failed += problems.length;
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+finish(problems);

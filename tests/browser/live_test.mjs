@@ -6,10 +6,7 @@
 // screenshot.
 //
 // usage: node live_test.mjs URL SCREENSHOT.png [CHROMIUM]
-import { chromium } from "playwright-core";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
+import { check, finish, openPage } from "./harness.mjs";
 
 const [url, screenshotPath, executablePath = "/usr/bin/chromium"] = process.argv.slice(2);
 if (!url || !screenshotPath) {
@@ -17,39 +14,11 @@ if (!url || !screenshotPath) {
   process.exit(2);
 }
 
-let passed = 0;
-let failed = 0;
-function check(ok, what) {
-  if (ok) {
-    passed++;
-    console.log(`ok   ${what}`);
-  } else {
-    failed++;
-    console.log(`FAIL ${what}`);
-  }
-}
-
-const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "kinoglaz-chromium-"));
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath,
-  headless: true,
-  args: [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-  ],
-  viewport: { width: 1400, height: 900 },
+// The endless view is aborted when the page closes; that is not a failure.
+const { page, problems, close } = await openPage(executablePath, { width: 1400, height: 900 }, {
+  expectedFailure: (r) => r.url().includes("stream.mjpeg") && r.failure()?.errorText === "net::ERR_ABORTED",
 });
-const problems = [];
 try {
-  const page = context.pages()[0] ?? (await context.newPage());
-  page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("requestfailed", (r) => {
-    // The endless view is aborted when the page closes; that is not a failure.
-    if (r.url().includes("stream.mjpeg") && r.failure()?.errorText === "net::ERR_ABORTED") return;
-    problems.push(`failed load: ${r.url()} ${r.failure()?.errorText}`);
-  });
-  page.setDefaultTimeout(20000);
 
   await page.goto(url, { waitUntil: "load" });
   const viewArrived = await page
@@ -127,11 +96,9 @@ try {
     check(await state("stalled"), "a stalled stream reads 'stalled'");
     check(await state("ended"), "a stream that ended reads 'ended'");
   }
+} catch (e) {
+  problems.push(`test error: ${e.stack || e}`);
 } finally {
-  await context.close();
-  fs.rmSync(userDataDir, { recursive: true, force: true });
+  await close();
 }
-for (const p of problems) console.log(`FAIL ${p}`);
-check(problems.length === 0, "no console errors, page errors or failed loads");
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+finish(problems);

@@ -4,11 +4,11 @@
 // focus ring, the revealed clip loads. Saves a screenshot.
 //
 // usage: node report_test.mjs REPORT.html SCREENSHOT.png [CHROMIUM]
-import { chromium } from "playwright-core";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+
+import { check, finish, openPage } from "./harness.mjs";
 
 const [reportPath, screenshotPath, executablePath = "/usr/bin/chromium"] = process.argv.slice(2);
 if (!reportPath || !screenshotPath) {
@@ -19,40 +19,8 @@ const folder = path.dirname(path.resolve(reportPath));
 const analysis = JSON.parse(fs.readFileSync(path.join(folder, "analysis.json"), "utf8"));
 const shots = analysis.shots;
 
-let passed = 0;
-let failed = 0;
-function check(ok, what) {
-  if (ok) {
-    passed++;
-    console.log(`ok   ${what}`);
-  } else {
-    failed++;
-    console.log(`FAIL ${what}`);
-  }
-}
-
-const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "kinoglaz-chromium-"));
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath,
-  headless: true,
-  args: [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-  ],
-  viewport: { width: 1600, height: 1000 },
-});
-const problems = [];
+const { page, problems, close } = await openPage(executablePath, { width: 1600, height: 1000 });
 try {
-  const page = context.pages()[0] ?? (await context.newPage());
-  page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("requestfailed", (r) => {
-    // A seek makes Chromium abort the media range request in flight; that is not a failure.
-    if (r.resourceType() === "media" && r.failure()?.errorText === "net::ERR_ABORTED") return;
-    problems.push(`failed load: ${r.url()} ${r.failure()?.errorText}`);
-  });
-  page.setDefaultTimeout(20000);
-
   await page.goto(pathToFileURL(path.resolve(reportPath)).href, { waitUntil: "load" });
 
   const tiles = page.locator(".sheet .tile");
@@ -141,10 +109,6 @@ try {
 } catch (e) {
   problems.push(`test error: ${e.stack || e}`);
 } finally {
-  await context.close();
-  fs.rmSync(userDataDir, { recursive: true, force: true });
+  await close();
 }
-for (const p of problems) console.log(`  ${p}`);
-check(problems.length === 0, `no console errors, page errors or failed loads (${problems.length})`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+finish(problems);

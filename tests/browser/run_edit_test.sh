@@ -10,13 +10,9 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 work="$1"
 kinoglaz="$2"
-chromium="${KINOGLAZ_CHROMIUM:-/usr/bin/chromium}"
-
-skip() { echo "SKIP: $*"; exit 77; }
-[ -x "$chromium" ] || skip "no Chromium at $chromium (apt-get install chromium)"
-command -v node >/dev/null || skip "node is not installed (apt-get install nodejs npm)"
-[ -d "$here/node_modules/playwright-core" ] || skip "playwright-core missing: run 'npm ci' in $here"
-command -v ffmpeg >/dev/null || skip "ffmpeg is not installed"
+# shellcheck source=common.sh
+source "$here/common.sh"
+require_browser_and ffmpeg
 
 rm -rf "$work"
 mkdir -p "$work"

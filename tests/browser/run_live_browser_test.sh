@@ -8,14 +8,10 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 work="$1"
 kinoglaz="$2"
-chromium="${KINOGLAZ_CHROMIUM:-/usr/bin/chromium}"
 media="${KINOGLAZ_MEDIA:-$here/../../../shared/media}"
-
-skip() { echo "SKIP: $*"; exit 77; }
-[ -x "$chromium" ] || skip "no Chromium at $chromium (apt-get install chromium)"
-command -v node >/dev/null || skip "node is not installed (apt-get install nodejs npm)"
-[ -d "$here/node_modules/playwright-core" ] || skip "playwright-core missing: run 'npm ci' in $here"
-command -v ffmpeg >/dev/null || skip "ffmpeg is not installed"
+# shellcheck source=common.sh
+source "$here/common.sh"
+require_browser_and ffmpeg
 [ -f "$media/clips/baby.mp4" ] || skip "test footage clips/baby.mp4 not found (set KINOGLAZ_MEDIA)"
 
 rm -rf "$work"

@@ -9,14 +9,9 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 make_report="$1"
 work="$2"
-chromium="${KINOGLAZ_CHROMIUM:-/usr/bin/chromium}"
-
-skip() { echo "SKIP: $*"; exit 77; }
-[ -x "$chromium" ] || skip "no Chromium at $chromium (apt-get install chromium)"
-command -v node >/dev/null || skip "node is not installed (apt-get install nodejs npm)"
-[ -d "$here/node_modules/playwright-core" ] || skip "playwright-core missing: run 'npm ci' in $here"
-command -v ffmpeg >/dev/null || skip "ffmpeg is not installed"
-command -v dot >/dev/null || skip "Graphviz is not installed (apt-get install graphviz)"
+# shellcheck source=common.sh
+source "$here/common.sh"
+require_browser_and ffmpeg dot
 
 rm -rf "$work"
 mkdir -p "$work"

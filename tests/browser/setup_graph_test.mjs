@@ -5,11 +5,11 @@
 // per scene; no console errors or failed loads. Saves a screenshot of the graph section.
 //
 // usage: node setup_graph_test.mjs REPORT.html SCREENSHOT.png [CHROMIUM]
-import { chromium } from "playwright-core";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+
+import { check, finish, openPage } from "./harness.mjs";
 
 const [reportPath, screenshotPath, executablePath = "/usr/bin/chromium"] = process.argv.slice(2);
 if (!reportPath || !screenshotPath) {
@@ -21,38 +21,8 @@ const analysis = JSON.parse(fs.readFileSync(path.join(folder, "analysis.json"), 
 const shots = analysis.shots;
 const WIDTH = 1400;
 
-let passed = 0;
-let failed = 0;
-function check(ok, what) {
-  if (ok) {
-    passed++;
-    console.log(`ok   ${what}`);
-  } else {
-    failed++;
-    console.log(`FAIL ${what}`);
-  }
-}
-
-const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "kinoglaz-chromium-"));
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath,
-  headless: true,
-  args: [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-  ],
-  viewport: { width: WIDTH, height: 900 },
-});
-const problems = [];
+const { page, problems, close } = await openPage(executablePath, { width: WIDTH, height: 900 });
 try {
-  const page = context.pages()[0] ?? (await context.newPage());
-  page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("requestfailed", (r) => {
-    if (r.resourceType() === "media" && r.failure()?.errorText === "net::ERR_ABORTED") return;
-    problems.push(`failed load: ${r.url()} ${r.failure()?.errorText}`);
-  });
-  page.setDefaultTimeout(20000);
   await page.goto(pathToFileURL(path.resolve(reportPath)).href, { waitUntil: "load" });
 
   // The set-up graph, drawn by Graphviz, one node per set-up and scene it appears in.
@@ -179,10 +149,6 @@ try {
 } catch (e) {
   problems.push(`test error: ${e.stack || e}`);
 } finally {
-  await context.close();
-  fs.rmSync(userDataDir, { recursive: true, force: true });
+  await close();
 }
-for (const p of problems) console.log(`  ${p}`);
-check(problems.length === 0, `no console errors, page errors or failed loads (${problems.length})`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+finish(problems);
