@@ -144,6 +144,21 @@ void inherit_kind(Transition& t, const EditMark& m, const std::vector<Transition
     }
 }
 
+// The labels a person set on shot S (its `*_by_user` fields and its note); none if none.
+std::optional<EditShotLabels> user_labels(const Shot& s) {
+    if (!s.scale_by_user && !s.camera_by_user && !s.setup_by_user && !s.scene_by_user &&
+        s.note.empty())
+        return std::nullopt;
+    EditShotLabels l;
+    l.start = s.frames.start;
+    if (s.scale_by_user) l.scale = s.scale;
+    if (s.camera_by_user) l.camera = s.camera;
+    if (s.setup_by_user) l.setup = s.setup;
+    if (s.scene_by_user) l.scene = s.scene;
+    if (!s.note.empty()) l.note = s.note;
+    return l;
+}
+
 }  // namespace
 
 Corrections reconcile(const Analysis& base, const EditedFile& edited, const EditedFile& unedited,
@@ -219,18 +234,8 @@ Corrections reconcile(const Analysis& base, const EditedFile& edited, const Edit
     std::map<FrameIndex, EditShotLabels> before;
     for (const auto& l : unedited.labels) before[l.start] = l;
     std::map<FrameIndex, EditShotLabels> chosen;
-    for (const Shot& s : base.shots) {
-        if (!s.scale_by_user && !s.camera_by_user && !s.setup_by_user && !s.scene_by_user &&
-            s.note.empty())
-            continue;
-        EditShotLabels& l = chosen[s.frames.start];
-        l.start = s.frames.start;
-        if (s.scale_by_user) l.scale = s.scale;
-        if (s.camera_by_user) l.camera = s.camera;
-        if (s.setup_by_user) l.setup = s.setup;
-        if (s.scene_by_user) l.scene = s.scene;
-        if (!s.note.empty()) l.note = s.note;
-    }
+    for (const Shot& s : base.shots)
+        if (auto l = user_labels(s)) chosen[s.frames.start] = *l;
     bool new_setup = false, new_scene = false;
     for (const auto& l : edited.labels) {
         EditShotLabels& out = chosen[l.start];
@@ -333,19 +338,8 @@ KeptEdits kept_edits(const Analysis& earlier) {
     for (const auto& t : earlier.transitions)
         if (t.by_user) k.added.push_back(t);
     k.removed = earlier.removed_transitions;
-    for (const Shot& s : earlier.shots) {
-        if (!s.scale_by_user && !s.camera_by_user && !s.setup_by_user && !s.scene_by_user &&
-            s.note.empty())
-            continue;
-        EditShotLabels l;
-        l.start = s.frames.start;
-        if (s.scale_by_user) l.scale = s.scale;
-        if (s.camera_by_user) l.camera = s.camera;
-        if (s.setup_by_user) l.setup = s.setup;
-        if (s.scene_by_user) l.scene = s.scene;
-        if (!s.note.empty()) l.note = s.note;
-        k.labels.push_back(l);
-    }
+    for (const Shot& s : earlier.shots)
+        if (auto l = user_labels(s)) k.labels.push_back(*l);
     if (std::any_of(earlier.shots.begin(), earlier.shots.end(),
                     [](const Shot& s) { return s.setup_by_user; }))
         for (const Shot& s : earlier.shots) k.fixed_setups[s.frames.start] = s.setup;
