@@ -86,6 +86,32 @@ void BM_AnalyseStructure2h(benchmark::State& state) {
 }
 BENCHMARK(BM_AnalyseStructure2h)->Unit(benchmark::kMillisecond);
 
+// The keyframes' local features on the same film: candidate pairs (closest in colour), one
+// comparison of corners or pictures each, and the structure again with the links found.
+// Keyframes are synthetic textures (a view per look), 640x360.
+void BM_JoinSetupsByView2h(benchmark::State& state) {
+    int n = 0;
+    Analysis film = synthetic_film(n);
+    analyse_structure(film);
+    std::vector<ViewFeatures> views;
+    cv::RNG rng(11);
+    for (int i = 0; i < n; ++i) {
+        cv::Mat picture(360, 640, CV_8UC3);
+        rng.fill(picture, cv::RNG::UNIFORM, 0, 255);
+        cv::GaussianBlur(picture, picture, {0, 0}, 2);
+        views.push_back(view_features(picture));
+    }
+    for (auto _ : state) {
+        state.PauseTiming();
+        Analysis a = film;
+        state.ResumeTiming();
+        join_setups_by_view(a, views);
+        benchmark::DoNotOptimize(a.shots.data());
+    }
+    state.counters["shots"] = n;
+}
+BENCHMARK(BM_JoinSetupsByView2h)->Unit(benchmark::kMillisecond)->Iterations(2);
+
 // The whole build_montage from a 2-hour collector (180k frames): shot splitting, descriptors,
 // keyframes, camera movement and structure. Filling the collector is not timed.
 void BM_BuildMontage2h(benchmark::State& state) {

@@ -146,13 +146,20 @@ ViewRelation relate_by_corners(const ViewFeatures& a, const ViewFeatures& b,
 
 }  // namespace
 
-ViewRelation relate_views(const ViewFeatures& a, const ViewFeatures& b, const MontageOptions& o) {
-    const ViewRelation by_corners = relate_by_corners(a, b, o);
-    if (by_corners != ViewRelation::unknown) return by_corners;
-    // Too few corners agree (soft or dark footage): the whole pictures can still show a cut-in.
+namespace {
+
+// Too few corners agree (soft or dark footage): the whole pictures can still show a cut-in.
+ViewRelation relate_by_pictures(const ViewFeatures& a, const ViewFeatures& b) {
     return shows_part_of(a.picture, b.picture) || shows_part_of(b.picture, a.picture)
                ? ViewRelation::reframed
                : ViewRelation::unknown;
+}
+
+}  // namespace
+
+ViewRelation relate_views(const ViewFeatures& a, const ViewFeatures& b, const MontageOptions& o) {
+    const ViewRelation by_corners = relate_by_corners(a, b, o);
+    return by_corners != ViewRelation::unknown ? by_corners : relate_by_pictures(a, b);
 }
 
 bool join_setups_by_view(Analysis& analysis, const std::vector<ViewFeatures>& views,
@@ -176,13 +183,14 @@ bool join_setups_by_view(Analysis& analysis, const std::vector<ViewFeatures>& vi
         std::sort(near.begin(), near.end());
         if (int(near.size()) > o.view_candidates) near.resize(std::size_t(o.view_candidates));
         for (auto [d, i] : near) {
-            const ViewRelation r = relate_views(views[std::size_t(i)], views[std::size_t(j)], o);
-            if (r == ViewRelation::same &&
-                shots[std::size_t(i)].setup != shots[std::size_t(j)].setup)
-                same.push_back({i, j});
-            if (r == ViewRelation::reframed &&
-                shots[std::size_t(i)].setup == shots[std::size_t(j)].setup)
-                reframed.push_back({i, j});
+            const ViewFeatures &a = views[std::size_t(i)], &b = views[std::size_t(j)];
+            const bool together = shots[std::size_t(i)].setup == shots[std::size_t(j)].setup;
+            ViewRelation r = relate_by_corners(a, b, o);
+            // The pictures can only say "reframed", which matters only for shots that colour
+            // put together; they cost most, so they are compared only then.
+            if (r == ViewRelation::unknown && together) r = relate_by_pictures(a, b);
+            if (r == ViewRelation::same && !together) same.push_back({i, j});
+            if (r == ViewRelation::reframed && together) reframed.push_back({i, j});
         }
     }
     if (same.empty() && reframed.empty()) return false;
