@@ -29,21 +29,28 @@ constexpr ShotSpec kShots[] = {
 };
 constexpr FrameIndex kFrames = 600;
 
+// A 640x360 H.264 film in MP4 at FPS, as both synthetic analyses describe it.
+SourceInfo synthetic_source(Rational fps, const std::string& path) {
+    SourceInfo s;
+    s.path = path;
+    s.container = "mov,mp4,m4a,3gp,3g2,mj2";
+    s.codec = "h264";
+    s.pixel_format = "yuv420p";
+    s.coded_width = s.width = 640;
+    s.coded_height = s.height = 360;
+    s.time_base = {fps.den, fps.num};
+    s.fps_nominal = fps;
+    s.fps_average = fps;
+    s.fps = fps.to_double();
+    return s;
+}
+
 }  // namespace
 
 Analysis synthetic_analysis(Rational fps, int scale, const std::string& path) {
     const auto time = [&](FrameIndex f) { return double(f) * double(fps.den) / double(fps.num); };
     Analysis a;
-    a.source.path = path;
-    a.source.container = "mov,mp4,m4a,3gp,3g2,mj2";
-    a.source.codec = "h264";
-    a.source.pixel_format = "yuv420p";
-    a.source.coded_width = a.source.width = 640;
-    a.source.coded_height = a.source.height = 360;
-    a.source.time_base = {fps.den, fps.num};
-    a.source.fps_nominal = fps;
-    a.source.fps_average = fps;
-    a.source.fps = fps.to_double();
+    a.source = synthetic_source(fps, path);
     a.source.frame_count = kFrames * scale;
     a.source.frame_count_exact = true;
     a.source.duration_s = time(kFrames * scale);
@@ -149,15 +156,7 @@ Analysis synthetic_scene_analysis(Rational fps, const std::string& path) {
     const auto time = [&](FrameIndex f) { return double(f) * double(fps.den) / double(fps.num); };
     const FrameIndex per_second = FrameIndex(std::lround(fps.to_double()));
     Analysis a;
-    a.source.path = path;
-    a.source.container = "mov,mp4,m4a,3gp,3g2,mj2";
-    a.source.codec = "h264";
-    a.source.pixel_format = "yuv420p";
-    a.source.coded_width = a.source.width = 640;
-    a.source.coded_height = a.source.height = 360;
-    a.source.time_base = {fps.den, fps.num};
-    a.source.fps_nominal = a.source.fps_average = fps;
-    a.source.fps = fps.to_double();
+    a.source = synthetic_source(fps, path);
     a.source.frame_count_exact = true;
     FrameIndex frame = 0;
     std::map<int, int> last_of_setup;
