@@ -895,6 +895,12 @@ std::optional<DecodedPicture> VideoDecoder::next() {
                 av_packet_unref(s.packet.get());
                 continue;
             }
+            // On the way to a sought frame, pictures that no other picture refers to are not
+            // needed at all: the decoder may skip them (B-frames, most of the way).
+            const std::int64_t pts = s.packet->pts;
+            ctx->skip_frame = !s.index_mode && pts != AV_NOPTS_VALUE && pts < s.start_pts
+                                  ? AVDISCARD_NONREF
+                                  : AVDISCARD_DEFAULT;
             rc = avcodec_send_packet(ctx, s.packet.get());
             av_packet_unref(s.packet.get());
             if (rc < 0 && rc != AVERROR(EAGAIN)) {
