@@ -11,9 +11,12 @@ shots of the dev montages that come from footage not in clips/.  Nothing of it i
 A film is a run of scenes.  Within a scene the shots come from one source (the set-ups of one
 place and light, or another framing of the same footage: a cut-in) and are joined by cuts;
 scenes are joined by cuts, dissolves (8-30 frames), wipes and slides (ffmpeg `xfade`) and
-fades through black.  Each shot is framed to fill the frame, boxed (pillarbox, letterbox or
-windowbox: the picture keeps its aspect ratio inside black bars) or turned to portrait
-(`transpose`) and boxed.  Distractors, listed in the truth and never transitions: flashes
+fades through black.  A set-up is one view: its first shot draws its framing (filling the
+frame, boxed — pillarbox, letterbox or windowbox, the picture keeping its aspect ratio inside
+black bars — or turned to portrait with `transpose` and boxed) and its later shots keep it,
+now and then showing the same view another way at a scale within 1.25x; its cut-in is one
+framing of its own, the picture 1.7x larger (the truth's rule: a shot whose picture is 1.5x or
+more larger than its set-up's view is that set-up's cut-in, a set-up of its own).  Distractors, listed in the truth and never transitions: flashes
 (2-3 frames pushed toward white), fast pans (a zoomed crop moving across the picture in 8-12
 frames) and foreground occlusions (a dark, soft-edged blob crossing the picture in 8-10
 frames).  Everything is drawn from random.Random(seed): the same arguments give the same film.
@@ -62,7 +65,9 @@ def footage(media):
     known = {
         "issue-195-aspect-ratio.mp4": ("i195", [(0, 70), (70, 170), (170, 301), (301, 421),
                                                 (421, 455), (484, 628)]),
-        "goldeneye-vfr-drop3.mp4": ("goldeneye", [(0, 60), (60, 140), (140, 160)]),
+        # [60, 140) is left out: it is the original film's cut-in on [0, 60), and a framing
+        # here can undo its magnification, which would make two "set-ups" of one view.
+        "goldeneye-vfr-drop3.mp4": ("goldeneye", [(0, 60), None, (140, 160)]),
         "testvideo.mp4": ("stills", [(30, 180), (240, 331), (423, 529), (558, 664)]),
         "baby.mp4": ("baby", [(0, 301)]),
         "guitar.mp4": ("guitar", [(0, 300)]),
@@ -71,11 +76,15 @@ def footage(media):
         path = os.path.join(clips, name)
         if not os.path.exists(path):
             die(f"missing footage {path}")
-        for i, (a, b) in enumerate(shots):
+        for i, span in enumerate(shots):
+            if span is None:
+                continue
+            a, b = span
             pool.append((path, a + 1, b - 1, family if family != "stills" else f"still{i}",
                          f"{family}-{i}"))
-    # Dev montage shots whose footage is not in clips/ (the portrait goldeneye, the animation):
-    # their clean ranges, minus distractors.
+    # Dev montage shots whose footage is not in clips/ (the animation): their clean ranges,
+    # minus distractors. The portrait goldeneye (issue-134-rotate) is left out: it is the
+    # clip's own footage turned, so its monitor is goldeneye-0's view under another name.
     for i in range(1, 5):
         base = os.path.join(media, "dev", f"dev_montage_0{i}")
         if not os.path.exists(base + ".truth.json"):
@@ -84,7 +93,8 @@ def footage(media):
             truth = json.load(f)
         bad = [(d["start_frame"] - 2, d["end_frame"] + 2) for d in truth.get("distractors", [])]
         for s in truth["shots"]:
-            if os.path.exists(os.path.join(clips, s["source"])):
+            if (os.path.exists(os.path.join(clips, s["source"])) or
+                    s["source"].startswith("issue-134-rotate")):
                 continue
             a, b = s["clean_range"][0] + 1, s["clean_range"][1] - 1
             if any(x < b and a < y for x, y in bad) or b - a < 30:
@@ -104,6 +114,8 @@ class Film:
         self.DW = int(round(self.W * self.sar / 2)) * 2
         self.DH = self.H
         self.seconds = args.seconds
+        self.base_framing = {}  # set-up -> the framing of its own view
+        self.close_framing = {}  # set-up -> the framing of its cut-in
 
     def frames(self, seconds):
         return max(1, int(round(seconds * self.fps)))
@@ -138,9 +150,9 @@ def framing_chain(film, rng, src, length, src_fps, framing, distractor):
              f"fps={film.fps}", f"trim=end_frame={length}",
              f"scale={int(round(w * sar / 2)) * 2}:{h}", "setsar=1"]
     mode, zoom, cx, cy = framing
-    if mode == "portrait":
+    if mode in ("portrait", "portrait_fill"):
         chain.append("transpose=1")
-    if mode == "fill":
+    if mode in ("fill", "portrait_fill"):
         chain.append(f"scale={int(DW * zoom / 2) * 2}:{int(DH * zoom / 2) * 2}:"
                      "force_original_aspect_ratio=increase")
         if distractor and distractor[0] == "pan":
@@ -244,13 +256,9 @@ def plan(film, pool):
             need = int(math.ceil(length * src_fps / film.fps)) + 2
             a = lo if src is prev else src[1] + rng.randint(0, max(0, src[2] - src[1] - need))
             if prev is not None and src[4] == prev[4]:
-                # The same set-up again: a cut-in or cut-out, the picture magnified or reduced
-                # by at least 1.6x about another centre, so the cut is there to see.
-                pz = shots[-1]["framing"][1] if shots[-1]["framing"][0] == "fill" else 1.0
-                zoom = pz * 1.7 if pz < 1.5 else pz / 1.7
-                framing = ("fill", zoom, rng.random(), rng.random())
+                framing = cut_in_or_out(film, rng, src, shots[-1]["framing"])
             else:
-                framing = new_framing(rng)
+                framing = setup_framing(film, rng, src)
             shot = {"src": (src[0], a, min(src[2], a + need), src[3], src[4]), "length": length,
                     "family": fam, "setup": src[4], "framing": framing, "scene": scene}
             if shots:
@@ -266,9 +274,12 @@ def plan(film, pool):
         if s["length"] < film.frames(2.0) or rng.random() > 0.45:
             continue
         kind = rng.choice(["flash", "pan", "occlusion"])
-        if kind == "pan" and any(0 <= i < len(shots) and shots[i]["setup"] == s["setup"]
-                                 for i in (k - 1, k + 1)):
-            kind = "flash"  # a pan's framing must not make a cut-in's zoom step vanish
+        if kind == "pan" and (s["framing"][0] not in ("fill", "portrait_fill") or
+                              any(0 <= i < len(shots) and shots[i]["setup"] == s["setup"]
+                                  for i in (k - 1, k + 1))):
+            # A pan needs a cropped framing to move in, and must not make a cut-in's zoom
+            # step vanish.
+            kind = "flash"
         mid = int(s["length"] * rng.uniform(0.4, 0.55))
         if kind == "flash":
             n = rng.randint(2, 3)
@@ -276,7 +287,9 @@ def plan(film, pool):
         elif kind == "pan":
             n = rng.randint(8, 12)
             s["distractor"] = ("pan", mid, mid + n)
-            s["framing"] = ("fill", 1.9, 0.5, s["framing"][3])
+            # Room to pan a quarter of the width or more, the view within 1.25x of the set-up's.
+            mode, zoom, _, cy = s["framing"]
+            s["framing"] = (mode, max(zoom, 1.25), 0.5, cy)
         else:
             n = rng.randint(8, 10)
             s["distractor"] = ("occlusion", mid, mid + n)
@@ -289,6 +302,52 @@ def new_framing(rng):
             rng.random(), rng.random())
 
 
+def picture_scale(film, path, framing):
+    """Film pixels per source display pixel: how large the framing shows the footage."""
+    w, h, sar, _ = probe(path)
+    sw, sh = w * sar, h
+    mode, zoom = framing[0], framing[1]
+    if mode in ("portrait", "portrait_fill"):
+        sw, sh = sh, sw
+    fit, cover = min(film.DW / sw, film.DH / sh), max(film.DW / sw, film.DH / sh)
+    return float({"fill": cover * zoom, "portrait_fill": cover * zoom,
+                  "window": fit * zoom}.get(mode, fit))
+
+
+def setup_framing(film, rng, src):
+    """The framing of a set-up's shot that is not a cut-in. A set-up is one view: its first
+    shot fixes its framing; a later shot keeps it, or now and then shows the same view another
+    way (boxed, turned, recropped) at a scale within 1.25x of it."""
+    base = film.base_framing.get(src[4])
+    if base is None:
+        base = film.base_framing[src[4]] = new_framing(rng)
+        return base
+    if rng.random() < 0.3:
+        s0 = picture_scale(film, src[0], base)
+        for _ in range(20):
+            f = new_framing(rng)
+            if 1 / 1.25 <= picture_scale(film, src[0], f) / s0 <= 1.25:
+                return f
+    return base
+
+
+def cut_in_or_out(film, rng, src, framing):
+    """The next shot of the same footage: from the set-up's own view its cut-in (the picture
+    magnified 1.7x or more about another centre, so the cut is there to see; one per set-up,
+    a view of its own), from the cut-in back out to the set-up's view."""
+    base = film.base_framing[src[4]]
+    s0 = picture_scale(film, src[0], base)
+    if picture_scale(film, src[0], framing) >= 1.5 * s0:
+        return base
+    if src[4] not in film.close_framing:
+        # The camera keeps its orientation: a turned view's cut-in is turned too.
+        mode = "portrait_fill" if base[0] == "portrait" else "fill"
+        cover = picture_scale(film, src[0], (mode, 1.0))
+        film.close_framing[src[4]] = (mode, max(1.0, 1.7 * s0 / cover), rng.random(),
+                                      rng.random())
+    return film.close_framing[src[4]]
+
+
 def alternation(film, rng, fam, members, setups, shots, joins, scene):
     """Appends an alternation of two set-ups of one family (4-6 shots, fewer when the footage
     runs out): each set-up keeps one framing and one source shot, and each return continues
@@ -296,7 +355,7 @@ def alternation(film, rng, fam, members, setups, shots, joins, scene):
     a_setup, b_setup = rng.sample(setups, 2)
     src = {x: rng.choice([m for m in members if m[4] == x]) for x in (a_setup, b_setup)}
     pos = {x: src[x][1] for x in src}
-    framing = {x: new_framing(rng) for x in src}
+    framing = {x: setup_framing(film, rng, src[x]) for x in src}
     added = 0
     for i in range(rng.randint(4, 6)):
         x = (a_setup, b_setup)[i % 2]
@@ -515,10 +574,11 @@ def main():
                 if t.get("from_shot") == k and t["type"] == "fade_out":
                     end = t["end_frame"]
             path, a, b, fam, setup = s["src"]
-            # A cut-in (the footage magnified 1.7x or more against its usual framing) is a new
-            # set-up, as in the dev set's truth (a closer framing of one view is another
-            # camera set-up); the same footage boxed, turned or recropped keeps its set-up.
-            close = s["framing"][0] == "fill" and s["framing"][1] >= 1.5
+            # A cut-in (the footage shown 1.5x larger or more than in its set-up's own view) is
+            # a new set-up, as in the dev set's truth (a closer framing of one view is another
+            # camera set-up); the same view boxed, turned or recropped keeps its set-up.
+            close = (picture_scale(film, path, s["framing"]) >=
+                     1.5 * picture_scale(film, path, film.base_framing[setup]))
             truth_shots.append({"index": k, "start_frame": start, "end_frame": end,
                                 "clean_range": clean, "source": os.path.basename(path),
                                 "source_range": [a, b],
