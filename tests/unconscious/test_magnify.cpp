@@ -266,9 +266,10 @@ TEST(Magnify, SmoothedPhaseAddsLittleOutsideTheMovingRegion) {
         rough.added_still_rms, smooth.added_still_rms, MagnifyOptions{}.phase_sigma_px,
         rough.edge_gain, smooth.edge_gain);
     EXPECT_GT(MagnifyOptions{}.phase_sigma_px, 0);
-    // Measured: 9.5 grey levels without smoothing, 3.4 with it; edge gain 23.9 and 18.4.
+    // Measured: 7.6 grey levels without smoothing, 2.5 with it (9.5 with neither the smoothing
+    // nor the noise floor that follows the footage's noise); edge gain 24.1 and 19.4.
     EXPECT_LT(smooth.added_still_rms, 0.5 * rough.added_still_rms);
-    EXPECT_LT(smooth.added_still_rms, 4.5);
+    EXPECT_LT(smooth.added_still_rms, 3.5);
     EXPECT_NEAR(smooth.edge_gain, 21, 0.2 * 21);
 }
 
