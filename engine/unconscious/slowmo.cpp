@@ -89,12 +89,20 @@ cv::Mat visibility(const cv::Mat& fwd, const cv::Mat& bwd) {
 // sub-pixel motion look better than standing still.
 constexpr float kMotionMustExplain = 1.5f;
 
-cv::Mat trust_in_motion(const cv::Mat& g0, const cv::Mat& g1, cv::Mat& map0, cv::Mat& map1) {
-    cv::Mat w0, w1, still, moved;
+// E_still of two grey pictures: the same for every instant between them, so prepared once.
+cv::Mat still_energy(const cv::Mat& g0, const cv::Mat& g1) {
+    cv::Mat still;
+    const cv::Mat d_still = g0 - g1;
+    cv::boxFilter(d_still.mul(d_still), still, -1, {8, 8});
+    return still;
+}
+
+cv::Mat trust_in_motion(const cv::Mat& g0, const cv::Mat& g1, const cv::Mat& still, cv::Mat& map0,
+                        cv::Mat& map1) {
+    cv::Mat w0, w1, moved;
     cv::remap(g0, w0, map0, cv::noArray(), cv::INTER_NEAREST, cv::BORDER_REPLICATE);
     cv::remap(g1, w1, map1, cv::noArray(), cv::INTER_NEAREST, cv::BORDER_REPLICATE);
-    const cv::Mat d_still = g0 - g1, d_moved = w0 - w1;
-    cv::boxFilter(d_still.mul(d_still), still, -1, {8, 8});
+    const cv::Mat d_moved = w0 - w1;
     cv::boxFilter(d_moved.mul(d_moved), moved, -1, {8, 8});
     cv::Mat trust(g0.size(), CV_32F);
     each_row(g0.rows, [&](int y) {
@@ -187,6 +195,7 @@ struct Flows {
     cv::Size size;
     cv::Mat f01, f10, v0, v1;  // full-size flows (pixels) and visibilities
     cv::Mat g[2];              // full-size grey pictures, CV_32F
+    cv::Mat still;             // their mismatch unmoved, E_still (see trust_in_motion)
     bool unrelated = false;    // no motion leads from one picture to the other (a cut)
 };
 
@@ -220,7 +229,7 @@ Fetch fetch_at(const Flows& s, double t) {
             m1[x] = {float(x) + ft1[0], float(y) + ft1[1]};
         }
     });
-    f.trust = trust_in_motion(s.g[0], s.g[1], f.map0, f.map1);
+    f.trust = trust_in_motion(s.g[0], s.g[1], s.still, f.map0, f.map1);
     f.still0 = 1 - tf;
     const cv::Mat still = f.trust == 0;
     cv::Mat vis0, vis1, c0, c1;
@@ -283,6 +292,7 @@ void FrameInterpolator::prepare_grey(cv::Mat ga, cv::Mat gb) {
     s.size = ga.size();
     ga.convertTo(s.g[0], CV_32F);
     gb.convertTo(s.g[1], CV_32F);
+    s.still = still_energy(s.g[0], s.g[1]);
     double k = std::min(1.0, double(kFlowMaxSide) / std::max(ga.cols, ga.rows));
     if (k < 1) {
         cv::resize(ga, ga, cv::Size(), k, k, cv::INTER_AREA);
@@ -321,6 +331,7 @@ void FrameInterpolator::prepare_like(const FrameInterpolator& other, const cv::M
     s.unrelated = from.unrelated;  // a cut is a cut in every view
     to_gray(a).convertTo(s.g[0], CV_32F);
     to_gray(b).convertTo(s.g[1], CV_32F);
+    s.still = still_energy(s.g[0], s.g[1]);
 }
 
 cv::Mat FrameInterpolator::blend(const cv::Mat& a, const cv::Mat& b, double t) const {
