@@ -66,15 +66,20 @@ void ProgressBar::draw(std::int64_t done, bool final) {
     if (total > 0) {
         const double frac = std::clamp(double(done) / double(total), 0.0, 1.0);
         const int filled = int(frac * 30);
-        std::fprintf(stderr, "\r%s [%.*s%*s] %3d%% %lld/%lld %s %.1f/s %s\033[K", label_.c_str(),
-                     filled, "##############################", 30 - filled, "", int(frac * 100),
-                     (long long)done, (long long)total, unit_.c_str(), rate, tail);
+        std::fprintf(stderr, "\r%s [%.*s%*s] %3d%% %lld/%lld %s %.1f/s %s%s%s\033[K",
+                     label_.c_str(), filled, "##############################", 30 - filled, "",
+                     int(frac * 100), (long long)done, (long long)total, unit_.c_str(), rate, tail,
+                     detail_.empty() ? "" : " ", detail_.c_str());
     } else {
-        std::fprintf(stderr, "\r%s %lld %s %.1f/s %s\033[K", label_.c_str(), (long long)done,
-                     unit_.c_str(), rate, tail);
+        std::fprintf(stderr, "\r%s %lld %s %.1f/s %s%s%s\033[K", label_.c_str(), (long long)done,
+                     unit_.c_str(), rate, tail, detail_.empty() ? "" : " ", detail_.c_str());
     }
     if (final) std::fputc('\n', stderr);
     std::fflush(stderr);
+}
+
+void ProgressBar::set_detail(const std::string& detail) {
+    detail_ = terminal_safe(detail);
 }
 
 void ProgressBar::finish() {

@@ -25,6 +25,18 @@ namespace {
 // DIS at this size follows the motions a reveal shows, at a fraction of the cost.
 constexpr int kFlowMaxSide = 640;
 
+// Runs `fn(y)` for every row y of an image on all cores: the per-pixel passes here are pure,
+// and a reveal makes several hundred pictures a second of source.
+template <class Fn>
+void each_row(int rows, const Fn& fn) {
+    parallel_for(
+        cv::Range(0, rows),
+        [&](const cv::Range& r) {
+            for (int y = r.start; y < r.end; ++y) fn(y);
+        },
+        std::max(1.0, rows / 32.0));
+}
+
 cv::Mat to_gray(const cv::Mat& img) {
     if (img.channels() == 1) return img;
     cv::Mat g;
@@ -38,18 +50,18 @@ cv::Mat to_gray(const cv::Mat& img) {
 // Where each pixel lands when moved by `flow` (a remap map into the other picture).
 cv::Mat landing(const cv::Mat& flow) {
     cv::Mat map(flow.size(), CV_32FC2);
-    for (int y = 0; y < flow.rows; ++y) {
+    each_row(flow.rows, [&](int y) {
         const auto* f = flow.ptr<cv::Vec2f>(y);
         auto* m = map.ptr<cv::Vec2f>(y);
         for (int x = 0; x < flow.cols; ++x) m[x] = {float(x) + f[x][0], float(y) + f[x][1]};
-    }
+    });
     return map;
 }
 
 cv::Mat visibility(const cv::Mat& fwd, const cv::Mat& bwd) {
     cv::Mat back, vis(fwd.size(), CV_32F);
     cv::remap(bwd, back, landing(fwd), cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-    for (int y = 0; y < fwd.rows; ++y) {
+    each_row(fwd.rows, [&](int y) {
         const auto* f = fwd.ptr<cv::Vec2f>(y);
         const auto* b = back.ptr<cv::Vec2f>(y);
         float* v = vis.ptr<float>(y);
@@ -60,7 +72,7 @@ cv::Mat visibility(const cv::Mat& fwd, const cv::Mat& bwd) {
             float tol = 0.01f * mag + 0.5f;
             v[x] = std::exp(-(ex * ex + ey * ey) / tol);
         }
-    }
+    });
     return vis;
 }
 
@@ -77,15 +89,23 @@ cv::Mat visibility(const cv::Mat& fwd, const cv::Mat& bwd) {
 // sub-pixel motion look better than standing still.
 constexpr float kMotionMustExplain = 1.5f;
 
-cv::Mat trust_in_motion(const cv::Mat& g0, const cv::Mat& g1, cv::Mat& map0, cv::Mat& map1) {
-    cv::Mat w0, w1, still, moved;
+// E_still of two grey pictures: the same for every instant between them, so prepared once.
+cv::Mat still_energy(const cv::Mat& g0, const cv::Mat& g1) {
+    cv::Mat still;
+    const cv::Mat d_still = g0 - g1;
+    cv::boxFilter(d_still.mul(d_still), still, -1, {8, 8});
+    return still;
+}
+
+cv::Mat trust_in_motion(const cv::Mat& g0, const cv::Mat& g1, const cv::Mat& still, cv::Mat& map0,
+                        cv::Mat& map1) {
+    cv::Mat w0, w1, moved;
     cv::remap(g0, w0, map0, cv::noArray(), cv::INTER_NEAREST, cv::BORDER_REPLICATE);
     cv::remap(g1, w1, map1, cv::noArray(), cv::INTER_NEAREST, cv::BORDER_REPLICATE);
-    const cv::Mat d_still = g0 - g1, d_moved = w0 - w1;
-    cv::boxFilter(d_still.mul(d_still), still, -1, {8, 8});
+    const cv::Mat d_moved = w0 - w1;
     cv::boxFilter(d_moved.mul(d_moved), moved, -1, {8, 8});
     cv::Mat trust(g0.size(), CV_32F);
-    for (int y = 0; y < g0.rows; ++y) {
+    each_row(g0.rows, [&](int y) {
         const float* st = still.ptr<float>(y);
         const float* mv = moved.ptr<float>(y);
         auto* m0 = map0.ptr<cv::Vec2f>(y);
@@ -99,7 +119,7 @@ cv::Mat trust_in_motion(const cv::Mat& g0, const cv::Mat& g1, cv::Mat& map0, cv:
                 w[x] = 1 - mv[x] / st[x];
             }
         }
-    }
+    });
     return trust;
 }
 
@@ -148,7 +168,7 @@ cv::Mat mix(const cv::Mat& a, const cv::Mat& b, const Fetch& f) {
     cv::remap(b, w1, f.map1, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
     cv::Mat out(a.size(), a.type());
     const int ch = a.channels();
-    for (int y = 0; y < a.rows; ++y) {
+    each_row(a.rows, [&](int y) {
         const auto* p0 = w0.ptr<std::uint8_t>(y);
         const auto* p1 = w1.ptr<std::uint8_t>(y);
         const auto* q0 = a.ptr<std::uint8_t>(y);
@@ -162,9 +182,11 @@ cv::Mat mix(const cv::Mat& a, const cv::Mat& b, const Fetch& f) {
                 const float moved = k[x] * p0[i] + (1 - k[x]) * p1[i];
                 const float unmoved = f.still0 * q0[i] + (1 - f.still0) * q1[i];
                 const float v = trust[x] * moved + (1 - trust[x]) * unmoved;
-                o[i] = cv::saturate_cast<std::uint8_t>(std::floor(v + 0.5f));
+                // v ≥ 0 (all weights are), so truncation is floor: without SSE4.1 std::floor
+                // is a library call, the larger part of this loop's time.
+                o[i] = cv::saturate_cast<std::uint8_t>(int(v + 0.5f));
             }
-    }
+    });
     return out;
 }
 
@@ -173,6 +195,7 @@ struct Flows {
     cv::Size size;
     cv::Mat f01, f10, v0, v1;  // full-size flows (pixels) and visibilities
     cv::Mat g[2];              // full-size grey pictures, CV_32F
+    cv::Mat still;             // their mismatch unmoved, E_still (see trust_in_motion)
     bool unrelated = false;    // no motion leads from one picture to the other (a cut)
 };
 
@@ -194,7 +217,7 @@ Fetch fetch_at(const Flows& s, double t) {
     f.map0.create(s.size, CV_32FC2);
     f.map1.create(s.size, CV_32FC2);
     f.weight0.create(s.size, CV_32F);
-    for (int y = 0; y < s.size.height; ++y) {
+    each_row(s.size.height, [&](int y) {
         const auto* f01 = s.f01.ptr<cv::Vec2f>(y);
         const auto* f10 = s.f10.ptr<cv::Vec2f>(y);
         auto* m0 = f.map0.ptr<cv::Vec2f>(y);
@@ -205,8 +228,8 @@ Fetch fetch_at(const Flows& s, double t) {
             m0[x] = {float(x) + ft0[0], float(y) + ft0[1]};
             m1[x] = {float(x) + ft1[0], float(y) + ft1[1]};
         }
-    }
-    f.trust = trust_in_motion(s.g[0], s.g[1], f.map0, f.map1);
+    });
+    f.trust = trust_in_motion(s.g[0], s.g[1], s.still, f.map0, f.map1);
     f.still0 = 1 - tf;
     const cv::Mat still = f.trust == 0;
     cv::Mat vis0, vis1, c0, c1;
@@ -214,7 +237,7 @@ Fetch fetch_at(const Flows& s, double t) {
     cv::remap(s.v1, vis1, f.map1, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
     cv::remap(s.g[0], c0, f.map0, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
     cv::remap(s.g[1], c1, f.map1, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-    for (int y = 0; y < s.size.height; ++y) {
+    each_row(s.size.height, [&](int y) {
         const float* q0 = vis0.ptr<float>(y);
         const float* q1 = vis1.ptr<float>(y);
         const float* p0 = c0.ptr<float>(y);
@@ -232,7 +255,7 @@ Fetch fetch_at(const Flows& s, double t) {
             const float disagree = std::clamp((std::abs(p0[x] - p1[x]) - 8.f) / 16.f, 0.f, 1.f);
             w[x] = (1 - disagree) * (1 - tf) + disagree * by_visibility;
         }
-    }
+    });
     return f;
 }
 
@@ -269,6 +292,7 @@ void FrameInterpolator::prepare_grey(cv::Mat ga, cv::Mat gb) {
     s.size = ga.size();
     ga.convertTo(s.g[0], CV_32F);
     gb.convertTo(s.g[1], CV_32F);
+    s.still = still_energy(s.g[0], s.g[1]);
     double k = std::min(1.0, double(kFlowMaxSide) / std::max(ga.cols, ga.rows));
     if (k < 1) {
         cv::resize(ga, ga, cv::Size(), k, k, cv::INTER_AREA);
@@ -289,6 +313,25 @@ void FrameInterpolator::prepare_grey(cv::Mat ga, cv::Mat gb) {
             (d == 0 ? s.v0 : s.v1) = d == 0 ? visibility(s.f01, s.f10) : visibility(s.f10, s.f01);
     });
     s.unrelated = unrelated_pictures(s.g[0], s.g[1], s.f01);
+}
+
+void FrameInterpolator::prepare_like(const FrameInterpolator& other, const cv::Mat& a,
+                                     const cv::Mat& b) {
+    const Flows& from = other.state_->flows;
+    if (a.empty() || a.size() != b.size() || a.type() != b.type() || a.size() != from.size ||
+        from.f01.empty())
+        throw_bad_input("slow motion", "the flows were prepared for pictures of another size");
+    auto& s = state_->flows;
+    s.size = from.size;
+    // Copies: the other interpolator's next estimate may be written into its own buffers.
+    from.f01.copyTo(s.f01);
+    from.f10.copyTo(s.f10);
+    s.v0 = from.v0;  // made afresh by every prepare(), never written in place
+    s.v1 = from.v1;
+    s.unrelated = from.unrelated;  // a cut is a cut in every view
+    to_gray(a).convertTo(s.g[0], CV_32F);
+    to_gray(b).convertTo(s.g[1], CV_32F);
+    s.still = still_energy(s.g[0], s.g[1]);
 }
 
 cv::Mat FrameInterpolator::blend(const cv::Mat& a, const cv::Mat& b, double t) const {

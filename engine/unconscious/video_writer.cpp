@@ -409,8 +409,13 @@ VideoWriter::VideoWriter(const std::string& path, cv::Size size, Rational time_b
     s.codec->gop_size = 250;
     s.codec->thread_count = 0;
     if (s.fmt->oformat->flags & AVFMT_GLOBALHEADER) s.codec->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-    av_opt_set(s.codec->priv_data, "preset", "veryfast", 0);
+    av_opt_set(s.codec->priv_data, "preset", extras.preset.c_str(), 0);
     av_opt_set(s.codec->priv_data, "crf", std::to_string(crf).c_str(), 0);
+    if (extras.max_bits_per_pixel > 0 && fps_hint > 0) {
+        const double rate = extras.max_bits_per_pixel * size.area() * fps_hint;
+        s.codec->rc_max_rate = std::int64_t(rate);
+        s.codec->rc_buffer_size = int(std::min(rate, 2e9));
+    }
     rc = avcodec_open2(s.codec, enc, nullptr);
     if (rc < 0)
         throw Error(ErrorKind::internal, "video writer: cannot open libx264: " + av_err(rc));

@@ -29,6 +29,11 @@ struct VideoWriterExtras {
     Rational sample_aspect{0, 1};  ///< pixel aspect written to the stream; 0/1 = unspecified
     int rotation_deg = 0;  ///< clockwise turn a player applies (display matrix): 0, 90, 180, 270
     std::optional<WriterAudio> audio;  ///< none, or an input without audio: a silent file
+    std::string preset = "veryfast";   ///< libx264 preset (speed against size)
+    /// Peak bit rate as bits per pixel of each second's pictures (VBV, with a one-second
+    /// buffer), so that a clip's rate follows its size and frame rate and stays playable from
+    /// a classroom's network share; 0 = only the CRF decides.
+    double max_bits_per_pixel = 0;
 };
 
 /// Writes BGR (or 4:2:0 planar) frames of one fixed, even size with exact presentation timestamps.

@@ -31,11 +31,14 @@ class ProgressBar {
     void update(std::int64_t done);
     /// Draws the final line once (all `done` units, the time taken) and ends it.
     void finish();
+    /// Text drawn after the bar's own figures, on every redraw and on the final line (e.g.
+    /// where the time went, phase by phase); empty: none. Control characters are replaced.
+    void set_detail(const std::string& detail);
 
   private:
     void draw(std::int64_t done, bool final);
 
-    std::string label_, unit_;
+    std::string label_, unit_, detail_;
     std::int64_t total_;
     bool enabled_;
     std::chrono::steady_clock::time_point start_, last_draw_;

@@ -44,11 +44,12 @@ struct MagnifyOptions {
     double lambda_c_px = 16;
     /// Eulerian only: share of the amplification applied to the chroma channels (0..1).
     double chroma_attenuation = 0.1;
-    /// Phase only: σ of the amplitude-weighted spatial blur of the phase, pixels (0..10);
-    /// 0 = none. A blur smooths phase noise, but it averages the quaternionic phase over
-    /// differently oriented structures and so lowers the amplification of textured content
-    /// (measured: -17 % at σ = 1, -25 % at σ = 2), hence off by default.
-    double phase_sigma_px = 0;
+    /// Phase only: σ of the amplitude-weighted spatial smoothing of the band-passed phase, in
+    /// pixels of each pyramid level (0..10); 0 = none. Noise in the phase of weak structure
+    /// (grain, flat areas, compression noise on still edges) is what shimmers after
+    /// amplification; the smoothing averages it away, normalised by the local orientation
+    /// tensor so that textured content keeps its full amplification.
+    double phase_sigma_px = 2;
     int levels = 0;  ///< pyramid levels; 0 = as many as the size allows (≤ 6)
 };
 
@@ -100,6 +101,13 @@ class FrameInterpolator {
     /// The same for pictures as their codec stores them; the flows come from the luma.
     void prepare(const PlanarPicture& a, const PlanarPicture& b);
 
+    /// Takes the flows of `other`'s last prepare() instead of estimating them, for the pictures
+    /// `a` and `b` of the same size: another view of the same two frames (the original of a
+    /// magnified pair). Where the flows are trusted is still judged by a and b's own change,
+    /// so a view whose motion they do not explain is blended unmoved there. Throws
+    /// Error(bad_input) if `other` was not prepared for pictures of this size.
+    void prepare_like(const FrameInterpolator& other, const cv::Mat& a, const cv::Mat& b);
+
     /// The picture at time t from the flows of the last prepare(a, b) (a and b must be the
     /// same pictures, or pictures aligned with them, of the same size). Values are rounded
     /// half up, as codecs round their bidirectional predictions.
@@ -124,7 +132,8 @@ struct RevealOptions {
                                     ///< of source are rendered)
     int slow = 4;                   ///< slow-down factor K, 1..16 (1 = real time)
     double magnify = 10;            ///< α, 0..100 (0 = slow motion only)
-    std::optional<std::pair<double, double>> band;  ///< Hz; default_band(fps) when absent
+    /// Hz (physical Hz with `capture_fps`); default_band(fps) of the file's rate when absent.
+    std::optional<std::pair<double, double>> band;
     MagnifyMethod method = MagnifyMethod::phase;
     /// Region of interest in source display pixels; the clip shows this region (with some
     /// context) and draws its box. Default: the whole frame.
@@ -134,11 +143,23 @@ struct RevealOptions {
     /// (α 0) over the whole picture, it keeps the source's size and samples (interpolated in
     /// its 4:2:0 planes, no colour conversion) where the source is shown as stored.
     bool clean = false;
-    int max_panel_px = 640;  ///< longest side of each panel, 64..1920 pixels
-    int threads = 0;         ///< decoder threads; 0 = all cores
-    std::string title;       ///< extra caption line (e.g. "event 3, score 0.91")
+    /// Longest side of each panel, 64..3840 pixels; 0 (the default) = the source's own size
+    /// (a clip is projected: nothing is shrunk away), a small ROI enlarged to about 720
+    /// pixels tall (at most 4x).
+    int max_panel_px = 0;
+    /// A small, fast version: panels of at most 480 pixels, four pyramid levels, the fastest
+    /// encoder preset.
+    bool preview = false;
+    /// The rate the footage was shot at, frames per second (> 0), when it differs from the
+    /// rate it plays at (high-speed or time-lapse footage): `band` is then in physical Hz of
+    /// the scene (file Hz × capture_fps / file fps), its upper edge below capture_fps / 2, and
+    /// the overlay gives physical Hz and the slow-down against real time.
+    std::optional<double> capture_fps;
+    int threads = 0;    ///< decoder threads; 0 = all cores
+    std::string title;  ///< extra caption line (e.g. "event 3, score 0.91")
     /// A progress bar on stderr (when it is a terminal) named `progress_label`, counting the
-    /// source frames rendered; empty: none.
+    /// pictures written and giving the time spent decoding, magnifying, interpolating (slow
+    /// motion) and encoding; empty: none.
     std::string progress_label;
 };
 
@@ -167,14 +188,21 @@ struct TimedPicture {
 void render_reveal(const std::function<std::optional<TimedPicture>()>& next, double fps,
                    const RevealOptions& options, const std::string& output_mp4);
 
+/// What a clip's file name says was done to it, after its range or event number:
+/// "_slow4x_magnify10x_4.5Hz" (slow-down when K > 1, α when > 0, then the band's centre
+/// frequency when given), "_preview" for a preview; empty for a plain re-encoding.
+std::string reveal_clip_suffix(int slow, double magnify, std::optional<double> band_hz,
+                               bool preview);
+
 /// Renders one reveal per event (the `max_clips` best by score) into
-/// `out_dir/reveals/event-NNN.mp4`, NNN being the event's position in `events`, and sets
-/// `Event::clip` to the relative path "reveals/event-NNN.mp4". Each clip covers the event
-/// with 0.5 s of context either side, K = 4, α = 10 phase-based, the band centred on the
-/// event's peak frequency. With `progress`, each clip has its bar ("reveal 2/5"). Returns the
-/// number of clips written.
+/// `out_dir/reveals/event-NNN<suffix>.mp4`, NNN being the event's position in `events` and the
+/// suffix reveal_clip_suffix()'s (e.g. "reveals/event-003_slow4x_magnify10x_4.5Hz.mp4"), and
+/// sets `Event::clip` to that relative path. Each clip covers the event with 0.5 s of context
+/// either side, K = 4, α = 10 phase-based, the band centred on the event's peak frequency
+/// (physical Hz when `capture_fps` is given, see RevealOptions::capture_fps). With `progress`,
+/// each clip has its bar ("reveal 2/5"). Returns the number of clips written.
 int render_event_reveals(const std::string& input, const SourceInfo& source,
                          std::vector<Event>& events, const std::string& out_dir, int max_clips = 10,
-                         bool progress = false);
+                         bool progress = false, std::optional<double> capture_fps = {});
 
 }  // namespace kinoglaz

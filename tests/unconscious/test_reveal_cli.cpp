@@ -1,5 +1,6 @@
 // `kinoglaz reveal`: a playable H.264 MP4 with exactly (N - 1)·K + 1 frames at exact times,
 // and the contract's exit statuses for bad usage and bad input.
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <optional>
@@ -10,6 +11,7 @@
 #include <opencv2/core.hpp>
 
 #include "kinoglaz/decoder.hpp"
+#include "support/ffmpeg_cli.hpp"
 #include "support/media.hpp"
 #include "support/run.hpp"
 
@@ -143,6 +145,101 @@ TEST(RevealCli, HighFrameRateCostFollowsOutputFrames) {
     const double rate = double(times.size() - 1) / duration;
     EXPECT_LE(rate, 120.5);
     EXPECT_GE(rate, 60.0);
+    std::filesystem::remove_all(dir);
+}
+
+// Width and height of a clip's pictures.
+cv::Size clip_size(const std::filesystem::path& clip) {
+    auto r =
+        run("ffprobe -v error -select_streams v:0 -show_entries stream=width,height -of "
+            "csv=p=0:s=x " +
+            shell_quote(clip.string()));
+    int w = 0, h = 0;
+    std::sscanf(r.out.c_str(), "%dx%d", &w, &h);
+    return {w, h};
+}
+
+// A 2 s film of `size` at `fps` whose middle patch moves, made at test time.
+std::filesystem::path small_film(const std::filesystem::path& dir, const std::string& size,
+                                 int fps) {
+    const auto film = dir / "film.mp4";
+    EXPECT_TRUE(test::ffmpeg("-f lavfi -i testsrc2=s=" + size + ":r=" + std::to_string(fps) +
+                             ":d=2 -c:v libx264 -preset ultrafast -pix_fmt yuv420p " +
+                             shell_quote(film.string())));
+    return film;
+}
+
+// A classroom projects the clip: each panel keeps the source's size by default (no shrinking),
+// a preview is small, and the file's name says what was done to the footage.
+TEST(RevealCli, PanelsKeepTheSourceSizeAndNamesSayWhatTheClipShows) {
+    if (!test::have_program("ffprobe")) GTEST_SKIP() << "ffprobe not installed";
+    auto dir = test::temp_dir("reveal_cli_size");
+    const auto film = small_film(dir, "704x396", 25);
+    std::vector<std::filesystem::path> full, preview;
+    std::filesystem::create_directories(dir / "full");
+    std::filesystem::create_directories(dir / "preview");
+    reveal_into(dir / "full", film, "--end 0.3 --slow 2 --magnify 15 --band 1:4", full);
+    reveal_into(dir / "preview", film, "--end 0.3 --slow 2 --magnify 15 --preview", preview);
+    ASSERT_EQ(full.size(), 1u);
+    ASSERT_EQ(preview.size(), 1u);
+    // Beyond the 640 pixels panels were once shrunk to.
+    EXPECT_EQ(clip_size(full[0]), cv::Size(1408, 396)) << "two panels of 704x396, side by side";
+    const cv::Size small = clip_size(preview[0]);
+    EXPECT_LE(std::max(small.width / 2, small.height), 480) << small;
+    EXPECT_EQ(full[0].filename(), "reveal-0.000-0.300_slow2x_magnify15x_2Hz.mp4");
+    EXPECT_EQ(preview[0].filename(), "reveal-0.000-0.300_slow2x_magnify15x_preview.mp4");
+    std::filesystem::remove_all(dir);
+}
+
+// High-speed footage: shot at 240 fps, played at 30. The band is given in the scene's Hz and
+// its limit is half the capture rate (120 Hz), not half the file's (15 Hz).
+TEST(RevealCli, CaptureFpsTakesTheBandInPhysicalHz) {
+    auto dir = test::temp_dir("reveal_cli_capture");
+    const auto film = small_film(dir, "160x120", 30);
+    const std::string bin = shell_quote(test::kinoglaz_bin()) + " reveal " +
+                            shell_quote(film.string()) + " --end 0.5 --quiet -o ";
+    auto physical =
+        run(bin + shell_quote((dir / "a").string()) + " --capture-fps 240 --band 20:80");
+    EXPECT_EQ(physical.status, 0) << physical.err;
+    // Without the capture rate, 20-80 Hz lies above the file's 15 Hz limit.
+    auto file_rate = run(bin + shell_quote((dir / "b").string()) + " --band 20:80");
+    EXPECT_EQ(file_rate.status, 2) << file_rate.err;
+    // Above half the capture rate: refused, the limit named in physical Hz.
+    auto above = run(bin + shell_quote((dir / "c").string()) + " --capture-fps 240 --band 130:200");
+    EXPECT_EQ(above.status, 2) << above.err;
+    EXPECT_NE(above.err.find("120.00 Hz"), std::string::npos) << above.err;
+    auto bad = run(bin + shell_quote((dir / "d").string()) + " --capture-fps 0");
+    EXPECT_EQ(bad.status, 2) << bad.err;
+    std::filesystem::remove_all(dir);
+}
+
+// On a terminal the bar counts the pictures written and ends with its final state, the time
+// taken and where it went, phase by phase; nothing with --quiet.
+TEST(RevealCli, ProgressOnATerminalEndsWithEveryPhaseAndItsTime) {
+    if (!test::have_program("script")) GTEST_SKIP() << "util-linux script not installed";
+    auto dir = test::temp_dir("reveal_cli_progress");
+    const auto film = small_film(dir, "160x120", 25);
+    auto on_a_terminal = [&](const std::string& extra) {
+        auto r = run("script -qfec " +
+                     shell_quote(shell_quote(test::kinoglaz_bin()) + " reveal " +
+                                 shell_quote(film.string()) + " -o " +
+                                 shell_quote((dir / "out").string()) +
+                                 " --force --end 1 --slow 3 " + extra) +
+                     " /dev/null");
+        std::string out = r.out;
+        std::replace(out.begin(), out.end(), '\r', '\n');
+        return out;
+    };
+    const std::string screen = on_a_terminal("");
+    // 25 source frames slowed 3x: (25 - 1) x 3 + 1 pictures.
+    std::istringstream lines(screen);
+    std::string last;
+    for (std::string line; std::getline(lines, line);)
+        if (line.rfind("revealing", 0) == 0) last = line;
+    EXPECT_NE(last.find("100% 73/73 frames"), std::string::npos) << screen;
+    for (const char* phase : {"done in", "decode", "magnify", "slow motion", "encode"})
+        EXPECT_NE(last.find(phase), std::string::npos) << phase << " in: " << last;
+    EXPECT_EQ(on_a_terminal("--quiet").find("revealing"), std::string::npos);
     std::filesystem::remove_all(dir);
 }
 

@@ -46,6 +46,24 @@ TEST(SlowMotion, InterpolatedFrameMatchesTheDroppedOne) {
     EXPECT_GT(psnr_flow, psnr_blend + 5.0);
 }
 
+// A reveal estimates the flows once, on the magnified view, and the original view of the same
+// frames takes them: for the same pictures that is the same result as estimating them, and a
+// view whose change the flows do not explain (here: nothing moves in it) is blended unmoved.
+TEST(SlowMotion, FlowsTakenFromAnotherViewAreTrustedOnlyWhereTheyExplainIt) {
+    auto scene = test::make_scene(7, cv::Size(400, 260));
+    cv::Mat a = scene_frame(scene, 0), b = scene_frame(scene, 2);
+    FrameInterpolator own, taken;
+    own.prepare(a, b);
+    taken.prepare_like(own, a, b);
+    EXPECT_EQ(cv::norm(own.blend(a, b, 0.5), taken.blend(a, b, 0.5), cv::NORM_INF), 0);
+    // A still view (a stays a): the flows of the moving one must not move it.
+    FrameInterpolator still;
+    still.prepare_like(own, a, a);
+    EXPECT_LE(cv::norm(still.blend(a, a, 0.5), a, cv::NORM_INF), 1);
+    EXPECT_THROW(still.prepare_like(own, cv::Mat(10, 10, CV_8UC3), cv::Mat(10, 10, CV_8UC3)),
+                 Error);
+}
+
 TEST(SlowMotion, FactorGivesThatManyInBetweensAtExactFractions) {
     auto scene = test::make_scene(5, cv::Size(400, 260));
     FrameInterpolator interp;

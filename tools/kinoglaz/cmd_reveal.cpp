@@ -37,9 +37,9 @@ std::optional<std::vector<double>> numbers(const std::string& text, char sep, st
 }  // namespace
 
 int run_reveal(const Argv& argv) {
-    Args args(argv, {"--quiet", "--no-original", "--clean", "--force"},
+    Args args(argv, {"--quiet", "--no-original", "--clean", "--force", "--preview"},
               {"-o", "--output", "--start", "--end", "--duration", "--slow", "--magnify", "--band",
-               "--roi", "--method", "--threads", "--size"});
+               "--roi", "--method", "--threads", "--size", "--capture-fps"});
     if (args.positional().size() != 1) throw_bad_usage("reveal", "needs exactly one INPUT");
     auto out_dir = args.value("-o") ? args.value("-o") : args.value("--output");
     if (!out_dir) throw_bad_usage("reveal", "needs -o OUTDIR");
@@ -70,19 +70,27 @@ int run_reveal(const Argv& argv) {
         o.method = *method;
     }
     o.threads = args.integer("--threads", 0, 256).value_or(0);
-    o.max_panel_px = args.integer("--size", 64, 1920).value_or(640);
+    o.max_panel_px = args.integer("--size", 64, 3840).value_or(0);
+    o.preview = args.flag("--preview");
+    o.capture_fps = args.number("--capture-fps", 1e-3, 1e6);
     o.side_by_side = !args.flag("--no-original");
     o.clean = args.flag("--clean");
     if (!args.flag("--quiet")) o.progress_label = "revealing";
 
     OutputFolder folder(*out_dir, OutputKind::reveal, args.flag("--force"));
     folder.protect(input);
-    // One file per range, so several reveals can share OUTDIR.
-    char name[96];
+    // One file per range and treatment, so several reveals can share OUTDIR, and the name
+    // says what the clip shows ("reveal-2.000-5.000_slow4x_magnify10x_8Hz.mp4").
+    char range_name[64];
     if (o.end_s)
-        std::snprintf(name, sizeof name, "reveal-%.3f-%.3f.mp4", o.start_s.value_or(0), *o.end_s);
+        std::snprintf(range_name, sizeof range_name, "reveal-%.3f-%.3f", o.start_s.value_or(0),
+                      *o.end_s);
     else
-        std::snprintf(name, sizeof name, "reveal-%.3f-end.mp4", o.start_s.value_or(0));
+        std::snprintf(range_name, sizeof range_name, "reveal-%.3f-end", o.start_s.value_or(0));
+    std::optional<double> centre_hz;
+    if (o.band) centre_hz = std::sqrt(o.band->first * o.band->second);
+    const std::string name =
+        range_name + reveal_clip_suffix(o.slow, o.magnify, centre_hz, o.preview) + ".mp4";
     if (folder.would_replace_protected(name))
         throw_bad_usage((folder.outdir() / name).string(), "would replace the input");
     const auto path = (folder.path() / name).string();
