@@ -15,6 +15,7 @@
 #include "kinoglaz/unconscious.hpp"
 #include "support/ffmpeg_cli.hpp"
 #include "support/media.hpp"
+#include "support/run.hpp"
 
 namespace kinoglaz {
 namespace {
@@ -138,6 +139,41 @@ TEST(EventFinder, MontageOfRealShotsGivesAtMostAFewEvents) {
     auto events = find_events(video.string(), transitions);
     print(events);
     EXPECT_LE(events.size(), 2u);
+}
+
+// `kinoglaz eval` counts the truth events found in each amplitude band (each band's events
+// matched against all predictions), in its text and its JSON.
+TEST(EventScore, EvalReportsRecallByAmplitudeBand) {
+    auto dir = test::temp_dir("events_bands");
+    const auto truth = dir / "truth.json", pred = dir / "pred.json";
+    std::ofstream(truth) << R"({"transitions": [], "quiet_ranges": [[20, 40]], "events": [
+        {"start_frame": 10, "end_frame": 20, "bbox": [0, 0, 50, 50], "amplitude_px": 0.2},
+        {"start_frame": 40, "end_frame": 50, "bbox": [100, 0, 50, 50], "amplitude_px": 0.4},
+        {"start_frame": 70, "end_frame": 80, "bbox": [0, 100, 50, 50], "amplitude_px": 0.45},
+        {"start_frame": 100, "end_frame": 110, "bbox": [100, 100, 50, 50], "amplitude_px": 1.2}]})";
+    std::ofstream(pred) << R"({"transitions": [], "events": [
+        {"start_frame": 42, "end_frame": 48, "bbox": [110, 10, 30, 30], "amplitude_px": 0.3},
+        {"start_frame": 101, "end_frame": 105, "bbox": [100, 100, 40, 40], "amplitude_px": 1},
+        {"start_frame": 25, "end_frame": 30, "bbox": [0, 0, 10, 10], "amplitude_px": 0.3}]})";
+    auto r = test::run(test::shell_quote(test::kinoglaz_bin()) + " eval --quiet --truth " +
+                       test::shell_quote(truth.string()) + " --pred " +
+                       test::shell_quote(pred.string()));
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find("0.0-0.3 px 0/1, 0.3-0.5 px 1/2, 0.5-1.0 px 0/0, >= 1.0 px 1/1"),
+              std::string::npos)
+        << r.out;
+    const auto summary = nlohmann::json::parse(r.out.substr(r.out.rfind("\n{") + 1));
+    const auto& events = summary["events"];
+    EXPECT_EQ(events["tp"], 2);
+    EXPECT_EQ(events["in_quiet_ranges"], 1);
+    const auto& bands = events["recall_by_amplitude"];
+    ASSERT_EQ(bands.size(), 4u);
+    EXPECT_EQ(bands[1]["found"], 1);
+    EXPECT_EQ(bands[1]["total"], 2);
+    const double recall = bands[1]["recall"];
+    EXPECT_DOUBLE_EQ(recall, 0.5);
+    EXPECT_TRUE(bands[3]["max_px"].is_null());
+    std::filesystem::remove_all(dir);
 }
 
 TEST(EventScore, GreedyOneToOneMatchingRule) {
