@@ -27,6 +27,7 @@ KINOGLAZ_EXTRA_PACKAGES=(
     libxml2-dev       # reading edited FCPXML and ELAN files back (kinoglaz rebuild)
     libcpp-httplib-dev  # the local web server of `kinoglaz live`
     libavdevice-dev     # V4L2 cameras for `kinoglaz live`
+    python3-numpy       # benchmarks/make_micro_film.py (micro-gesture test films)
 )
 # -------------------------------------------------------------------------------------------
 

@@ -26,8 +26,13 @@ struct EventFinderOptions {
     double max_amplitude_px = 3.0;
     /// Longest event, seconds (0.1..10). Longer activity is ordinary motion.
     double max_duration_s = 0.8;
-    /// Detection threshold as a multiple of each region's own noise level (2..50).
-    double snr_threshold = 4.5;
+    /// Most that one frame's residual motion counts for, as a multiple of its region's noise
+    /// level (2..50): the evidence of motion is summed over a few frames, and no single frame
+    /// (a spike of compression noise) may decide alone.
+    double snr_threshold = 3.75;
+    /// Chance that noise alone makes a region's evidence of motion cross the detection
+    /// threshold in one frame (1e-12..1e-2). The threshold adapts to each region's noise.
+    double false_alarm_rate = 1e-6;
     /// Share of the temporal change in an event's blocks that their displacement must
     /// explain (R² of the motion fit, weighted by signal-to-noise ratio), 0..1. Measured:
     /// 0.63-0.82 for the injected oscillations of the dev set, 0.21 for a watermark that
@@ -40,9 +45,10 @@ struct EventFinderOptions {
     double warmup_s = 1.0;
     /// Analysis block size on the proxy image, pixels (4..32).
     int block_px = 8;
-    /// Events scoring below this (0..1) are not reported. The score grows with the peak
-    /// signal-to-noise ratio over the threshold and with the number of active frames, so a
-    /// short event must be clearly above the noise to count.
+    /// Events scoring below this (0..1) are not reported. The score grows with the strongest
+    /// residual of the event over its block's noise level (the shot's tail factor taken out)
+    /// and with the number of active frames, so a short event must be clearly above the noise
+    /// to count.
     double min_score = 0.7;
     /// At most this many events are returned, best score first (then sorted by time).
     int max_events = 200;
@@ -51,16 +57,23 @@ struct EventFinderOptions {
 /// Finds micro-gestures while the main pipeline runs, from the analysis proxy.
 ///
 /// Method: each proxy frame is compared with a slowly updated reference image of the shot
-/// (an exponential average, ~0.5 s) by block-wise Lucas-Kanade with a brightness offset. The
-/// median block displacement is the camera's motion and is removed (and the reference follows
-/// it), so what remains is local motion. A block is active when its residual displacement
-/// exceeds both `min_amplitude_px` and `snr_threshold` times its own running noise level
-/// (median residual over the last ~2 s). Active blocks are linked in space and time into
-/// events; events that are too long, too large, too wide or next to a transition are
-/// dropped, and so are those whose change the displacement does not explain (the fit's R²
-/// below `min_motion_share`: texture changing in place, as when an encoder refines detail). Memory
-/// is bounded by the grid and the noise window, never by the film's length (the event list itself
-/// aside).
+/// (an exponential average, ~0.2 s) by block-wise Lucas-Kanade with a brightness offset. The
+/// camera's motion is an affine fit of the block field (robust: over the blocks near the
+/// median translation, then near the first fit) and is removed, so what remains is local
+/// motion; the reference follows the camera. Each block's residual is divided by its own
+/// noise level (median of its residuals over the last ~2 s, raised where their 90th
+/// percentile shows heavier tails, and at least a quarter of the shot's median level), by the
+/// frame's (the median of those ratios: intra frames are noisier) and by the shot's tail
+/// factor (how much more often its noise exceeds a high multiple of its level than Gaussian
+/// noise does, measured over the shot so far). The squares of these ratios, each capped at
+/// `snr_threshold`², are summed over ~0.14 s per block; a block is active when the sum
+/// exceeds the threshold that Gaussian noise would cross at `false_alarm_rate`. Active blocks
+/// are linked in space and time into events; events that are too long, too large, too wide,
+/// next to a transition, not salient enough (`min_score`), that do not swing back (a step, as
+/// when an intra frame redraws a still picture) or whose change the displacement does not
+/// explain (the fit's R² below `min_motion_share`: texture changing in place, as when an
+/// encoder refines detail) are dropped. Memory is bounded by the grid and the noise window,
+/// never by the film's length (the event list itself aside).
 ///
 /// Thread-safety: none; feed it from one ordered stage (the pipeline's consumer).
 class EventFinder {

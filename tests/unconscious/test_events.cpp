@@ -1,6 +1,7 @@
 // Micro-gesture detection on footage with exact truth (dev_micro_*), on real static shots,
 // and the event scorer's matching rule.
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 
@@ -12,7 +13,9 @@
 #include "kinoglaz/error.hpp"
 #include "kinoglaz/pipeline.hpp"
 #include "kinoglaz/unconscious.hpp"
+#include "support/ffmpeg_cli.hpp"
 #include "support/media.hpp"
+#include "support/run.hpp"
 
 namespace kinoglaz {
 namespace {
@@ -138,6 +141,41 @@ TEST(EventFinder, MontageOfRealShotsGivesAtMostAFewEvents) {
     EXPECT_LE(events.size(), 2u);
 }
 
+// `kinoglaz eval` counts the truth events found in each amplitude band (each band's events
+// matched against all predictions), in its text and its JSON.
+TEST(EventScore, EvalReportsRecallByAmplitudeBand) {
+    auto dir = test::temp_dir("events_bands");
+    const auto truth = dir / "truth.json", pred = dir / "pred.json";
+    std::ofstream(truth) << R"({"transitions": [], "quiet_ranges": [[20, 40]], "events": [
+        {"start_frame": 10, "end_frame": 20, "bbox": [0, 0, 50, 50], "amplitude_px": 0.2},
+        {"start_frame": 40, "end_frame": 50, "bbox": [100, 0, 50, 50], "amplitude_px": 0.4},
+        {"start_frame": 70, "end_frame": 80, "bbox": [0, 100, 50, 50], "amplitude_px": 0.45},
+        {"start_frame": 100, "end_frame": 110, "bbox": [100, 100, 50, 50], "amplitude_px": 1.2}]})";
+    std::ofstream(pred) << R"({"transitions": [], "events": [
+        {"start_frame": 42, "end_frame": 48, "bbox": [110, 10, 30, 30], "amplitude_px": 0.3},
+        {"start_frame": 101, "end_frame": 105, "bbox": [100, 100, 40, 40], "amplitude_px": 1},
+        {"start_frame": 25, "end_frame": 30, "bbox": [0, 0, 10, 10], "amplitude_px": 0.3}]})";
+    auto r = test::run(test::shell_quote(test::kinoglaz_bin()) + " eval --quiet --truth " +
+                       test::shell_quote(truth.string()) + " --pred " +
+                       test::shell_quote(pred.string()));
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find("0.0-0.3 px 0/1, 0.3-0.5 px 1/2, 0.5-1.0 px 0/0, >= 1.0 px 1/1"),
+              std::string::npos)
+        << r.out;
+    const auto summary = nlohmann::json::parse(r.out.substr(r.out.rfind("\n{") + 1));
+    const auto& events = summary["events"];
+    EXPECT_EQ(events["tp"], 2);
+    EXPECT_EQ(events["in_quiet_ranges"], 1);
+    const auto& bands = events["recall_by_amplitude"];
+    ASSERT_EQ(bands.size(), 4u);
+    EXPECT_EQ(bands[1]["found"], 1);
+    EXPECT_EQ(bands[1]["total"], 2);
+    const double recall = bands[1]["recall"];
+    EXPECT_DOUBLE_EQ(recall, 0.5);
+    EXPECT_TRUE(bands[3]["max_px"].is_null());
+    std::filesystem::remove_all(dir);
+}
+
 TEST(EventScore, GreedyOneToOneMatchingRule) {
     Event t1 = make_event(10, 20, {100, 100, 50, 50});
     Event t2 = make_event(40, 45, {0, 0, 20, 20});
@@ -161,15 +199,18 @@ TEST(EventScore, GreedyOneToOneMatchingRule) {
 }
 
 // A locked-off synthetic shot at 25 fps (320x180, the proxy's size: textured, with sensor
-// noise) in which a 40 px patch changes for half a second from frame 75, either moving (a
-// sub-pixel oscillation) or changing in place (its detail sharpened and softened, as an
-// encoder refines a picture) by eight times as much at the peak: enough to pass every other
-// test of the finder, as ChangeInPlaceIsNotAnEvent checks.
-enum class PatchChange { moves, sharpens };
+// noise of `noise` grey levels) in which a 40 px patch changes for half a second from frame
+// 75, either moving (a sub-pixel oscillation of `amplitude` px) or changing in place (its
+// detail sharpened and softened, as an encoder refines a picture) by eight times as much at
+// the peak: enough to pass every other test of the finder, as ChangeInPlaceIsNotAnEvent
+// checks; or not at all (a still picture).
+enum class PatchChange { moves, sharpens, none };
 
-std::vector<Event> find_in_synthetic_shot(PatchChange change, const EventFinderOptions& options) {
+std::vector<Event> find_in_synthetic_shot(PatchChange change, const EventFinderOptions& options,
+                                          double amplitude = 0.5, double noise_sigma = 1.0) {
     constexpr int kW = 320, kH = 180, kFrames = 150, kFirst = 75, kLength = 13;
-    constexpr double kFps = 25, kAmplitude = 0.5, kHz = 6;
+    constexpr double kFps = 25, kHz = 6;
+    const double kAmplitude = amplitude;
     cv::RNG rng(7);
     cv::Mat texture(kH, kW, CV_32F);
     rng.fill(texture, cv::RNG::NORMAL, 0, 1);
@@ -209,11 +250,12 @@ std::vector<Event> find_in_synthetic_shot(PatchChange change, const EventFinderO
         const double envelope =
             j >= 0 && j < kLength ? std::sin(CV_PI * (j + 1) / (kLength + 1)) : 0.0;
         const double wave = envelope * std::sin(2 * CV_PI * kHz * j / kFps);
-        cv::Mat picture = change == PatchChange::moves
-                              ? moved_by(kAmplitude * wave)
-                              : cv::Mat(texture + gain * std::abs(wave) * sharpened);
+        cv::Mat picture = change == PatchChange::moves ? moved_by(kAmplitude * wave)
+                          : change == PatchChange::sharpens
+                              ? cv::Mat(texture + gain * std::abs(wave) * sharpened)
+                              : texture;
         cv::Mat noise(kH, kW, CV_32F);
-        rng.fill(noise, cv::RNG::NORMAL, 0, 1.0);
+        rng.fill(noise, cv::RNG::NORMAL, 0, noise_sigma);
         auto frame = std::make_shared<Frame>();
         frame->index = i;
         frame->time_s = i / kFps;
@@ -258,11 +300,57 @@ TEST(EventFinder, ChangeInPlaceIsNotAnEvent) {
     EXPECT_EQ(events.size(), 0u);
 }
 
+TEST(EventFinder, SmallGestureInHeavyNoiseIsAnEvent) {
+    // Sensor noise of 3 grey levels and a gesture of 0.4 px: the test adapts to the shot's
+    // noise instead of a fixed multiple of it.
+    auto events = find_in_synthetic_shot(PatchChange::moves, {}, 0.4, 3.0);
+    print(events);
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_TRUE(events_match(make_event(75, 88, {160, 80, 40, 40}), events[0]));
+    EXPECT_GT(events[0].amplitude_px, 0.2);
+    EXPECT_LT(events[0].amplitude_px, 0.8);
+}
+
+TEST(EventFinder, NoisyStillPictureGivesNothing) {
+    // The same picture, the same noise, nothing moving.
+    auto events = find_in_synthetic_shot(PatchChange::none, {}, 0.4, 3.0);
+    print(events);
+    EXPECT_EQ(events.size(), 0u);
+}
+
+TEST(EventFinder, EncodedStillWithIntraRefreshesGivesNothing) {
+    // A still picture with temporal sensor noise, encoded with an intra frame every second
+    // (each redraws the picture, which then stays): a freeze frame as an encoder delivers
+    // it. Only noise and refreshes change, so nothing is a gesture.
+    auto dir = test::temp_dir("events_still");
+    const std::string still = (dir / "still.png").string(), film = (dir / "still.mp4").string();
+    ASSERT_TRUE(test::ffmpeg("-f lavfi -i mandelbrot=s=640x360 -frames:v 1 " + still));
+    ASSERT_TRUE(test::ffmpeg("-loop 1 -i " + still +
+                             " -vf noise=alls=8:allf=t,format=yuv420p -t 8 -r 25 -c:v libx264 "
+                             "-preset veryfast -crf 26 -g 25 -sc_threshold 0 " +
+                             film));
+    auto events = find_events(film);
+    print(events);
+    EXPECT_EQ(events.size(), 0u);
+    std::filesystem::remove_all(dir);
+}
+
+TEST(EventFinder, StillPhotographsGiveNoEventOverTheWholeSlideshow) {
+    // testvideo.mp4 whole: four still photographs, fades and black; its intra frames redraw
+    // the photographs (a smooth out-of-focus area below a caption moves by about a pixel at
+    // frame 481 and stays).
+    KINOGLAZ_REQUIRE_MEDIA(video, "clips/testvideo.mp4");
+    auto events = find_events(video.string());
+    print(events);
+    EXPECT_EQ(events.size(), 0u);
+}
+
 TEST(EventFinder, RejectsInvalidOptions) {
     EXPECT_THROW(EventFinder(EventFinderOptions{.min_motion_share = 1.5}), Error);
     EXPECT_THROW(EventFinder(EventFinderOptions{.min_amplitude_px = 0}), Error);
     EXPECT_THROW(EventFinder(EventFinderOptions{.snr_threshold = 1}), Error);
     EXPECT_THROW(EventFinder(EventFinderOptions{.block_px = 2}), Error);
+    EXPECT_THROW(EventFinder(EventFinderOptions{.false_alarm_rate = 0.5}), Error);
 }
 
 }  // namespace

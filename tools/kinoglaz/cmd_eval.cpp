@@ -75,6 +75,46 @@ void print_score(const std::string& label, const TransitionScore& s) {
                     (long long)t.frames.start, (long long)t.frames.end);
 }
 
+// Truth events found, by amplitude band (truth amplitude_px): each band's events are matched
+// against all predictions on their own (the bands' events never share a prediction when they
+// are apart in time, as in the micro-motion films).
+struct AmplitudeBands {
+    static constexpr double kEdges[] = {0.0, 0.3, 0.5, 1.0, 1e9};
+    static constexpr int kBands = 4;
+    int found[kBands] = {}, total[kBands] = {};
+
+    void add(const std::vector<Event>& truth, const std::vector<Event>& pred) {
+        for (int b = 0; b < kBands; ++b) {
+            std::vector<Event> band;
+            for (const auto& t : truth)
+                if (t.amplitude_px >= kEdges[b] && t.amplitude_px < kEdges[b + 1])
+                    band.push_back(t);
+            total[b] += int(band.size());
+            found[b] += score_events(band, pred).true_positives;
+        }
+    }
+    void print() const {
+        std::printf("  events recall by amplitude:");
+        for (int b = 0; b < kBands; ++b) {
+            if (b + 1 < kBands)
+                std::printf(" %.1f-%.1f px %d/%d,", kEdges[b], kEdges[b + 1], found[b], total[b]);
+            else
+                std::printf(" >= %.1f px %d/%d\n", kEdges[b], found[b], total[b]);
+        }
+    }
+    nlohmann::ordered_json json() const {
+        auto out = nlohmann::ordered_json::array();
+        for (int b = 0; b < kBands; ++b)
+            out.push_back({{"min_px", kEdges[b]},
+                           {"max_px", b + 1 < kBands ? nlohmann::ordered_json(kEdges[b + 1])
+                                                     : nlohmann::ordered_json(nullptr)},
+                           {"found", found[b]},
+                           {"total", total[b]},
+                           {"recall", total[b] ? double(found[b]) / total[b] : 1.0}});
+        return out;
+    }
+};
+
 }  // namespace
 
 int run_eval(const Argv& argv) {
@@ -94,6 +134,7 @@ int run_eval(const Argv& argv) {
     TransitionScore total;
     EventScore events_total;
     int events_in_quiet = 0;
+    AmplitudeBands bands;
     bool any_event_truth = false;
     MontageScore montage_total;
     bool any_scene_truth = false;
@@ -126,6 +167,7 @@ int run_eval(const Argv& argv) {
                 in_quiet += !matches && quiet;
             }
             events_in_quiet += in_quiet;
+            bands.add(truth.events, pred.events);
             events_total.true_positives += e.true_positives;
             events_total.false_positives += e.false_positives;
             events_total.false_negatives += e.false_negatives;
@@ -173,8 +215,10 @@ int run_eval(const Argv& argv) {
             "  events   P=%.3f R=%.3f F1=%.3f (tp %d, fp %d, fn %d), %d in quiet stretches\n",
             e.precision(), e.recall(), e.f1(), e.true_positives, e.false_positives,
             e.false_negatives, events_in_quiet);
+        bands.print();
         summary["events"] = prf_json(e);
         summary["events"]["in_quiet_ranges"] = events_in_quiet;
+        summary["events"]["recall_by_amplitude"] = bands.json();
     }
     std::printf(
         "%s\n",

@@ -1,0 +1,271 @@
+#!/usr/bin/env python3
+"""Builds a micro-motion test film from a real base shot and writes its exact truth
+(kinoglaz.truth/1, the events and quiet_ranges of the dev micro set) next to it.
+
+    benchmarks/make_micro_film.py --seed N --base BASE --size WxH --fps NUM[/DEN]
+                                  [--duration S] [--noise SIGMA] [--handheld PX] [--crf Q] OUT.mp4
+
+BASE is a still stretch of real footage, read at run time from $KINOGLAZ_MEDIA (default
+../shared/media next to the repository; nothing of it is committed):
+    jar            issue-195-aspect-ratio.mp4 frames 71-168, a locked-off real shot (its own
+                   sensor and compression noise), played forward and backward (ping-pong)
+    leaf|deer|rock one of testvideo.mp4's still photographs (frames 100, 300, 450)
+The base is scaled to fill WxH (centre crop) and played one source frame per output frame.
+
+Gestures: at known frames and places a patch (8-16 % of the picture's height, on texture) is
+warped by a smooth displacement d(j) = AMP * sin(pi*(j+1)/(n+1)) * sin(2*pi*f*j/fps + phase)
+along one direction, for local frame j of n (0.2-0.8 s, f 2-10 Hz and below a quarter of the
+frame rate). The displacement is AMP * window at each pixel, the window being 1 on the
+patch's inner half and falling to 0 at its border with a raised cosine, so amplitude_px (the
+largest displacement applied) is the displacement of the patch's centre. Amplitudes are drawn
+band by band (0.2-0.3, 0.3-0.5 twice, 0.5-1, 1-2 px), so every film holds gestures of the
+0.3-0.5 px band. Events never overlap in time; the first 1.5 s and one stretch of at least
+2 s hold none, and quiet_ranges lists the stretches without an event.
+
+Then, in this order: --handheld PX moves the whole picture as a hand-held camera would (a slow
+wander of up to PX pixels and a slight rotation, 0.1-0.6 Hz, plus a small tremor), --noise
+SIGMA adds Gaussian sensor noise (grey levels, independent per frame and pixel, slightly
+coloured), and the film is encoded with libx264 (CRF --crf, 2-second GOP) at the given rate.
+A gesture's bbox is the patch in the scene, before the hand-held move (a few pixels off at
+most). Everything is drawn from numpy's default_rng(seed): the same arguments give the same
+film. Needs numpy (Debian python3-numpy) and the ffmpeg CLI."""
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+from fractions import Fraction
+
+import numpy as np
+
+BASES = {
+    "jar": ("clips/issue-195-aspect-ratio.mp4", 71, 168),
+    "leaf": ("clips/testvideo.mp4", 100, 101),
+    "deer": ("clips/testvideo.mp4", 300, 301),
+    "rock": ("clips/testvideo.mp4", 450, 451),
+}
+BANDS = [(0.2, 0.3), (0.3, 0.5), (0.5, 1.0), (0.3, 0.5), (1.0, 2.0)]
+
+
+def die(msg):
+    print(f"make_micro_film: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def read_base(media, name, w, h):
+    path, first, end = BASES[name]
+    path = os.path.join(media, path)
+    if not os.path.isfile(path):
+        die(f"base footage missing: {path}")
+    vf = (f"select='between(n,{first},{end - 1})',setsar=1,"
+          f"scale={w}:{h}:force_original_aspect_ratio=increase:flags=bicubic,crop={w}:{h}")
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", path, "-vf", vf, "-vsync", "0", "-f",
+                          "rawvideo", "-pix_fmt", "rgb24", "-"], capture_output=True, check=True)
+    frames = np.frombuffer(raw.stdout, np.uint8).reshape(-1, h, w, 3)
+    if len(frames) != end - first:
+        die(f"{path}: read {len(frames)} frames, expected {end - first}")
+    return frames
+
+
+def base_frame(frames, k):
+    """Frame k of the ping-pong play of the base (a still photo repeats its one frame)."""
+    n = len(frames)
+    if n == 1:
+        return frames[0]
+    period = 2 * n - 2
+    k %= period
+    return frames[k if k < n else period - k]
+
+
+def bilinear(img, x, y):
+    """img (h, w, c) float sampled at float coordinates x, y (same shape), edges clamped."""
+    h, w = img.shape[:2]
+    x = np.clip(x, 0, w - 1.001)
+    y = np.clip(y, 0, h - 1.001)
+    x0 = np.floor(x).astype(np.int32)
+    y0 = np.floor(y).astype(np.int32)
+    fx = (x - x0)[..., None]
+    fy = (y - y0)[..., None]
+    a = img[y0, x0] * (1 - fx) + img[y0, x0 + 1] * fx
+    b = img[y0 + 1, x0] * (1 - fx) + img[y0 + 1, x0 + 1] * fx
+    return a * (1 - fy) + b * fy
+
+
+def window(n):
+    """1 on the inner half, a raised cosine to 0 at both ends (n samples)."""
+    u = (np.arange(n) + 0.5) / n
+    edge = np.minimum(u, 1 - u) / 0.25  # 0 at the border, 1 from a quarter inwards
+    return np.where(edge >= 1, 1.0, 0.5 - 0.5 * np.cos(np.pi * np.clip(edge, 0, 1)))
+
+
+def texture(gray, x, y, s):
+    patch = gray[y:y + s, x:x + s]
+    gx = np.diff(patch, axis=1)[:-1]
+    gy = np.diff(patch, axis=0)[:, :-1]
+    return float(np.mean(gx * gx + gy * gy))
+
+
+def plan_events(rng, w, h, fps, frames, gray):
+    """Events in time order, apart, on textured places; returns (events, quiet ranges)."""
+    events = []
+    t = int(round(fps * rng.uniform(1.5, 2.0)))  # the first 1.5 s are quiet
+    long_gap_at = int(rng.integers(1, 4))  # one gap of >= 2 s after this many events
+    band = int(rng.integers(len(BANDS)))
+    while True:
+        n = int(round(fps * rng.uniform(0.2, 0.8)))
+        if t + n + int(fps * 0.3) > frames:
+            break
+        size = int(round(h * rng.uniform(0.08, 0.16)))
+        size = max(24, size)
+        # The most textured of a few random places: a gesture on a flat area moves nothing.
+        best = None
+        for _ in range(12):
+            x = int(rng.integers(0, w - size))
+            y = int(rng.integers(0, h - size))
+            e = texture(gray, x, y, size)
+            if best is None or e > best[0]:
+                best = (e, x, y)
+        _, x, y = best
+        lo, hi = BANDS[band % len(BANDS)]
+        band += 1
+        amp = float(rng.uniform(lo, hi))
+        freq = float(rng.uniform(2.0, min(10.0, fps / 4)))
+        events.append({"start_frame": t, "end_frame": t + n, "x": x, "y": y, "size": size,
+                       "nominal": amp, "freq": freq, "dir": float(rng.uniform(0, 360)),
+                       "phase": float(rng.uniform(0, 2 * np.pi))})
+        gap = rng.uniform(0.6, 1.6)
+        if len(events) == long_gap_at:
+            gap = rng.uniform(2.0, 2.6)
+        t += n + int(round(fps * gap))
+    quiet, at = [], 0
+    for e in events:
+        quiet.append([at, e["start_frame"]])
+        at = e["end_frame"]
+    quiet.append([at, frames])
+    return events, [q for q in quiet if q[1] > q[0]]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seed", type=int, required=True)
+    ap.add_argument("--base", choices=sorted(BASES), required=True)
+    ap.add_argument("--size", required=True, help="WxH, even")
+    ap.add_argument("--fps", required=True, help="NUM or NUM/DEN")
+    ap.add_argument("--duration", type=float, default=12.0, help="seconds (3..60)")
+    ap.add_argument("--noise", type=float, default=0.0, help="sensor noise sigma, grey levels")
+    ap.add_argument("--handheld", type=float, default=0.0, help="camera wander, pixels")
+    ap.add_argument("--crf", type=int, default=20)
+    ap.add_argument("out")
+    a = ap.parse_args()
+    try:
+        w, h = map(int, a.size.lower().split("x"))
+        fps_q = Fraction(a.fps)
+    except ValueError:
+        die(f"bad --size or --fps: {a.size} {a.fps}")
+    if w < 64 or h < 64 or w % 2 or h % 2 or not 5 <= fps_q <= 120:
+        die("--size must be even and at least 64x64, --fps 5..120")
+    if not 3 <= a.duration <= 60:
+        die("--duration must be 3..60 s")
+    media = os.environ.get("KINOGLAZ_MEDIA") or os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "media")
+    fps = float(fps_q)
+    rng = np.random.default_rng(a.seed)
+    base = read_base(media, a.base, w, h)
+    frames = int(round(a.duration * fps))
+    gray0 = base[0].astype(np.float32).mean(axis=2)
+    events, quiet = plan_events(rng, w, h, fps, frames, gray0)
+
+    # Camera wander: a few slow sinusoids per axis and for the rotation, plus tremor.
+    def wander(scale, count=3):
+        fs = rng.uniform(0.1, 0.6, count)
+        ph = rng.uniform(0, 2 * np.pi, count)
+        am = rng.uniform(0.5, 1.0, count)
+        am *= scale / am.sum()
+        return lambda t: float(np.sum(am * np.sin(2 * np.pi * fs * t + ph)))
+
+    cam_x, cam_y = wander(a.handheld), wander(a.handheld)
+    cam_r = wander(math.radians(0.15) if a.handheld > 0 else 0.0)
+    tremor = a.handheld * 0.05
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    cx, cy = (w - 1) / 2, (h - 1) / 2
+    margin = int(math.ceil(a.handheld * 1.6 + 2)) if a.handheld > 0 else 0
+
+    enc = subprocess.Popen(
+        ["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}",
+         "-r", str(fps_q), "-i", "-", "-c:v", "libx264", "-preset", "medium", "-crf",
+         str(a.crf), "-pix_fmt", "yuv420p", "-g", str(int(round(2 * fps))), "-sc_threshold",
+         "0", "-r", str(fps_q), "-an", a.out], stdin=subprocess.PIPE)
+    records = []
+    for e in events:
+        e["applied"] = 0.0
+    for k in range(frames):
+        img = base_frame(base, k).astype(np.float32)
+        for e in events:
+            if not e["start_frame"] <= k < e["end_frame"]:
+                continue
+            n = e["end_frame"] - e["start_frame"]
+            j = k - e["start_frame"]
+            d = e["nominal"] * math.sin(math.pi * (j + 1) / (n + 1)) * math.sin(
+                2 * math.pi * e["freq"] * j / fps + e["phase"])
+            e["applied"] = max(e["applied"], abs(d))
+            s, x0, y0 = e["size"], e["x"], e["y"]
+            win = np.outer(window(s), window(s)).astype(np.float32)
+            ang = math.radians(e["dir"])
+            py, px = np.mgrid[y0:y0 + s, x0:x0 + s].astype(np.float32)
+            # Moving the content by +D: output(p) = input(p - D(p)).
+            moved = bilinear(img, px - d * math.cos(ang) * win, py - d * math.sin(ang) * win)
+            img[y0:y0 + s, x0:x0 + s] = moved
+        if a.handheld > 0:
+            t = k / fps
+            r = cam_r(t)
+            tx = cam_x(t) + tremor * rng.standard_normal()
+            ty = cam_y(t) + tremor * rng.standard_normal()
+            # Slightly zoomed in, so that the moved picture never shows its edge.
+            z = 1 - 2 * margin / min(w, h)
+            c, sn = math.cos(r) * z, math.sin(r) * z
+            img = bilinear(img, cx + c * (xx - cx) - sn * (yy - cy) + tx,
+                           cy + sn * (xx - cx) + c * (yy - cy) + ty)
+        if a.noise > 0:
+            grain = rng.standard_normal((h, w, 1), dtype=np.float32) * a.noise
+            img += grain + rng.standard_normal((h, w, 3), dtype=np.float32) * (a.noise * 0.3)
+        enc.stdin.write(np.clip(img + 0.5, 0, 255).astype(np.uint8).tobytes())
+    enc.stdin.close()
+    if enc.wait() != 0:
+        die("ffmpeg failed to encode")
+
+    for e in events:
+        records.append({
+            "start_frame": e["start_frame"], "end_frame": e["end_frame"],
+            "bbox": [e["x"], e["y"], e["size"], e["size"]],
+            "amplitude_px": round(e["applied"], 4), "freq_hz": round(e["freq"], 4),
+            "direction_deg": round(e["dir"], 2), "nominal_amplitude_px": round(e["nominal"], 4),
+            "cycles": round(e["freq"] * (e["end_frame"] - e["start_frame"]) / fps, 3),
+            "start_time": round(e["start_frame"] / fps, 4),
+            "end_time": round(e["end_frame"] / fps, 4)})
+    truth = {
+        "schema": "kinoglaz.truth/1",
+        "name": os.path.splitext(os.path.basename(a.out))[0],
+        "source": {"path": os.path.basename(a.out), "width": w, "height": h, "fps": fps,
+                   "fps_rational": f"{fps_q.numerator}/{fps_q.denominator}",
+                   "frame_count": frames, "duration_s": round(frames / fps, 4)},
+        "generator": {"tool": "make_micro_film.py", "seed": a.seed, "base": a.base,
+                      "size": a.size, "fps": a.fps, "noise_sigma": a.noise,
+                      "handheld_px": a.handheld, "crf": a.crf},
+        "transitions": [],
+        "shots": [{"index": 0, "start_frame": 0, "end_frame": frames,
+                   "clean_range": [0, frames]}],
+        "distractors": [],
+        "events": records,
+        "quiet_ranges": quiet,
+    }
+    with open(os.path.splitext(a.out)[0] + ".truth.json", "w") as f:
+        json.dump(truth, f, indent=1)
+    amps = ", ".join(f"{r['amplitude_px']:.2f}" for r in records)
+    print(f"{a.out}: {frames} frames, {len(records)} events "
+          f"({amps} px)", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
