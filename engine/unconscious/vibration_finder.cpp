@@ -94,8 +94,7 @@ struct VibrationFinder::State {
     double push_ms_total = 0;
     std::int64_t pushes = 0;
     // Scratch, kept so that push() does not allocate.
-    cv::Mat ix, iy, it, prod, means[8];
-    std::vector<float> dx, dy, vx, vy;
+    std::vector<float> sums, dx, dy, vx, vy;
 
     void setup(const cv::Mat& image, const Frame& frame) {
         proxy_w = image.cols;
@@ -260,20 +259,29 @@ void VibrationFinder::State::push(const Frame& frame, const FrameFeatures& f) {
 // (It = -Ix dx - Iy dy + c), the camera's motion (the median block displacement) removed;
 // stores the residuals at ring_pos and moves the reference towards `cur`.
 void VibrationFinder::State::measure(const cv::Mat& cur) {
+    // Block means of Ix², IxIy, Iy², IxIt, IyIt, Ix, Iy, It in one pass over the pixels, with
+    // central differences on the reference (edges replicated) and It = cur - ref.
     const int bs = opt.block_px;
-    const cv::Rect area(0, 0, gw * bs, gh * bs);
-    cv::Sobel(ref, ix, CV_32F, 1, 0, 1, 0.5);
-    cv::Sobel(ref, iy, CV_32F, 0, 1, 1, 0.5);
-    cv::subtract(cur, ref, it);
-    // Block means of Ix², IxIy, Iy², IxIt, IyIt, Ix, Iy, It.
-    const cv::Mat* factors[5][2] = {{&ix, &ix}, {&ix, &iy}, {&iy, &iy}, {&ix, &it}, {&iy, &it}};
-    for (int k = 0; k < 5; ++k) {
-        cv::multiply((*factors[k][0])(area), (*factors[k][1])(area), prod);
-        cv::resize(prod, means[k], cv::Size(gw, gh), 0, 0, cv::INTER_AREA);
+    sums.assign(std::size_t(gw * gh * 8), 0.f);
+    for (int y = 0; y < gh * bs; ++y) {
+        const float* r = ref.ptr<float>(y);
+        const float* up = ref.ptr<float>(std::max(0, y - 1));
+        const float* down = ref.ptr<float>(std::min(proxy_h - 1, y + 1));
+        const float* c = cur.ptr<float>(y);
+        float* row = sums.data() + std::size_t((y / bs) * gw * 8);
+        for (int bx = 0; bx < gw; ++bx) {
+            float a[8] = {};
+            for (int x = bx * bs; x < bx * bs + bs; ++x) {
+                const float ix = 0.5f * (r[std::min(proxy_w - 1, x + 1)] - r[std::max(0, x - 1)]);
+                const float iy = 0.5f * (down[x] - up[x]);
+                const float it = c[x] - r[x];
+                a[0] += ix * ix, a[1] += ix * iy, a[2] += iy * iy, a[3] += ix * it;
+                a[4] += iy * it, a[5] += ix, a[6] += iy, a[7] += it;
+            }
+            for (int k = 0; k < 8; ++k) row[bx * 8 + k] += a[k];
+        }
     }
-    cv::resize(ix(area), means[5], cv::Size(gw, gh), 0, 0, cv::INTER_AREA);
-    cv::resize(iy(area), means[6], cv::Size(gw, gh), 0, 0, cv::INTER_AREA);
-    cv::resize(it(area), means[7], cv::Size(gw, gh), 0, 0, cv::INTER_AREA);
+    const float per_pixel = 1.f / float(bs * bs);
 
     const int n_blocks = gw * gh;
     dx.assign(std::size_t(n_blocks), kNaN);
@@ -281,8 +289,7 @@ void VibrationFinder::State::measure(const cv::Mat& cur) {
     vx.clear();
     vy.clear();
     for (int b = 0; b < n_blocks; ++b) {
-        const int r = b / gw, c = b % gw;
-        auto m = [&](int k) { return double(means[k].at<float>(r, c)); };
+        auto m = [&](int k) { return double(sums[std::size_t(b * 8 + k)] * per_pixel); };
         const double mx = m(5), my = m(6), mt = m(7);
         const double gxx = m(0) - mx * mx, gxy = m(1) - mx * my, gyy = m(2) - my * my;
         const double bx = m(3) - mx * mt, by = m(4) - my * mt;
@@ -336,7 +343,7 @@ void VibrationFinder::State::analyse() {
     auto slot = [&](int k) { return std::size_t((first_slot + k) % ring_len); };
     const double span = ring_time[slot(n - 1)] - ring_time[slot(0)];
     const double fs = span > 0 ? double(n - 1) / span : rate;
-    const int m = cv::getOptimalDFTSize(2 * n);
+    const int m = cv::getOptimalDFTSize(n);
     const double f_lo = std::max(opt.min_cycles * fs / n, 2 * fs / m);
     const double f_hi = 0.45 * fs;
     const int k_lo = int(std::ceil(f_lo * m / fs)), k_hi = int(std::floor(f_hi * m / fs));

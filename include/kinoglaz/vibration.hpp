@@ -25,7 +25,7 @@ struct VibrationFinderOptions {
     /// Shortest analysis window (1..window_s): a shot (or its still part) must last this long.
     double min_window_s = 2.0;
     /// Time between two analyses of the window, 0.1..window_s.
-    double hop_s = 0.5;
+    double hop_s = 1.0;
     /// Shortest vibration: the oscillation's envelope stays up this long (0.2..30).
     double min_duration_s = 1.0;
     /// Periods the oscillation must complete inside its sustained stretch (1..20).
