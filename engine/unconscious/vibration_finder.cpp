@@ -150,8 +150,9 @@ VibrationFinder::VibrationFinder(const VibrationFinderOptions& o)
     if (!(o.peak_ratio >= 4 && o.peak_ratio <= 1000)) bad("peak_ratio must be between 4 and 1000");
     if (!(o.min_peak_share >= 0 && o.min_peak_share <= 1))
         bad("min_peak_share must be between 0 and 1");
-    if (!(o.min_amplitude_px > 0) || !(o.max_amplitude_px > o.min_amplitude_px))
-        bad("amplitudes must satisfy 0 < min_amplitude_px < max_amplitude_px");
+    if (!(o.min_amplitude_px > 0)) bad("min_amplitude_px must be > 0");
+    if (!(o.max_amplitude_share > 0 && o.max_amplitude_share <= 0.05))
+        bad("max_amplitude_share must be in (0, 0.05]");
     if (o.block_px < 4 || o.block_px > 32) bad("block_px must be between 4 and 32");
     if (o.min_blocks < 1 || o.min_blocks > 16) bad("min_blocks must be between 1 and 16");
     if (!(o.transition_guard_s >= 0 && o.transition_guard_s <= 5))
@@ -477,6 +478,7 @@ void VibrationFinder::State::analyse() {
     std::sort(order.begin(), order.end(),
               [&](int a, int b) { return ratio[std::size_t(a)] > ratio[std::size_t(b)]; });
     std::vector<bool> taken(std::size_t(n_blocks), false);
+    std::vector<Finding> found;  // this analysis's, strongest first
     const double bin_hz = fs / n;
     for (int seed : order) {
         if (taken[std::size_t(seed)]) continue;
@@ -584,6 +586,17 @@ void VibrationFinder::State::analyse() {
         finding.last = ring_frame[slot(best_b - 1)];
         finding.t_first = ring_time[slot(best_a)];
         finding.t_last = ring_time[slot(best_b - 1)];
+        // A harmonic of a stronger region at the same place is part of its vibration (a
+        // motion that is not quite a sinusoid), not a vibration of its own.
+        const bool harmonic = std::any_of(found.begin(), found.end(), [&](const Finding& f) {
+            const double k = std::round(f0 / f.freq_hz);
+            return k >= 2 &&
+                   std::abs(f0 - k * f.freq_hz) <= std::max(kSameFrequency * f0, bin_hz) &&
+                   finding.x0 <= f.x1 + 1 && finding.x1 >= f.x0 - 1 && finding.y0 <= f.y1 + 1 &&
+                   finding.y1 >= f.y0 - 1;
+        });
+        if (harmonic) continue;
+        found.push_back(finding);
         add(finding, 1.0 / fs);
     }
     // Vibrations not continued for longer than the shortest vibration are over (a weaker
@@ -674,7 +687,9 @@ std::vector<Event> VibrationFinder::finish(const std::vector<Transition>& transi
         const double sx = source.width > 0 ? double(source.width) / t.proxy_w : 1.0;
         const double sy = source.height > 0 ? double(source.height) / t.proxy_h : 1.0;
         const double amp_px = t.amp * 0.5 * (sx + sy);
-        if (amp_px < o.min_amplitude_px || amp_px > o.max_amplitude_px) continue;
+        const double longest = std::max(source.width > 0 ? source.width : t.proxy_w,
+                                        source.height > 0 ? source.height : t.proxy_h);
+        if (amp_px < o.min_amplitude_px || amp_px > o.max_amplitude_share * longest) continue;
         Event e;
         e.kind = EventKind::vibration;
         e.frames = {first, last + 1};

@@ -39,9 +39,10 @@ struct VibrationFinderOptions {
     double min_peak_share = 0.3;
     /// Smallest oscillation amplitude reported, source pixels (> 0).
     double min_amplitude_px = 0.1;
-    /// Largest: a larger oscillation is plain to see (a swing, a wave of the hand), and beyond
-    /// the block measurement's linear range.
-    double max_amplitude_px = 3.0;
+    /// Largest amplitude, as a share of the picture's longer side (0..0.05): a larger
+    /// oscillation is plain to see, ordinary action (a nod, a wave, the judder of a frame-rate
+    /// conversion), not a vibration the eye misses. 1/400: 1.6 px at 640x360, 4.8 px at 1080p.
+    double max_amplitude_share = 1.0 / 400;
     /// Analysis block on the smoothed proxy, pixels (4..32).
     int block_px = 8;
     /// Fewest neighbouring blocks oscillating at one frequency that make a region (1..16).
