@@ -23,6 +23,9 @@ namespace kinoglaz {
 
 namespace {
 
+// Seconds of a vibration that its reveal clip shows, at least (four periods if longer).
+constexpr double kVibrationClipS = 3.0;
+
 void validate(const AnalyzeOptions& options) {
     validate_montage_options(options.montage);
     if (options.reveal_clips < 0) throw_bad_usage("analyze", "reveal_clips must be >= 0");
@@ -150,9 +153,18 @@ FolderAnalysis analyze_to_folder(const std::string& input, const std::filesystem
     add_sound(analysis, input, options.sound);
     throw_if_cancelled();
 
-    if (options.reveal && !analysis.events.empty())
-        render_event_reveals(input, analysis.source, analysis.events, folder.path().string(),
+    if (options.reveal && !analysis.events.empty()) {
+        // A vibration may last a whole shot: its clip shows its first seconds (a few periods),
+        // so that a long one costs no more than a gesture's.
+        std::vector<Event> shown = analysis.events;
+        for (Event& e : shown)
+            if (e.kind == EventKind::vibration && e.peak_hz > 0)
+                e.end_time_s = std::min(e.end_time_s,
+                                        e.start_time_s + std::max(kVibrationClipS, 4 / e.peak_hz));
+        render_event_reveals(input, analysis.source, shown, folder.path().string(),
                              options.reveal_clips, options.pass.progress);
+        for (std::size_t i = 0; i < shown.size(); ++i) analysis.events[i].clip = shown[i].clip;
+    }
     // The clips magnify the file's frequencies; the analysis reports the capture's.
     to_capture_rate(analysis.events, analysis.source, options.capture_fps);
     throw_if_cancelled();

@@ -179,6 +179,29 @@ TEST(VibrationCli, AnalysisJsonReportsKindAndCaptureRate) {
     }
 }
 
+TEST(VibrationCli, RevealClipShowsTheFirstSecondsOfAVibration) {
+    if (!test::have_program("ffprobe")) GTEST_SKIP() << "ffprobe not installed";
+    const auto film = make_film("patch_reveal", true);
+    const auto dir = test::temp_dir("vibrations_reveal");
+    std::filesystem::remove_all(dir / "out");
+    auto r =
+        test::run(shell_quote(test::kinoglaz_bin()) + " analyze " + shell_quote(film.string()) +
+                  " -o " + shell_quote((dir / "out").string()) + " --quiet");
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto found = events_in(dir / "out", "vibration");
+    ASSERT_EQ(found.size(), 1u);
+    const std::string clip = found[0].at("clip");
+    ASSERT_FALSE(clip.empty());
+    auto probe = test::run("ffprobe -v error -show_entries format=duration -of csv=p=0 " +
+                           shell_quote((dir / "out" / clip).string()));
+    ASSERT_EQ(probe.status, 0) << probe.err;
+    // Slowed 4x: the vibration's first 3 s and half a second either side, not all its ~4 s.
+    const double vibration_s =
+        found[0].at("end_time").get<double>() - found[0].at("start_time").get<double>();
+    ASSERT_GT(vibration_s, 3.5);
+    EXPECT_LE(std::stod(probe.out), 4 * (3.0 + 1.0) + 0.5);
+}
+
 // The guitar's strings, shot at 600 fps and played at 29.97: the low E string (82.4 Hz) shows
 // at about 4.1 Hz and the A string (110 Hz) at about 5.5 Hz.
 TEST(VibrationCli, GuitarStringsAtTheirPhysicalFrequencies) {
