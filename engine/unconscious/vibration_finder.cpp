@@ -349,7 +349,7 @@ void VibrationFinder::State::analyse() {
     const double f_hi = 0.45 * fs;
     const int k_lo = int(std::ceil(f_lo * m / fs)), k_hi = int(std::floor(f_hi * m / fs));
     if (k_hi - k_lo < 8) return;
-    // Half width of the Hann window's main lobe, in bins of the padded transform.
+    // Half width of the Hann window's main lobe, in bins of the transform (padded to a fast size).
     const int lobe = std::max(1, int(std::lround(2.0 * m / n)));
 
     // Each block's two displacement series: missing samples filled with the mean, the linear

@@ -60,15 +60,19 @@ struct VibrationFinderOptions {
 /// brightness offset; the median block displacement (the camera's own motion) is removed, so
 /// each block gives a residual local displacement per frame, kept for the last `window_s`.
 /// Every `hop_s` the blocks' displacement spectra (Hann window, both axes) are computed; a
-/// block oscillates when its strongest peak stands `peak_ratio` above its own spectral floor,
-/// holds `min_peak_share` of the band's power and is at least `min_amplitude_px`. Neighbouring
-/// oscillating blocks at the same frequency (±8 %) form a region; its envelope at that
-/// frequency (complex demodulation over one period) says when it oscillated, which must be at
-/// least `min_duration_s` and `min_cycles` periods. Regions of successive analyses at the same
-/// place and frequency are one vibration. Still pictures give no peak: encoder noise is broad,
-/// a periodic refresh a comb. Cuts, flashes and camera jumps reset the finder as they reset
-/// EventFinder. Memory is bounded by the grid and the window, never by the film's length (the
-/// list of vibrations aside).
+/// block oscillates when its strongest peak stands `peak_ratio` above its own local spectral
+/// floor (the median power within ±35 % in frequency: displacement noise is red) and its lobe
+/// holds `min_peak_share` of the band's whitened power. Neighbouring oscillating blocks at the
+/// same frequency (±8 %) form a region; a region is dropped when the rest of the picture shares
+/// its frequency (an encoder's key-frame pulse, whole-frame judder, flicker) or when it is a
+/// harmonic of a stronger region at the same place. Its envelope at that frequency (complex
+/// demodulation over whole periods) says when it oscillated, which must be at least
+/// `min_duration_s` and `min_cycles` periods. Regions of successive analyses at the same place
+/// and frequency (±10 %) are one vibration, which must measure `min_amplitude_px` to
+/// `max_amplitude_share` of the picture. Still pictures give no peak: encoder noise is broad, a
+/// periodic refresh shared by the whole picture. Cuts, flashes and camera jumps reset the
+/// finder as they reset EventFinder. Memory is bounded by the grid and the window, never by
+/// the film's length (the list of vibrations aside).
 ///
 /// Frequencies are in Hz of the file's time; scale them by capture rate / file rate for
 /// footage shot at another rate than it plays (AnalyzeOptions::capture_fps).
