@@ -1,5 +1,6 @@
 #include "kinoglaz/analyze.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -22,9 +23,14 @@ namespace kinoglaz {
 
 namespace {
 
+// Seconds of a vibration that its reveal clip shows, at least (four periods if longer).
+constexpr double kVibrationClipS = 3.0;
+
 void validate(const AnalyzeOptions& options) {
     validate_montage_options(options.montage);
     if (options.reveal_clips < 0) throw_bad_usage("analyze", "reveal_clips must be >= 0");
+    if (!(options.capture_fps == 0 || (options.capture_fps >= 1 && options.capture_fps <= 1e6)))
+        throw_bad_usage("analyze", "capture_fps must be 0 (the file's rate) or 1..1000000");
 }
 
 // Step 3: every shot's keyframe at full size, decoded again by seeking, one at a time: each
@@ -83,7 +89,17 @@ Analysis montage_of(AnalysisPass& pass, const MontageOptions& montage) {
     analysis.transitions = pass.pass.transitions;
     build_montage(analysis, pass.collector, montage);
     analysis.events = pass.events.finish(analysis.transitions, analysis.source);
+    std::vector<Event> vibrations = pass.vibrations.finish(analysis.transitions, analysis.source);
+    analysis.events.insert(analysis.events.end(), vibrations.begin(), vibrations.end());
+    std::stable_sort(
+        analysis.events.begin(), analysis.events.end(),
+        [](const Event& a, const Event& b) { return a.frames.start < b.frames.start; });
     return analysis;
+}
+
+void to_capture_rate(std::vector<Event>& events, const SourceInfo& source, double capture_fps) {
+    if (capture_fps <= 0 || source.fps <= 0) return;
+    for (Event& e : events) e.peak_hz *= capture_fps / source.fps;
 }
 
 Analysis analyze(const std::string& input, const AnalyzeOptions& options) {
@@ -91,6 +107,7 @@ Analysis analyze(const std::string& input, const AnalyzeOptions& options) {
     validate(options);
     AnalysisPass pass = run_analysis_pass(input, options.pass, options.segments);
     Analysis analysis = montage_of(pass, options.montage);
+    to_capture_rate(analysis.events, analysis.source, options.capture_fps);
     throw_if_cancelled();
     add_sound(analysis, input, options.sound);
     throw_if_cancelled();
@@ -136,9 +153,20 @@ FolderAnalysis analyze_to_folder(const std::string& input, const std::filesystem
     add_sound(analysis, input, options.sound);
     throw_if_cancelled();
 
-    if (options.reveal && !analysis.events.empty())
-        render_event_reveals(input, analysis.source, analysis.events, folder.path().string(),
+    if (options.reveal && !analysis.events.empty()) {
+        // A vibration may last a whole shot: its clip shows its first seconds (a few periods),
+        // so that a long one costs no more than a gesture's.
+        std::vector<Event> shown = analysis.events;
+        for (Event& e : shown)
+            if (e.kind == EventKind::vibration && e.peak_hz > 0)
+                e.end_time_s = std::min(e.end_time_s,
+                                        e.start_time_s + std::max(kVibrationClipS, 4 / e.peak_hz));
+        render_event_reveals(input, analysis.source, shown, folder.path().string(),
                              options.reveal_clips, options.pass.progress);
+        for (std::size_t i = 0; i < shown.size(); ++i) analysis.events[i].clip = shown[i].clip;
+    }
+    // The clips magnify the file's frequencies; the analysis reports the capture's.
+    to_capture_rate(analysis.events, analysis.source, options.capture_fps);
     throw_if_cancelled();
     analysis.analysis_seconds = seconds_since(start);  // not written: the files stay deterministic
 

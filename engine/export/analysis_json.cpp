@@ -191,7 +191,8 @@ std::string analysis_json(const Analysis& a, JsonContent content) {
             doc["rhythm"]["on_onset_share"] = rounded(*a.audio->on_onset_share);
         auto events = ordered_json::array();
         for (const auto& e : a.events)
-            events.push_back({{"start_frame", e.frames.start},
+            events.push_back({{"kind", event_kind_name(e.kind)},
+                              {"start_frame", e.frames.start},
                               {"end_frame", e.frames.end},
                               {"start_time", rounded(e.start_time_s)},
                               {"end_time", rounded(e.end_time_s)},
@@ -331,6 +332,12 @@ Analysis parse_analysis_json(const std::string& text, const std::string& origin)
         if (auto ev = doc.find("events"); ev != doc.end() && ev->is_array()) {
             for (const auto& e : *ev) {
                 Event x;
+                // Written before kinds existed, every event was a micro-gesture.
+                const auto kind = get_or<std::string>(e, "kind", "gesture");
+                if (auto k = event_kind_from_string(kind))
+                    x.kind = *k;
+                else
+                    throw_bad_input(origin, "unknown event kind '" + kind + "'");
                 x.frames = {detail::json_number<FrameIndex>(e.at("start_frame")),
                             detail::json_number<FrameIndex>(e.at("end_frame"))};
                 const auto& b = e.at("bbox");

@@ -126,7 +126,8 @@ std::string annotations_eaf(const Analysis& a, const std::string& date_iso,
     for (const Event* e : events) {
         const std::int64_t b = to_ms(e->start_time_s);
         const std::int64_t end = std::max(to_ms(e->end_time_s), b + 1);
-        std::string value = "micro-gesture score " + detail::decimal(e->score, 2) + ", " +
+        const char* what = e->kind == EventKind::vibration ? "vibration" : "micro-gesture";
+        std::string value = std::string(what) + " score " + detail::decimal(e->score, 2) + ", " +
                             detail::decimal(e->peak_hz, 1) + " Hz, " +
                             detail::decimal(e->amplitude_px, 2) + " px";
         if (!e->clip.empty()) value += ", clip " + e->clip;

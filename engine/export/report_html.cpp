@@ -519,7 +519,7 @@ std::string patterns_table(const Analysis& a) {
 
 std::string events_html(const Analysis& a, const ReportOptions& o) {
     if (a.events.empty())
-        return "<p class=\"note\">No micro-gestures were revealed in this film.</p>";
+        return "<p class=\"note\">No micro-gestures or vibrations were revealed in this film.</p>";
     std::set<int> present;
     if (o.events_with_clips)
         present.insert(o.events_with_clips->begin(), o.events_with_clips->end());
@@ -527,13 +527,15 @@ std::string events_html(const Analysis& a, const ReportOptions& o) {
     for (std::size_t i = 0; i < a.events.size(); ++i) {
         const Event& e = a.events[i];
         const std::string when = format_clock(e.start_time_s) + "–" + format_clock(e.end_time_s);
-        const std::string facts = "score " + decimal(e.score, 2) + " · " + decimal(e.peak_hz, 1) +
-                                  " Hz · " + decimal(e.amplitude_px, 2) + " px at [" +
-                                  std::to_string(e.bbox.x) + ", " + std::to_string(e.bbox.y) +
-                                  ", " + std::to_string(e.bbox.width) + "×" +
-                                  std::to_string(e.bbox.height) + "]";
+        const bool vibration = e.kind == EventKind::vibration;
+        const std::string facts =
+            std::string(vibration ? "vibration · " : "") + "score " + decimal(e.score, 2) + " · " +
+            decimal(e.peak_hz, 1) + " Hz · " + decimal(e.amplitude_px, 2) + " px at [" +
+            std::to_string(e.bbox.x) + ", " + std::to_string(e.bbox.y) + ", " +
+            std::to_string(e.bbox.width) + "×" + std::to_string(e.bbox.height) + "]";
         const std::string seek = seek_button(
-            e.start_time_s, "Gesture " + std::to_string(i) + " at " + format_clock(e.start_time_s));
+            e.start_time_s, std::string(vibration ? "Vibration " : "Gesture ") + std::to_string(i) +
+                                " at " + format_clock(e.start_time_s));
         const bool has_clip = !e.clip.empty() && (!o.events_with_clips || present.count(int(i)));
         if (has_clip) {
             clips += "<figure><video controls preload=\"metadata\" src=\"" +

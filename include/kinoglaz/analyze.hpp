@@ -7,7 +7,7 @@
 /// are clients of these two functions only.
 ///
 /// The steps, in order (each one's own header documents it):
-///  1. the decoding pass — transitions, montage collector, event finder
+///  1. the decoding pass — transitions, montage collector, event and vibration finders
 ///     (analysis_pass.hpp, transition_pass.hpp);
 ///  2. the montage from the pass — shots, set-ups, scenes, graph, patterns, rhythm
 ///     (montage_analysis.hpp) — and the micro-gesture events (unconscious.hpp): montage_of();
@@ -69,6 +69,10 @@ struct AnalyzeOptions {
     /// user's one give way, the user's come in, labels go to the shots that start where theirs
     /// did. Refused (Error bad_input) when it belongs to another film. Empty: none.
     std::filesystem::path keep_edits;
+    /// The rate the footage was shot at, frames per second (1..1e6), when it plays at another
+    /// (high-speed footage played slowly): the events' `peak_hz` are then scaled by
+    /// capture_fps / source fps into physical Hz. 0: the file's own rate.
+    double capture_fps = 0;
 };
 
 /// What analyze_to_folder() produced.
@@ -79,9 +83,14 @@ struct FolderAnalysis {
 
 /// Step 2: the montage and the events of a finished pass, as a value: `source` and
 /// `transitions` from the pass, shots (scale `unknown`), scenes, graph, patterns and rhythm
-/// from build_montage(), events from the pass's EventFinder (which is finished, so a pass
-/// gives one result). Deterministic; single-threaded.
+/// from build_montage(), events from the pass's EventFinder and VibrationFinder (which are
+/// finished, so a pass gives one result), sorted by start frame, frequencies in the file's Hz.
+/// Deterministic; single-threaded.
 Analysis montage_of(AnalysisPass& pass, const MontageOptions& montage = {});
+
+/// Scales the events' `peak_hz` from the file's time to the capture's: by capture_fps /
+/// source.fps (nothing when either is not positive).
+void to_capture_rate(std::vector<Event>& events, const SourceInfo& source, double capture_fps);
 
 /// The whole analysis of INPUT (a file path or, with `pass.allow_network`, a URL): the pass,
 /// the montage, the events and, with `scales`, the shot scales; `analysis_seconds` is the

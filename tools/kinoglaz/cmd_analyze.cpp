@@ -21,6 +21,7 @@ int run_analyze(const Argv& argv) {
     options.insert("--timeline-rate");
     options.insert("--audio-stream");
     options.insert("--keep-edits");
+    options.insert("--capture-fps");
     Args args(argv, flags, options);
     if (args.positional().size() != 1) throw_bad_usage("analyze", "needs exactly one INPUT");
     auto out = args.value("-o");
@@ -49,6 +50,7 @@ int run_analyze(const Argv& argv) {
         if (keep->empty()) throw_bad_usage("analyze", "--keep-edits needs an analysis folder");
         opts.keep_edits = *keep;
     }
+    opts.capture_fps = args.number("--capture-fps", 1, 1e6).value_or(0);
     auto [analysis, outdir] = analyze_to_folder(input, *out, opts);
     if (!args.flag("--quiet"))
         std::fprintf(stderr,

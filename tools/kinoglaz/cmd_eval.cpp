@@ -10,6 +10,7 @@
 #include "kinoglaz/export.hpp"
 #include "kinoglaz/text.hpp"
 #include "kinoglaz/unconscious.hpp"
+#include "kinoglaz/vibration.hpp"
 
 namespace kinoglaz::cli {
 
@@ -132,10 +133,10 @@ int run_eval(const Argv& argv) {
         throw_bad_usage("eval", "unexpected argument " + args.positional()[0]);
     const int tolerance = args.integer("--tolerance", 0, 1000).value_or(1);
     TransitionScore total;
-    EventScore events_total;
+    EventScore events_total, vibrations_total;
     int events_in_quiet = 0;
     AmplitudeBands bands;
-    bool any_event_truth = false;
+    bool any_event_truth = false, any_vibration_truth = false;
     MontageScore montage_total;
     bool any_scene_truth = false;
     auto files = nlohmann::ordered_json::array();
@@ -152,22 +153,27 @@ int run_eval(const Argv& argv) {
         file.update(nlohmann::ordered_json{{"cuts", prf_json(s.cuts)},
                                            {"gradual", prf_json(s.gradual)},
                                            {"all", prf_json(s.all)}});
+        // Micro-gestures and vibrations are scored apart: each kind against the truth's events
+        // of that kind.
+        const std::vector<Event> gestures = events_of_kind(truth.events, EventKind::gesture);
+        const std::vector<Event> pred_gestures = events_of_kind(pred.events, EventKind::gesture);
+        const std::vector<Event> vibrations = events_of_kind(truth.events, EventKind::vibration);
         // Micro-gesture events, where the truth has any (or marks stretches without any).
-        if (!truth.events.empty() || !truth.quiet_ranges.empty()) {
+        if (!gestures.empty() || !truth.quiet_ranges.empty()) {
             any_event_truth = true;
-            EventScore e = score_events(truth.events, pred.events);
+            EventScore e = score_events(gestures, pred_gestures);
             // An event in a stretch the truth marks as motionless, matching no true event.
             int in_quiet = 0;
-            for (const auto& ev : pred.events) {
+            for (const auto& ev : pred_gestures) {
                 const FrameIndex centre = (ev.frames.start + ev.frames.end) / 2;
-                bool matches = std::any_of(truth.events.begin(), truth.events.end(),
+                bool matches = std::any_of(gestures.begin(), gestures.end(),
                                            [&](const Event& t) { return events_match(t, ev); });
                 bool quiet = std::any_of(truth.quiet_ranges.begin(), truth.quiet_ranges.end(),
                                          [&](const FrameRange& q) { return q.contains(centre); });
                 in_quiet += !matches && quiet;
             }
             events_in_quiet += in_quiet;
-            bands.add(truth.events, pred.events);
+            bands.add(gestures, pred_gestures);
             events_total.true_positives += e.true_positives;
             events_total.false_positives += e.false_positives;
             events_total.false_negatives += e.false_negatives;
@@ -181,6 +187,22 @@ int run_eval(const Argv& argv) {
                     "stretches\n",
                     e.precision, e.recall, e.f1, e.true_positives, e.false_positives,
                     e.false_negatives, in_quiet);
+        }
+        // Vibrations, where the truth has any: place and time as for gestures, and the
+        // frequency within 10 %.
+        if (!vibrations.empty()) {
+            any_vibration_truth = true;
+            const EventScore v =
+                score_vibrations(vibrations, events_of_kind(pred.events, EventKind::vibration));
+            vibrations_total.true_positives += v.true_positives;
+            vibrations_total.false_positives += v.false_positives;
+            vibrations_total.false_negatives += v.false_negatives;
+            file["vibrations"] = {
+                {"precision", v.precision}, {"recall", v.recall},      {"f1", v.f1},
+                {"tp", v.true_positives},   {"fp", v.false_positives}, {"fn", v.false_negatives}};
+            if (!args.flag("--quiet"))
+                std::printf("  vibrat.  P=%.3f R=%.3f F1=%.3f (tp %d, fp %d, fn %d)\n", v.precision,
+                            v.recall, v.f1, v.true_positives, v.false_positives, v.false_negatives);
         }
         // Montage structure, where the truth has scenes (and the prediction is a full analysis).
         const MontageFacts truth_montage = parse_montage_facts(truth_text, truth_path);
@@ -219,6 +241,12 @@ int run_eval(const Argv& argv) {
         summary["events"] = prf_json(e);
         summary["events"]["in_quiet_ranges"] = events_in_quiet;
         summary["events"]["recall_by_amplitude"] = bands.json();
+    }
+    if (any_vibration_truth) {
+        const PrecisionRecall v{vibrations_total.true_positives, vibrations_total.false_positives,
+                                vibrations_total.false_negatives};
+        print_line("vibrat.", v);
+        summary["vibrations"] = prf_json(v);
     }
     std::printf(
         "%s\n",

@@ -60,7 +60,9 @@ std::string analyze_usage() {
            "  --audio-stream N   beats and onsets of stream N (default: the first audio stream)\n"
            "  --no-audio         no audio section (the soundtrack is not read)\n"
            "  --keep-edits DIR   keep the corrections of DIR's analysis of this film (transitions\n"
-           "                     added or removed and labels set by a person, from rebuild)\n" +
+           "                     added or removed and labels set by a person, from rebuild)\n"
+           "  --capture-fps F    the footage was shot at F fps (high-speed footage played\n"
+           "                     slower): events' frequencies in physical Hz\n" +
            kCommon;
 }
 
