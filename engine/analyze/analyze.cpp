@@ -161,11 +161,14 @@ FolderAnalysis analyze_to_folder(const std::string& input, const std::filesystem
             if (e.kind == EventKind::vibration && e.peak_hz > 0)
                 e.end_time_s = std::min(e.end_time_s,
                                         e.start_time_s + std::max(kVibrationClipS, 4 / e.peak_hz));
-        render_event_reveals(input, analysis.source, shown, folder.path().string(),
-                             options.reveal_clips, options.pass.progress);
+        // Clip names and overlays speak the capture's Hz, as the analysis does.
+        to_capture_rate(shown, analysis.source, options.capture_fps);
+        render_event_reveals(
+            input, analysis.source, shown, folder.path().string(), options.reveal_clips,
+            options.pass.progress,
+            options.capture_fps > 0 ? std::optional(options.capture_fps) : std::nullopt);
         for (std::size_t i = 0; i < shown.size(); ++i) analysis.events[i].clip = shown[i].clip;
     }
-    // The clips magnify the file's frequencies; the analysis reports the capture's.
     to_capture_rate(analysis.events, analysis.source, options.capture_fps);
     throw_if_cancelled();
     analysis.analysis_seconds = seconds_since(start);  // not written: the files stay deterministic
