@@ -13,12 +13,12 @@
 // running state had not converged within the warm-up, e.g. after a very long run of motion),
 // the two segments are merged and decoded again, so the result never silently differs.
 //
-// Further ordered consumers (a SegmentSink per segment: the montage collector, the event
-// finder) keep running state that a warm-up of fixed length cannot rebuild, but they rebuild
-// it at every cut from that frame alone (a restart). Such a segment therefore decodes past its
-// look-ahead until each of its consumers has restarted inside the next segment's range, and
-// the next segment's consumers take over at those restarts; a restart the two disagree on (it
-// has never been seen) makes the film decode again in one pass.
+// Further ordered consumers (SegmentConsumers made for each segment: the montage collector,
+// the event finder) keep running state that a warm-up of fixed length cannot rebuild, but they
+// rebuild it at every cut from that frame alone (a restart). Such a segment therefore decodes past
+// its look-ahead until each of its consumers has restarted inside the next segment's range, and the
+// next segment's consumers take over at those restarts; a restart the two disagree on (it has never
+// been seen) makes the film decode again in one pass.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -58,9 +58,9 @@ struct Candidate {
 struct SegmentComplete {};
 
 struct SegmentRun {
-    double own_start = -INFINITY, own_end = INFINITY;  // own range, seconds [start, end)
-    std::unique_ptr<SegmentSink> sink;                 // further consumers, if any
-    std::vector<Candidate> candidates;                 // all, with start times
+    double own_start = -INFINITY, own_end = INFINITY;         // own range, seconds [start, end)
+    std::vector<std::unique_ptr<SegmentConsumer>> consumers;  // further consumers, if any
+    std::vector<Candidate> candidates;                        // all, with start times
     std::vector<std::pair<FrameIndex, double>> times;  // (index, time) of every frame decoded
     FrameIndex last_index = -1;
     double last_duration = 0;
@@ -76,6 +76,15 @@ struct Plan {
     double warm_s = 0, look_s = 0;
 };
 
+// Whether every consumer has restarted at a frame >= `frame`: a segment may stop there, since
+// the next one can take over at those restarts.
+bool restarted_since(const std::vector<std::unique_ptr<SegmentConsumer>>& consumers,
+                     FrameIndex frame) {
+    return std::all_of(consumers.begin(), consumers.end(), [&](const auto& c) {
+        return first_restart_from(c->restarts(), frame) != nullptr;
+    });
+}
+
 void run_segment(const std::string& input, const PassOptions& options, const Plan& plan,
                  int threads, int decode_threads, bool last, SegmentRun& run,
                  std::atomic<std::int64_t>& frames_done) {
@@ -88,8 +97,8 @@ void run_segment(const std::string& input, const PassOptions& options, const Pla
             std::isfinite(run.own_start) ? std::max(0.0, run.own_start - plan.warm_s) : 0.0;
         decode.end_s.reset();
         const double look_end = run.own_end + plan.look_s;
-        // With a sink the segment runs on until its consumers have restarted (see above).
-        if (std::isfinite(run.own_end) && !run.sink) decode.end_s = look_end;
+        // With consumers the segment runs on until they have restarted (see above).
+        if (std::isfinite(run.own_end) && run.consumers.empty()) decode.end_s = look_end;
         VideoDecoder decoder(input, decode);
         // Segments start by seeking; a stream whose timestamps cannot place frames (raw
         // elementary streams, clocks that go back) would make each decode from the first frame.
@@ -118,13 +127,13 @@ void run_segment(const std::string& input, const PassOptions& options, const Pla
         pipeline.features = needs | options.extra_features;
         pipeline.progress = false;
         auto consume = [&](const FramePtr& frame, const FrameFeatures& f) {
-            if (run.sink) {
+            if (!run.consumers.empty()) {
                 if (std::isfinite(run.own_end)) {
                     if (own_end_index < 0 && frame->time_s >= run.own_end) own_end_index = f.index;
-                    if (frame->time_s >= look_end && run.sink->restarted_since(own_end_index))
+                    if (frame->time_s >= look_end && restarted_since(run.consumers, own_end_index))
                         throw SegmentComplete{};
                 }
-                run.sink->push(frame, f);
+                for (auto& c : run.consumers) c->push(*frame, f);
             }
             for (std::size_t d = 0; d < detectors.size(); ++d) {
                 detectors[d]->push(f, out);
@@ -189,21 +198,21 @@ int automatic_segments(const SourceInfo& source, int threads) {
 
 PassResult run_segmented_pass(const std::string& input, const PassOptions& options, int segments,
                               double min_segment_s) {
-    return run_segmented_pass(input, options, segments, SinkFactory{}, min_segment_s).pass;
+    return run_segmented_pass(input, options, segments, ConsumerFactory{}, min_segment_s).pass;
 }
 
 SegmentedPassResult run_segmented_pass(const std::string& input, const PassOptions& options,
-                                       int segments, const SinkFactory& make_sink,
+                                       int segments, const ConsumerFactory& make_consumers,
                                        double min_segment_s) {
     if (segments < 0 || segments > 64)
         throw_bad_usage("segments", "--segments must be between 1 and 64");
     auto single_pass = [&] {
         SegmentedPassResult out;
         FrameConsumer consumer;
-        if (make_sink) {
-            out.sink = make_sink();
-            consumer = [sink = out.sink.get()](const FramePtr& frame, const FrameFeatures& f) {
-                sink->push(frame, f);
+        if (make_consumers) {
+            out.consumers = make_consumers();
+            consumer = [&consumers = out.consumers](const FramePtr& frame, const FrameFeatures& f) {
+                for (auto& c : consumers) c->push(*frame, f);
             };
         }
         out.pass = run_transition_pass(input, options, consumer);
@@ -293,7 +302,7 @@ SegmentedPassResult run_segmented_pass(const std::string& input, const PassOptio
             for (std::size_t i = 0; i < todo.size(); ++i) {
                 runs[i].own_start = todo[i].first;
                 runs[i].own_end = todo[i].second;
-                if (make_sink) runs[i].sink = make_sink();
+                if (make_consumers) runs[i].consumers = make_consumers();
                 // TBB's parallelism limit is process-wide (the smallest one set wins), so every
                 // segment asks for all threads and shares one worker pool; codecs get a share.
                 workers.emplace_back([&, i] {
@@ -399,15 +408,19 @@ SegmentedPassResult run_segmented_pass(const std::string& input, const PassOptio
         t.end_time_s = time_at(t.frames.end);
     }
 
-    // Each segment's sink takes over from the one before at the first frame of its own range.
-    for (std::size_t k = 0; make_sink && k < ranges.size(); ++k) {
+    // Each segment's consumers take over from those before at the first frame of its own range.
+    for (std::size_t k = 0; make_consumers && k < ranges.size(); ++k) {
         SegmentRun& run = done.at(ranges[k]);
         if (k == 0) {
-            out.sink = std::move(run.sink);
+            out.consumers = std::move(run.consumers);
             continue;
         }
-        const auto from = std::lower_bound(times.begin(), times.end(), ranges[k].first);
-        if (!out.sink->take_over(*run.sink, FrameIndex(from - times.begin()))) {
+        const auto from = FrameIndex(std::lower_bound(times.begin(), times.end(), ranges[k].first) -
+                                     times.begin());
+        bool joined = true;
+        for (std::size_t c = 0; c < out.consumers.size() && joined; ++c)
+            joined = out.consumers[c]->take_over(*run.consumers[c], from);
+        if (!joined) {
             if (std::getenv("KINOGLAZ_DEBUG_SEGMENTS"))
                 std::fprintf(stderr, "segments: consumers differ after %.3f s, one pass\n",
                              ranges[k].first);
