@@ -200,10 +200,7 @@ SegmentedPassResult run_segmented_pass(const std::string& input, const PassOptio
 
     SourceInfo probe_info;
     {
-        DecodeOptions decode;
-        decode.threads = 1;
-        decode.allow_network = options.allow_network;
-        VideoDecoder decoder(input, decode);
+        VideoDecoder decoder(input, probe_decode_options(options.allow_network));
         probe_info = decoder.info();
     }
     const int total_threads = options.threads > 0
