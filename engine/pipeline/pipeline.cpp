@@ -11,10 +11,9 @@
 #include <tbb/global_control.h>
 #include <tbb/parallel_pipeline.h>
 
-#include "../analysis/features/extract.hpp"
 #include "kinoglaz/error.hpp"
+#include "kinoglaz/internal/tsan_annotations.hpp"
 #include "kinoglaz/progress.hpp"
-#include "kinoglaz/tsan_annotations.hpp"
 
 namespace kinoglaz {
 
