@@ -37,21 +37,6 @@ using namespace kinoglaz;
 
 namespace {
 
-// The event finder of one segment.
-class EventSink final : public SegmentSink {
-  public:
-    void push(const FramePtr& frame, const FrameFeatures& features) override {
-        finder.push(*frame, features);
-    }
-    bool restarted_since(FrameIndex frame) const override {
-        return first_restart_from(finder.restarts(), frame) != nullptr;
-    }
-    bool take_over(SegmentSink& next, FrameIndex from) override {
-        return finder.take_over(static_cast<EventSink&>(next).finder, from);
-    }
-    EventFinder finder;
-};
-
 bool same_events(const std::vector<Event>& a, const std::vector<Event>& b) {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i)
@@ -145,9 +130,12 @@ int main(int argc, char** argv) {
             push_ms = finder.mean_push_ms();
 
             t = Timer();
-            SegmentedPassResult seg = run_segmented_pass(
-                input, with_events, 0, [] { return std::make_unique<EventSink>(); });
-            auto& joined = static_cast<EventSink&>(*seg.sink).finder;
+            SegmentedPassResult seg = run_segmented_pass(input, with_events, 0, [] {
+                std::vector<std::unique_ptr<SegmentConsumer>> consumers;
+                consumers.push_back(std::make_unique<EventFinder>());
+                return consumers;
+            });
+            auto& joined = static_cast<EventFinder&>(*seg.consumers[0]);
             same =
                 same && same_events(events, joined.finish(seg.pass.transitions, seg.pass.source));
             const Cost events_round = t.stop_into(seg_events_cost);

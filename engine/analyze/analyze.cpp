@@ -45,10 +45,7 @@ void grab_keyframes(const std::string& input, Analysis& analysis, const PassOpti
     for (const auto& shot : analysis.shots) shot_of.emplace(shot.keyframe, shot.index);
     std::vector<FrameIndex> wanted;
     for (const auto& [frame, shot] : shot_of) wanted.push_back(frame);
-    DecodeOptions grab;
-    grab.threads = pass.threads;
-    grab.full_resolution = true;
-    grab.allow_network = pass.allow_network;
+    const DecodeOptions grab = picture_decode_options(pass.threads, pass.allow_network);
     ProgressBar bar("keyframes", std::int64_t(wanted.size()), pass.progress, "shots");
     std::int64_t grabbed = 0;
     std::vector<ViewFeatures> views(analysis.shots.size());
@@ -87,6 +84,9 @@ Analysis montage_of(AnalysisPass& pass, const MontageOptions& montage) {
     Analysis analysis;
     analysis.source = pass.pass.source;
     analysis.transitions = pass.pass.transitions;
+    const SourceInfo& film = pass.pass.source;
+    if (film.frame_count_exact && film.frame_count == FrameIndex(pass.pass.frame_times.size()))
+        analysis.frame_times = pass.pass.frame_times;
     build_montage(analysis, pass.collector, montage);
     analysis.events = pass.events.finish(analysis.transitions, analysis.source);
     std::vector<Event> vibrations = pass.vibrations.finish(analysis.transitions, analysis.source);
@@ -139,12 +139,14 @@ FolderAnalysis analyze_to_folder(const std::string& input, const std::filesystem
     write_montage_cache(folder.path() / kMontageCacheName, pass.collector, analysis.source);
 
     std::filesystem::create_directories(folder.path() / "keyframes");
+    FolderKeyframes keyframes;
     // The person's set-ups and scenes (--keep-edits) stand; otherwise the keyframes' local
     // features may join or part set-ups.
     const bool own_grouping = kept && (!kept->fixed_setups.empty() || !kept->fixed_scenes.empty());
     grab_keyframes(input, analysis, options.pass, own_grouping ? nullptr : &options.montage,
                    [&](int shot, const cv::Mat& picture) {
                        write_jpeg((folder.path() / keyframe_path(shot)).string(), picture);
+                       keyframes.written.push_back(shot);
                    });
     if (kept) {
         apply_labels(analysis, kept->labels);
@@ -177,7 +179,7 @@ FolderAnalysis analyze_to_folder(const std::string& input, const std::filesystem
     // that it runs and how long it took.
     ProgressBar writing_bar("writing", 1, options.pass.progress, "folders");
     writing_bar.update(0);
-    write_analysis_folder(analysis, folder.path(), {}, options.exports);
+    write_analysis_folder(analysis, folder.path(), keyframes, options.exports);
     folder.commit("analysis.json");
     writing_bar.update(1);
     writing_bar.finish();

@@ -96,6 +96,7 @@ RebuildResult rebuild_folder(const fs::path& analysis_dir, const fs::path& edite
     for (const Shot& s : base.shots) before.emplace(s.keyframe, &s);
     const fs::path out = folder.path();
     std::map<FrameIndex, int> wanted;
+    FolderKeyframes keyframes;  // written into `out` below
     for (Shot& s : a.shots) {
         auto it = before.find(s.keyframe);
         const fs::path image =
@@ -103,6 +104,7 @@ RebuildResult rebuild_folder(const fs::path& analysis_dir, const fs::path& edite
         if (it != before.end() && !it->second->scale_by_user && fs::is_regular_file(image, ec)) {
             s.scale = it->second->scale;
             link_or_copy(image, out / keyframe_path(s.index));
+            keyframes.written.push_back(s.index);
         } else {
             wanted.emplace(s.keyframe, s.index);
         }
@@ -115,9 +117,7 @@ RebuildResult rebuild_folder(const fs::path& analysis_dir, const fs::path& edite
                                 " new keyframes and cannot be found; give it with --film");
         std::vector<FrameIndex> frames;
         for (const auto& [f, shot] : wanted) frames.push_back(f);
-        DecodeOptions grab;
-        grab.threads = options.threads;
-        grab.full_resolution = true;
+        const DecodeOptions grab = picture_decode_options(options.threads, false);
         fs::create_directories(out / "keyframes", ec);
         ProgressBar bar("keyframes", std::int64_t(frames.size()), options.progress, "shots");
         std::int64_t done = 0;
@@ -125,6 +125,7 @@ RebuildResult rebuild_folder(const fs::path& analysis_dir, const fs::path& edite
             Shot& s = a.shots[std::size_t(wanted.at(frame))];
             s.scale = estimate_scale(picture.full_bgr);
             write_jpeg((out / keyframe_path(s.index)).string(), picture.full_bgr);
+            keyframes.written.push_back(s.index);
             bar.update(++done);
         });
         bar.finish();
@@ -147,7 +148,7 @@ RebuildResult rebuild_folder(const fs::path& analysis_dir, const fs::path& edite
 
     ExportOptions exports = options.exports;
     if (!exports.timeline_rate) exports.timeline_rate = edit.timeline_rate;
-    write_analysis_folder(a, out, {}, exports);
+    write_analysis_folder(a, out, keyframes, exports);
     folder.commit("analysis.json");
     result.folder = folder.outdir();
     for (const auto& t : a.transitions) result.added += t.by_user ? 1 : 0;

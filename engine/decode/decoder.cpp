@@ -535,6 +535,21 @@ void seek_to_pts(detail::DecoderState& s, std::int64_t start_pts) {
 
 }  // namespace
 
+DecodeOptions probe_decode_options(bool allow_network) {
+    DecodeOptions options;
+    options.threads = 1;
+    options.allow_network = allow_network;
+    return options;
+}
+
+DecodeOptions picture_decode_options(int threads, bool allow_network) {
+    DecodeOptions options;
+    options.threads = threads;
+    options.full_resolution = true;
+    options.allow_network = allow_network;
+    return options;
+}
+
 VideoDecoder::VideoDecoder(const std::string& input, const DecodeOptions& options)
     : state_(std::make_unique<DecoderState>()) {
     auto& s = *state_;

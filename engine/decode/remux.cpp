@@ -137,10 +137,7 @@ RangeCopy copy_video_range(const std::string& input, double start_s, double end_
     RangeCopy result;
     // Opening through the decoder validates the input exactly as every other command does
     // (protocols, nested files, size limits) and tells the stream's first timestamp.
-    DecodeOptions probe_options;
-    probe_options.threads = 1;
-    probe_options.allow_network = allow_network;
-    VideoDecoder probe_only(input, probe_options);
+    VideoDecoder probe_only(input, probe_decode_options(allow_network));
     const SourceInfo& info = probe_only.info();
 
     AVFormatPtr in = open_input(input, allow_network);

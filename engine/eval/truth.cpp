@@ -1,9 +1,9 @@
 #include <nlohmann/json.hpp>
 
-#include "../export/json_number.hpp"
 #include "kinoglaz/error.hpp"
 #include "kinoglaz/eval.hpp"
 #include "kinoglaz/export.hpp"
+#include "kinoglaz/internal/json_number.hpp"
 
 namespace kinoglaz {
 

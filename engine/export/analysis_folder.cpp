@@ -1,5 +1,6 @@
 #include "kinoglaz/analysis_folder.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -36,8 +37,8 @@ bool inside(const std::string& relative) {
 
 }  // namespace
 
-void write_analysis_folder(const Analysis& a, const fs::path& dir,
-                           const std::map<int, cv::Mat>& keyframes_bgr, ExportOptions exports) {
+void write_analysis_folder(const Analysis& a, const fs::path& dir, const FolderKeyframes& keyframes,
+                           ExportOptions exports) {
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) throw_io(dir.string(), "cannot create folder: " + ec.message());
@@ -60,15 +61,15 @@ void write_analysis_folder(const Analysis& a, const fs::path& dir,
     ReportOptions options;
     options.shots_with_keyframes.emplace();
     options.events_with_clips.emplace();
-    if (!keyframes_bgr.empty()) {
+    if (!keyframes.pictures.empty()) {
         fs::create_directories(dir / "keyframes", ec);
         if (ec) throw_io((dir / "keyframes").string(), "cannot create folder: " + ec.message());
     }
     for (const auto& shot : a.shots) {
-        const auto it = keyframes_bgr.find(shot.index);
-        if (it == keyframes_bgr.end() || it->second.empty()) {
-            // Written beforehand, one at a time (memory stays flat for long films).
-            if (fs::is_regular_file(dir / keyframe_path(shot.index), ec))
+        const auto it = keyframes.pictures.find(shot.index);
+        if (it == keyframes.pictures.end() || it->second.empty()) {
+            if (std::find(keyframes.written.begin(), keyframes.written.end(), shot.index) !=
+                keyframes.written.end())
                 options.shots_with_keyframes->push_back(shot.index);
             continue;
         }

@@ -4,9 +4,9 @@
 #include <nlohmann/json.hpp>
 
 #include "export_detail.hpp"
-#include "json_number.hpp"
 #include "kinoglaz/error.hpp"
 #include "kinoglaz/export.hpp"
+#include "kinoglaz/internal/json_number.hpp"
 #include "kinoglaz/text.hpp"
 
 namespace kinoglaz {

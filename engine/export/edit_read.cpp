@@ -16,9 +16,9 @@
 #include <nlohmann/json.hpp>
 
 #include "export_detail.hpp"
-#include "json_number.hpp"
 #include "kinoglaz/edits.hpp"
 #include "kinoglaz/error.hpp"
+#include "kinoglaz/internal/json_number.hpp"
 
 namespace kinoglaz {
 

@@ -37,7 +37,8 @@ FrameRange analysed_frames(const Analysis& a) {
     return r;
 }
 
-FrameClock::FrameClock(const Analysis& a, Rational rate) : rate_(rate) {
+FrameClock::FrameClock(const Analysis& a, Rational rate)
+    : rate_(rate), frame_times_(&a.frame_times) {
     if (!(rate_.num > 0 && rate_.den > 0)) rate_ = {25, 1};
     seconds_per_frame_ = a.source.fps > 0 ? 1.0 / a.source.fps : 1.0 / rate_.to_double();
     auto note = [&](FrameIndex f, double s) {
@@ -64,6 +65,8 @@ FrameClock::FrameClock(const Analysis& a, Rational rate) : rate_(rate) {
 }
 
 double FrameClock::seconds(FrameIndex frame) const {
+    if (frame >= 0 && frame < FrameIndex(frame_times_->size()))
+        return (*frame_times_)[std::size_t(frame)];
     if (known_.empty()) return double(frame) * seconds_per_frame_;
     const auto after = known_.lower_bound(frame);
     if (after != known_.end() && after->first == frame) return after->second;

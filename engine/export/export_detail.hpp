@@ -33,9 +33,11 @@ FrameIndex film_frames(const Analysis& a);
 FrameRange analysed_frames(const Analysis& a);
 
 /// Real time of every frame boundary, and the timeline frame nearest it at an editor's rate.
-/// Times are the Analysis's own where a shot, transition or event starts or ends at a frame
-/// (they come from timestamps and honour VFR), the film's end at frame_count, and linear
-/// interpolation between those (extrapolation at the measured rate) elsewhere.
+/// Times are the pass's (Analysis::frame_times) where the analysis carries them; else (an
+/// analysis read back from analysis.json) the Analysis's own where a shot, transition or event
+/// starts or ends at a frame (they come from timestamps and honour VFR), the film's end at
+/// frame_count, and linear interpolation between those (extrapolation at the measured rate)
+/// elsewhere.
 class FrameClock {
   public:
     FrameClock(const Analysis& a, Rational rate);
@@ -49,6 +51,7 @@ class FrameClock {
 
   private:
     Rational rate_;
+    const std::vector<double>* frame_times_;  // the Analysis's; may be empty
     double seconds_per_frame_;  // for extrapolation: the measured rate's, else rate_'s
     std::map<FrameIndex, double> known_;
 };

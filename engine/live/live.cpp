@@ -9,9 +9,9 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "../analysis/features/extract.hpp"
 #include "kinoglaz/decoder.hpp"
 #include "kinoglaz/error.hpp"
+#include "kinoglaz/features.hpp"
 #include "kinoglaz/output_folder.hpp"
 #include "kinoglaz/progress.hpp"
 #include "kinoglaz/unconscious.hpp"

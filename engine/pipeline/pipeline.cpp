@@ -11,10 +11,9 @@
 #include <tbb/global_control.h>
 #include <tbb/parallel_pipeline.h>
 
-#include "../analysis/features/extract.hpp"
 #include "kinoglaz/error.hpp"
+#include "kinoglaz/internal/tsan_annotations.hpp"
 #include "kinoglaz/progress.hpp"
-#include "kinoglaz/tsan_annotations.hpp"
 
 namespace kinoglaz {
 
@@ -157,6 +156,7 @@ std::int64_t run_pipeline(VideoDecoder& decoder, const PipelineOptions& options,
     std::shared_ptr<FrameFeatures> last_features;
     ItemRegistry items;  // declared after last_frame: frees leftovers first on unwinding
     DecodeAhead decoding(decoder, tokens);
+    auto stopped = [&] { return options.stop && options.stop->load(std::memory_order_relaxed); };
 
     // TBB orders the stages, but TSan cannot see it (tsan_annotations.hpp).
     const char stage_sync = 0;
@@ -171,7 +171,7 @@ std::int64_t run_pipeline(VideoDecoder& decoder, const PipelineOptions& options,
             void, Item*>(tbb::filter_mode::serial_in_order, [&](tbb::flow_control& fc) -> Item* {
             tsan::TaskScope scope(&stage_sync);
             throw_if_cancelled();
-            auto picture = decoding.next();
+            auto picture = stopped() ? std::nullopt : decoding.next();
             if (!picture) {
                 fc.stop();
                 return nullptr;
@@ -202,6 +202,7 @@ std::int64_t run_pipeline(VideoDecoder& decoder, const PipelineOptions& options,
         }) & tbb::make_filter<Item*, void>(tbb::filter_mode::serial_in_order, [&](Item* item) {
             tsan::TaskScope scope(&stage_sync);
             std::unique_ptr<Item> owned = items.take(item);
+            if (stopped()) return;  // frames already in flight when the consumer stopped
             consumer(item->frame, *item->features);
             ++delivered;
             bar.update(delivered);

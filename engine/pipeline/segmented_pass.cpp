@@ -8,17 +8,17 @@
 // in its range has been emitted by push(), not by an early finish()). Only candidates that
 // start inside the segment's own range are kept; they are put back in the order a single
 // pass would have produced them (frame pushed, detector, order of emission) and resolved
-// once over the whole film, exactly as DetectorBank::finish() does. A join is then checked:
-// the candidates both neighbours saw just after it must agree. If they do not (a detector's
-// running state had not converged within the warm-up, e.g. after a very long run of motion),
-// the two segments are merged and decoded again, so the result never silently differs.
+// once over the whole film by DetectorBank::resolve(), as a single pass's bank does. A join is then
+// checked: the candidates both neighbours saw just after it must agree. If they do not (a
+// detector's running state had not converged within the warm-up, e.g. after a very long run of
+// motion), the two segments are merged and decoded again, so the result never silently differs.
 //
-// Further ordered consumers (a SegmentSink per segment: the montage collector, the event
-// finder) keep running state that a warm-up of fixed length cannot rebuild, but they rebuild
-// it at every cut from that frame alone (a restart). Such a segment therefore decodes past its
-// look-ahead until each of its consumers has restarted inside the next segment's range, and
-// the next segment's consumers take over at those restarts; a restart the two disagree on (it
-// has never been seen) makes the film decode again in one pass.
+// Further ordered consumers (SegmentConsumers made for each segment: the montage collector,
+// the event finder) keep running state that a warm-up of fixed length cannot rebuild, but they
+// rebuild it at every cut from that frame alone (a restart). Such a segment therefore decodes past
+// its look-ahead until each of its consumers has restarted inside the next segment's range, and the
+// next segment's consumers take over at those restarts; a restart the two disagree on (it has never
+// been seen) makes the film decode again in one pass.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -29,38 +29,30 @@
 #include <map>
 #include <mutex>
 #include <thread>
-#include <tuple>
 
 #include "kinoglaz/detector.hpp"
 #include "kinoglaz/error.hpp"
 #include "kinoglaz/progress.hpp"
 #include "kinoglaz/transition_pass.hpp"
+#include "pass_clock.hpp"
 
 namespace kinoglaz {
 
 namespace {
 
-// Frames of the gradual detector's quiet-level history (its kQuietHistory): the warm-up must
-// also refill it after the longest delay.
-constexpr int kGradualHistoryFrames = 25;
 // Extra frames on either side, for the detectors' look-back over their windows' edges.
 constexpr int kMarginFrames = 8;
 
+// A detector's candidate with the time of its first frame (-inf: before the decoded range).
 struct Candidate {
-    Transition t;
-    FrameIndex emitted = 0;  // frame being pushed when emitted (end of stream for finish())
-    int detector = 0;
-    int order = 0;  // position among that detector's outputs for that frame
+    DetectorBank::Candidate c;
     double start_time = 0;
 };
 
-// Thrown by a segment's consumer when the segment has decoded all it needs.
-struct SegmentComplete {};
-
 struct SegmentRun {
-    double own_start = -INFINITY, own_end = INFINITY;  // own range, seconds [start, end)
-    std::unique_ptr<SegmentSink> sink;                 // further consumers, if any
-    std::vector<Candidate> candidates;                 // all, with start times
+    double own_start = -INFINITY, own_end = INFINITY;         // own range, seconds [start, end)
+    std::vector<std::unique_ptr<SegmentConsumer>> consumers;  // further consumers, if any
+    std::vector<Candidate> candidates;                        // all, with start times
     std::vector<std::pair<FrameIndex, double>> times;  // (index, time) of every frame decoded
     FrameIndex last_index = -1;
     double last_duration = 0;
@@ -71,10 +63,19 @@ struct SegmentRun {
 };
 
 struct Plan {
-    double fps = 25;
+    DetectorOptions detectors;
     int warm_frames = 0, look_frames = 0;
     double warm_s = 0, look_s = 0;
 };
+
+// Whether every consumer has restarted at a frame >= `frame`: a segment may stop there, since
+// the next one can take over at those restarts.
+bool restarted_since(const std::vector<std::unique_ptr<SegmentConsumer>>& consumers,
+                     FrameIndex frame) {
+    return std::all_of(consumers.begin(), consumers.end(), [&](const auto& c) {
+        return first_restart_from(c->restarts(), frame) != nullptr;
+    });
+}
 
 void run_segment(const std::string& input, const PassOptions& options, const Plan& plan,
                  int threads, int decode_threads, bool last, SegmentRun& run,
@@ -88,8 +89,8 @@ void run_segment(const std::string& input, const PassOptions& options, const Pla
             std::isfinite(run.own_start) ? std::max(0.0, run.own_start - plan.warm_s) : 0.0;
         decode.end_s.reset();
         const double look_end = run.own_end + plan.look_s;
-        // With a sink the segment runs on until its consumers have restarted (see above).
-        if (std::isfinite(run.own_end) && !run.sink) decode.end_s = look_end;
+        // With consumers the segment runs on until they have restarted (see above).
+        if (std::isfinite(run.own_end) && run.consumers.empty()) decode.end_s = look_end;
         VideoDecoder decoder(input, decode);
         // Segments start by seeking; a stream whose timestamps cannot place frames (raw
         // elementary streams, clocks that go back) would make each decode from the first frame.
@@ -99,59 +100,40 @@ void run_segment(const std::string& input, const PassOptions& options, const Pla
         }
         FrameIndex own_end_index = -1;  // first frame at or after own_end
 
-        DetectorOptions detector_options{.fps = plan.fps, .sensitivity = options.sensitivity};
-        std::vector<std::unique_ptr<TransitionDetector>> detectors;
-        FeatureMask needs = FeatureMask::basic;
-        for (const auto& name : detector_names()) {
-            detectors.push_back(make_detector(name, detector_options));
-            needs = needs | detectors.back()->needs();
-        }
+        DetectorBank bank(plan.detectors);
         std::map<FrameIndex, double> time_of;
-        std::vector<Transition> out;
-        auto collect = [&](FrameIndex emitted, int d) {
-            for (std::size_t k = 0; k < out.size(); ++k)
-                run.candidates.push_back({out[k], emitted, d, int(k), 0});
-            out.clear();
-        };
+        std::atomic<bool> complete{false};  // all the segment needs is decoded
         PipelineOptions pipeline;
         pipeline.threads = threads;
-        pipeline.features = needs | options.extra_features;
+        pipeline.features = bank.needs() | options.extra_features;
         pipeline.progress = false;
+        pipeline.stop = &complete;
         auto consume = [&](const FramePtr& frame, const FrameFeatures& f) {
-            if (run.sink) {
+            if (!run.consumers.empty()) {
                 if (std::isfinite(run.own_end)) {
                     if (own_end_index < 0 && frame->time_s >= run.own_end) own_end_index = f.index;
-                    if (frame->time_s >= look_end && run.sink->restarted_since(own_end_index))
-                        throw SegmentComplete{};
+                    if (frame->time_s >= look_end &&
+                        restarted_since(run.consumers, own_end_index)) {
+                        complete = true;
+                        return;
+                    }
                 }
-                run.sink->push(frame, f);
+                for (auto& c : run.consumers) c->push(*frame, f);
             }
-            for (std::size_t d = 0; d < detectors.size(); ++d) {
-                detectors[d]->push(f, out);
-                collect(f.index, int(d));
-            }
+            bank.push(f);
             run.times.emplace_back(f.index, frame->time_s);
             time_of[f.index] = frame->time_s;
             run.last_index = f.index;
             run.last_duration = frame->duration_s;
             frames_done.fetch_add(1, std::memory_order_relaxed);
         };
-        try {
-            run_pipeline(decoder, pipeline, consume);
-        } catch (const SegmentComplete&) {
-        }
-        if (last && run.last_index >= 0) {
-            // Only the true end of the stream may flush: elsewhere the segment goes on past its
-            // range far enough that push() has emitted everything that starts in it.
-            for (std::size_t d = 0; d < detectors.size(); ++d) {
-                detectors[d]->finish(run.last_index + 1, out);
-                collect(run.last_index + 1, int(d));
-            }
-        }
-        for (auto& c : run.candidates) {
-            auto it = time_of.find(c.t.frames.start);
-            c.start_time =
-                it != time_of.end() ? it->second : -INFINITY;  // before the decoded range
+        run_pipeline(decoder, pipeline, consume);
+        // Only the true end of the stream may flush: elsewhere the segment goes on past its
+        // range far enough that push() has emitted everything that starts in it.
+        if (last && run.last_index >= 0) bank.flush(run.last_index + 1);
+        for (const auto& c : bank.candidates()) {
+            auto it = time_of.find(c.transition.frames.start);
+            run.candidates.push_back({c, it != time_of.end() ? it->second : -INFINITY});
         }
         run.info = decoder.info();
         run.decode_errors = decoder.info().decode_errors;
@@ -160,17 +142,20 @@ void run_segment(const std::string& input, const PassOptions& options, const Pla
     }
 }
 
-bool same(const Candidate& a, const Candidate& b) {
-    return a.t.type == b.t.type && a.t.frames.start == b.t.frames.start &&
-           a.t.frames.end == b.t.frames.end && a.t.confidence == b.t.confidence &&
-           a.emitted == b.emitted && a.detector == b.detector;
+bool same(const Candidate& x, const Candidate& y) {
+    const auto &a = x.c, &b = y.c;
+    return a.transition.type == b.transition.type &&
+           a.transition.frames.start == b.transition.frames.start &&
+           a.transition.frames.end == b.transition.frames.end &&
+           a.transition.confidence == b.transition.confidence && a.emitted == b.emitted &&
+           a.detector == b.detector;
 }
 
 // The candidates starting at or after `from` and emitted no later than `until`, in order.
 std::vector<Candidate> window_of(const SegmentRun& run, double from, FrameIndex until) {
     std::vector<Candidate> out;
     for (const auto& c : run.candidates)
-        if (c.start_time >= from && c.emitted <= until) out.push_back(c);
+        if (c.start_time >= from && c.c.emitted <= until) out.push_back(c);
     return out;
 }
 
@@ -189,21 +174,21 @@ int automatic_segments(const SourceInfo& source, int threads) {
 
 PassResult run_segmented_pass(const std::string& input, const PassOptions& options, int segments,
                               double min_segment_s) {
-    return run_segmented_pass(input, options, segments, SinkFactory{}, min_segment_s).pass;
+    return run_segmented_pass(input, options, segments, ConsumerFactory{}, min_segment_s).pass;
 }
 
 SegmentedPassResult run_segmented_pass(const std::string& input, const PassOptions& options,
-                                       int segments, const SinkFactory& make_sink,
+                                       int segments, const ConsumerFactory& make_consumers,
                                        double min_segment_s) {
     if (segments < 0 || segments > 64)
         throw_bad_usage("segments", "--segments must be between 1 and 64");
     auto single_pass = [&] {
         SegmentedPassResult out;
         FrameConsumer consumer;
-        if (make_sink) {
-            out.sink = make_sink();
-            consumer = [sink = out.sink.get()](const FramePtr& frame, const FrameFeatures& f) {
-                sink->push(frame, f);
+        if (make_consumers) {
+            out.consumers = make_consumers();
+            consumer = [&consumers = out.consumers](const FramePtr& frame, const FrameFeatures& f) {
+                for (auto& c : consumers) c->push(*frame, f);
             };
         }
         out.pass = run_transition_pass(input, options, consumer);
@@ -215,10 +200,7 @@ SegmentedPassResult run_segmented_pass(const std::string& input, const PassOptio
 
     SourceInfo probe_info;
     {
-        DecodeOptions decode;
-        decode.threads = 1;
-        decode.allow_network = options.allow_network;
-        VideoDecoder decoder(input, decode);
+        VideoDecoder decoder(input, probe_decode_options(options.allow_network));
         probe_info = decoder.info();
     }
     const int total_threads = options.threads > 0
@@ -226,20 +208,15 @@ SegmentedPassResult run_segmented_pass(const std::string& input, const PassOptio
                                   : int(std::max(1u, std::thread::hardware_concurrency()));
     if (segments == 0) segments = std::min(64, automatic_segments(probe_info, total_threads));
     Plan plan;
-    // As run_transition_pass: detector durations are in frames of the nominal rate.
-    double fps =
-        probe_info.fps_nominal.valid() ? probe_info.fps_nominal.to_double() : probe_info.fps;
-    if (fps > 0 && fps < 1000) plan.fps = fps;
-    int max_delay = 0;
-    for (const auto& name : detector_names())
-        max_delay = std::max(
-            max_delay, make_detector(name, {.fps = plan.fps, .sensitivity = options.sensitivity})
-                           ->max_delay_frames());
-    plan.warm_frames = max_delay + kGradualHistoryFrames + kMarginFrames;
-    plan.look_frames = max_delay + kMarginFrames;
+    plan.detectors = {.fps = detail::detector_fps(probe_info), .sensitivity = options.sensitivity};
+    {
+        const DetectorBank bank(plan.detectors);
+        plan.warm_frames = bank.warm_up_frames() + kMarginFrames;
+        plan.look_frames = bank.max_delay_frames() + kMarginFrames;
+    }
     // Seconds from frames at the slowest rate the stream might run at (VFR): the average
     // rate when it is lower than the nominal one.
-    double slow_fps = plan.fps;
+    double slow_fps = plan.detectors.fps;
     if (probe_info.fps_average.valid() && probe_info.fps_average.to_double() > 0)
         slow_fps = std::min(slow_fps, probe_info.fps_average.to_double());
     plan.warm_s = plan.warm_frames / slow_fps;
@@ -293,7 +270,7 @@ SegmentedPassResult run_segmented_pass(const std::string& input, const PassOptio
             for (std::size_t i = 0; i < todo.size(); ++i) {
                 runs[i].own_start = todo[i].first;
                 runs[i].own_end = todo[i].second;
-                if (make_sink) runs[i].sink = make_sink();
+                if (make_consumers) runs[i].consumers = make_consumers();
                 // TBB's parallelism limit is process-wide (the smallest one set wins), so every
                 // segment asks for all threads and shares one worker pool; codecs get a share.
                 workers.emplace_back([&, i] {
@@ -344,12 +321,12 @@ SegmentedPassResult run_segmented_pass(const std::string& input, const PassOptio
                             k == cuts.size() ? INFINITY : cuts[k]);
     SegmentedPassResult out;
     PassResult& result = out.pass;
-    std::vector<Candidate> kept;
+    std::vector<DetectorBank::Candidate> kept;
     std::vector<char> seen;
     for (const auto& r : ranges) {
         const SegmentRun& run = done.at(r);
         for (const auto& c : run.candidates)
-            if (c.start_time >= run.own_start && c.start_time < run.own_end) kept.push_back(c);
+            if (c.start_time >= run.own_start && c.start_time < run.own_end) kept.push_back(c.c);
         for (const auto& [index, time] : run.times) {
             if (index >= FrameIndex(result.frame_times.size())) {
                 result.frame_times.resize(std::size_t(index + 1), 0);
@@ -371,43 +348,23 @@ SegmentedPassResult run_segmented_pass(const std::string& input, const PassOptio
 
     const SegmentRun& last = done.at(ranges.back());
     result.source = last.info;
-    const FrameIndex end = FrameIndex(result.frame_times.size());
-    result.source.frame_count = end;
-    result.source.frame_count_exact = true;
-    double last_duration = last.last_duration;
-    if (last_duration <= 0) last_duration = 1.0 / plan.fps;
-    result.source.duration_s = result.frame_times.back() + last_duration;
-    result.source.fps = double(end) / result.source.duration_s;
-
-    // The order a single pass would have produced: by frame pushed, then detector, then output.
-    std::stable_sort(kept.begin(), kept.end(), [](const Candidate& a, const Candidate& b) {
-        return std::tie(a.emitted, a.detector, a.order) < std::tie(b.emitted, b.detector, b.order);
-    });
-    std::vector<Transition> candidates;
-    for (const auto& c : kept) candidates.push_back(c.t);
-    const DetectorOptions detector_options{.fps = plan.fps, .sensitivity = options.sensitivity};
-    result.transitions = resolve_transitions(std::move(candidates), detector_options);
-    // Times as DetectorBank::finish() gives them (one past the last frame: extrapolated).
+    detail::count_frames(result.source, result.frame_times, last.last_duration, plan.detectors.fps);
+    result.transitions = DetectorBank(plan.detectors).resolve(std::move(kept), result.frame_times);
     const auto& times = result.frame_times;
-    auto time_at = [&](FrameIndex f) {
-        if (f >= 0 && f < FrameIndex(times.size())) return times[std::size_t(f)];
-        double step = times.size() > 1 ? times.back() - times[times.size() - 2] : 1.0 / plan.fps;
-        return times.back() + step * double(f - FrameIndex(times.size()) + 1);
-    };
-    for (auto& t : result.transitions) {
-        t.start_time_s = time_at(t.frames.start);
-        t.end_time_s = time_at(t.frames.end);
-    }
 
-    // Each segment's sink takes over from the one before at the first frame of its own range.
-    for (std::size_t k = 0; make_sink && k < ranges.size(); ++k) {
+    // Each segment's consumers take over from those before at the first frame of its own range.
+    for (std::size_t k = 0; make_consumers && k < ranges.size(); ++k) {
         SegmentRun& run = done.at(ranges[k]);
         if (k == 0) {
-            out.sink = std::move(run.sink);
+            out.consumers = std::move(run.consumers);
             continue;
         }
-        const auto from = std::lower_bound(times.begin(), times.end(), ranges[k].first);
-        if (!out.sink->take_over(*run.sink, FrameIndex(from - times.begin()))) {
+        const auto from = FrameIndex(std::lower_bound(times.begin(), times.end(), ranges[k].first) -
+                                     times.begin());
+        bool joined = true;
+        for (std::size_t c = 0; c < out.consumers.size() && joined; ++c)
+            joined = out.consumers[c]->take_over(*run.consumers[c], from);
+        if (!joined) {
             if (std::getenv("KINOGLAZ_DEBUG_SEGMENTS"))
                 std::fprintf(stderr, "segments: consumers differ after %.3f s, one pass\n",
                              ranges[k].first);

@@ -4,8 +4,28 @@
 
 #include "kinoglaz/detector.hpp"
 #include "kinoglaz/error.hpp"
+#include "pass_clock.hpp"
 
 namespace kinoglaz {
+
+namespace detail {
+
+double detector_fps(const SourceInfo& info) {
+    const double fps = info.fps_nominal.valid() ? info.fps_nominal.to_double() : info.fps;
+    return fps > 0 && fps < 1000 ? fps : 25;
+}
+
+void count_frames(SourceInfo& source, const std::vector<double>& frame_times, double last_duration,
+                  double fps) {
+    const FrameIndex end = FrameIndex(frame_times.size());
+    source.frame_count = end;
+    source.frame_count_exact = true;
+    if (last_duration <= 0) last_duration = 1.0 / fps;
+    source.duration_s = frame_times.back() + last_duration;
+    source.fps = double(end) / source.duration_s;
+}
+
+}  // namespace detail
 
 DecodeOptions decode_options(const PassOptions& options) {
     DecodeOptions decode;
@@ -26,11 +46,9 @@ PassResult run_transition_pass(const std::string& input, const PassOptions& opti
                                const FrameConsumer& extra) {
     VideoDecoder decoder(input, decode_options(options));
 
-    DetectorOptions detector_options{.fps = 25, .sensitivity = options.sensitivity};
     const SourceInfo& info = decoder.info();
-    // Durations in the detectors are in frames of the nominal rate; VFR only shifts them a little.
-    double fps = info.fps_nominal.valid() ? info.fps_nominal.to_double() : info.fps;
-    if (fps > 0 && fps < 1000) detector_options.fps = fps;
+    const DetectorOptions detector_options{.fps = detail::detector_fps(info),
+                                           .sensitivity = options.sensitivity};
     DetectorBank bank(detector_options);
 
     std::ofstream metrics;
@@ -67,13 +85,9 @@ PassResult run_transition_pass(const std::string& input, const PassOptions& opti
 
     result.source = info;
     const FrameIndex end = FrameIndex(result.frame_times.size());
-    if (!options.start_s && !options.end_s) {
-        result.source.frame_count = end;
-        result.source.frame_count_exact = true;
-        if (last_duration <= 0) last_duration = 1.0 / detector_options.fps;
-        result.source.duration_s = result.frame_times.back() + last_duration;
-        result.source.fps = double(end) / result.source.duration_s;
-    }
+    if (!options.start_s && !options.end_s)
+        detail::count_frames(result.source, result.frame_times, last_duration,
+                             detector_options.fps);
     result.transitions = bank.finish(end, result.frame_times);
     return result;
 }

@@ -7,8 +7,8 @@
 #include <opencv2/imgproc.hpp>
 
 #include "kinoglaz/error.hpp"
-#include "kinoglaz/parallel_for.hpp"
 #include "kinoglaz/reveal.hpp"
+#include "parallel_for.hpp"
 
 namespace kinoglaz {
 

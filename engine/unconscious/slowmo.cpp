@@ -14,8 +14,8 @@
 #include <opencv2/video/tracking.hpp>
 
 #include "kinoglaz/error.hpp"
-#include "kinoglaz/parallel_for.hpp"
 #include "kinoglaz/reveal.hpp"
+#include "parallel_for.hpp"
 
 namespace kinoglaz {
 

@@ -29,6 +29,11 @@ struct Analysis {
     /// that `analyze --keep-edits` does not bring them back. Sorted by start frame.
     std::vector<Transition> removed_transitions;
     double analysis_seconds = 0;  ///< wall time of the analysis (the one non-deterministic field)
+    /// The pass's frame clock: the time of every decoded frame, seconds from the first frame
+    /// (index = frame), after a pass over the whole film; the timeline exports read it. Not
+    /// written to analysis.json: empty for an analysis read back from it (or of a --start/--end
+    /// range), where the exports interpolate between the times of shots, transitions and events.
+    std::vector<double> frame_times;
 };
 
 }  // namespace kinoglaz

@@ -52,6 +52,13 @@ struct DecodeOptions {
     std::int64_t max_pixels = 8192LL * 8192LL;
 };
 
+/// The options of the engine's reads of a film besides its pass (whose options come from
+/// PassOptions through decode_options(), transition_pass.hpp), each set up here only.
+/// Opening a film to learn what it is (SourceInfo), on one codec thread.
+DecodeOptions probe_decode_options(bool allow_network);
+/// Full-size pictures of single frames (keyframes), decoded by seeking (grab_frames()).
+DecodeOptions picture_decode_options(int threads, bool allow_network);
+
 namespace detail {
 struct PictureData;
 struct DecoderState;

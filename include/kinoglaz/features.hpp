@@ -9,6 +9,7 @@
 
 #include <opencv2/core.hpp>
 
+#include "kinoglaz/frame.hpp"
 #include "kinoglaz/time.hpp"
 
 namespace kinoglaz {
@@ -95,5 +96,22 @@ struct FrameFeatures {
     /// Names and values of the scalar features, for an optional per-frame CSV dump.
     std::vector<std::pair<std::string, double>> metrics() const;
 };
+
+/// The extractors the pipeline runs (stages 2 and 4), pure functions of their arguments: safe
+/// to run on many threads at once.
+/// Per-frame features of `frame` (luma, histogram, thumbnail, edges).
+FrameFeatures compute_frame_features(const Frame& frame, FeatureMask mask);
+
+/// Fills the pairwise fields of `current` from the previous frame. `previous` must have
+/// been filled by compute_frame_features (its own pairwise fields are not read).
+void compute_pair_features(const Frame& previous_frame, const FrameFeatures& previous,
+                           const Frame& current_frame, FrameFeatures& current, FeatureMask mask);
+
+/// 1 - histogram intersection of two normalised histograms, 0..1.
+float histogram_distance(const std::array<float, kHistBins>& a,
+                         const std::array<float, kHistBins>& b) noexcept;
+
+/// Mean absolute difference of two equally sized CV_8U images, scaled to 0..1.
+float mean_abs_difference(const cv::Mat& a, const cv::Mat& b);
 
 }  // namespace kinoglaz

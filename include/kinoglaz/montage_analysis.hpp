@@ -46,7 +46,8 @@ struct MontageCollectorOptions {
 /// It does not know the transitions: build_montage() splits the segment sums at the shot
 /// boundaries later. Thread-safety: push() from one thread at a time (the pipeline's ordered
 /// consumer); the const accessors may be read concurrently once pushing has stopped.
-class MontageCollector {
+/// A SegmentConsumer: a segmented pass splits and joins it at its restarts.
+class MontageCollector final : public Joinable<MontageCollector> {
   public:
     /// Compact per-frame facts. Motion is normalised by the proxy size, so it does not
     /// depend on the analysis resolution.
@@ -81,6 +82,8 @@ class MontageCollector {
     /// Adds the next frame. Frames must arrive in order with consecutive indices (the first
     /// one may be > 0 when decoding a range); throws Error(internal) otherwise.
     void push(const FrameFeatures& features);
+    /// push(features): the collector reads features only.
+    void push(const Frame& frame, const FrameFeatures& features) override { push(features); }
 
     FrameIndex first_frame() const noexcept { return first_; }
     FrameIndex end_frame() const noexcept { return first_ + FrameIndex(frames_.size()); }
@@ -97,9 +100,9 @@ class MontageCollector {
     /// The frames that started a segment because of that frame and the one before it alone
     /// (a change of histogram or brightness), ascending: where the collector of a later
     /// segment of a segmented pass may take over.
-    const std::vector<Restart>& restarts() const noexcept { return restarts_; }
+    const std::vector<Restart>& restarts() const noexcept override { return restarts_; }
 
-    /// Joins the collector of the next segment of a segmented pass (SegmentSink::take_over):
+    /// Joins the collector of the next segment of a segmented pass (SegmentConsumer::take_over):
     /// keeps this collector's records and segments before its first restart at or after
     /// `from` and appends `next`'s from that restart on. Returns false when `next` passed that
     /// frame without the same restart.

@@ -2,6 +2,7 @@
 /// One pass over a source: decode → convert → per-frame features (parallel) → pairwise
 /// features (parallel) → ordered consumer, on oneTBB's parallel_pipeline.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -18,6 +19,9 @@ struct PipelineOptions {
     bool progress = false;  ///< draw a progress bar when stderr is a terminal
     std::string progress_label = "decoding";
     int tokens_per_thread = 2;  ///< frames in flight per thread (memory bound), 1..8
+    /// When set (by the consumer, from its call), the pass ends early: no later frame reaches
+    /// the consumer, decoding stops and run_pipeline() returns normally. Optional.
+    const std::atomic<bool>* stop = nullptr;
 };
 
 /// Called once per frame, in presentation order, from one thread at a time.

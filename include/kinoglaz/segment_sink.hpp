@@ -1,5 +1,5 @@
 #pragma once
-/// Streaming consumers that can follow a pass split into time segments.
+/// Streaming consumers that can follow a pass split into time segments (SegmentConsumer).
 ///
 /// A consumer with running state (a reference image, noise levels, an open colour sum) can
 /// still be split if its state is sometimes rebuilt from the current frame alone: a cut resets
@@ -11,8 +11,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <typeinfo>
 #include <vector>
 
+#include "kinoglaz/error.hpp"
 #include "kinoglaz/features.hpp"
 #include "kinoglaz/frame.hpp"
 #include "kinoglaz/time.hpp"
@@ -51,29 +53,52 @@ inline const Restart* first_restart_from(const std::vector<Restart>& restarts,
     return it == restarts.end() ? nullptr : &*it;
 }
 
-/// The ordered consumers of one segment of a segmented pass (run_segmented_pass): one sink per
-/// segment, made by a SinkFactory, fed that segment's frames in order from one thread, and
-/// joined afterwards into one sink holding what a single pass would have given.
-class SegmentSink {
+/// A consumer of the ordered frame stream that a segmented pass (run_segmented_pass) can
+/// split in time and join again: the montage collector, the event finder. Each segment gets
+/// its own consumers, fed that segment's frames in order from one thread; afterwards the
+/// consumer of each segment takes over from the one of the segment before at a restart both
+/// saw, so the joined consumer holds exactly what one pass would have given it.
+///
+/// To write one, derive from Joinable<YourConsumer> (below) rather than from this class.
+/// Thread-safety: none; one ordered stage feeds it.
+class SegmentConsumer {
   public:
-    virtual ~SegmentSink() = default;
+    virtual ~SegmentConsumer() = default;
 
-    /// The next frame of the segment, in presentation order.
-    virtual void push(const FramePtr& frame, const FrameFeatures& features) = 0;
+    /// The next frame, in presentation order.
+    virtual void push(const Frame& frame, const FrameFeatures& features) = 0;
 
-    /// Whether every consumer in the sink has restarted at a frame >= `frame`: a segment may
-    /// stop there, since the next one can take over at those restarts.
-    virtual bool restarted_since(FrameIndex frame) const = 0;
+    /// The frames at which the consumer rebuilt its state from that frame (and the one
+    /// before it) alone, ascending: where a consumer of a later segment may take over. A
+    /// segment may stop decoding once each of its consumers has restarted inside the next
+    /// segment's range.
+    virtual const std::vector<Restart>& restarts() const noexcept = 0;
 
-    /// Joins the next segment's sink: for each consumer, keeps this sink's data before its
-    /// first restart at or after `from` and takes `next`'s from that restart on (or keeps all
-    /// of its own where `next` ended before that restart). Returns false when `next` decoded
-    /// that frame but did not restart there with the same digest; both sinks are then unusable.
-    /// `next` is left empty.
-    virtual bool take_over(SegmentSink& next, FrameIndex from) = 0;
+    /// Joins the consumer of the next segment, `next` (of the same type): keeps this one's data
+    /// before its first restart at or after `from` and takes `next`'s from that restart on (or
+    /// keeps all of its own where `next` ended before that restart). Returns false when `next`
+    /// decoded that frame but did not restart there with the same digest; both consumers are
+    /// then unusable. `next` is left empty.
+    virtual bool take_over(SegmentConsumer& next, FrameIndex from) = 0;
 };
 
-/// Makes one empty sink per segment; every sink of one factory has the same dynamic type.
-using SinkFactory = std::function<std::unique_ptr<SegmentSink>()>;
+/// The base of a SegmentConsumer joined only with consumers of its own type `Derived`, which
+/// provides push() and restarts() (overriding them) and a non-virtual
+/// `bool take_over(Derived& next, FrameIndex from)` with the contract of
+/// SegmentConsumer::take_over.
+template <typename Derived>
+class Joinable : public SegmentConsumer {
+  public:
+    bool take_over(SegmentConsumer& next, FrameIndex from) final {
+        // Names Derived's own overload; fails to compile where Derived has none.
+        bool (Derived::*typed)(Derived&, FrameIndex) = &Derived::take_over;
+        if (typeid(next) != typeid(Derived))
+            throw Error(ErrorKind::internal, "segmented pass: consumers of different types joined");
+        return (static_cast<Derived&>(*this).*typed)(static_cast<Derived&>(next), from);
+    }
+};
+
+/// Makes one segment's consumers, in the same order and of the same types at every call.
+using ConsumerFactory = std::function<std::vector<std::unique_ptr<SegmentConsumer>>()>;
 
 }  // namespace kinoglaz

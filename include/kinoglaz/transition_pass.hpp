@@ -68,20 +68,23 @@ int automatic_segments(const SourceInfo& source, int threads);
 PassResult run_segmented_pass(const std::string& input, const PassOptions& options, int segments,
                               double min_segment_s = -1);
 
-/// A segmented pass's result with its further consumers joined into one sink.
+/// A segmented pass's result with its further consumers joined.
 struct SegmentedPassResult {
     PassResult pass;
-    std::unique_ptr<SegmentSink> sink;  ///< null without a factory
-    int segments = 1;                   ///< parts the result was joined from (1: one pass)
+    /// One consumer per one that the factory makes, in its order, each joined over all
+    /// segments (empty without a factory).
+    std::vector<std::unique_ptr<SegmentConsumer>> consumers;
+    int segments = 1;  ///< parts the result was joined from (1: one pass)
 };
 
 /// run_segmented_pass() that also feeds further ordered consumers: each segment gets its own
-/// sink from `make_sink`, runs on past its look-ahead until every consumer in it has restarted
-/// in the next segment's range, and the sinks are joined at those restarts
-/// (SegmentSink::take_over), so the joined sink holds what one pass would have given it. Where
-/// two segments' consumers disagree at a restart, the film is decoded again in one pass.
+/// from `make_consumers`, runs on past its look-ahead until every one of them has restarted
+/// in the next segment's range, and they are joined at those restarts
+/// (SegmentConsumer::take_over), so each joined consumer holds what one pass would have given
+/// it. Where two segments' consumers disagree at a restart, the film is decoded again in one
+/// pass.
 SegmentedPassResult run_segmented_pass(const std::string& input, const PassOptions& options,
-                                       int segments, const SinkFactory& make_sink,
+                                       int segments, const ConsumerFactory& make_consumers,
                                        double min_segment_s = -1);
 
 }  // namespace kinoglaz

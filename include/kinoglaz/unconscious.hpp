@@ -75,8 +75,9 @@ struct EventFinderOptions {
 /// encoder refines detail) are dropped. Memory is bounded by the grid and the noise window,
 /// never by the film's length (the event list itself aside).
 ///
-/// Thread-safety: none; feed it from one ordered stage (the pipeline's consumer).
-class EventFinder {
+/// Thread-safety: none; feed it from one ordered stage (the pipeline's consumer). A
+/// SegmentConsumer: a segmented pass splits and joins it at its restarts.
+class EventFinder final : public Joinable<EventFinder> {
   public:
     explicit EventFinder(const EventFinderOptions& options = {});
     ~EventFinder();
@@ -93,7 +94,7 @@ class EventFinder {
     /// Feeds the next frame, in presentation order. Reads `frame.proxy_smooth` (made from
     /// `frame.proxy_gray` where it is empty) and the pairwise fields of `features` (to notice
     /// cuts and fast camera moves).
-    void push(const Frame& frame, const FrameFeatures& features);
+    void push(const Frame& frame, const FrameFeatures& features) override;
 
     /// Ends the pass: drops events near `transitions`, converts boxes to the display pixels
     /// of `source` and returns the events sorted by start frame (clip paths empty).
@@ -104,9 +105,9 @@ class EventFinder {
 
     /// The frames at which the finder forgot its shot because of that frame alone (a cut, a
     /// flash, a camera jump), ascending: where a finder of a later segment may take over.
-    const std::vector<Restart>& restarts() const noexcept;
+    const std::vector<Restart>& restarts() const noexcept override;
 
-    /// Joins the finder of the next segment of a segmented pass (SegmentSink::take_over):
+    /// Joins the finder of the next segment of a segmented pass (SegmentConsumer::take_over):
     /// keeps the events of this finder before its first restart at or after `from` and takes
     /// `next`'s state and events from that restart on. Returns false when `next` passed that
     /// frame without the same restart. Call before finish().

@@ -78,7 +78,7 @@ struct VibrationFinderOptions {
 /// footage shot at another rate than it plays (AnalyzeOptions::capture_fps).
 ///
 /// Thread-safety: none; feed it from one ordered stage (the pipeline's consumer).
-class VibrationFinder {
+class VibrationFinder final : public Joinable<VibrationFinder> {
   public:
     explicit VibrationFinder(const VibrationFinderOptions& options = {});
     ~VibrationFinder();
@@ -93,7 +93,7 @@ class VibrationFinder {
 
     /// Feeds the next frame, in presentation order. Reads `frame.proxy_smooth` (made from
     /// `frame.proxy_gray` where it is empty) and the pairwise fields of `features`.
-    void push(const Frame& frame, const FrameFeatures& features);
+    void push(const Frame& frame, const FrameFeatures& features) override;
 
     /// Ends the pass: analyses the last window, cuts vibrations at `transitions`, converts
     /// boxes to the display pixels of `source` and returns the vibrations (kind
@@ -105,7 +105,7 @@ class VibrationFinder {
 
     /// The frames at which the finder forgot its shot because of that frame alone, ascending
     /// (as EventFinder::restarts()).
-    const std::vector<Restart>& restarts() const noexcept;
+    const std::vector<Restart>& restarts() const noexcept override;
 
     /// Joins the finder of the next segment of a segmented pass (as EventFinder::take_over).
     bool take_over(VibrationFinder& next, FrameIndex from);

@@ -16,6 +16,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "decode/grey_coded.hpp"
 #include "kinoglaz/decoder.hpp"
 #include "kinoglaz/error.hpp"
 #include "kinoglaz/pipeline.hpp"
@@ -25,73 +26,10 @@
 #include "support/synthetic.hpp"
 
 using namespace kinoglaz;
+using namespace kinoglaz::test;
 namespace fs = std::filesystem;
 
 namespace {
-
-// Uniform grey frames whose luma level Y = 20 + 3 N encodes the frame number N, so any decoded
-// picture can be traced back to the frame it must be. Made in YUV (U = V = 128); read back from
-// the BGR proxy, where video-range luma is expanded: B = G = R = (Y - 16) * 255 / 219.
-constexpr int kLevel0 = 20, kLevelStep = 3;
-int frame_of_level(double grey) {
-    double luma = grey * 219.0 / 255.0 + 16.0;
-    return int(std::lround((luma - kLevel0) / kLevelStep));
-}
-int frame_of_picture(const cv::Mat& bgr) {
-    auto m = cv::mean(bgr);
-    return frame_of_level((m[0] + m[1] + m[2]) / 3.0);
-}
-
-// Near-lossless H.264 (x264 drops B-frames when lossless) with a fixed IBBBP pattern and a
-// 12-frame GOP: presentation order differs from decode order, and seeking has to land on a
-// keyframe and decode forward.
-const std::string kBFrameX264 =
-    "-c:v libx264 -preset ultrafast -qp 1 -pix_fmt yuv420p "
-    "-x264-params bframes=3:b-adapt=0:keyint=12:min-keyint=12:scenecut=0";
-
-struct Decoded {
-    std::vector<FrameIndex> index;
-    std::vector<double> time_s;
-    std::vector<int> content;  // frame number read back from the grey level
-};
-
-Decoded decode_all(const std::string& path, DecodeOptions options = {}) {
-    VideoDecoder decoder(path, options);
-    Decoded d;
-    while (auto picture = decoder.next()) {
-        Frame f = decoder.convert(*picture);
-        d.index.push_back(f.index);
-        d.time_s.push_back(f.time_s);
-        d.content.push_back(frame_of_picture(f.proxy_bgr));
-    }
-    return d;
-}
-
-class DecoderTest : public ::testing::Test {
-  protected:
-    static void SetUpTestSuite() {
-        dir_ = test::temp_dir("decoder");
-        coded_ = (dir_ / "coded.mp4").string();
-        coded_ok_ = test::ffmpeg(
-            "-f lavfi -i \"color=c=black:size=64x48:rate=25,format=yuv420p,"
-            "geq=lum='" +
-            std::to_string(kLevel0) + "+" + std::to_string(kLevelStep) +
-            "*N':cb=128:cr=128\" -frames:v " + std::to_string(kCodedFrames) + " " + kBFrameX264 +
-            " " + test::shell_quote(coded_));
-    }
-    static void TearDownTestSuite() { fs::remove_all(dir_); }
-    void SetUp() override {
-        if (!test::have_program("ffmpeg") || !test::have_program("ffprobe"))
-            GTEST_SKIP() << "ffmpeg/ffprobe not on PATH";
-        ASSERT_TRUE(coded_ok_) << "could not encode the grey-coded test video";
-    }
-    static std::string path(const std::string& name) { return (dir_ / name).string(); }
-
-    static constexpr int kCodedFrames = 60;  // 2.4 s at 25 fps
-    static inline fs::path dir_;
-    static inline std::string coded_;
-    static inline bool coded_ok_ = false;
-};
 
 void expect_times_match_ffprobe(const std::string& file, const std::vector<double>& times) {
     auto reference = test::ffprobe_frame_times(file);
@@ -379,43 +317,6 @@ TEST_F(DecoderTest, RejectsInvalidOptions) {
             EXPECT_EQ(e.kind(), ErrorKind::bad_usage) << e.what();
         }
     }
-}
-
-class PipelineOrderTest : public DecoderTest, public ::testing::WithParamInterface<int> {};
-
-TEST_P(PipelineOrderTest, DeliversEveryFrameInOrderLikeNext) {
-    const auto reference = decode_all(coded_);
-    VideoDecoder decoder(coded_, {});
-    PipelineOptions options;
-    options.threads = GetParam();
-    std::vector<FrameIndex> index;
-    std::vector<double> times;
-    std::vector<int> content;
-    auto delivered = run_pipeline(decoder, options, [&](const FramePtr& f, const FrameFeatures&) {
-        index.push_back(f->index);
-        times.push_back(f->time_s);
-        content.push_back(frame_of_picture(f->proxy_bgr));
-    });
-    EXPECT_EQ(delivered, std::int64_t(reference.index.size()));
-    EXPECT_EQ(index, reference.index);
-    EXPECT_EQ(times, reference.time_s);
-    EXPECT_EQ(content, reference.content);
-}
-
-INSTANTIATE_TEST_SUITE_P(Threads, PipelineOrderTest, ::testing::Values(1, 2),
-                         [](const auto& info) { return "threads" + std::to_string(info.param); });
-
-TEST_F(DecoderTest, PipelineRethrowsConsumerErrors) {
-    VideoDecoder decoder(coded_, {});
-    PipelineOptions options;
-    options.threads = 2;
-    int seen = 0;
-    EXPECT_THROW(run_pipeline(decoder, options,
-                              [&](const FramePtr&, const FrameFeatures&) {
-                                  if (++seen == 10) throw_io("consumer", "stop here");
-                              }),
-                 Error);
-    EXPECT_EQ(seen, 10);
 }
 
 // Every image of a Frame is a whole image to OpenCV: a filter's border never reaches into the

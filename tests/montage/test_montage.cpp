@@ -8,8 +8,8 @@
 #include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
 
-#include "../../engine/analysis/features/extract.hpp"
 #include "kinoglaz/error.hpp"
+#include "kinoglaz/features.hpp"
 #include "kinoglaz/montage_analysis.hpp"
 #include "support/synthetic.hpp"
 

@@ -14,9 +14,7 @@ SecondsRange time_range(const Args& args, const std::string& input, bool allow_n
     Rational rate;
     if ((start && start->needs_rate()) || (end && end->needs_rate()) ||
         (duration && duration->needs_rate())) {
-        DecodeOptions probe_options;
-        probe_options.allow_network = allow_network;
-        const SourceInfo info = probe(input, probe_options, true);
+        const SourceInfo info = probe(input, probe_decode_options(allow_network), true);
         rate = info.fps_nominal.valid() ? info.fps_nominal : info.fps_average;
     }
     auto seconds = [&](const std::optional<TimeSpec>& spec,

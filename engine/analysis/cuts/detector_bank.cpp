@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include "fade_detector.hpp"
 #include "gradual_detector.hpp"
@@ -42,14 +43,54 @@ FeatureMask DetectorBank::needs() const noexcept {
     return mask;
 }
 
+int DetectorBank::max_delay_frames() const noexcept {
+    int delay = 0;
+    for (const auto& d : detectors_) delay = std::max(delay, d->max_delay_frames());
+    return delay;
+}
+
+int DetectorBank::warm_up_frames() const noexcept {
+    int history = 0;
+    for (const auto& d : detectors_) history = std::max(history, d->warm_up_frames());
+    return max_delay_frames() + history;
+}
+
 void DetectorBank::push(const FrameFeatures& features) {
-    for (auto& d : detectors_) d->push(features, candidates_);
+    for (std::size_t d = 0; d < detectors_.size(); ++d) {
+        detectors_[d]->push(features, out_);
+        for (std::size_t k = 0; k < out_.size(); ++k)
+            candidates_.push_back({out_[k], features.index, int(d), int(k)});
+        out_.clear();
+    }
+}
+
+void DetectorBank::flush(FrameIndex end) {
+    for (std::size_t d = 0; d < detectors_.size(); ++d) {
+        detectors_[d]->finish(end, out_);
+        for (std::size_t k = 0; k < out_.size(); ++k)
+            candidates_.push_back({out_[k], end, int(d), int(k)});
+        out_.clear();
+    }
 }
 
 std::vector<Transition> DetectorBank::finish(FrameIndex end, const std::vector<double>& times) {
-    for (auto& d : detectors_) d->finish(end, candidates_);
-    auto result = resolve_transitions(std::move(candidates_), options_);
+    flush(end);
+    auto result = resolve(std::move(candidates_), times);
     candidates_.clear();
+    return result;
+}
+
+std::vector<Transition> DetectorBank::resolve(std::vector<Candidate> candidates,
+                                              const std::vector<double>& times) const {
+    std::stable_sort(candidates.begin(), candidates.end(),
+                     [](const Candidate& a, const Candidate& b) {
+                         return std::tie(a.emitted, a.detector, a.order) <
+                                std::tie(b.emitted, b.detector, b.order);
+                     });
+    std::vector<Transition> transitions;
+    transitions.reserve(candidates.size());
+    for (auto& c : candidates) transitions.push_back(std::move(c.transition));
+    auto result = resolve_transitions(std::move(transitions), options_);
     auto time_of = [&](FrameIndex f) {
         if (f >= 0 && f < FrameIndex(times.size())) return times[std::size_t(f)];
         if (times.empty()) return 0.0;

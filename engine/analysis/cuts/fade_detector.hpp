@@ -22,6 +22,8 @@ class FadeDetector final : public TransitionDetector {
     std::string_view name() const noexcept override { return "fade"; }
     FeatureMask needs() const noexcept override { return FeatureMask::basic; }
     int max_delay_frames() const noexcept override { return 2 * max_length_ + 2; }
+    // Its state is the run of dark frames being judged, inside its decision delay.
+    int warm_up_frames() const noexcept override { return 0; }
     void push(const FrameFeatures& features, std::vector<Transition>& out) override;
     void finish(FrameIndex end, std::vector<Transition>& out) override;
 

@@ -257,6 +257,10 @@ void fit_slide(const FrameFeatures& a, const std::vector<const FrameFeatures*>& 
     fit.slide_last = double(best_hs.back()) / len;
 }
 
+int GradualDetector::warm_up_frames() const noexcept {
+    return int(kQuietHistory);  // the shot's quiet-level history must be full again
+}
+
 GradualDetector::GradualDetector(const GradualOptions& options)
     : options_(options),
       max_length_(std::max(4, int(std::lround(options.max_length_s * options.fps)))),

@@ -62,6 +62,7 @@ class GradualDetector final : public TransitionDetector {
     std::string_view name() const noexcept override { return "gradual"; }
     FeatureMask needs() const noexcept override { return FeatureMask::basic; }
     int max_delay_frames() const noexcept override { return max_length_ + 4; }
+    int warm_up_frames() const noexcept override;
     void push(const FrameFeatures& features, std::vector<Transition>& out) override;
     void finish(FrameIndex end, std::vector<Transition>& out) override;
 

@@ -21,6 +21,8 @@ class HardCutDetector final : public TransitionDetector {
     std::string_view name() const noexcept override { return "hard_cut"; }
     FeatureMask needs() const noexcept override { return FeatureMask::basic; }
     int max_delay_frames() const noexcept override { return lookahead_ + 1; }
+    // Its state is its look-ahead window and the frames just before it, nothing older.
+    int warm_up_frames() const noexcept override { return 0; }
     void push(const FrameFeatures& features, std::vector<Transition>& out) override;
     void finish(FrameIndex end, std::vector<Transition>& out) override;
 

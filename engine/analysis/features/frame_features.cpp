@@ -1,7 +1,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "area_resize.hpp"
-#include "extract.hpp"
+#include "kinoglaz/features.hpp"
 #include "phase_correlation.hpp"
 
 namespace kinoglaz {

@@ -2,7 +2,7 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/video/tracking.hpp>
 
-#include "extract.hpp"
+#include "kinoglaz/features.hpp"
 #include "phase_correlation.hpp"
 
 namespace kinoglaz {

@@ -5,7 +5,7 @@
 
 #include <opencv2/core/utility.hpp>
 
-#include "kinoglaz/tsan_annotations.hpp"
+#include "kinoglaz/internal/tsan_annotations.hpp"
 
 namespace kinoglaz {
 
