@@ -135,13 +135,19 @@ ViewRelation relate_by_corners(const ViewFeatures& a, const ViewFeatures& b,
     if (std::min(spread(pa, a.size) * std::max(1.0, s2),
                  spread(pb, b.size) * std::max(1.0, 1 / s2)) < o.view_min_spread)
         return ViewRelation::unknown;
-    // Same view or reframed: compare the fields of view. A's active picture mapped into B's
-    // frame against B's active picture: a boxed copy shows the whole view smaller (same field),
-    // a cut-in shows part of it larger (a smaller field).
-    const double field =
-        std::sqrt(double(a.active.area()) * s2 / std::max(1e-9, double(b.active.area())));
-    return field > 1 / o.view_max_zoom && field < o.view_max_zoom ? ViewRelation::same
-                                                                  : ViewRelation::reframed;
+    // Same view or reframed: compare the fields of view, side by side. A's active picture
+    // mapped into B's frame against B's active picture: a boxed copy shows the whole view
+    // smaller (the same field), a cut-in shows part of it larger (a narrower field) — in
+    // width, height or both: a letterboxed view's cut-in that fills the frame crops its sides
+    // while keeping nearly its height. A turn by a quarter swaps width and height.
+    const bool turned = std::abs(m.at<double>(1, 0)) > std::abs(m.at<double>(0, 0));
+    const double aw = turned ? a.active.height : a.active.width;
+    const double ah = turned ? a.active.width : a.active.height;
+    const double scale_ab = std::sqrt(s2);
+    const double wide = aw * scale_ab / std::max(1e-9, double(b.active.width));
+    const double high = ah * scale_ab / std::max(1e-9, double(b.active.height));
+    auto within = [&](double f) { return f > 1 / o.view_max_zoom && f < o.view_max_zoom; };
+    return within(wide) && within(high) ? ViewRelation::same : ViewRelation::reframed;
 }
 
 }  // namespace

@@ -175,8 +175,8 @@ struct MontageOptions {
     /// ... and they are at least this share of the matches that pass the ratio test, 0..1 ...
     double view_min_inlier_share = 0.3;
     /// ... then their fields of view (the active pictures, black bars left out) differ by
-    /// less than this factor (> 1) in size for one set-up; a closer or wider framing of one
-    /// view (a cut-in, a cut-out) is another set-up.
+    /// less than this factor (> 1) in width and in height for one set-up; a closer or wider
+    /// framing of one view (a cut-in, a cut-out) is another set-up.
     double view_max_zoom = 1.35;
     /// ... and the agreeing corners' bounding box covers at least this share of each picture,
     /// 0..1 (one object seen in two views matches in a small patch).
@@ -300,7 +300,8 @@ ViewFeatures view_features(const cv::Mat& keyframe_bgr);
 
 /// How two keyframes' views relate. `same`: enough local features agree on one similarity
 /// transform, spread over the picture, with nearly one field of view (a recrop, a boxed copy,
-/// the set-up in a later scene); `reframed`: fields of view `view_max_zoom` or more apart (a
+/// the set-up in a later scene); `reframed`: fields of view `view_max_zoom` or more apart in
+/// width or height (a
 /// cut-in or cut-out: another set-up of one view); `unknown`: no such agreement.
 enum class ViewRelation { unknown, same, reframed };
 ViewRelation relate_views(const ViewFeatures& a, const ViewFeatures& b,

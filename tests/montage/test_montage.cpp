@@ -596,6 +596,31 @@ TEST(MontageViews, AViewSeenAgainIsTheSameAndACutInIsReframed) {
     EXPECT_EQ(relate_views(original, view_features(elsewhere), o), ViewRelation::unknown);
 }
 
+// A letterboxed view (2.4:1 in a 4:3 frame) and its cut-in that fills the frame: the cut-in
+// crops the sides 1.8x closer and keeps the height, so the fields' areas differ by only 1.34x;
+// compared side by side, the width says reframed. The same view turned a quarter and boxed is
+// still the same view.
+TEST(MontageViews, ACutInThatCropsOnlyTheSidesIsReframed) {
+    const cv::Mat place = test::make_scene(13, {960, 400});
+    cv::Mat boxed(480, 640, CV_8UC3, cv::Scalar::all(0)), small;
+    cv::resize(place, small, {640, 267}, 0, 0, cv::INTER_AREA);
+    small.copyTo(boxed(cv::Rect(0, 106, 640, 267)));
+    cv::Mat closer;
+    cv::resize(place(cv::Rect(213, 0, 533, 400)), closer, {640, 480}, 0, 0, cv::INTER_LINEAR);
+    const MontageOptions o;
+    const ViewFeatures wide = view_features(boxed), close = view_features(closer);
+    EXPECT_EQ(relate_views(wide, close, o), ViewRelation::reframed);
+    EXPECT_EQ(relate_views(close, wide, o), ViewRelation::reframed);
+
+    cv::Mat turned, portrait(540, 960, CV_8UC3, cv::Scalar::all(0)), fitted;
+    cv::rotate(place, turned, cv::ROTATE_90_CLOCKWISE);
+    cv::resize(turned, fitted, {225, 540}, 0, 0, cv::INTER_AREA);
+    fitted.copyTo(portrait(cv::Rect(367, 0, 225, 540)));
+    cv::Mat full;
+    cv::resize(place, full, {1296, 540}, 0, 0, cv::INTER_AREA);
+    EXPECT_EQ(relate_views(view_features(full), view_features(portrait), o), ViewRelation::same);
+}
+
 // Soft footage with too few corners: the whole pictures still show a cut-in (the closer one,
 // reduced, matches part of the wider one), and the same soft view is not taken for one.
 TEST(MontageViews, ASoftCutInIsFoundByCorrelation) {
