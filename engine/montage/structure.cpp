@@ -211,6 +211,39 @@ std::vector<int> fix_setups(const std::vector<Shot>& shots, const std::vector<in
     return setup;
 }
 
+// Inserts and returns, outside alternations (which hold both at every step): "insert" A X A,
+// X one shot of another set-up no longer than scene_insert_max_s (a detail, a glance) that the
+// film returns from at once; "return" A … A, the scene coming back to the set-up of a shot
+// after two or more shots elsewhere (a digression closed). Both inside one scene.
+void find_inserts_and_returns(Analysis& analysis, const MontageOptions& o) {
+    const auto& shots = analysis.shots;
+    const int n = int(shots.size());
+    std::vector<bool> alternating(std::size_t(n), false);
+    for (const auto& p : analysis.patterns)
+        if (p.kind == "alternation")
+            for (int i : p.shots) alternating[std::size_t(i)] = true;
+    std::vector<Pattern> found;
+    std::unordered_map<int, int> last_of_setup;
+    for (int j = 0; j < n; ++j) {
+        const Shot& shot = shots[std::size_t(j)];
+        auto it = last_of_setup.find(shot.setup);
+        if (it != last_of_setup.end() && it->second < j - 1 && !alternating[std::size_t(j)]) {
+            const int i = it->second;
+            const bool one_scene = shots[std::size_t(i)].scene == shot.scene;
+            const Shot& between = shots[std::size_t(i + 1)];
+            if (one_scene && j == i + 2 && between.length_s() <= o.scene_insert_max_s)
+                found.push_back({"insert", {i, i + 1, j}, {shot.setup, between.setup}});
+            else if (one_scene && j > i + 2) {
+                std::vector<int> span(std::size_t(j - i + 1));
+                std::iota(span.begin(), span.end(), i);
+                found.push_back({"return", span, {shot.setup}});
+            }
+        }
+        last_of_setup[shot.setup] = j;
+    }
+    analysis.patterns.insert(analysis.patterns.end(), found.begin(), found.end());
+}
+
 void find_alternations(const std::vector<Shot>& shots, const MontageOptions& o,
                        std::vector<Pattern>& out) {
     const int n = int(shots.size());
@@ -420,6 +453,7 @@ void analyse_structure(Analysis& analysis, const MontageOptions& o,
     }
 
     // --- patterns (alternations were found above) -----------------------------------------
+    find_inserts_and_returns(analysis, o);
     const double msl = analysis.rhythm.msl_s;
     {
         const double short_s = std::min(o.montage_short_factor * msl, o.montage_max_shot_s);

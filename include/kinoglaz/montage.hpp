@@ -78,7 +78,8 @@ struct GraphEdge {
     double weight = 1;
 };
 
-/// A montage pattern. `kind` is "alternation", "montage_sequence" or "long_take".
+/// A montage pattern. `kind` is "alternation", "insert", "return", "montage_sequence" or
+/// "long_take".
 struct Pattern {
     std::string kind;
     std::vector<int> shots;   ///< shot indices in order

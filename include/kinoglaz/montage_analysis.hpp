@@ -248,7 +248,10 @@ constexpr FeatureMask montage_features() noexcept {
 /// j's set-up and at least one other shot lies between them (weight = similarity).
 /// Patterns: "alternation" — a run of ≥ `alternation_min_shots` (and ≥ 2 periods) in which
 /// every shot repeats the set-up of the shot p before it, p = 2..alternation_max_setups distinct
-/// set-ups (listed in `setups`, sorted); "montage_sequence" — ≥ `montage_min_shots` consecutive
+/// set-ups (listed in `setups`, sorted); outside alternations and inside one scene, "insert" —
+/// A X A, X one shot of another set-up ≤ `scene_insert_max_s` (`setups` A, X), and "return" —
+/// A … A, the set-up of a shot again after two or more other shots (the span's shots,
+/// `setups` A); "montage_sequence" — ≥ `montage_min_shots` consecutive
 /// short shots with no set-up repeated; "long_take" — one shot ≥ max(long_take_factor × MSL,
 /// long_take_min_s). Scenes: a segmentation of the shots by dynamic programming that agrees
 /// best with the votes of the pairs within `scene_window_s` (one set-up: +1; colour distance

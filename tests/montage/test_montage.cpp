@@ -306,6 +306,36 @@ TEST(MontageStructure, AnInterludeSeparatesScenesAndAnInsertDoesNot) {
     ASSERT_EQ(insert.scenes.size(), 1u) << "the insert split the scene";
 }
 
+// A X A with a short X is an insert; a scene that comes back to a set-up after two other
+// shots makes a return; inside an alternation neither is reported (it returns at every step).
+TEST(MontageStructure, InsertsAndReturnsAreNamedWithTheirShots) {
+    const View a = make_view(51), b = make_view(52), c = make_view(53), x = make_view(55);
+    // The synthetic views are all unlike in colour; with no votes against other places, the
+    // returning set-up holds them in one scene, as one place's set-ups would.
+    MontageOptions one_place;
+    one_place.scene_foreign_weight = 1e-6;
+    const Analysis an =
+        film_of({{&a, 50}, {&x, 25}, {&a, 50}, {&b, 50}, {&c, 50}, {&a, 50}}, one_place);
+    ASSERT_EQ(an.scenes.size(), 1u);
+    std::vector<const Pattern*> inserts, returns;
+    for (const auto& p : an.patterns) {
+        if (p.kind == "insert") inserts.push_back(&p);
+        if (p.kind == "return") returns.push_back(&p);
+    }
+    ASSERT_EQ(inserts.size(), 1u);
+    EXPECT_EQ(inserts[0]->shots, (std::vector<int>{0, 1, 2}));
+    EXPECT_EQ(inserts[0]->setups, (std::vector<int>{an.shots[0].setup, an.shots[1].setup}));
+    ASSERT_EQ(returns.size(), 1u);
+    EXPECT_EQ(returns[0]->shots, (std::vector<int>{2, 3, 4, 5}));
+    EXPECT_EQ(returns[0]->setups, (std::vector<int>{an.shots[2].setup}));
+
+    const Analysis alternation = film_of({{&a, 50}, {&b, 50}, {&a, 50}, {&b, 50}, {&a, 50}});
+    for (const auto& p : alternation.patterns) {
+        EXPECT_NE(p.kind, "insert");
+        EXPECT_NE(p.kind, "return");
+    }
+}
+
 TEST(MontageStructure, OptionsAreValidated) {
     Analysis an;
     MontageCollector collector;
