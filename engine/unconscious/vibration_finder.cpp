@@ -8,6 +8,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "finder_join.hpp"
 #include "kinoglaz/error.hpp"
 #include "kinoglaz/vibration.hpp"
 #include "translate.hpp"
@@ -174,31 +175,7 @@ const std::vector<Restart>& VibrationFinder::restarts() const noexcept {
 }
 
 bool VibrationFinder::take_over(VibrationFinder& next, FrameIndex from) {
-    State& mine = *state_;
-    State& theirs = *next.state_;
-    const Restart* at = first_restart_from(mine.restarts, from);
-    // This finder went on to the end of the film, or past all of `next`: nothing to take.
-    if (!at || theirs.last_frame < at->frame) {
-        next.state_ = std::make_unique<State>();
-        return true;
-    }
-    const Restart* same = first_restart_from(theirs.restarts, at->frame);
-    if (!same || same->frame != at->frame || same->digest != at->digest) return false;
-    // The restart closed every vibration begun before it, in both finders.
-    const FrameIndex frame = at->frame;
-    std::erase_if(mine.closed, [&](const Track& t) { return t.first >= frame; });
-    for (auto& t : theirs.closed)
-        if (t.first >= frame) mine.closed.push_back(t);
-    theirs.closed = std::move(mine.closed);
-    std::erase_if(mine.restarts, [&](const Restart& r) { return r.frame >= frame; });
-    std::erase_if(theirs.restarts, [&](const Restart& r) { return r.frame < frame; });
-    mine.restarts.insert(mine.restarts.end(), theirs.restarts.begin(), theirs.restarts.end());
-    theirs.restarts = std::move(mine.restarts);
-    theirs.push_ms_total += mine.push_ms_total;
-    theirs.pushes += mine.pushes;
-    state_ = std::move(next.state_);
-    next.state_ = std::make_unique<State>();
-    return true;
+    return detail::join_finder_states(state_, next.state_, from);
 }
 
 void VibrationFinder::push(const Frame& frame, const FrameFeatures& features) {
