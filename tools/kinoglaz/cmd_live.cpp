@@ -16,6 +16,7 @@
 #include "kinoglaz/live.hpp"
 #include "kinoglaz/progress.hpp"
 #include "kinoglaz/text.hpp"
+#include "magnify_args.hpp"
 
 namespace kinoglaz::cli {
 
@@ -71,29 +72,8 @@ int run_live(const Argv& argv) {
     if (auto listen = args.value("--listen")) std::tie(o.host, o.port) = parse_listen(*listen);
     if (!is_loopback_host(o.host)) o.token = random_token();
     o.alpha = args.number("--magnify", 0, 100).value_or(10);
-    if (auto band = args.value("--band")) {
-        double lo = 0, hi = 0;
-        auto colon = band->find(':');
-        bool ok = colon != std::string::npos;
-        if (ok) {
-            auto [p1, e1] = std::from_chars(band->data(), band->data() + colon, lo);
-            auto [p2, e2] =
-                std::from_chars(band->data() + colon + 1, band->data() + band->size(), hi);
-            ok = e1 == std::errc() && e2 == std::errc() && p1 == band->data() + colon &&
-                 p2 == band->data() + band->size() && std::isfinite(lo) && std::isfinite(hi) &&
-                 lo > 0 && hi > lo;
-        }
-        if (!ok)
-            throw_bad_usage("live",
-                            "--band must be LO:HI in Hz with 0 < LO < HI, got '" + *band + "'");
-        o.band = std::make_pair(lo, hi);
-    }
-    if (auto m = args.value("--method")) {
-        auto method = magnify_method_from_string(*m);
-        if (!method)
-            throw_bad_usage("live", "--method must be eulerian or phase, got '" + *m + "'");
-        o.method = *method;
-    }
+    o.band = band_option(args, "live");
+    if (auto method = method_option(args, "live")) o.method = *method;
     o.replay_s = args.number("--replay-s", 1, 60).value_or(10);
     o.panel_px = args.integer("--size", 64, 1920).value_or(640);
     if (auto out = args.value("-o") ? args.value("-o") : args.value("--output")) o.outdir = *out;

@@ -1,6 +1,5 @@
 // kinoglaz reveal: render an "optical unconscious" clip of any range (slowed and magnified,
 // side by side with the original).
-#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -11,30 +10,10 @@
 #include "kinoglaz/output_folder.hpp"
 #include "kinoglaz/reveal.hpp"
 #include "kinoglaz/text.hpp"
+#include "magnify_args.hpp"
 #include "pass_options.hpp"
 
 namespace kinoglaz::cli {
-
-namespace {
-
-// Parses a list of numbers separated by `sep`; nullopt unless exactly `count` finite ones.
-std::optional<std::vector<double>> numbers(const std::string& text, char sep, std::size_t count) {
-    std::vector<double> out;
-    std::size_t pos = 0;
-    while (pos <= text.size()) {
-        auto end = text.find(sep, pos);
-        if (end == std::string::npos) end = text.size();
-        double v = 0;
-        auto [p, ec] = std::from_chars(text.data() + pos, text.data() + end, v);
-        if (ec != std::errc() || p != text.data() + end || !std::isfinite(v)) return std::nullopt;
-        out.push_back(v);
-        pos = end + 1;
-    }
-    if (out.size() != count) return std::nullopt;
-    return out;
-}
-
-}  // namespace
 
 int run_reveal(const Argv& argv) {
     Args args(argv, {"--quiet", "--no-original", "--clean", "--force", "--preview"},
@@ -50,25 +29,14 @@ int run_reveal(const Argv& argv) {
     o.end_s = range.end_s;
     o.slow = args.integer("--slow", 1, 16).value_or(4);
     o.magnify = args.number("--magnify", 0, 100).value_or(10);
-    if (auto band = args.value("--band")) {
-        auto v = numbers(*band, ':', 2);
-        if (!v || (*v)[0] <= 0 || (*v)[1] <= (*v)[0])
-            throw_bad_usage("reveal",
-                            "--band must be LO:HI in Hz with 0 < LO < HI, got '" + *band + "'");
-        o.band = std::make_pair((*v)[0], (*v)[1]);
-    }
+    o.band = band_option(args, "reveal");
     if (auto roi = args.value("--roi")) {
         auto v = numbers(*roi, ',', 4);
         if (!v || (*v)[0] < 0 || (*v)[1] < 0 || (*v)[2] < 1 || (*v)[3] < 1)
             throw_bad_usage("reveal", "--roi must be x,y,w,h in source pixels, got '" + *roi + "'");
         o.roi = cv::Rect(int((*v)[0]), int((*v)[1]), int((*v)[2]), int((*v)[3]));
     }
-    if (auto m = args.value("--method")) {
-        auto method = magnify_method_from_string(*m);
-        if (!method)
-            throw_bad_usage("reveal", "--method must be eulerian or phase, got '" + *m + "'");
-        o.method = *method;
-    }
+    if (auto method = method_option(args, "reveal")) o.method = *method;
     o.threads = args.integer("--threads", 0, 256).value_or(0);
     o.max_panel_px = args.integer("--size", 64, 3840).value_or(0);
     o.preview = args.flag("--preview");
