@@ -8,6 +8,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "block_sums.hpp"
 #include "finder_join.hpp"
 #include "kinoglaz/error.hpp"
 #include "kinoglaz/vibration.hpp"
@@ -95,7 +96,9 @@ struct VibrationFinder::State {
     double push_ms_total = 0;
     std::int64_t pushes = 0;
     // Scratch, kept so that push() does not allocate.
-    std::vector<float> sums, dx, dy, vx, vy;
+    std::vector<double> sums;  // per block: detail::kBlockSums
+    detail::BlockSumScratch block_scratch;
+    std::vector<float> dx, dy, vx, vy;
 
     void setup(const cv::Mat& image, const Frame& frame) {
         proxy_w = image.cols;
@@ -237,29 +240,8 @@ void VibrationFinder::State::push(const Frame& frame, const FrameFeatures& f) {
 // (It = -Ix dx - Iy dy + c), the camera's motion (the median block displacement) removed;
 // stores the residuals at ring_pos and moves the reference towards `cur`.
 void VibrationFinder::State::measure(const cv::Mat& cur) {
-    // Block means of Ix², IxIy, Iy², IxIt, IyIt, Ix, Iy, It in one pass over the pixels, with
-    // central differences on the reference (edges replicated) and It = cur - ref.
-    const int bs = opt.block_px;
-    sums.assign(std::size_t(gw * gh * 8), 0.f);
-    for (int y = 0; y < gh * bs; ++y) {
-        const float* r = ref.ptr<float>(y);
-        const float* up = ref.ptr<float>(std::max(0, y - 1));
-        const float* down = ref.ptr<float>(std::min(proxy_h - 1, y + 1));
-        const float* c = cur.ptr<float>(y);
-        float* row = sums.data() + std::size_t((y / bs) * gw * 8);
-        for (int bx = 0; bx < gw; ++bx) {
-            float a[8] = {};
-            for (int x = bx * bs; x < bx * bs + bs; ++x) {
-                const float ix = 0.5f * (r[std::min(proxy_w - 1, x + 1)] - r[std::max(0, x - 1)]);
-                const float iy = 0.5f * (down[x] - up[x]);
-                const float it = c[x] - r[x];
-                a[0] += ix * ix, a[1] += ix * iy, a[2] += iy * iy, a[3] += ix * it;
-                a[4] += iy * it, a[5] += ix, a[6] += iy, a[7] += it;
-            }
-            for (int k = 0; k < 8; ++k) row[bx * 8 + k] += a[k];
-        }
-    }
-    const float per_pixel = 1.f / float(bs * bs);
+    // Block means of the products (block_sums.hpp): gradients on the reference, It = cur - ref.
+    detail::accumulate_block_sums(ref, cur, opt.block_px, gw, gh, block_scratch, sums);
 
     const int n_blocks = gw * gh;
     dx.assign(std::size_t(n_blocks), kNaN);
@@ -267,10 +249,12 @@ void VibrationFinder::State::measure(const cv::Mat& cur) {
     vx.clear();
     vy.clear();
     for (int b = 0; b < n_blocks; ++b) {
-        auto m = [&](int k) { return double(sums[std::size_t(b * 8 + k)] * per_pixel); };
-        const double mx = m(5), my = m(6), mt = m(7);
+        const double* block = sums.data() + std::size_t(b) * detail::kBlockSums;
+        if (block[9] <= 0) continue;
+        auto m = [&](int k) { return block[k] / block[9]; };
+        const double mx = m(3), my = m(4), mt = m(7);
         const double gxx = m(0) - mx * mx, gxy = m(1) - mx * my, gyy = m(2) - my * my;
-        const double bx = m(3) - mx * mt, by = m(4) - my * mt;
+        const double bx = m(5) - mx * mt, by = m(6) - my * mt;
         const double tr = gxx + gyy, det = gxx * gyy - gxy * gxy;
         const double lmin = 0.5 * (tr - std::sqrt(std::max(0.0, tr * tr - 4 * det)));
         // Too little texture in every direction: not measurable here.
