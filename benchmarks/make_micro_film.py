@@ -3,7 +3,8 @@
 (kinoglaz.truth/1, the events and quiet_ranges of the dev micro set) next to it.
 
     benchmarks/make_micro_film.py --seed N --base BASE --size WxH --fps NUM[/DEN]
-                                  [--duration S] [--noise SIGMA] [--handheld PX] [--crf Q] OUT.mp4
+                                  [--duration S] [--noise SIGMA] [--handheld PX] [--crf Q]
+                                  [--no-gestures] OUT.mp4
 
 BASE is a still stretch of real footage, read at run time from $KINOGLAZ_MEDIA (default
 ../shared/media next to the repository; nothing of it is committed):
@@ -157,6 +158,10 @@ def main():
     ap.add_argument("--noise", type=float, default=0.0, help="sensor noise sigma, grey levels")
     ap.add_argument("--handheld", type=float, default=0.0, help="camera wander, pixels")
     ap.add_argument("--crf", type=int, default=20)
+    ap.add_argument("--no-gestures", action="store_true",
+                    help="the same film (same draws, noise and camera) without the gestures "
+                         "applied; the truth still lists them (to measure what survives the "
+                         "encode)")
     ap.add_argument("out")
     a = ap.parse_args()
     try:
@@ -210,6 +215,8 @@ def main():
             d = e["nominal"] * math.sin(math.pi * (j + 1) / (n + 1)) * math.sin(
                 2 * math.pi * e["freq"] * j / fps + e["phase"])
             e["applied"] = max(e["applied"], abs(d))
+            if a.no_gestures:
+                continue
             s, x0, y0 = e["size"], e["x"], e["y"]
             win = np.outer(window(s), window(s)).astype(np.float32)
             ang = math.radians(e["dir"])

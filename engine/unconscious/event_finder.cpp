@@ -131,6 +131,10 @@ struct EventFinder::State {
     // noise quantiles are read off, not searched for in every refresh.
     std::vector<float> history;
     std::vector<int> history_n;
+    // Each block's mean temporal change per pixel while quiet (an average over ~1 s of the
+    // frames it was measured and not active; NaN until measured in this shot), and this
+    // frame's.
+    std::vector<float> change_noise, change_now;
     std::vector<FrameIndex> ring_frame;
     float last_luma = -1;
     std::vector<Candidate> open, closed;
@@ -176,6 +180,8 @@ struct EventFinder::State {
         std::fill(history_n.begin(), history_n.end(), 0);
         ring_pos = 0;
         std::fill(noise.begin(), noise.end(), std::numeric_limits<float>::quiet_NaN());
+        std::fill(change_noise.begin(), change_noise.end(),
+                  std::numeric_limits<float>::quiet_NaN());
         shot_noise = 0;
         set_window();
         close_all();
@@ -243,6 +249,8 @@ struct EventFinder::State {
         history_n.assign(std::size_t(gw * gh), 0);
         ring_frame.assign(std::size_t(ring_len), -1);
         noise.assign(std::size_t(gw * gh), 0.f);
+        change_noise.assign(std::size_t(gw * gh), std::numeric_limits<float>::quiet_NaN());
+        change_now.assign(std::size_t(gw * gh), 0.f);
     }
 
     // Adds a value to / removes one from block i's sorted history (NaN: nothing to do). The
@@ -441,8 +449,15 @@ void EventFinder::State::push(const Frame& frame, const FrameFeatures& f) {
         // explains, R² of the fit: high for a moving texture, low for what changes in place
         // (an encoder sharpening detail over successive frames, ringing, flicker).
         const double change = a[8] - n * mt * mt;
-        explained[std::size_t(b)] =
-            change > 0 ? float(std::clamp(-(udx * bx + udy * by) / change, 0.0, 1.0)) : 0.f;
+        // Noise changes every block too, and a displacement explains almost none of it: the
+        // share is taken of the change above the block's own noise (its mean change while
+        // quiet), or a weak gesture in a noisy shot would look like change in place.
+        const double motion = -(udx * bx + udy * by);
+        change_now[std::size_t(b)] = float(change / n);
+        const float quiet_change = change_noise[std::size_t(b)];
+        const double excess =
+            std::isnan(quiet_change) ? change : std::max(change - n * quiet_change, motion);
+        explained[std::size_t(b)] = excess > 0 ? float(std::clamp(motion / excess, 0.0, 1.0)) : 0.f;
         // The undamped estimate measures amplitude where the texture supports it.
         bool reliable = lmin / n >= 4 * kDamping;
         ux_est[std::size_t(b)] = float(reliable ? udx : ddx);
@@ -522,10 +537,15 @@ void EventFinder::State::push(const Frame& frame, const FrameFeatures& f) {
             active.at<std::uint8_t>(b / gw, b % gw) = 1;
     }
     // Record residuals after the test, so an event does not raise its own threshold at once.
+    const float change_rate = float(std::clamp(1.0 / fps, 0.005, 0.2));
     for (int b = 0; b < n_blocks; ++b) {
         auto i = std::size_t(b);
         bool usable = ok[i] != 0.f && !active.at<std::uint8_t>(b / gw, b % gw);
         if (detecting && usable && !std::isnan(noise[i])) count_null(snr[i]);
+        if (usable) {
+            float& q = change_noise[i];
+            q = std::isnan(q) ? change_now[i] : q + change_rate * (change_now[i] - q);
+        }
         std::size_t at = i * std::size_t(ring_len) + std::size_t(ring_pos);
         // Frames where the block had no measurement and no level yet hold NaN.
         const float residual = usable ? amp[i] : noise[i];
