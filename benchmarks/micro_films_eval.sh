@@ -7,6 +7,8 @@
 # The films are kept in WORKDIR (default: a temporary folder, removed afterwards) and reused
 # when present.  Uses $KINOGLAZ_MEDIA (default ../shared/media) as the footage, and a python3
 # with numpy (Debian python3-numpy).
+# With MICRO_ORACLE=1 it also makes each film again without its gestures (WORKDIR/quiet/) and
+# prints, per gesture, what of it survives the encode (benchmarks/micro_signal.py).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 export KINOGLAZ_MEDIA=${KINOGLAZ_MEDIA:-$root/../shared/media}
@@ -43,3 +45,15 @@ for f in "${films[@]}"; do
     args+=(--truth "$work/$name.truth.json" --pred "$work/$name.out/analysis.json")
 done
 "$bin" eval "${args[@]}"
+[ "${MICRO_ORACLE:-0}" = 1 ] || exit 0
+mkdir -p "$work/quiet"
+for f in "${films[@]}"; do
+    read -r seed base size fps dur noise hand crf <<<"$f"
+    name=micro_film_$seed
+    gen=(--seed "$seed" --base "$base" --size "$size" --fps "$fps" --duration "$dur")
+    [ -f "$work/quiet/$name.mp4" ] ||
+        $py "$root/benchmarks/make_micro_film.py" "${gen[@]}" --noise "$noise" --handheld "$hand" \
+            --crf "$crf" --no-gestures "$work/quiet/$name.mp4" >&2
+    $py "$root/benchmarks/micro_signal.py" "$work/$name.mp4" "$work/quiet/$name.mp4" "${gen[@]}" \
+        --pred "$work/$name.out/analysis.json"
+done
