@@ -8,6 +8,9 @@
 # every variant alike):
 #   ffmpeg           ffmpeg -threads N -i FILE -map 0:v:0 -f null -   (decode only)
 #   ffmpeg-skiplf    the same with -skip_loop_filter all (no H.264/HEVC deblocking)
+#   ffmpeg-refonly   the same, also with -skip_frame noref: decodes only the pictures that others
+#                    refer to (a bound for skipping the rest, not an exact analysis: its "fps"
+#                    counts all the film's frames, of which it delivers only those pictures)
 #   decode/off       bench_pipeline --mode decode: VideoDecoder::next only, FastDecode::off
 #   pipeline/off     bench_pipeline: run_pipeline (decode + proxy + basic features), no-op consumer
 #   pipeline/auto    the same with FastDecode::auto_ (skips deblocking for H.264/HEVC)
@@ -51,6 +54,7 @@ command_for() {
         decode/off) echo "$BENCH" "$FILE" --threads "$THREADS" --mode decode --fast off ;;
         pipeline/off) echo "$BENCH" "$FILE" --threads "$THREADS" --fast off ;;
         pipeline/auto) echo "$BENCH" "$FILE" --threads "$THREADS" --fast auto ;;
+        ffmpeg-refonly) echo ffmpeg -nostdin -v error -skip_loop_filter all -skip_frame noref -threads "$THREADS" -i "$FILE" -map 0:v:0 -f null - ;;
         scdet) echo ffmpeg -nostdin -v error -threads "$THREADS" -i "$FILE" -map 0:v:0 -vf scdet -f null - ;;
         cuts) echo "$KINOGLAZ" cuts "$FILE" --threads "$THREADS" --quiet --json ;;
         cuts/exact) echo "$KINOGLAZ" cuts "$FILE" --threads "$THREADS" --quiet --json --exact-decode ;;
