@@ -6,6 +6,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <optional>
 
 #include "kinoglaz/analysis_folder.hpp"
 #include "kinoglaz/decoder.hpp"
@@ -35,9 +36,10 @@ void validate(const AnalyzeOptions& options) {
 
 // Step 3: every shot's keyframe at full size, decoded again by seeking, one at a time: each
 // gives its shot's face-based scale and local features and is handed to `each` (shot index,
-// picture), so that memory grows only by the features (~16 KB a shot). With MONTAGE, the
-// features then join the set-ups of shots that show one view (a recrop, a boxed copy), part
-// those that show it reframed (a cut-in), and the montage is redone.
+// picture), so that no more than one picture is held. With MONTAGE, the local features join
+// the set-ups of shots that show one view (a recrop, a boxed copy) and part those that show
+// it reframed (a cut-in), as they come (ViewJoiner keeps only those within the set-up
+// window), and the montage is redone.
 void grab_keyframes(const std::string& input, Analysis& analysis, const PassOptions& pass,
                     const MontageOptions* montage,
                     const std::function<void(int, const cv::Mat&)>& each) {
@@ -48,17 +50,18 @@ void grab_keyframes(const std::string& input, Analysis& analysis, const PassOpti
     const DecodeOptions grab = picture_decode_options(pass.threads, pass.allow_network);
     ProgressBar bar("keyframes", std::int64_t(wanted.size()), pass.progress, "shots");
     std::int64_t grabbed = 0;
-    std::vector<ViewFeatures> views(analysis.shots.size());
+    std::optional<ViewJoiner> views;
+    if (montage) views.emplace(analysis, *montage);
     grab_frames(input, wanted, grab, [&](FrameIndex frame, const Frame& picture) {
         const int index = shot_of.at(frame);
         analysis.shots[std::size_t(index)].scale = estimate_scale(picture.full_bgr);
-        views[std::size_t(index)] = view_features(picture.full_bgr);
+        if (views) views->add(index, view_features(picture.full_bgr));
         if (each) each(index, picture.full_bgr);
         bar.update(++grabbed);
     });
     bar.finish();
     throw_if_cancelled();
-    if (montage) join_setups_by_view(analysis, views, *montage);
+    if (views) views->finish();
 }
 
 // The corrections of the analysis in `folder` (analysis.json), checked to be of this film.

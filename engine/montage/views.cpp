@@ -168,39 +168,53 @@ ViewRelation relate_views(const ViewFeatures& a, const ViewFeatures& b, const Mo
     return by_corners != ViewRelation::unknown ? by_corners : relate_by_pictures(a, b);
 }
 
-bool join_setups_by_view(Analysis& analysis, const std::vector<ViewFeatures>& views,
-                         const MontageOptions& o) {
-    auto& shots = analysis.shots;
-    const int n = int(shots.size());
-    if (int(views.size()) != n || n < 2) return false;
-    // Candidates: pairs of shots within the set-up window whose colours say "one place"; the
-    // closest few per shot, so that a feature film stays fast.
-    std::vector<std::pair<int, int>> same, reframed;
-    for (int j = 1; j < n; ++j) {
-        std::vector<std::pair<double, int>> near;
-        for (int i = j - 1; i >= 0; --i) {
-            if (shots[std::size_t(j)].start_time_s - shots[std::size_t(i)].end_time_s >
-                o.setup_window_s)
-                break;
-            const double d =
-                shot_distance(shots[std::size_t(i)].descriptor, shots[std::size_t(j)].descriptor);
-            if (d < o.scene_distance) near.push_back({d, i});
-        }
-        std::sort(near.begin(), near.end());
-        if (int(near.size()) > o.view_candidates) near.resize(std::size_t(o.view_candidates));
-        for (auto [d, i] : near) {
-            const ViewFeatures &a = views[std::size_t(i)], &b = views[std::size_t(j)];
-            const bool together = shots[std::size_t(i)].setup == shots[std::size_t(j)].setup;
-            ViewRelation r = relate_by_corners(a, b, o);
-            // The pictures can only say "reframed", which matters only for shots that colour
-            // put together; they cost most, so they are compared only then.
-            if (r == ViewRelation::unknown && together) r = relate_by_pictures(a, b);
-            if (r == ViewRelation::same && !together) same.push_back({i, j});
-            if (r == ViewRelation::reframed && together) reframed.push_back({i, j});
-        }
+ViewJoiner::ViewJoiner(Analysis& analysis, const MontageOptions& options)
+    : analysis_(analysis), options_(options) {}
+
+void ViewJoiner::add(int shot, ViewFeatures view) {
+    while (next_ < shot) compare(next_, {});
+    if (shot == next_) compare(shot, std::move(view));
+}
+
+// Candidates: pairs of shots within the set-up window whose colours say "one place"; the
+// closest few per shot, so that a feature film stays fast.
+void ViewJoiner::compare(int j, ViewFeatures b) {
+    const auto& shots = analysis_.shots;
+    const MontageOptions& o = options_;
+    next_ = j + 1;
+    if (j >= int(shots.size())) return;
+    const Shot& later = shots[std::size_t(j)];
+    // What is beyond the window for this shot is beyond it for every later one.
+    while (!window_.empty() &&
+           later.start_time_s - shots[std::size_t(window_.front().first)].end_time_s >
+               o.setup_window_s)
+        window_.pop_front();
+    std::vector<std::pair<double, std::size_t>> near;  // distance, place in the window
+    for (std::size_t k = 0; k < window_.size(); ++k) {
+        const double d =
+            shot_distance(shots[std::size_t(window_[k].first)].descriptor, later.descriptor);
+        if (d < o.scene_distance) near.push_back({d, k});
     }
-    if (same.empty() && reframed.empty()) return false;
-    analyse_structure(analysis, o, gradual_breaks_of(analysis), {}, {same, reframed});
+    std::sort(near.begin(), near.end());
+    if (int(near.size()) > o.view_candidates) near.resize(std::size_t(o.view_candidates));
+    for (auto [d, k] : near) {
+        const auto& [i, a] = window_[k];
+        const bool together = shots[std::size_t(i)].setup == later.setup;
+        ViewRelation r = relate_by_corners(a, b, o);
+        // The pictures can only say "reframed", which matters only for shots that colour
+        // put together; they cost most, so they are compared only then.
+        if (r == ViewRelation::unknown && together) r = relate_by_pictures(a, b);
+        if (r == ViewRelation::same && !together) same_.push_back({i, j});
+        if (r == ViewRelation::reframed && together) reframed_.push_back({i, j});
+    }
+    window_.emplace_back(j, std::move(b));
+}
+
+bool ViewJoiner::finish() {
+    while (next_ < int(analysis_.shots.size())) compare(next_, {});
+    window_.clear();
+    if (same_.empty() && reframed_.empty()) return false;
+    analyse_structure(analysis_, options_, gradual_breaks_of(analysis_), {}, {same_, reframed_});
     return true;
 }
 

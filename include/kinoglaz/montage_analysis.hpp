@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <span>
 #include <utility>
@@ -311,12 +312,33 @@ ViewRelation relate_views(const ViewFeatures& a, const ViewFeatures& b,
                           const MontageOptions& options);
 
 /// Joins the set-ups of shots whose keyframes show one view and parts those that show one view
-/// closer or wider (VIEWS: one per shot, in order) and, when any pair was found, recomputes
-/// set-ups, scenes, graph and patterns with them. Colour descriptors cannot tell a cut-in
-/// from its wider shot, nor a recrop from another set-up of the same place; local features
-/// can. Returns whether anything changed. Deterministic.
-bool join_setups_by_view(Analysis& analysis, const std::vector<ViewFeatures>& views,
-                         const MontageOptions& options = {});
+/// closer or wider. Colour descriptors cannot tell a cut-in from its wider shot, nor a recrop
+/// from another set-up of the same place; local features can. The keyframes' features arrive
+/// in shot order (add()) and each is compared, as it arrives, with the shots before it within
+/// `setup_window_s` whose colours say "one place"; features older than that window are
+/// dropped, so that memory follows the window, not the film's length (a two-hour film's
+/// thousands of keyframes would otherwise hold ~46 KB each). finish() then recomputes
+/// set-ups, scenes, graph and patterns with the pairs found. Deterministic; not thread-safe.
+class ViewJoiner {
+  public:
+    /// ANALYSIS (its shots, colour descriptors and set-ups; finish() changes it) must outlive
+    /// the joiner.
+    explicit ViewJoiner(Analysis& analysis, const MontageOptions& options = {});
+    /// Shot SHOT's keyframe features; shots come in increasing order, and a shot skipped
+    /// (no keyframe could be decoded) is compared as one without features.
+    void add(int shot, ViewFeatures view);
+    /// Compares the shots not yet added and, when any pair was found, redoes the analysis's
+    /// structure. Returns whether anything changed.
+    bool finish();
+
+  private:
+    void compare(int shot, ViewFeatures view);
+    Analysis& analysis_;
+    MontageOptions options_;
+    std::deque<std::pair<int, ViewFeatures>> window_;  // earlier shots still within reach
+    int next_ = 0;                                     // the next shot to compare
+    std::vector<std::pair<int, int>> same_, reframed_;
+};
 
 /// Cut rhythm of shots (sorted by start) over a film `duration_s` long: ASL, MSL, sample
 /// standard deviation (n − 1), CV = std/ASL, ML lognormal fit (μ, σ with 1/n), cuts per
