@@ -70,6 +70,13 @@ void grab_keyframes(const std::string& input, Analysis& analysis, const PassOpti
     if (montage) join_setups_by_view(analysis, views, *montage);
 }
 
+// The sound analysis's options, with a bar when the pass has one.
+SoundOptions sound_options(const AnalyzeOptions& options) {
+    SoundOptions sound = options.sound;
+    sound.progress = options.pass.progress;
+    return sound;
+}
+
 // The corrections of the analysis in `folder` (analysis.json), checked to be of this film.
 KeptEdits earlier_edits(const std::filesystem::path& folder, const SourceInfo& film) {
     const std::filesystem::path file = folder / "analysis.json";
@@ -118,7 +125,7 @@ Analysis analyze(const std::string& input, const AnalyzeOptions& options) {
     Analysis analysis = montage_of(pass, options.montage);
     to_capture_rate(analysis.events, analysis.source, options.capture_fps);
     throw_if_cancelled();
-    add_sound(analysis, input, options.sound);
+    add_sound(analysis, input, sound_options(options));
     throw_if_cancelled();
     if (options.scales) grab_keyframes(input, analysis, options.pass, &options.montage, {});
     analysis.analysis_seconds = seconds_since(start);
@@ -161,7 +168,7 @@ FolderAnalysis analyze_to_folder(const std::string& input, const std::filesystem
         apply_labels(analysis, kept->labels);
         analysis.removed_transitions = kept->removed;
     }
-    add_sound(analysis, input, options.sound);
+    add_sound(analysis, input, sound_options(options));
     throw_if_cancelled();
 
     if (options.reveal && !analysis.events.empty()) {
