@@ -12,6 +12,7 @@ extern "C" {
 #include "kinoglaz/analysis.hpp"
 #include "kinoglaz/audio.hpp"
 #include "kinoglaz/error.hpp"
+#include "kinoglaz/progress.hpp"
 
 namespace kinoglaz {
 
@@ -254,9 +255,21 @@ std::optional<AudioAnalysis> analyse_sound(const std::string& input, const Analy
     read.stream = options.stream;
     read.sample_rate = options.sample_rate;
     read.allow_network = options.allow_network;
-    auto info = read_audio(input, read, [&](const float* s, std::size_t n) { tracker.push(s, n); });
+    // Drawn from the first samples on, so that a film without sound shows no bar; its total is
+    // the film's length, which the track's usually matches.
+    std::optional<ProgressBar> bar;
+    std::int64_t samples = 0;
+    auto info = read_audio(input, read, [&](const float* s, std::size_t n) {
+        if (!bar)
+            bar.emplace("sound", std::int64_t(std::ceil(analysis.source.duration_s)),
+                        options.progress, "s");
+        tracker.push(s, n);
+        samples += std::int64_t(n);
+        bar->update(samples / options.sample_rate);
+    });
     if (!info) return std::nullopt;
     tracker.finish();
+    if (bar) bar->finish();
 
     AudioAnalysis a;
     a.stream = info->stream;

@@ -28,6 +28,9 @@ struct SoundOptions {
     /// tracker's beats are predictions on its hop grid, the onsets are measured hits.
     double snap_to_onset_s = 0.035;
     bool allow_network = false;  ///< as DecodeOptions::allow_network
+    /// A progress bar ("sound", in seconds of audio) on a terminal while the track is read:
+    /// on a long film reading and tracking it takes a while after the pictures' stages.
+    bool progress = false;
 };
 
 /// Where one cut falls against the sound. Written into the cut's own transition object.

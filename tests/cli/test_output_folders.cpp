@@ -261,5 +261,24 @@ TEST_F(ProgressOnATerminal, AnalyzeShowsABarForEachRevealedEvent) {
         EXPECT_TRUE(stage_finished(screen, stage)) << stage << " in:\n" << screen;
 }
 
+// Reading and tracking the soundtrack comes after the pictures' stages and has its own bar,
+// in seconds of audio; a film without sound has none.
+TEST_F(ProgressOnATerminal, TheSoundStageHasABarWhenThereIsSound) {
+    const fs::path with_sound = dir_ / "sound.mp4";
+    ASSERT_TRUE(ffmpeg("-i " + shell_quote(film_.string()) +
+                       " -f lavfi -i sine=frequency=440:duration=2 -map 0:v -map 1:a -c:v copy "
+                       "-c:a aac -shortest " +
+                       shell_quote(with_sound.string())));
+    const std::string screen =
+        on_a_terminal(shell_quote(kinoglaz_bin()) + " analyze " + shell_quote(with_sound.string()) +
+                      " --no-reveal -o " + shell_quote((dir_ / "sound").string()));
+    EXPECT_TRUE(stage_finished(screen, "sound")) << screen;
+    const std::string silent =
+        on_a_terminal(shell_quote(kinoglaz_bin()) + " analyze " + shell_quote(film_.string()) +
+                      " --no-reveal -o " + shell_quote((dir_ / "silent").string()));
+    EXPECT_TRUE(stage_finished(silent, "keyframes")) << silent;
+    EXPECT_EQ(silent.find("sound ["), std::string::npos) << silent;
+}
+
 }  // namespace
 }  // namespace kinoglaz::test

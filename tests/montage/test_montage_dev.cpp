@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "kinoglaz/decoder.hpp"
 #include "kinoglaz/montage_analysis.hpp"
@@ -219,6 +220,35 @@ TEST(MontageScaleMedia, OnlyRealFacesGiveAScale) {
                             << k.film << " frame " << k.frame << ": " << to_string(scale);
                     });
     EXPECT_EQ(checked, int(std::size(keyframes)));
+}
+
+// Shot scale is a face's size relative to the picture: the same keyframes enlarged to 1080p
+// and 4K (where the cascades search a reduced copy) give the scale they give at their own size.
+TEST(MontageScaleMedia, ScaleDoesNotDependOnThePicturesSize) {
+    KINOGLAZ_REQUIRE_MEDIA(dir, "dev");
+    const std::pair<const char*, FrameIndex> keyframes[] = {{"dev_montage_03", 189},
+                                                            {"dev_montage_03", 627},
+                                                            {"dev_scenes_01", 656},
+                                                            {"dev_montage_04", 752}};
+    DecodeOptions options;
+    options.full_resolution = true;
+    int faces = 0, checked = 0;
+    for (const auto& [film, frame] : keyframes)
+        grab_frames((dir / (std::string(film) + ".mp4")).string(), {frame}, options,
+                    [&](FrameIndex, const Frame& picture) {
+                        const ShotScale own = estimate_scale(picture.full_bgr);
+                        faces += own != ShotScale::unknown;
+                        for (const cv::Size size : {cv::Size(1920, 1080), cv::Size(3840, 2160)}) {
+                            cv::Mat large;
+                            cv::resize(picture.full_bgr, large, size, 0, 0, cv::INTER_CUBIC);
+                            EXPECT_EQ(estimate_scale(large), own)
+                                << film << " frame " << frame << " at " << size.width << "x"
+                                << size.height;
+                            ++checked;
+                        }
+                    });
+    EXPECT_EQ(checked, 2 * int(std::size(keyframes)));
+    EXPECT_EQ(faces, 3);  // the three faces, and a faceless keyframe
 }
 
 }  // namespace
