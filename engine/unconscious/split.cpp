@@ -11,6 +11,7 @@
 
 #include "kinoglaz/decoder.hpp"
 #include "kinoglaz/error.hpp"
+#include "kinoglaz/montage.hpp"
 #include "kinoglaz/progress.hpp"
 #include "video_writer.hpp"
 

@@ -5,10 +5,14 @@
 #include <string>
 #include <vector>
 
-#include "kinoglaz/montage.hpp"
 #include "kinoglaz/source.hpp"
 
 namespace kinoglaz {
+
+// The montage's shot (montage.hpp), declared ahead: split is the optical unconscious's and
+// the montage's model holds the unconscious's events, so the headers must not include each
+// other.
+struct Shot;
 
 struct SplitOptions {
     /// Stream copy (no re-encoding) of the picture and of the first audio stream: each file

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "kinoglaz/error.hpp"
+#include "kinoglaz/montage.hpp"
 #include "kinoglaz/split.hpp"
 #include "support/ffmpeg_cli.hpp"
 #include "support/media.hpp"
