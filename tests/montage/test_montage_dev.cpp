@@ -11,9 +11,9 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "kinoglaz/decoder.hpp"
-#include "kinoglaz/montage_analysis.hpp"
-#include "kinoglaz/pipeline.hpp"
+#include <kinoglaz/decode.hpp>
+#include <kinoglaz/montage.hpp>
+#include <kinoglaz/pipeline.hpp>
 #include "support/media.hpp"
 
 namespace kinoglaz {

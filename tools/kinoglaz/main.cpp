@@ -10,11 +10,9 @@
 #include <malloc.h>
 #endif
 
+#include <kinoglaz/core.hpp>
 #include "args.hpp"
 #include "commands.hpp"
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/progress.hpp"
-#include "kinoglaz/text.hpp"
 
 namespace {
 
