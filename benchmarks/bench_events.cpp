@@ -29,9 +29,9 @@
 #include <string>
 #include <vector>
 
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/transition_pass.hpp"
-#include "kinoglaz/unconscious.hpp"
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/pipeline.hpp>
+#include <kinoglaz/unconscious.hpp>
 
 using namespace kinoglaz;
 

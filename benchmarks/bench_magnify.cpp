@@ -11,8 +11,8 @@
 #include <opencv2/core/utility.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "kinoglaz/decoder.hpp"
-#include "kinoglaz/reveal.hpp"
+#include <kinoglaz/decode.hpp>
+#include <kinoglaz/unconscious.hpp>
 
 using namespace kinoglaz;
 

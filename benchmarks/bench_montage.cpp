@@ -8,7 +8,7 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include "kinoglaz/montage_analysis.hpp"
+#include <kinoglaz/montage.hpp>
 
 namespace kinoglaz {
 namespace {

@@ -14,9 +14,9 @@
 #include <cstdlib>
 #include <string>
 
-#include "kinoglaz/decoder.hpp"
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/pipeline.hpp"
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/decode.hpp>
+#include <kinoglaz/pipeline.hpp>
 
 namespace {
 

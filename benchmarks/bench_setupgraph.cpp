@@ -12,8 +12,8 @@
 
 #include <opencv2/core.hpp>
 
-#include "kinoglaz/export.hpp"
-#include "kinoglaz/jpeg.hpp"
+#include <kinoglaz/decode.hpp>
+#include <kinoglaz/export.hpp>
 
 int main(int argc, char** argv) {
     namespace fs = std::filesystem;

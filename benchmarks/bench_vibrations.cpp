@@ -8,11 +8,10 @@
 #include <cstdlib>
 #include <string>
 
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/montage_analysis.hpp"
-#include "kinoglaz/transition_pass.hpp"
-#include "kinoglaz/unconscious.hpp"
-#include "kinoglaz/vibration.hpp"
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/montage.hpp>
+#include <kinoglaz/pipeline.hpp>
+#include <kinoglaz/unconscious.hpp>
 
 using namespace kinoglaz;
 

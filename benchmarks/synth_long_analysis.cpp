@@ -13,11 +13,9 @@
 #include <map>
 #include <sstream>
 
-#include "kinoglaz/analysis_folder.hpp"
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/export.hpp"
-#include "kinoglaz/montage_analysis.hpp"
-#include "kinoglaz/montage_cache.hpp"
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/export.hpp>
+#include <kinoglaz/montage.hpp>
 
 namespace fs = std::filesystem;
 using namespace kinoglaz;

@@ -1,4 +1,4 @@
-#include "kinoglaz/analyze.hpp"
+#include "kinoglaz/analyze/analyze.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -7,17 +7,11 @@
 #include <functional>
 #include <map>
 
-#include "kinoglaz/analysis_folder.hpp"
-#include "kinoglaz/decoder.hpp"
-#include "kinoglaz/edits.hpp"
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/jpeg.hpp"
-#include "kinoglaz/montage_analysis.hpp"
-#include "kinoglaz/montage_cache.hpp"
-#include "kinoglaz/output_folder.hpp"
-#include "kinoglaz/progress.hpp"
-#include "kinoglaz/reveal.hpp"
-#include "kinoglaz/unconscious.hpp"
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/decode.hpp>
+#include <kinoglaz/export.hpp>
+#include <kinoglaz/montage.hpp>
+#include <kinoglaz/unconscious.hpp>
 
 namespace kinoglaz {
 

@@ -1,17 +1,14 @@
-#include "kinoglaz/rebuild.hpp"
+#include "kinoglaz/analyze/rebuild.hpp"
 
 #include <fstream>
 #include <map>
 #include <sstream>
 
-#include "kinoglaz/analysis_folder.hpp"
-#include "kinoglaz/decoder.hpp"
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/jpeg.hpp"
-#include "kinoglaz/montage_cache.hpp"
-#include "kinoglaz/output_folder.hpp"
-#include "kinoglaz/progress.hpp"
-#include "kinoglaz/sound.hpp"
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/decode.hpp>
+#include <kinoglaz/export.hpp>
+#include <kinoglaz/montage.hpp>
+#include <kinoglaz/sound.hpp>
 
 namespace kinoglaz {
 

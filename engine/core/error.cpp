@@ -1,6 +1,6 @@
-#include "kinoglaz/error.hpp"
+#include "kinoglaz/core/error.hpp"
 
-#include "kinoglaz/text.hpp"
+#include "kinoglaz/core/text.hpp"
 
 namespace kinoglaz {
 

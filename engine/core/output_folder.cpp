@@ -1,4 +1,4 @@
-#include "kinoglaz/output_folder.hpp"
+#include "kinoglaz/core/output_folder.hpp"
 
 #include <signal.h>
 #include <unistd.h>
@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "kinoglaz/error.hpp"
+#include "kinoglaz/core/error.hpp"
 
 namespace kinoglaz {
 

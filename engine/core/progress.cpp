@@ -1,4 +1,4 @@
-#include "kinoglaz/progress.hpp"
+#include "kinoglaz/core/progress.hpp"
 
 #include <unistd.h>
 
@@ -6,8 +6,8 @@
 #include <cstdio>
 #include <exception>
 
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/text.hpp"
+#include "kinoglaz/core/error.hpp"
+#include "kinoglaz/core/text.hpp"
 
 namespace kinoglaz {
 

@@ -1,4 +1,4 @@
-#include "kinoglaz/text.hpp"
+#include "kinoglaz/core/text.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "kinoglaz/error.hpp"
+#include "kinoglaz/core/error.hpp"
 
 namespace kinoglaz {
 

@@ -1,4 +1,4 @@
-#include "kinoglaz/time.hpp"
+#include "kinoglaz/core/time.hpp"
 
 #include <algorithm>
 #include <charconv>

@@ -8,9 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <kinoglaz/core.hpp>
 #include "kinoglaz/corpus.hpp"
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/text.hpp"
 
 namespace fs = std::filesystem;
 

@@ -11,10 +11,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/export.hpp>
 #include "kinoglaz/corpus.hpp"
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/export.hpp"
-#include "kinoglaz/text.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;

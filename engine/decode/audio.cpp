@@ -1,11 +1,10 @@
-#include "kinoglaz/audio.hpp"
+#include "kinoglaz/decode/audio.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/progress.hpp"
+#include <kinoglaz/core.hpp>
 #include "libav.hpp"
 
 extern "C" {

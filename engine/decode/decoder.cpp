@@ -1,5 +1,5 @@
 // The only place (with export/video_writer) that talks to libavformat/libavcodec.
-#include "kinoglaz/decoder.hpp"
+#include "kinoglaz/decode/decoder.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -13,8 +13,7 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/progress.hpp"
+#include <kinoglaz/core.hpp>
 #include "libav.hpp"
 
 extern "C" {

@@ -1,14 +1,14 @@
 // JPEG stills through libavcodec's MJPEG encoder: the project already links FFmpeg, and
 // OpenCV's imgcodecs would add some 120 shared libraries (GDAL among them) and about 0.1 s to
 // every start of the command-line tool.
-#include "kinoglaz/jpeg.hpp"
+#include "kinoglaz/decode/jpeg.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <memory>
 
-#include "kinoglaz/error.hpp"
+#include <kinoglaz/core.hpp>
 #include "libav.hpp"
 
 extern "C" {

@@ -5,9 +5,8 @@
 #include <cstring>
 #include <limits>
 
-#include "kinoglaz/decoder.hpp"
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/progress.hpp"
+#include <kinoglaz/core.hpp>
+#include "kinoglaz/decode/decoder.hpp"
 #include "libav.hpp"
 
 namespace kinoglaz {

@@ -3,7 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "kinoglaz/error.hpp"
+#include <kinoglaz/core.hpp>
 #include "kinoglaz/eval.hpp"
 #include "kinoglaz/internal/json_number.hpp"
 

@@ -1,8 +1,8 @@
 #include <nlohmann/json.hpp>
 
-#include "kinoglaz/error.hpp"
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/export.hpp>
 #include "kinoglaz/eval.hpp"
-#include "kinoglaz/export.hpp"
 #include "kinoglaz/internal/json_number.hpp"
 
 namespace kinoglaz {

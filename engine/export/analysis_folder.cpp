@@ -1,4 +1,4 @@
-#include "kinoglaz/analysis_folder.hpp"
+#include "kinoglaz/export/analysis_folder.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -8,10 +8,10 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/decode.hpp>
 #include "export_detail.hpp"
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/export.hpp"
-#include "kinoglaz/jpeg.hpp"
+#include "kinoglaz/export/export.hpp"
 
 namespace kinoglaz {
 

@@ -3,11 +3,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <kinoglaz/core.hpp>
 #include "export_detail.hpp"
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/export.hpp"
+#include "kinoglaz/export/export.hpp"
 #include "kinoglaz/internal/json_number.hpp"
-#include "kinoglaz/text.hpp"
 
 namespace kinoglaz {
 

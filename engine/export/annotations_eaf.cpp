@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "export_detail.hpp"
-#include "kinoglaz/export.hpp"
+#include "kinoglaz/export/export.hpp"
 
 namespace kinoglaz {
 

@@ -7,9 +7,9 @@
 #include <map>
 #include <optional>
 
+#include <kinoglaz/core.hpp>
 #include "export_detail.hpp"
-#include "kinoglaz/edits.hpp"
-#include "kinoglaz/error.hpp"
+#include "kinoglaz/export/edits.hpp"
 
 namespace kinoglaz {
 

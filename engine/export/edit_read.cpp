@@ -15,9 +15,9 @@
 #include <libxml/tree.h>
 #include <nlohmann/json.hpp>
 
+#include <kinoglaz/core.hpp>
 #include "export_detail.hpp"
-#include "kinoglaz/edits.hpp"
-#include "kinoglaz/error.hpp"
+#include "kinoglaz/export/edits.hpp"
 #include "kinoglaz/internal/json_number.hpp"
 
 namespace kinoglaz {

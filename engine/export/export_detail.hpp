@@ -9,8 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "kinoglaz/analysis.hpp"
-#include "kinoglaz/export.hpp"
+#include <kinoglaz/montage.hpp>
+#include "kinoglaz/export/export.hpp"
 
 namespace kinoglaz::detail {
 

@@ -12,7 +12,7 @@
 #include <chrono>
 #include <string>
 
-#include "kinoglaz/export.hpp"
+#include "kinoglaz/export/export.hpp"
 
 extern char** environ;
 

@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
+#include <kinoglaz/core.hpp>
 #include "export_detail.hpp"
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/export.hpp"
+#include "kinoglaz/export/export.hpp"
 #include "report_template.hpp"
 
 namespace kinoglaz {

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "export_detail.hpp"
-#include "kinoglaz/export.hpp"
+#include "kinoglaz/export/export.hpp"
 
 namespace kinoglaz {
 

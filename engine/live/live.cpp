@@ -9,12 +9,10 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "kinoglaz/decoder.hpp"
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/features.hpp"
-#include "kinoglaz/output_folder.hpp"
-#include "kinoglaz/progress.hpp"
-#include "kinoglaz/unconscious.hpp"
+#include <kinoglaz/analysis.hpp>
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/decode.hpp>
+#include <kinoglaz/unconscious.hpp>
 #include "live_detail.hpp"
 
 extern "C" {

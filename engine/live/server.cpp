@@ -14,8 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/output_folder.hpp"
+#include <kinoglaz/core.hpp>
 #include "live_detail.hpp"
 
 namespace kinoglaz::detail {

@@ -1,4 +1,4 @@
-#include "kinoglaz/montage_cache.hpp"
+#include "kinoglaz/montage/montage_cache.hpp"
 
 #include <array>
 #include <bit>
@@ -11,7 +11,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "kinoglaz/error.hpp"
+#include <kinoglaz/core.hpp>
 
 namespace kinoglaz {
 

@@ -2,7 +2,7 @@
 #include <cmath>
 #include <vector>
 
-#include "kinoglaz/montage_analysis.hpp"
+#include "kinoglaz/montage/montage_analysis.hpp"
 
 namespace kinoglaz {
 

@@ -2,8 +2,8 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/montage_analysis.hpp"
+#include <kinoglaz/core.hpp>
+#include "kinoglaz/montage/montage_analysis.hpp"
 
 namespace kinoglaz {
 

@@ -1,6 +1,6 @@
 #include <array>
 
-#include "kinoglaz/montage.hpp"
+#include "kinoglaz/montage/montage.hpp"
 
 namespace kinoglaz {
 

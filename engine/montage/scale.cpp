@@ -8,7 +8,7 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/objdetect.hpp>
 
-#include "kinoglaz/montage_analysis.hpp"
+#include "kinoglaz/montage/montage_analysis.hpp"
 
 namespace kinoglaz {
 

@@ -7,8 +7,8 @@
 #include <set>
 #include <unordered_map>
 
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/montage_analysis.hpp"
+#include <kinoglaz/core.hpp>
+#include "kinoglaz/montage/montage_analysis.hpp"
 
 namespace kinoglaz {
 

@@ -5,7 +5,7 @@
 #include <opencv2/features2d.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "kinoglaz/montage_analysis.hpp"
+#include "kinoglaz/montage/montage_analysis.hpp"
 
 namespace kinoglaz {
 

@@ -1,4 +1,4 @@
-#include "kinoglaz/analysis_pass.hpp"
+#include "kinoglaz/pipeline/analysis_pass.hpp"
 
 namespace kinoglaz {
 

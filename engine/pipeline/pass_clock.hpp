@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "kinoglaz/source.hpp"
+#include <kinoglaz/decode.hpp>
 
 namespace kinoglaz::detail {
 

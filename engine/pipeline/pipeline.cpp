@@ -1,4 +1,4 @@
-#include "kinoglaz/pipeline.hpp"
+#include "kinoglaz/pipeline/pipeline.hpp"
 
 #include <condition_variable>
 #include <deque>
@@ -11,9 +11,8 @@
 #include <tbb/global_control.h>
 #include <tbb/parallel_pipeline.h>
 
-#include "kinoglaz/error.hpp"
+#include <kinoglaz/core.hpp>
 #include "kinoglaz/internal/tsan_annotations.hpp"
-#include "kinoglaz/progress.hpp"
 
 namespace kinoglaz {
 

@@ -30,10 +30,9 @@
 #include <mutex>
 #include <thread>
 
-#include "kinoglaz/detector.hpp"
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/progress.hpp"
-#include "kinoglaz/transition_pass.hpp"
+#include <kinoglaz/analysis.hpp>
+#include <kinoglaz/core.hpp>
+#include "kinoglaz/pipeline/transition_pass.hpp"
 #include "pass_clock.hpp"
 
 namespace kinoglaz {

@@ -1,9 +1,9 @@
-#include "kinoglaz/transition_pass.hpp"
+#include "kinoglaz/pipeline/transition_pass.hpp"
 
 #include <fstream>
 
-#include "kinoglaz/detector.hpp"
-#include "kinoglaz/error.hpp"
+#include <kinoglaz/analysis.hpp>
+#include <kinoglaz/core.hpp>
 #include "pass_clock.hpp"
 
 namespace kinoglaz {

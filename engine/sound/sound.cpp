@@ -9,9 +9,9 @@ extern "C" {
 #include <aubio/aubio.h>
 }
 
-#include "kinoglaz/analysis.hpp"
-#include "kinoglaz/audio.hpp"
-#include "kinoglaz/error.hpp"
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/decode.hpp>
+#include <kinoglaz/montage.hpp>
 
 namespace kinoglaz {
 

@@ -8,7 +8,7 @@
 
 #include <opencv2/core.hpp>
 
-#include "kinoglaz/unconscious.hpp"
+#include "kinoglaz/unconscious/unconscious.hpp"
 
 namespace kinoglaz::detail {
 

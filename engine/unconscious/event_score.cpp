@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "event_matching.hpp"
-#include "kinoglaz/unconscious.hpp"
+#include "kinoglaz/unconscious/unconscious.hpp"
 
 namespace kinoglaz {
 

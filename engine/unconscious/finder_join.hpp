@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <memory>
 
-#include "kinoglaz/segment_sink.hpp"
+#include <kinoglaz/analysis.hpp>
 
 namespace kinoglaz::detail {
 

@@ -8,10 +8,9 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include "kinoglaz/decoder.hpp"
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/progress.hpp"
-#include "kinoglaz/reveal.hpp"
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/decode.hpp>
+#include "kinoglaz/unconscious/reveal.hpp"
 #include "video_writer.hpp"
 
 namespace kinoglaz {

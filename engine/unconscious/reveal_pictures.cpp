@@ -3,8 +3,8 @@
 #include <cmath>
 #include <filesystem>
 
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/reveal.hpp"
+#include <kinoglaz/core.hpp>
+#include "kinoglaz/unconscious/reveal.hpp"
 #include "video_writer.hpp"
 
 namespace kinoglaz {

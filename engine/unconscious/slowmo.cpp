@@ -13,8 +13,8 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/video/tracking.hpp>
 
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/reveal.hpp"
+#include <kinoglaz/core.hpp>
+#include "kinoglaz/unconscious/reveal.hpp"
 #include "parallel_for.hpp"
 
 namespace kinoglaz {

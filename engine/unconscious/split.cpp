@@ -1,4 +1,4 @@
-#include "kinoglaz/split.hpp"
+#include "kinoglaz/unconscious/split.hpp"
 
 #include <sys/stat.h>
 
@@ -9,10 +9,9 @@
 #include <map>
 #include <optional>
 
-#include "kinoglaz/decoder.hpp"
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/montage.hpp"
-#include "kinoglaz/progress.hpp"
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/decode.hpp>
+#include <kinoglaz/montage.hpp>
 #include "video_writer.hpp"
 
 namespace kinoglaz {

@@ -1,10 +1,10 @@
-#include "translate.hpp"
+#include "kinoglaz/unconscious/translate.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
-#include "kinoglaz/error.hpp"
+#include <kinoglaz/core.hpp>
 
 namespace kinoglaz::detail {
 

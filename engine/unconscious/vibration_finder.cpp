@@ -8,11 +8,11 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <kinoglaz/core.hpp>
 #include "block_sums.hpp"
 #include "finder_join.hpp"
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/vibration.hpp"
-#include "translate.hpp"
+#include "kinoglaz/unconscious/translate.hpp"
+#include "kinoglaz/unconscious/vibration.hpp"
 
 namespace kinoglaz {
 

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "event_matching.hpp"
-#include "kinoglaz/vibration.hpp"
+#include "kinoglaz/unconscious/vibration.hpp"
 
 namespace kinoglaz {
 

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#include "kinoglaz/error.hpp"
+#include <kinoglaz/core.hpp>
 
 extern "C" {
 #include <libavcodec/avcodec.h>

@@ -9,8 +9,8 @@
 
 #include <opencv2/core.hpp>
 
-#include "kinoglaz/frame.hpp"
-#include "kinoglaz/time.hpp"
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/decode.hpp>
 
 namespace kinoglaz::detail {
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "kinoglaz/event.hpp"
-#include "kinoglaz/transition.hpp"
+#include <kinoglaz/analysis.hpp>
+#include <kinoglaz/unconscious.hpp>
 
 namespace kinoglaz {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <utility>
 
-#include "kinoglaz/reveal.hpp"
+#include <kinoglaz/unconscious.hpp>
 
 namespace kinoglaz {
 

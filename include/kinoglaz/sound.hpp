@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "kinoglaz/time.hpp"
+#include <kinoglaz/core.hpp>
 
 namespace kinoglaz {
 

@@ -7,14 +7,11 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include "../../engine/analysis/features/area_resize.hpp"
-#include "../../engine/analysis/features/phase_correlation.hpp"
-#include "kinoglaz/detector.hpp"
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/eval.hpp"
-#include "kinoglaz/export.hpp"
-#include "kinoglaz/features.hpp"
-#include "kinoglaz/transition_pass.hpp"
+#include <kinoglaz/analysis.hpp>
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/eval.hpp>
+#include <kinoglaz/export.hpp>
+#include <kinoglaz/pipeline.hpp>
 #include "support/media.hpp"
 #include "support/run.hpp"
 #include "support/synthetic.hpp"

@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "kinoglaz/export.hpp"
+#include <kinoglaz/export.hpp>
 #include "support/media.hpp"
 #include "support/run.hpp"
 

@@ -12,9 +12,8 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include "kinoglaz/analysis_folder.hpp"
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/output_folder.hpp"
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/export.hpp>
 #include "synthetic_analysis.hpp"
 
 int main(int argc, char** argv) {

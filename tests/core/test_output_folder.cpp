@@ -9,8 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/output_folder.hpp"
+#include <kinoglaz/core.hpp>
 
 namespace kinoglaz {
 namespace {

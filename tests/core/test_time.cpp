@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "kinoglaz/time.hpp"
+#include <kinoglaz/core.hpp>
 
 using namespace kinoglaz;
 

@@ -16,9 +16,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "kinoglaz/corpus.hpp"
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/text.hpp"
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/corpus.hpp>
 #include "support/ffmpeg_cli.hpp"
 #include "support/media.hpp"
 #include "support/run.hpp"

@@ -11,7 +11,7 @@
 
 #include <opencv2/core.hpp>
 
-#include "kinoglaz/decoder.hpp"
+#include <kinoglaz/decode.hpp>
 #include "support/ffmpeg_cli.hpp"
 #include "support/media.hpp"
 #include "support/run.hpp"

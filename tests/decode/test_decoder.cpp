@@ -16,10 +16,10 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/decode.hpp>
+#include <kinoglaz/pipeline.hpp>
 #include "decode/grey_coded.hpp"
-#include "kinoglaz/decoder.hpp"
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/pipeline.hpp"
 #include "support/ffmpeg_cli.hpp"
 #include "support/media.hpp"
 #include "support/run.hpp"

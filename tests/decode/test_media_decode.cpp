@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "kinoglaz/decoder.hpp"
+#include <kinoglaz/decode.hpp>
 #include "support/ffmpeg_cli.hpp"
 #include "support/media.hpp"
 #include "support/run.hpp"

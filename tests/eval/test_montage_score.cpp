@@ -2,8 +2,8 @@
 // predicted shots mapped to the truth shot that holds their middle frame.
 #include <gtest/gtest.h>
 
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/eval.hpp"
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/eval.hpp>
 
 namespace kinoglaz {
 namespace {

@@ -15,7 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "kinoglaz/time.hpp"
+#include <kinoglaz/core.hpp>
 #include "support/media.hpp"
 #include "support/run.hpp"
 

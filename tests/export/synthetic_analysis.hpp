@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "kinoglaz/analysis.hpp"
+#include <kinoglaz/montage.hpp>
 
 namespace kinoglaz::test {
 

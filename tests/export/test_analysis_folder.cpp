@@ -7,12 +7,10 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/decode.hpp>
+#include <kinoglaz/export.hpp>
 #include "export_test_util.hpp"
-#include "kinoglaz/analysis_folder.hpp"
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/export.hpp"
-#include "kinoglaz/jpeg.hpp"
-#include "kinoglaz/output_folder.hpp"
 #include "synthetic_analysis.hpp"
 
 namespace kinoglaz::test {

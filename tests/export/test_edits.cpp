@@ -4,9 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include "kinoglaz/edits.hpp"
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/export.hpp"
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/export.hpp>
 #include "synthetic_analysis.hpp"
 
 namespace kinoglaz {

@@ -11,8 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <kinoglaz/export.hpp>
 #include "export_test_util.hpp"
-#include "kinoglaz/export.hpp"
 #include "synthetic_analysis.hpp"
 
 namespace kinoglaz::test {

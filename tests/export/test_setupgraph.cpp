@@ -8,8 +8,8 @@
 
 #include <opencv2/imgcodecs.hpp>
 
+#include <kinoglaz/export.hpp>
 #include "export_test_util.hpp"
-#include "kinoglaz/export.hpp"
 #include "synthetic_analysis.hpp"
 
 namespace kinoglaz::test {

@@ -9,9 +9,9 @@
 #include <string>
 #include <string_view>
 
-#include "kinoglaz/decoder.hpp"
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/pipeline.hpp"
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/decode.hpp>
+#include <kinoglaz/pipeline.hpp>
 
 namespace kinoglaz::fuzz {
 

@@ -2,9 +2,9 @@
 
 #include <string>
 
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/eval.hpp"
-#include "kinoglaz/export.hpp"
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/eval.hpp>
+#include <kinoglaz/export.hpp>
 
 namespace kinoglaz::fuzz {
 

@@ -9,9 +9,8 @@
 #include <sstream>
 #include <string>
 
+#include <kinoglaz/core.hpp>
 #include "hardening_util.hpp"
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/text.hpp"
 #include "support/ffmpeg_cli.hpp"
 #include "support/media.hpp"
 

@@ -16,10 +16,9 @@
 #include <thread>
 #include <vector>
 
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/decode.hpp>
 #include "hardening_util.hpp"
-#include "kinoglaz/decoder.hpp"
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/progress.hpp"
 #include "support/ffmpeg_cli.hpp"
 #include "support/media.hpp"
 

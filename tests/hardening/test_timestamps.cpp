@@ -14,9 +14,9 @@
 #include <utility>
 #include <vector>
 
+#include <kinoglaz/decode.hpp>
+#include <kinoglaz/pipeline.hpp>
 #include "hardening_util.hpp"
-#include "kinoglaz/decoder.hpp"
-#include "kinoglaz/transition_pass.hpp"
 #include "support/ffmpeg_cli.hpp"
 #include "support/media.hpp"
 

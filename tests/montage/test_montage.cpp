@@ -8,9 +8,9 @@
 #include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
 
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/features.hpp"
-#include "kinoglaz/montage_analysis.hpp"
+#include <kinoglaz/analysis.hpp>
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/montage.hpp>
 #include "support/synthetic.hpp"
 
 namespace kinoglaz {

@@ -10,9 +10,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "kinoglaz/decoder.hpp"
-#include "kinoglaz/montage_analysis.hpp"
-#include "kinoglaz/pipeline.hpp"
+#include <kinoglaz/decode.hpp>
+#include <kinoglaz/montage.hpp>
+#include <kinoglaz/pipeline.hpp>
 #include "support/media.hpp"
 
 namespace kinoglaz {

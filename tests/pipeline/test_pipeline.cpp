@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/pipeline.hpp>
 #include "decode/grey_coded.hpp"
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/pipeline.hpp"
 
 using namespace kinoglaz;
 using namespace kinoglaz::test;

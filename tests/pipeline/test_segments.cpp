@@ -5,12 +5,11 @@
 
 #include <filesystem>
 
-#include "kinoglaz/analysis_pass.hpp"
-#include "kinoglaz/analyze.hpp"
-#include "kinoglaz/decoder.hpp"
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/export.hpp"
-#include "kinoglaz/transition_pass.hpp"
+#include <kinoglaz/analyze.hpp>
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/decode.hpp>
+#include <kinoglaz/export.hpp>
+#include <kinoglaz/pipeline.hpp>
 #include "support/ffmpeg_cli.hpp"
 #include "support/media.hpp"
 #include "support/synthetic.hpp"

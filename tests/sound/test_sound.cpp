@@ -17,10 +17,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "kinoglaz/analysis.hpp"
-#include "kinoglaz/audio.hpp"
-#include "kinoglaz/export.hpp"
-#include "kinoglaz/sound.hpp"
+#include <kinoglaz/decode.hpp>
+#include <kinoglaz/export.hpp>
+#include <kinoglaz/montage.hpp>
+#include <kinoglaz/sound.hpp>
 #include "support/ffmpeg_cli.hpp"
 #include "support/run.hpp"
 #include "support/synthetic.hpp"

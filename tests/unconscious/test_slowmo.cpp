@@ -7,8 +7,8 @@
 #include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
 
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/reveal.hpp"
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/unconscious.hpp>
 #include "support/synthetic.hpp"
 
 namespace kinoglaz {

@@ -9,9 +9,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/montage.hpp"
-#include "kinoglaz/split.hpp"
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/montage.hpp>
+#include <kinoglaz/unconscious.hpp>
 #include "support/ffmpeg_cli.hpp"
 #include "support/media.hpp"
 #include "support/run.hpp"

@@ -7,7 +7,7 @@
 #include <opencv2/imgproc.hpp>
 #include <tuple>
 
-#include "../../engine/unconscious/translate.hpp"
+#include <kinoglaz/unconscious.hpp>
 
 namespace kinoglaz {
 namespace {

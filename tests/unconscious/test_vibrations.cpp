@@ -9,10 +9,10 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "kinoglaz/decoder.hpp"
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/pipeline.hpp"
-#include "kinoglaz/vibration.hpp"
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/decode.hpp>
+#include <kinoglaz/pipeline.hpp>
+#include <kinoglaz/unconscious.hpp>
 #include "support/media.hpp"
 #include "support/run.hpp"
 #include "support/synthetic.hpp"

@@ -4,8 +4,7 @@
 #include <charconv>
 #include <cmath>
 
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/time.hpp"
+#include <kinoglaz/core.hpp>
 
 namespace kinoglaz::cli {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "kinoglaz/time.hpp"
+#include <kinoglaz/core.hpp>
 
 namespace kinoglaz::cli {
 

@@ -1,10 +1,9 @@
 #include <cstdio>
 
+#include <kinoglaz/analyze.hpp>
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/export.hpp>
 #include "commands.hpp"
-#include "kinoglaz/analyze.hpp"
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/export.hpp"
-#include "kinoglaz/text.hpp"
 #include "pass_options.hpp"
 
 namespace kinoglaz::cli {

@@ -20,13 +20,10 @@
 #include <sstream>
 #include <thread>
 
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/corpus.hpp>
 #include "args.hpp"
 #include "commands.hpp"
-#include "kinoglaz/corpus.hpp"
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/output_folder.hpp"
-#include "kinoglaz/progress.hpp"
-#include "kinoglaz/text.hpp"
 
 namespace fs = std::filesystem;
 

@@ -1,10 +1,8 @@
 #include <cstdio>
 
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/export.hpp>
 #include "commands.hpp"
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/export.hpp"
-#include "kinoglaz/text.hpp"
-#include "kinoglaz/time.hpp"
 #include "pass_options.hpp"
 
 namespace kinoglaz::cli {

@@ -3,14 +3,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/eval.hpp>
+#include <kinoglaz/export.hpp>
+#include <kinoglaz/unconscious.hpp>
 #include "args.hpp"
 #include "commands.hpp"
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/eval.hpp"
-#include "kinoglaz/export.hpp"
-#include "kinoglaz/text.hpp"
-#include "kinoglaz/unconscious.hpp"
-#include "kinoglaz/vibration.hpp"
 
 namespace kinoglaz::cli {
 

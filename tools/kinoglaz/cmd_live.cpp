@@ -10,12 +10,10 @@
 #include <net/if.h>
 #include <netinet/in.h>
 
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/live.hpp>
 #include "args.hpp"
 #include "commands.hpp"
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/live.hpp"
-#include "kinoglaz/progress.hpp"
-#include "kinoglaz/text.hpp"
 #include "magnify_args.hpp"
 
 namespace kinoglaz::cli {

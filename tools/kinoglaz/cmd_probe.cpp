@@ -1,10 +1,10 @@
 #include <cstdio>
 
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/decode.hpp>
+#include <kinoglaz/export.hpp>
 #include "args.hpp"
 #include "commands.hpp"
-#include "kinoglaz/decoder.hpp"
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/export.hpp"
 
 namespace kinoglaz::cli {
 

@@ -1,12 +1,10 @@
 #include <cstdio>
 
+#include <kinoglaz/analyze.hpp>
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/export.hpp>
 #include "args.hpp"
 #include "commands.hpp"
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/export.hpp"
-#include "kinoglaz/progress.hpp"
-#include "kinoglaz/rebuild.hpp"
-#include "kinoglaz/text.hpp"
 
 namespace kinoglaz::cli {
 

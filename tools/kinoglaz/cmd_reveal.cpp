@@ -4,12 +4,10 @@
 #include <cstdio>
 #include <filesystem>
 
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/unconscious.hpp>
 #include "args.hpp"
 #include "commands.hpp"
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/output_folder.hpp"
-#include "kinoglaz/reveal.hpp"
-#include "kinoglaz/text.hpp"
 #include "magnify_args.hpp"
 #include "pass_options.hpp"
 

@@ -1,11 +1,9 @@
 #include <cstdio>
 
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/montage.hpp>
+#include <kinoglaz/unconscious.hpp>
 #include "commands.hpp"
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/montage_analysis.hpp"
-#include "kinoglaz/output_folder.hpp"
-#include "kinoglaz/split.hpp"
-#include "kinoglaz/text.hpp"
 #include "pass_options.hpp"
 
 namespace kinoglaz::cli {

@@ -3,7 +3,7 @@
 #include <charconv>
 #include <cmath>
 
-#include "kinoglaz/error.hpp"
+#include <kinoglaz/core.hpp>
 
 namespace kinoglaz::cli {
 

@@ -7,8 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include <kinoglaz/unconscious.hpp>
 #include "args.hpp"
-#include "kinoglaz/reveal.hpp"
 
 namespace kinoglaz::cli {
 

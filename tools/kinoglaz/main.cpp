@@ -6,11 +6,9 @@
 #include <functional>
 #include <map>
 
+#include <kinoglaz/core.hpp>
 #include "args.hpp"
 #include "commands.hpp"
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/progress.hpp"
-#include "kinoglaz/text.hpp"
 
 namespace {
 

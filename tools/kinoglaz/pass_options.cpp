@@ -2,8 +2,8 @@
 
 #include <cstdio>
 
-#include "kinoglaz/decoder.hpp"
-#include "kinoglaz/error.hpp"
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/decode.hpp>
 
 namespace kinoglaz::cli {
 

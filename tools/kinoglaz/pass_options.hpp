@@ -1,8 +1,8 @@
 #pragma once
 // Options common to the commands that decode a film (cuts, analyze).
 
+#include <kinoglaz/pipeline.hpp>
 #include "args.hpp"
-#include "kinoglaz/transition_pass.hpp"
 
 namespace kinoglaz::cli {
 

@@ -3,7 +3,7 @@
 
 #include <deque>
 
-#include "kinoglaz/features.hpp"
+#include "kinoglaz/analysis/features.hpp"
 
 namespace kinoglaz::detail {
 

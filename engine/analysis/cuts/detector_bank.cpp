@@ -2,11 +2,11 @@
 #include <cmath>
 #include <tuple>
 
+#include <kinoglaz/core.hpp>
 #include "fade_detector.hpp"
 #include "gradual_detector.hpp"
 #include "hard_cut_detector.hpp"
-#include "kinoglaz/detector.hpp"
-#include "kinoglaz/error.hpp"
+#include "kinoglaz/analysis/detector.hpp"
 
 namespace kinoglaz {
 

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "kinoglaz/error.hpp"
+#include <kinoglaz/core.hpp>
 
 namespace kinoglaz::detail {
 

@@ -4,7 +4,7 @@
 // slowly its frames change, and its edges are where the steady trend starts and stops.
 
 #include "content.hpp"
-#include "kinoglaz/detector.hpp"
+#include "kinoglaz/analysis/detector.hpp"
 
 namespace kinoglaz::detail {
 

@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "kinoglaz/error.hpp"
+#include <kinoglaz/core.hpp>
 
 namespace kinoglaz::detail {
 

@@ -8,7 +8,7 @@
 #include <optional>
 
 #include "content.hpp"
-#include "kinoglaz/detector.hpp"
+#include "kinoglaz/analysis/detector.hpp"
 
 namespace kinoglaz::detail {
 

@@ -2,7 +2,7 @@
 // Hard cuts: an isolated spike of frame difference whose content does not come back.
 
 #include "content.hpp"
-#include "kinoglaz/detector.hpp"
+#include "kinoglaz/analysis/detector.hpp"
 
 namespace kinoglaz::detail {
 

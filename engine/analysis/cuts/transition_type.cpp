@@ -1,6 +1,6 @@
 #include <array>
 
-#include "kinoglaz/transition.hpp"
+#include "kinoglaz/analysis/transition.hpp"
 
 namespace kinoglaz {
 

@@ -1,10 +1,10 @@
-#include "area_resize.hpp"
+#include "kinoglaz/analysis/area_resize.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
-#include "kinoglaz/error.hpp"
+#include <kinoglaz/core.hpp>
 
 namespace kinoglaz::detail {
 

@@ -1,8 +1,8 @@
 #include <opencv2/imgproc.hpp>
 
-#include "area_resize.hpp"
-#include "kinoglaz/features.hpp"
-#include "phase_correlation.hpp"
+#include "kinoglaz/analysis/area_resize.hpp"
+#include "kinoglaz/analysis/features.hpp"
+#include "kinoglaz/analysis/phase_correlation.hpp"
 
 namespace kinoglaz {
 

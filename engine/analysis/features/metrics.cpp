@@ -1,4 +1,4 @@
-#include "kinoglaz/features.hpp"
+#include "kinoglaz/analysis/features.hpp"
 
 namespace kinoglaz {
 

@@ -2,8 +2,8 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/video/tracking.hpp>
 
-#include "kinoglaz/features.hpp"
-#include "phase_correlation.hpp"
+#include "kinoglaz/analysis/features.hpp"
+#include "kinoglaz/analysis/phase_correlation.hpp"
 
 namespace kinoglaz {
 

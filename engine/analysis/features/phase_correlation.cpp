@@ -1,4 +1,4 @@
-#include "phase_correlation.hpp"
+#include "kinoglaz/analysis/phase_correlation.hpp"
 
 #include <algorithm>
 #include <cfloat>
@@ -12,7 +12,7 @@ extern "C" {
 #include <libavutil/tx.h>
 }
 
-#include "kinoglaz/error.hpp"
+#include <kinoglaz/core.hpp>
 
 namespace kinoglaz::detail {
 

@@ -16,10 +16,9 @@
 
 #include <opencv2/core.hpp>
 
-#include "kinoglaz/analysis.hpp"
-#include "kinoglaz/features.hpp"
-#include "kinoglaz/montage.hpp"
-#include "kinoglaz/segment_sink.hpp"
+#include <kinoglaz/analysis.hpp>
+#include "kinoglaz/montage/analysis.hpp"
+#include "kinoglaz/montage/montage.hpp"
 
 namespace kinoglaz {
 

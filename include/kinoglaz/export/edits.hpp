@@ -14,9 +14,8 @@
 #include <string_view>
 #include <vector>
 
-#include "kinoglaz/analysis.hpp"
-#include "kinoglaz/export.hpp"
-#include "kinoglaz/montage_analysis.hpp"
+#include <kinoglaz/montage.hpp>
+#include "kinoglaz/export/export.hpp"
 
 namespace kinoglaz {
 

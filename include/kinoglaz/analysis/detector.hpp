@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "kinoglaz/features.hpp"
-#include "kinoglaz/transition.hpp"
+#include "kinoglaz/analysis/features.hpp"
+#include "kinoglaz/analysis/transition.hpp"
 
 namespace kinoglaz {
 

@@ -8,7 +8,7 @@
 
 #include <opencv2/core.hpp>
 
-#include "kinoglaz/time.hpp"
+#include <kinoglaz/core.hpp>
 
 namespace kinoglaz {
 

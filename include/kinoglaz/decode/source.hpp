@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "kinoglaz/time.hpp"
+#include <kinoglaz/core.hpp>
 
 namespace kinoglaz {
 

@@ -14,10 +14,8 @@
 #include <filesystem>
 #include <string>
 
-#include "kinoglaz/analysis.hpp"
-#include "kinoglaz/edits.hpp"
-#include "kinoglaz/export.hpp"
-#include "kinoglaz/montage_analysis.hpp"
+#include <kinoglaz/export.hpp>
+#include <kinoglaz/montage.hpp>
 
 namespace kinoglaz {
 

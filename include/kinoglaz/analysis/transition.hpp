@@ -4,7 +4,7 @@
 #include <optional>
 #include <string_view>
 
-#include "kinoglaz/time.hpp"
+#include <kinoglaz/core.hpp>
 
 namespace kinoglaz {
 

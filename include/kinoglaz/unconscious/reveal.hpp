@@ -11,9 +11,8 @@
 
 #include <opencv2/core.hpp>
 
-#include "kinoglaz/event.hpp"
-#include "kinoglaz/frame.hpp"
-#include "kinoglaz/source.hpp"
+#include <kinoglaz/decode.hpp>
+#include "kinoglaz/unconscious/event.hpp"
 
 namespace kinoglaz {
 

@@ -8,12 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "kinoglaz/decoder.hpp"
-#include "kinoglaz/features.hpp"
-#include "kinoglaz/pipeline.hpp"
-#include "kinoglaz/segment_sink.hpp"
-#include "kinoglaz/source.hpp"
-#include "kinoglaz/transition.hpp"
+#include <kinoglaz/analysis.hpp>
+#include <kinoglaz/decode.hpp>
+#include "kinoglaz/pipeline/pipeline.hpp"
 
 namespace kinoglaz {
 

@@ -5,7 +5,7 @@
 
 #include <opencv2/core.hpp>
 
-#include "kinoglaz/time.hpp"
+#include <kinoglaz/core.hpp>
 
 namespace kinoglaz {
 

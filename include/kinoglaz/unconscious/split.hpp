@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "kinoglaz/source.hpp"
+#include <kinoglaz/decode.hpp>
 
 namespace kinoglaz {
 

@@ -8,8 +8,8 @@
 
 #include <opencv2/core.hpp>
 
-#include "kinoglaz/analysis.hpp"
-#include "kinoglaz/export.hpp"
+#include <kinoglaz/montage.hpp>
+#include "kinoglaz/export/export.hpp"
 
 namespace kinoglaz {
 

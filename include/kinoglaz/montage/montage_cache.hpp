@@ -9,8 +9,8 @@
 
 #include <filesystem>
 
-#include "kinoglaz/montage_analysis.hpp"
-#include "kinoglaz/source.hpp"
+#include <kinoglaz/decode.hpp>
+#include "kinoglaz/montage/montage_analysis.hpp"
 
 namespace kinoglaz {
 

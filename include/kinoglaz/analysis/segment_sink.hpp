@@ -14,10 +14,9 @@
 #include <typeinfo>
 #include <vector>
 
-#include "kinoglaz/error.hpp"
-#include "kinoglaz/features.hpp"
-#include "kinoglaz/frame.hpp"
-#include "kinoglaz/time.hpp"
+#include <kinoglaz/core.hpp>
+#include <kinoglaz/decode.hpp>
+#include "kinoglaz/analysis/features.hpp"
 
 namespace kinoglaz {
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "kinoglaz/frame.hpp"
-#include "kinoglaz/source.hpp"
+#include "kinoglaz/decode/frame.hpp"
+#include "kinoglaz/decode/source.hpp"
 
 namespace kinoglaz {
 

@@ -5,10 +5,9 @@
 
 #include <string>
 
-#include "kinoglaz/montage_analysis.hpp"
-#include "kinoglaz/transition_pass.hpp"
-#include "kinoglaz/unconscious.hpp"
-#include "kinoglaz/vibration.hpp"
+#include <kinoglaz/montage.hpp>
+#include <kinoglaz/unconscious.hpp>
+#include "kinoglaz/pipeline/transition_pass.hpp"
 
 namespace kinoglaz {
 

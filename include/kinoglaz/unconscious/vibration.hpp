@@ -5,13 +5,10 @@
 #include <memory>
 #include <vector>
 
-#include "kinoglaz/event.hpp"
-#include "kinoglaz/features.hpp"
-#include "kinoglaz/frame.hpp"
-#include "kinoglaz/segment_sink.hpp"
-#include "kinoglaz/source.hpp"
-#include "kinoglaz/transition.hpp"
-#include "kinoglaz/unconscious.hpp"
+#include <kinoglaz/analysis.hpp>
+#include <kinoglaz/decode.hpp>
+#include "kinoglaz/unconscious/event.hpp"
+#include "kinoglaz/unconscious/unconscious.hpp"
 
 namespace kinoglaz {
 
