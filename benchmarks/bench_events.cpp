@@ -58,8 +58,8 @@ int main(int argc, char** argv) {
     }
     const std::string input = argv[1];
     PassOptions cuts;
-    cuts.threads = argc > 2 ? std::atoi(argv[2]) : 2;
-    cuts.analysis_proxy = false;  // as `kinoglaz cuts`
+    cuts.decode.threads = argc > 2 ? std::atoi(argv[2]) : 2;
+    cuts.decode.analysis_proxy = false;  // as `kinoglaz cuts`
     const int rounds = argc > 3 ? std::max(1, std::atoi(argv[3])) : 3;
     PassOptions with_events = cuts;
     with_events.extra_features = EventFinder::needs();
@@ -148,8 +148,8 @@ int main(int argc, char** argv) {
         return 1;
     }
     const double n = double(frames);
-    std::printf("%s: %zu frames, %d threads, best of %d\n", input.c_str(), frames, cuts.threads,
-                rounds);
+    std::printf("%s: %zu frames, %d threads, best of %d\n", input.c_str(), frames,
+                cuts.decode.threads, rounds);
     auto row = [&](const char* name, const Cost& c) {
         std::printf("%-14s %6.2f s  %7.0f fps  %6.2f s CPU", name, c.wall, n / c.wall, c.cpu);
     };

@@ -105,7 +105,9 @@ void BM_JoinSetupsByView2h(benchmark::State& state) {
         state.PauseTiming();
         Analysis a = film;
         state.ResumeTiming();
-        join_setups_by_view(a, views);
+        ViewJoiner joiner(a);
+        for (int i = 0; i < n; ++i) joiner.add(i, views[std::size_t(i)]);
+        joiner.finish();
         benchmark::DoNotOptimize(a.shots.data());
     }
     state.counters["shots"] = n;

@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     PassOptions options;
-    options.threads = std::atoi(argv[2]);
+    options.decode.threads = std::atoi(argv[2]);
     options.extra_features = montage_features() | EventFinder::needs() | VibrationFinder::needs();
     try {
         EventFinder gestures;

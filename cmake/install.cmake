@@ -1,5 +1,6 @@
 # `cmake --install BUILD --prefix PREFIX` puts the engine in place for other CMake projects:
-#   PREFIX/include/kinoglaz/*.hpp                  the public headers
+#   PREFIX/include/kinoglaz/*.hpp, */*.hpp         the public headers: one per module, and
+#                                                  the parts it includes
 #   PREFIX/lib/libkinoglaz_*.a                     the static libraries (one per module)
 #   PREFIX/lib/cmake/kinoglaz/kinoglazConfig.cmake find_package(kinoglaz CONFIG) ->
 #                                                  kinoglaz::kinoglaz

@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
     }
     try {
         kinoglaz::AnalyzeOptions options;
-        options.pass.threads = 2;
+        options.pass.decode.threads = 2;
         const kinoglaz::Analysis analysis = kinoglaz::analyze(argv[1], options);
         std::printf("%lld frames at %.3f fps\n", (long long)analysis.source.frame_count,
                     analysis.source.fps);

@@ -42,7 +42,8 @@ void grab_keyframes(const std::string& input, Analysis& analysis, const PassOpti
     for (const auto& shot : analysis.shots) shot_of.emplace(shot.keyframe, shot.index);
     std::vector<FrameIndex> wanted;
     for (const auto& [frame, shot] : shot_of) wanted.push_back(frame);
-    const DecodeOptions grab = picture_decode_options(pass.threads, pass.allow_network);
+    const DecodeOptions grab =
+        picture_decode_options(pass.decode.threads, pass.decode.allow_network);
     ProgressBar bar("keyframes", std::int64_t(wanted.size()), pass.progress, "shots");
     std::int64_t grabbed = 0;
     std::optional<ViewJoiner> views;

@@ -541,6 +541,28 @@ DecodeOptions probe_decode_options(bool allow_network) {
     return options;
 }
 
+DecodeOptions counting_decode_options(int threads, bool allow_network) {
+    DecodeOptions options;
+    options.threads = threads;
+    options.allow_network = allow_network;
+    options.fast_decode = FastDecode::on;
+    return options;
+}
+
+DecodeOptions full_frames_decode_options(int threads, bool allow_network, bool samples,
+                                         std::optional<double> start_s,
+                                         std::optional<double> end_s) {
+    DecodeOptions options;
+    options.threads = threads;
+    options.allow_network = allow_network;
+    options.analysis_proxy = false;
+    options.full_resolution = !samples;
+    options.full_planes = samples;
+    options.start_s = start_s;
+    options.end_s = end_s;
+    return options;
+}
+
 DecodeOptions picture_decode_options(int threads, bool allow_network) {
     DecodeOptions options;
     options.threads = threads;

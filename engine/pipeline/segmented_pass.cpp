@@ -194,16 +194,17 @@ SegmentedPassResult run_segmented_pass(const std::string& input, const PassOptio
         return out;
     };
     // Ranges and metrics dumps are the single pass's job.
-    if (segments == 1 || options.start_s || options.end_s || !options.metrics_csv.empty())
+    if (segments == 1 || options.decode.start_s || options.decode.end_s ||
+        !options.metrics_csv.empty())
         return single_pass();
 
     SourceInfo probe_info;
     {
-        VideoDecoder decoder(input, probe_decode_options(options.allow_network));
+        VideoDecoder decoder(input, probe_decode_options(options.decode.allow_network));
         probe_info = decoder.info();
     }
-    const int total_threads = options.threads > 0
-                                  ? options.threads
+    const int total_threads = options.decode.threads > 0
+                                  ? options.decode.threads
                                   : int(std::max(1u, std::thread::hardware_concurrency()));
     if (segments == 0) segments = std::min(64, automatic_segments(probe_info, total_threads));
     Plan plan;

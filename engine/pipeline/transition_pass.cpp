@@ -28,15 +28,8 @@ void count_frames(SourceInfo& source, const std::vector<double>& frame_times, do
 }  // namespace detail
 
 DecodeOptions decode_options(const PassOptions& options) {
-    DecodeOptions decode;
-    decode.threads = options.threads;
+    DecodeOptions decode = options.decode;
     decode.reserve_analysis_core = true;
-    decode.fast_decode = options.fast_decode;
-    decode.start_s = options.start_s;
-    decode.end_s = options.end_s;
-    decode.allow_network = options.allow_network;
-    decode.full_resolution = options.full_resolution;
-    decode.analysis_proxy = options.analysis_proxy;
     decode.analysis_colour = false;  // the analyses read the proxy's luma only
     decode.smoothed_proxy = has(options.extra_features, FeatureMask::smoothed_proxy);
     return decode;
@@ -59,7 +52,7 @@ PassResult run_transition_pass(const std::string& input, const PassOptions& opti
 
     PassResult result;
     PipelineOptions pipeline;
-    pipeline.threads = options.threads;
+    pipeline.threads = options.decode.threads;
     pipeline.features = bank.needs() | options.extra_features;
     pipeline.progress = options.progress;
     pipeline.progress_label = "analysing";
@@ -85,7 +78,7 @@ PassResult run_transition_pass(const std::string& input, const PassOptions& opti
 
     result.source = info;
     const FrameIndex end = FrameIndex(result.frame_times.size());
-    if (!options.start_s && !options.end_s)
+    if (!options.decode.start_s && !options.decode.end_s)
         detail::count_frames(result.source, result.frame_times, last_duration,
                              detector_options.fps);
     result.transitions = bank.finish(end, result.frame_times);

@@ -186,15 +186,10 @@ void render_reveal(const std::string& input, const RevealOptions& o,
     // A clean slow motion of the whole picture goes through the coded samples when they are
     // shown as stored (no rotation, square pixels, even size); everything else through BGR.
     auto open = [&](bool planes) {
-        DecodeOptions dopt;
-        dopt.threads = o.threads;
-        dopt.analysis_proxy = false;
-        dopt.full_resolution = !planes;
-        dopt.full_planes = planes;
-        dopt.start_s = o.start_s;
         const double start = o.start_s.value_or(0);
-        dopt.end_s = std::min(o.end_s.value_or(start + kMaxRangeS), start + kMaxRangeS);
-        return std::make_unique<VideoDecoder>(input, dopt);
+        const double end = std::min(o.end_s.value_or(start + kMaxRangeS), start + kMaxRangeS);
+        return std::make_unique<VideoDecoder>(
+            input, full_frames_decode_options(o.threads, false, planes, o.start_s, end));
     };
     bool planar = o.clean && o.magnify == 0 && !o.roi && !o.preview && o.max_panel_px == 0;
     auto decoder_ptr = open(planar);

@@ -85,14 +85,9 @@ std::optional<FileId> file_id(const std::filesystem::path& path) {
 // shot's first frame; the sound of the same span goes with them.
 void reencode_shot(const std::string& input, const Shot& shot, const std::filesystem::path& path,
                    const SplitOptions& options) {
-    DecodeOptions decode;
-    decode.threads = options.threads;
-    decode.analysis_proxy = false;
-    decode.full_planes = true;
-    decode.allow_network = options.allow_network;
-    decode.start_s = shot.start_time_s;
-    decode.end_s = shot.end_time_s;
-    VideoDecoder decoder(input, decode);
+    VideoDecoder decoder(input,
+                         full_frames_decode_options(options.threads, options.allow_network, true,
+                                                    shot.start_time_s, shot.end_time_s));
     const SourceInfo& info = decoder.info();
     std::unique_ptr<detail::VideoWriter> writer;
     std::int64_t first_pts = 0;

@@ -402,7 +402,7 @@ TEST(DevSet, MeetsAccuracyTargets) {
         const auto truth_path = dir / ("dev_montage_0" + std::to_string(i) + ".truth.json");
         Truth truth = parse_truth_json(slurp(truth_path), truth_path.string());
         PassOptions options;
-        options.threads = 2;
+        options.decode.threads = 2;
         PassResult pass = run_transition_pass(video.string(), options);
         total += score_transitions(truth, pass.transitions, 1);
     }
@@ -423,7 +423,7 @@ TEST(DevScenes, CutsF1AtLeast098OnEach) {
         const auto truth_path = dir / ("dev_scenes_0" + std::to_string(i) + ".truth.json");
         Truth truth = parse_truth_json(slurp(truth_path), truth_path.string());
         PassOptions options;
-        options.threads = 2;
+        options.decode.threads = 2;
         const auto s =
             score_transitions(truth, run_transition_pass(video.string(), options).transitions, 1);
         EXPECT_GE(s.cuts.f1(), 0.98) << video;
@@ -434,9 +434,9 @@ TEST(DevSet, SameResultWhateverTheThreadCount) {
     KINOGLAZ_REQUIRE_MEDIA(video, "dev/dev_montage_01.mp4");
     Analysis one, two;
     PassOptions options;
-    options.threads = 1;
+    options.decode.threads = 1;
     one.transitions = run_transition_pass(video.string(), options).transitions;
-    options.threads = 2;
+    options.decode.threads = 2;
     two.transitions = run_transition_pass(video.string(), options).transitions;
     EXPECT_EQ(analysis_json(one, JsonContent::transitions_only),
               analysis_json(two, JsonContent::transitions_only));

@@ -36,7 +36,7 @@ void expect_same(const PassResult& single, const PassResult& seg) {
 
 PassOptions quiet_options() {
     PassOptions o;
-    o.threads = 2;
+    o.decode.threads = 2;
     return o;
 }
 

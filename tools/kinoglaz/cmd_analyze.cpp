@@ -44,7 +44,7 @@ int run_analyze(const Argv& argv) {
     opts.sound.stream = args.integer("--audio-stream", 0, 1 << 20);
     if (opts.sound.stream && !opts.sound.enabled)
         throw_bad_usage("analyze", "--audio-stream and --no-audio exclude each other");
-    opts.sound.allow_network = opts.pass.allow_network;
+    opts.sound.allow_network = opts.pass.decode.allow_network;
     if (auto keep = args.value("--keep-edits")) {
         if (keep->empty()) throw_bad_usage("analyze", "--keep-edits needs an analysis folder");
         opts.keep_edits = *keep;

@@ -17,7 +17,7 @@ int run_cuts(const Argv& argv) {
     // 0: as many as pay off (run_segmented_pass decides; a single pass for large pictures).
     const int segments = args.integer("--segments", 1, 64).value_or(0);
     PassOptions options_for_pass = pass_options(args, args.positional()[0]);
-    options_for_pass.analysis_proxy = false;  // the detectors read only the detection image
+    options_for_pass.decode.analysis_proxy = false;  // the detectors read only the detection image
     PassResult pass = run_segmented_pass(args.positional()[0], options_for_pass, segments);
     if (args.flag("--json")) {
         Analysis a;

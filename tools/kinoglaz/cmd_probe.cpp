@@ -11,11 +11,8 @@ namespace kinoglaz::cli {
 int run_probe(const Argv& argv) {
     Args args(argv, {"--fast", "--quiet", "--allow-network"}, {"--threads"});
     if (args.positional().size() != 1) throw_bad_usage("probe", "needs exactly one INPUT");
-    DecodeOptions options;
-    options.threads = args.integer("--threads", 0, 256).value_or(0);
-    options.allow_network = args.flag("--allow-network");
-    // Counting frames needs no deblocking: the count is the same either way.
-    options.fast_decode = FastDecode::on;
+    const DecodeOptions options = counting_decode_options(
+        args.integer("--threads", 0, 256).value_or(0), args.flag("--allow-network"));
     SourceInfo info = probe(args.positional()[0], options, args.flag("--fast"));
     std::fputs(source_json(info).c_str(), stdout);
     return 0;

@@ -40,8 +40,8 @@ int run_split(const Argv& argv) {
     build_montage(analysis, collector);
 
     SplitOptions split{.copy = args.flag("--copy"),
-                       .threads = pass_opts.threads,
-                       .allow_network = pass_opts.allow_network,
+                       .threads = pass_opts.decode.threads,
+                       .allow_network = pass_opts.decode.allow_network,
                        .name_template = name_template};
     // Checked before the first file is written: a name that would replace the input.
     for (const auto& name : shot_file_names(name_template, input, analysis.shots))

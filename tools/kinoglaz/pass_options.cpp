@@ -45,14 +45,14 @@ SecondsRange time_range(const Args& args, const std::string& input, bool allow_n
 
 PassOptions pass_options(const Args& args, const std::string& input) {
     PassOptions o;
-    o.threads = args.integer("--threads", 0, 256).value_or(0);
+    o.decode.threads = args.integer("--threads", 0, 256).value_or(0);
     o.sensitivity = args.number("--sensitivity", 0, 1).value_or(0.5);
     o.progress = !args.flag("--quiet");
-    o.allow_network = args.flag("--allow-network");
-    o.fast_decode = args.flag("--exact-decode") ? FastDecode::off : FastDecode::auto_;
-    const SecondsRange range = time_range(args, input, o.allow_network);
-    o.start_s = range.start_s;
-    o.end_s = range.end_s;
+    o.decode.allow_network = args.flag("--allow-network");
+    o.decode.fast_decode = args.flag("--exact-decode") ? FastDecode::off : FastDecode::auto_;
+    const SecondsRange range = time_range(args, input, o.decode.allow_network);
+    o.decode.start_s = range.start_s;
+    o.decode.end_s = range.end_s;
     o.metrics_csv = args.value("--metrics").value_or("");
     return o;
 }

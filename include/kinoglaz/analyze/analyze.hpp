@@ -15,8 +15,8 @@
 ///  4. (folder only) the reveal clips of the best events (reveal.hpp) and the files
 ///     (analysis_folder.hpp, export.hpp) under the output-folder rule (output_folder.hpp).
 ///
-/// Thread-safety: each call is independent and uses up to `pass.threads` cores; several calls
-/// may run at once on different outputs. Cancellation (SIGINT, progress.hpp) throws Error
+/// Thread-safety: each call is independent and uses up to `pass.decode.threads` cores; several
+/// calls may run at once on different outputs. Cancellation (SIGINT, progress.hpp) throws Error
 /// between steps and inside the pass.
 
 #include <filesystem>
@@ -31,11 +31,12 @@ namespace kinoglaz {
 
 /// Everything an analysis can be told. The defaults are those of `kinoglaz analyze INPUT -o DIR`.
 struct AnalyzeOptions {
-    /// Decoding and detection: threads (0 = all cores), transition sensitivity (0..1), the
-    /// source range in seconds, network sources, progress bars on a terminal, a metrics dump.
-    /// The decoder options of every step are derived from these (decode_options() for the pass;
-    /// the keyframes reuse its threads and network setting at full resolution). The features
-    /// the montage and the events need are added to `extra_features` by the pass.
+    /// Decoding and detection: how the film is read (`pass.decode`: threads, 0 = all cores;
+    /// the source range in seconds; network sources), transition sensitivity (0..1), progress
+    /// bars on a terminal, a metrics dump. The decoder options of every step come from
+    /// `pass.decode` (decode_options() for the pass; the keyframes, picture_decode_options(),
+    /// with its threads and network setting). The features the montage and the events need
+    /// are added to `extra_features` by the pass.
     PassOptions pass;
     /// Parallel time segments of the pass, 0..64 (0 = automatic_segments(), 1 = one pass).
     /// The result is the same for any value; only the time taken changes.
@@ -90,7 +91,7 @@ Analysis montage_of(AnalysisPass& pass, const MontageOptions& montage = {});
 /// source.fps (nothing when either is not positive).
 void to_capture_rate(std::vector<Event>& events, const SourceInfo& source, double capture_fps);
 
-/// The whole analysis of INPUT (a file path or, with `pass.allow_network`, a URL): the pass,
+/// The whole analysis of INPUT (a file path or, with `pass.decode.allow_network`, a URL): the pass,
 /// the montage, the events and, with `scales`, the shot scales; `analysis_seconds` is the
 /// call's wall time. Writes nothing. Throws
 /// Error(bad_input) for an unreadable film, Error(bad_usage) for invalid options.

@@ -52,12 +52,22 @@ struct DecodeOptions {
     std::int64_t max_pixels = 8192LL * 8192LL;
 };
 
-/// The options of the engine's reads of a film besides its pass (whose options come from
-/// PassOptions through decode_options(), transition_pass.hpp), each set up here only.
+/// The options of the engine's reads of a film besides its pass (whose options are
+/// PassOptions::decode, completed by decode_options(), transition_pass.hpp), each set up here
+/// only, from what a user decides (threads, 0 = all cores; network sources; a range).
 /// Opening a film to learn what it is (SourceInfo), on one codec thread.
 DecodeOptions probe_decode_options(bool allow_network);
+/// Reading every frame only to count them and learn their times (`kinoglaz probe`): fast
+/// decoding, since skipping the loop filter changes pixels, never the frames or their times.
+DecodeOptions counting_decode_options(int threads, bool allow_network);
 /// Full-size pictures of single frames (keyframes), decoded by seeking (grab_frames()).
 DecodeOptions picture_decode_options(int threads, bool allow_network);
+/// Every frame of the range [start_s, end_s) at full size for encoding it again (split,
+/// reveal), without the analysis proxy: as BGR pictures (Frame::full_bgr), or with `samples`
+/// as the coded samples (Frame::full_planes), for an encoder that takes them unchanged.
+DecodeOptions full_frames_decode_options(int threads, bool allow_network, bool samples,
+                                         std::optional<double> start_s,
+                                         std::optional<double> end_s);
 
 namespace detail {
 struct PictureData;

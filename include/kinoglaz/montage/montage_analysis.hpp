@@ -269,7 +269,7 @@ void build_montage(Analysis& analysis, const MontageCollector& collector,
 /// Without a layout on either side the histogram distance alone. Symmetric.
 double shot_distance(const ShotDescriptor& a, const ShotDescriptor& b) noexcept;
 
-/// What local features say about pairs of shots (see join_setups_by_view).
+/// What local features say about pairs of shots (see ViewJoiner).
 struct ViewLinks {
     std::vector<std::pair<int, int>> same;      ///< one view seen again: one set-up
     std::vector<std::pair<int, int>> reframed;  ///< one view closer or wider: two set-ups

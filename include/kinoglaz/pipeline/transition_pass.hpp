@@ -16,15 +16,14 @@ namespace kinoglaz {
 
 /// Options of a pass; validated before the first frame is decoded.
 struct PassOptions {
-    int threads = 0;           ///< 0 = all cores
-    double sensitivity = 0.5;  ///< transition sensitivity, 0..1
-    bool progress = false;     ///< progress bar on a terminal
-    FastDecode fast_decode = FastDecode::auto_;
-    std::optional<double> start_s, end_s;
-    bool allow_network = false;
-    bool full_resolution = false;  ///< also build full-size frames for extra consumers
-    bool analysis_proxy = true;    ///< build the ~320 px proxy for extra consumers (`cuts`
-                                   ///< needs only the detection image)
+    /// How the film is read: codec threads (0 = all cores; also the pass's worker threads),
+    /// the source range (`start_s`, `end_s`, seconds), network sources, fast decoding (here
+    /// `auto_` by default), full-size frames for extra consumers (`full_resolution`) and the
+    /// ~320 px analysis proxy (`analysis_proxy`; `cuts` needs only the detection image). What
+    /// only the pass decides is set over it by decode_options().
+    DecodeOptions decode{.fast_decode = FastDecode::auto_, .start_s = {}, .end_s = {}};
+    double sensitivity = 0.5;                         ///< transition sensitivity, 0..1
+    bool progress = false;                            ///< progress bar on a terminal
     FeatureMask extra_features = FeatureMask::basic;  ///< what extra consumers need
     std::string metrics_csv;  ///< if set, write every frame's feature metrics here
 };
@@ -36,8 +35,9 @@ struct PassResult {
     std::vector<double> frame_times;      ///< time of every frame delivered, seconds
 };
 
-/// The decoder options a pass uses: threads, fast decode, range, network, full resolution
-/// and the analysis proxy, taken from `options` (one place, so every pass decodes alike).
+/// The decoder options a pass uses: `options.decode` with what the pass decides itself (one
+/// codec thread left to the analysis on small pictures, the proxy's luma only, the smoothed
+/// proxy when `extra_features` asks for it), so that every pass decodes alike.
 DecodeOptions decode_options(const PassOptions& options);
 
 /// Runs the pass over INPUT. `extra` (optional) sees every frame in order after the
