@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <map>
 #include <optional>
 
@@ -13,7 +14,6 @@
 #include <kinoglaz/export.hpp>
 #include <kinoglaz/montage.hpp>
 #include <kinoglaz/unconscious.hpp>
-#include "serial_worker.hpp"
 
 namespace kinoglaz {
 
@@ -48,22 +48,21 @@ void grab_keyframes(const std::string& input, Analysis& analysis, const PassOpti
     std::int64_t grabbed = 0;
     std::optional<ViewJoiner> views;
     if (montage) views.emplace(analysis, *montage);
-    {
-        // Each picture is analysed on the worker while the next one is sought and decoded:
-        // the two take about as long at 1080p. The worker keeps the shots' order, which the
-        // joiner needs.
-        SerialWorker worker;
-        grab_frames(input, wanted, grab, [&](FrameIndex frame, const Frame& picture) {
-            const int index = shot_of.at(frame);
-            worker.submit([&, index, image = picture.full_bgr] {
-                analysis.shots[std::size_t(index)].scale = estimate_scale(image);
-                if (views) views->add(index, view_features(image));
-                if (each) each(index, image);
-                bar.update(++grabbed);
-            });
+    // Each picture is analysed (faces, view features, `each`) on another thread while the
+    // next one is sought and decoded: the two take about as long at 1080p. One analysis at a
+    // time, in the shots' order, which the joiner needs; at most two pictures are held.
+    std::future<void> analysing;
+    grab_frames(input, wanted, grab, [&](FrameIndex frame, const Frame& picture) {
+        const int index = shot_of.at(frame);
+        if (analysing.valid()) analysing.get();
+        analysing = std::async(std::launch::async, [&, index, image = picture.full_bgr] {
+            analysis.shots[std::size_t(index)].scale = estimate_scale(image);
+            if (views) views->add(index, view_features(image));
+            if (each) each(index, image);
+            bar.update(++grabbed);
         });
-        worker.finish();
-    }
+    });
+    if (analysing.valid()) analysing.get();
     bar.finish();
     throw_if_cancelled();
     if (views) views->finish();
