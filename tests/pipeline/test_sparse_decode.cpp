@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -71,9 +72,12 @@ class SparseDecodeTest : public ::testing::Test {
         std::vector<double> time_s;
         std::int64_t skipped_flags = 0, skipped = 0;
     };
-    static Decoded decode(const std::string& path, bool sparse) {
+    static Decoded decode(const std::string& path, bool sparse, std::optional<double> start_s = {},
+                          std::optional<double> end_s = {}) {
         DecodeOptions options;
         options.sparse_decode = sparse;
+        options.start_s = start_s;
+        options.end_s = end_s;
         VideoDecoder decoder(path, options);
         Decoded d;
         while (auto picture = decoder.next()) {
@@ -104,6 +108,16 @@ TEST_F(SparseDecodeTest, SkipsPicturesAndKeepsEveryFrameAndTime) {
     // Some pictures were left out (the film has B-frames no other picture refers to), and
     // each is delivered once as a skipped frame.
     EXPECT_GT(sparse.skipped, 10);
+    EXPECT_EQ(sparse.skipped_flags, sparse.skipped);
+}
+
+TEST_F(SparseDecodeTest, KeepsTheFramesOfARange) {
+    // A range seeks to the keyframe before its start: skipping starts afresh from there.
+    const Decoded full = decode(film_, false, 2.0, 5.0), sparse = decode(film_, true, 2.0, 5.0);
+    ASSERT_EQ(full.index.size(), 75u);
+    EXPECT_EQ(full.index.front(), 50);
+    EXPECT_EQ(sparse.index, full.index);
+    EXPECT_EQ(sparse.time_s, full.time_s);
     EXPECT_EQ(sparse.skipped_flags, sparse.skipped);
 }
 
