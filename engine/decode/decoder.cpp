@@ -5,8 +5,10 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -15,6 +17,7 @@
 
 #include <kinoglaz/core.hpp>
 #include "libav.hpp"
+#include "sparse_decode.hpp"
 
 extern "C" {
 #include <libavutil/avstring.h>
@@ -76,12 +79,27 @@ struct DecoderState {
     std::int64_t max_picture_pixels = 0;
     std::size_t pictures_in_flight = 2;
     std::atomic<std::int64_t> refused_size{0};
+    // Sparse decoding (DecodeOptions::sparse_decode, sparse_decode.hpp): packets read ahead of
+    // the decoder, with their facts for the skip decision; the pictures skipped and not yet
+    // delivered (pts -> duration), delivered in order between the decoded ones; and a decoded
+    // picture held back in `scratch` until the skipped ones before it are out.
+    bool sparse = false;
+    NalLayout nal_layout;
+    SkipPolicy skip_policy;
+    std::deque<AVPacketPtr> ahead;
+    std::deque<PacketFacts> ahead_facts;
+    bool demux_ended = false;
+    std::map<std::int64_t, std::int64_t> skipped;
+    bool held = false;
+    std::int64_t pictures_skipped = 0;
 };
 
 }  // namespace detail
 
 using detail::DecoderState;
+using detail::PacketFacts;
 using detail::PictureData;
+using detail::SkipPolicy;
 
 DecodedPicture::DecodedPicture() = default;
 DecodedPicture::DecodedPicture(std::unique_ptr<PictureData> data) : data_(std::move(data)) {}
@@ -224,6 +242,8 @@ constexpr std::int64_t kPictureBudgetBytes = std::int64_t(2) << 30;
 constexpr std::int64_t kCodecReferenceFrames = 16;
 // Pictures in flight downstream need never exceed this to keep every core busy.
 constexpr std::int64_t kMaxPicturesInFlight = 64;
+// Sparse decoding applies from this picture size (DecodeOptions::sparse_decode).
+constexpr std::int64_t kSparseMinPixels = 1280 * 720;
 
 // Bytes of one decoded picture of this format and size (at least 8-bit 4:2:0).
 std::int64_t picture_bytes_of(int format, int w, int h) {
@@ -458,6 +478,13 @@ void throw_av(const std::string& input, const std::string& what, int rc) {
 namespace {
 
 void reset_timeline(detail::DecoderState& s) {
+    s.ahead.clear();
+    s.ahead_facts.clear();
+    s.demux_ended = false;
+    s.skipped.clear();
+    s.held = false;
+    av_frame_unref(s.scratch.get());
+    s.skip_policy.reset();
     s.last_pts = AV_NOPTS_VALUE;
     s.last_duration = 0;
     s.pts_offset = 0;
@@ -730,6 +757,12 @@ VideoDecoder::VideoDecoder(const std::string& input, const DecodeOptions& option
     if (options.fast_decode == FastDecode::on ||
         (options.fast_decode == FastDecode::auto_ && loop_filter_codec))
         ctx->skip_loop_filter = AVDISCARD_ALL;
+    // Skipping pictures pays where decoding them costs more than filling them in: measured
+    // (benchmarks/README.md) from 1280x720 on.
+    s.sparse = options.sparse_decode && loop_filter_codec &&
+               std::int64_t(par->width) * par->height >= kSparseMinPixels;
+    s.nal_layout =
+        detail::nal_layout(par->codec_id == AV_CODEC_ID_HEVC, par->extradata, par->extradata_size);
     rc = avcodec_open2(ctx, decoder, nullptr);
     if (rc < 0) throw_av(input, "cannot open the video decoder: ", rc);
     s.nominal_duration = std::max<std::int64_t>(
@@ -812,145 +845,206 @@ const SourceInfo& VideoDecoder::info() const noexcept {
     return state_->info;
 }
 
-std::optional<DecodedPicture> VideoDecoder::next() {
-    auto& s = *state_;
+namespace {
+
+// Places a picture in the film: its corrected time, its index, the range. `f` is the decoded
+// picture (moved from), or null for one that sparse decoding skipped. Returns nothing for a
+// picture outside the range (then `s.finished` tells whether the range has ended).
+std::optional<DecodedPicture> place(DecoderState& s, AVFrame* f, std::int64_t raw_pts,
+                                    std::int64_t duration) {
+    const std::int64_t step =
+        duration > 0 ? duration : (s.last_duration > 0 ? s.last_duration : s.nominal_duration);
+    std::int64_t pts = raw_pts;
+    if (pts == AV_NOPTS_VALUE) {
+        // No timestamp at all: one frame after the previous one.
+        pts = s.last_pts == AV_NOPTS_VALUE ? 0 : s.last_pts + step - s.pts_offset;
+    }
+    pts += s.pts_offset;
+    if (s.last_pts != AV_NOPTS_VALUE && pts <= s.last_pts) {
+        // Time went backwards (a splice, a wrapped or reset clock): a discontinuity.
+        // Frames carry on one frame after the last, so shot lengths stay positive and
+        // the rate stays that of the frames.
+        const std::int64_t last_step = s.last_duration > 0 ? s.last_duration : step;
+        s.pts_offset += s.last_pts + last_step - pts;
+        pts = s.last_pts + last_step;
+        ++s.info.timestamp_glitches;
+    }
+    const bool corrupt = f && ((f->flags & AV_FRAME_FLAG_CORRUPT) || f->decode_error_flags);
+    if (corrupt) ++s.info.decode_errors;
+    if (!s.first_pts_known) {
+        s.first_pts = pts;
+        s.first_pts_known = true;
+    }
+    s.last_pts = pts;
+    s.last_duration = duration > 0 ? duration : 0;
+    auto drop = [&](bool end) {
+        if (f) av_frame_unref(f);
+        if (end) s.finished = true;
+        return std::nullopt;
+    };
+    if (s.index_mode) {
+        const FrameIndex index = s.next_index++;
+        if (index < s.skip_before || (s.start_offset && pts - s.first_pts < *s.start_offset))
+            return drop(false);
+        if (s.end_offset && pts - s.first_pts >= *s.end_offset) return drop(true);
+    } else if (pts < s.start_pts) {
+        return drop(false);
+    }
+    if (!s.index_mode && s.end_pts && pts >= *s.end_pts) return drop(true);
+    std::unique_ptr<PictureData> data;
+    if (f) {
+        data = std::make_unique<PictureData>();
+        data->frame.reset(av_frame_alloc());
+        av_frame_move_ref(data->frame.get(), f);
+    }
+    DecodedPicture picture(std::move(data));
+    picture.skipped = !f;
+    if (s.index_mode) {
+        picture.index = s.next_index - 1;
+    } else if (!s.pts_table.empty()) {
+        auto it = std::lower_bound(s.pts_table.begin(), s.pts_table.end(), pts);
+        picture.index = it - s.pts_table.begin();
+    } else {
+        picture.index = s.next_index;
+    }
+    if (!s.index_mode) s.next_index = picture.index + 1;
+    double tb = av_q2d(s.time_base);
+    picture.timestamp = {pts, to_rational(s.time_base)};
+    picture.time_s = double(pts - s.first_pts) * tb;
+    picture.duration_s = s.last_duration > 0 ? double(s.last_duration) * tb : 0;
+    picture.corrupt = corrupt;
+    return picture;
+}
+
+// Feeds the decoder the next packet of the stream (or, at its end, the drain request).
+// Sparse decoding reads a few packets ahead, to see the ones after the next, and leaves out
+// an unreferenced picture where SkipPolicy finds its surroundings ordinary: it is recorded in
+// `s.skipped` and delivered as a skipped picture in its place in presentation order.
+void feed(DecoderState& s) {
     AVCodecContext* ctx = s.codec.get();
-    while (!s.finished) {
-        throw_if_cancelled();
-        int rc = avcodec_receive_frame(ctx, s.scratch.get());
-        // A picture over the limit: refused by guarded_get_buffer, or (from a decoder that
-        // allocates no buffer of its own) delivered, and refused here.
-        std::int64_t refused = s.refused_size.load();
-        if (rc == 0 && !refused &&
-            std::int64_t(s.scratch->width) * s.scratch->height > s.max_picture_pixels)
-            refused = std::int64_t(s.scratch->width) << 32 | std::uint32_t(s.scratch->height);
-        if (refused) {
-            throw_bad_input(s.input, "picture size changes mid-stream to " +
-                                         std::to_string(refused >> 32) + "x" +
-                                         std::to_string(refused & 0xffffffff) + ", more than the " +
-                                         std::to_string(s.max_picture_pixels) +
-                                         " pixels that the size limit and memory budget allow");
-        }
-        if (rc == 0) {
-            AVFrame* f = s.scratch.get();
-            const std::int64_t step =
-                f->pkt_duration > 0 ? f->pkt_duration
-                                    : (s.last_duration > 0 ? s.last_duration : s.nominal_duration);
-            std::int64_t pts = f->best_effort_timestamp;
-            if (pts == AV_NOPTS_VALUE) {
-                // No timestamp at all: one frame after the previous one.
-                pts = s.last_pts == AV_NOPTS_VALUE ? 0 : s.last_pts + step - s.pts_offset;
-            }
-            pts += s.pts_offset;
-            if (s.last_pts != AV_NOPTS_VALUE && pts <= s.last_pts) {
-                // Time went backwards (a splice, a wrapped or reset clock): a discontinuity.
-                // Frames carry on one frame after the last, so shot lengths stay positive and
-                // the rate stays that of the frames.
-                const std::int64_t last_step = s.last_duration > 0 ? s.last_duration : step;
-                s.pts_offset += s.last_pts + last_step - pts;
-                pts = s.last_pts + last_step;
-                ++s.info.timestamp_glitches;
-            }
-            bool corrupt = (f->flags & AV_FRAME_FLAG_CORRUPT) || f->decode_error_flags;
-            if (corrupt) ++s.info.decode_errors;
-            if (!s.first_pts_known) {
-                s.first_pts = pts;
-                s.first_pts_known = true;
-            }
-            s.last_pts = pts;
-            s.last_duration = f->pkt_duration > 0 ? f->pkt_duration : 0;
-            if (s.index_mode) {
-                const FrameIndex index = s.next_index++;
-                if (index < s.skip_before ||
-                    (s.start_offset && pts - s.first_pts < *s.start_offset)) {
-                    av_frame_unref(f);
-                    continue;
-                }
-                if (s.end_offset && pts - s.first_pts >= *s.end_offset) {
-                    av_frame_unref(f);
-                    s.finished = true;
-                    break;
-                }
-            } else if (pts < s.start_pts) {
-                av_frame_unref(f);
-                continue;
-            }
-            if (!s.index_mode && s.end_pts && pts >= *s.end_pts) {
-                av_frame_unref(f);
-                s.finished = true;
-                break;
-            }
-            auto data = std::make_unique<PictureData>();
-            data->frame.reset(av_frame_alloc());
-            av_frame_move_ref(data->frame.get(), f);
-            DecodedPicture picture(std::move(data));
-            if (s.index_mode) {
-                picture.index = s.next_index - 1;
-            } else if (!s.pts_table.empty()) {
-                auto it = std::lower_bound(s.pts_table.begin(), s.pts_table.end(), pts);
-                picture.index = it - s.pts_table.begin();
-            } else {
-                picture.index = s.next_index;
-            }
-            if (!s.index_mode) s.next_index = picture.index + 1;
-            double tb = av_q2d(s.time_base);
-            picture.timestamp = {pts, to_rational(s.time_base)};
-            picture.time_s = double(pts - s.first_pts) * tb;
-            picture.duration_s = s.last_duration > 0 ? double(s.last_duration) * tb : 0;
-            picture.corrupt = corrupt;
-            return picture;
-        }
-        if (rc == AVERROR_EOF) {
-            s.finished = true;
-            if (s.index_mode) s.frame_total = s.next_index;
-            break;
-        }
-        if (rc != AVERROR(EAGAIN)) {
-            // A broken frame inside the decoder: count it and keep going, unless the decoder
-            // is stuck returning errors.
-            ++s.info.decode_errors;
-            if (++s.consecutive_errors > 1000) s.finished = true;
-            continue;
-        }
-        s.consecutive_errors = 0;
-        if (s.draining) {
-            s.finished = true;
-            if (s.index_mode) s.frame_total = s.next_index;
-            break;
-        }
-        // The decoder wants input: feed it the next packet of our stream.
-        while (true) {
-            rc = av_read_frame(s.format.get(), s.packet.get());
+    while (true) {
+        const std::size_t wanted = s.sparse ? SkipPolicy::kWindow + 1 : 1;
+        while (!s.demux_ended && s.ahead.size() < wanted) {
+            const int rc = av_read_frame(s.format.get(), s.packet.get());
             if (rc < 0) {
                 if (rc == AVERROR_EXIT) throw_if_cancelled();
-                avcodec_send_packet(ctx, nullptr);
-                s.draining = true;
+                s.demux_ended = true;
                 break;
             }
             if (s.packet->stream_index != s.stream_index) {
                 av_packet_unref(s.packet.get());
                 continue;
             }
-            // On the way to a sought frame, pictures that no other picture refers to are not
-            // needed at all: the decoder may skip them (B-frames, most of the way).
-            const std::int64_t pts = s.packet->pts;
-            ctx->skip_frame = !s.index_mode && pts != AV_NOPTS_VALUE && pts < s.start_pts
-                                  ? AVDISCARD_NONREF
-                                  : AVDISCARD_DEFAULT;
-            rc = avcodec_send_packet(ctx, s.packet.get());
-            av_packet_unref(s.packet.get());
-            if (rc < 0 && rc != AVERROR(EAGAIN)) {
-                ++s.info.decode_errors;
-                continue;
+            AVPacketPtr packet(av_packet_alloc());
+            if (!packet) throw Error(ErrorKind::internal, "out of memory");
+            av_packet_move_ref(packet.get(), s.packet.get());
+            PacketFacts facts;
+            if (s.sparse) {
+                facts = classify_packet(s.nal_layout, packet->data, packet->size,
+                                        packet->flags & AV_PKT_FLAG_KEY);
+                s.skip_policy.read(facts);
             }
-            break;
+            s.ahead_facts.push_back(facts);
+            s.ahead.push_back(std::move(packet));
         }
+        if (s.ahead.empty()) {
+            avcodec_send_packet(ctx, nullptr);
+            s.draining = true;
+            return;
+        }
+        AVPacketPtr packet = std::move(s.ahead.front());
+        s.ahead.pop_front();
+        const std::int64_t pts = packet->pts;
+        // On the way to a sought frame, pictures that no other picture refers to are not
+        // needed at all: the decoder may skip them (B-frames, most of the way).
+        const bool before_start = !s.index_mode && pts != AV_NOPTS_VALUE && pts < s.start_pts;
+        // A skipped picture must come out between decoded ones: only with a timestamp later
+        // than the last picture delivered, and inside the range.
+        const bool skip = s.sparse && !before_start && !s.index_mode && pts != AV_NOPTS_VALUE &&
+                          (s.last_pts == AV_NOPTS_VALUE || pts + s.pts_offset > s.last_pts) &&
+                          (!s.end_pts || pts < *s.end_pts) && s.skip_policy.may_skip(s.ahead_facts);
+        if (s.sparse) s.skip_policy.sent(s.ahead_facts.front());
+        s.ahead_facts.pop_front();
+        if (skip) {
+            s.skipped.emplace(pts, packet->duration);
+            ++s.pictures_skipped;
+            continue;  // a packet that the decoder never sees: feed the next one
+        }
+        ctx->skip_frame = before_start ? AVDISCARD_NONREF : AVDISCARD_DEFAULT;
+        const int rc = avcodec_send_packet(ctx, packet.get());
+        if (rc < 0 && rc != AVERROR(EAGAIN)) {
+            ++s.info.decode_errors;
+            continue;
+        }
+        return;
+    }
+}
+
+}  // namespace
+
+std::optional<DecodedPicture> VideoDecoder::next() {
+    auto& s = *state_;
+    AVCodecContext* ctx = s.codec.get();
+    AVFrame* f = s.scratch.get();
+    while (!s.finished) {
+        throw_if_cancelled();
+        if (!s.held) {
+            int rc = avcodec_receive_frame(ctx, f);
+            // A picture over the limit: refused by guarded_get_buffer, or (from a decoder that
+            // allocates no buffer of its own) delivered, and refused here.
+            std::int64_t refused = s.refused_size.load();
+            if (rc == 0 && !refused && std::int64_t(f->width) * f->height > s.max_picture_pixels)
+                refused = std::int64_t(f->width) << 32 | std::uint32_t(f->height);
+            if (refused) {
+                throw_bad_input(
+                    s.input, "picture size changes mid-stream to " + std::to_string(refused >> 32) +
+                                 "x" + std::to_string(refused & 0xffffffff) + ", more than the " +
+                                 std::to_string(s.max_picture_pixels) +
+                                 " pixels that the size limit and memory budget allow");
+            }
+            if (rc == 0) {
+                s.held = true;
+            } else if (rc != AVERROR_EOF && rc != AVERROR(EAGAIN)) {
+                // A broken frame inside the decoder: count it and keep going, unless the
+                // decoder is stuck returning errors.
+                ++s.info.decode_errors;
+                if (++s.consecutive_errors > 1000) s.finished = true;
+                continue;
+            } else if (rc == AVERROR(EAGAIN) && !s.draining) {
+                s.consecutive_errors = 0;
+                feed(s);  // the decoder wants input
+                continue;
+            } else if (s.skipped.empty()) {  // the end of the stream
+                s.finished = true;
+                if (s.index_mode) s.frame_total = s.next_index;
+                break;
+            }
+        }
+        // Skipped pictures before the decoded one (or after the last) come out first.
+        const std::int64_t held_pts = s.held ? f->best_effort_timestamp : AV_NOPTS_VALUE;
+        std::optional<DecodedPicture> picture;
+        if (!s.skipped.empty() &&
+            (!s.held || (held_pts != AV_NOPTS_VALUE && s.skipped.begin()->first < held_pts))) {
+            const auto [pts, duration] = *s.skipped.begin();
+            s.skipped.erase(s.skipped.begin());
+            picture = place(s, nullptr, pts, duration);
+        } else {
+            s.held = false;
+            picture = place(s, f, held_pts, f->pkt_duration);
+        }
+        if (picture) return picture;
     }
     return std::nullopt;
 }
 
+std::int64_t VideoDecoder::pictures_skipped() const noexcept {
+    return state_->pictures_skipped;
+}
+
 Frame VideoDecoder::convert(const DecodedPicture& picture) const {
     const auto& s = *state_;
+    if (picture.skipped || !picture.data())
+        throw Error(ErrorKind::internal, s.input + ": a skipped picture has no samples");
     const AVFrame* src = picture.data()->frame.get();
     Frame frame;
     frame.index = picture.index;

@@ -1,5 +1,6 @@
 #include "kinoglaz/pipeline/pipeline.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -7,6 +8,9 @@
 #include <optional>
 #include <thread>
 #include <unordered_map>
+#include <vector>
+
+#include <opencv2/core.hpp>
 
 #include <tbb/global_control.h>
 #include <tbb/parallel_pipeline.h>
@@ -21,12 +25,48 @@ namespace {
 // One frame's journey through the stages. Items never point at each other, only at the
 // previous frame's immutable data, so nothing accumulates beyond the frames in flight.
 struct Item {
+    // Frames sparse decoding skipped just before `picture` (or, at the end, after the last
+    // decoded one, and then `picture` is empty), filled in stage 4 from the decoded neighbours.
+    std::vector<DecodedPicture> skipped;
+    std::vector<std::shared_ptr<const Frame>> filled_frames;
+    std::vector<std::shared_ptr<FrameFeatures>> filled_features;
     DecodedPicture picture;
     std::shared_ptr<Frame> frame;
     std::shared_ptr<FrameFeatures> features;
     std::shared_ptr<const Frame> previous_frame;
     std::shared_ptr<FrameFeatures> previous_features;
 };
+
+// A skipped frame at `picture`'s time: each image the linear blend of its decoded neighbours
+// by time (either alone where the other is missing), as a dissolve or a fade is, and close to
+// what moving pictures give at 160 px.
+Frame fill_in(const DecodedPicture& picture, const Frame* before, const Frame* after) {
+    Frame frame;
+    frame.index = picture.index;
+    frame.timestamp = picture.timestamp;
+    frame.time_s = picture.time_s;
+    frame.duration_s = picture.duration_s;
+    double w = before ? 0.0 : 1.0;  // the weight of `after`
+    if (before && after && after->time_s > before->time_s)
+        w = std::clamp((picture.time_s - before->time_s) / (after->time_s - before->time_s), 0.0,
+                       1.0);
+    if (!after) w = 0;
+    auto blend = [&](cv::Mat Frame::*image) {
+        const cv::Mat a = before ? before->*image : cv::Mat();
+        const cv::Mat b = after ? after->*image : cv::Mat();
+        if (!a.empty() && !b.empty() && a.size() == b.size() && a.type() == b.type())
+            cv::addWeighted(a, 1 - w, b, w, 0, frame.*image);
+        else
+            frame.*image = (w < 0.5 && !a.empty() ? a : b).clone();
+    };
+    blend(&Frame::proxy_bgr);
+    blend(&Frame::proxy_gray);
+    blend(&Frame::proxy_smooth);
+    blend(&Frame::detect_bgr);
+    blend(&Frame::detect_gray);
+    blend(&Frame::full_bgr);
+    return frame;
+}
 
 // parallel_pipeline passes raw Item* between stages and, when any stage throws (an error, a
 // cancellation, a consumer's exception), drops the items already made for other tokens
@@ -171,15 +211,22 @@ std::int64_t run_pipeline(VideoDecoder& decoder, const PipelineOptions& options,
             tsan::TaskScope scope(&stage_sync);
             throw_if_cancelled();
             auto picture = stopped() ? std::nullopt : decoding.next();
-            if (!picture) {
+            std::vector<DecodedPicture> skipped;
+            while (picture && picture->skipped) {
+                skipped.push_back(std::move(*picture));
+                picture = decoding.next();
+            }
+            if (!picture && skipped.empty()) {
                 fc.stop();
                 return nullptr;
             }
             Item* item = items.create();
-            item->picture = std::move(*picture);
+            item->skipped = std::move(skipped);
+            if (picture) item->picture = std::move(*picture);
             return item;
         }) & tbb::make_filter<Item*, Item*>(tbb::filter_mode::parallel, [&](Item* item) {
             tsan::TaskScope scope(&stage_sync);
+            if (!item->picture.data()) return item;  // only skipped frames, at the end
             item->frame = std::make_shared<Frame>(decoder.convert(item->picture));
             item->picture = DecodedPicture();  // release the decoder's buffer early
             item->features =
@@ -189,21 +236,46 @@ std::int64_t run_pipeline(VideoDecoder& decoder, const PipelineOptions& options,
             tsan::TaskScope scope(&stage_sync);
             item->previous_frame = last_frame;
             item->previous_features = last_features;
-            last_frame = item->frame;
-            last_features = item->features;
+            if (item->frame) {
+                last_frame = item->frame;
+                last_features = item->features;
+            }
             return item;
         }) & tbb::make_filter<Item*, Item*>(tbb::filter_mode::parallel, [&](Item* item) {
             tsan::TaskScope scope(&stage_sync);
-            if (item->previous_frame)
-                compute_pair_features(*item->previous_frame, *item->previous_features, *item->frame,
+            std::shared_ptr<const Frame> previous_frame = item->previous_frame;
+            std::shared_ptr<FrameFeatures> previous_features = item->previous_features;
+            for (const DecodedPicture& picture : item->skipped) {
+                if (!previous_frame && !item->frame) break;  // nothing decoded to fill from
+                auto frame = std::make_shared<const Frame>(
+                    fill_in(picture, item->previous_frame.get(), item->frame.get()));
+                auto features =
+                    std::make_shared<FrameFeatures>(compute_frame_features(*frame, mask));
+                if (previous_frame)
+                    compute_pair_features(*previous_frame, *previous_features, *frame, *features,
+                                          mask);
+                item->filled_frames.push_back(frame);
+                item->filled_features.push_back(features);
+                previous_frame = frame;
+                previous_features = features;
+            }
+            if (item->frame && previous_frame)
+                compute_pair_features(*previous_frame, *previous_features, *item->frame,
                                       *item->features, mask);
             return item;
         }) & tbb::make_filter<Item*, void>(tbb::filter_mode::serial_in_order, [&](Item* item) {
             tsan::TaskScope scope(&stage_sync);
             std::unique_ptr<Item> owned = items.take(item);
-            if (stopped()) return;  // frames already in flight when the consumer stopped
-            consumer(item->frame, *item->features);
-            ++delivered;
+            for (std::size_t i = 0; i < item->filled_frames.size(); ++i) {
+                if (stopped()) return;  // frames already in flight when the consumer stopped
+                consumer(item->filled_frames[i], *item->filled_features[i]);
+                ++delivered;
+            }
+            if (stopped()) return;
+            if (item->frame) {
+                consumer(item->frame, *item->features);
+                ++delivered;
+            }
             bar.update(delivered);
         }));
     last_frame.reset();

@@ -16,7 +16,8 @@ const char* kPass =
     "                     HH:MM:SS:FF (HH:MM:SS;FF drop-frame) or a frame number (123f);\n"
     "                     frames count from 0 and a range is half-open [start, end)\n"
     "  --sensitivity S    transition sensitivity 0..1, higher finds more (default 0.5)\n"
-    "  --exact-decode     decode with the in-loop filter (slower, same result)\n"
+    "  --exact-decode     decode every picture, with the in-loop filter (slower, same\n"
+    "                     result)\n"
     "  --metrics FILE     write every frame's feature metrics to FILE (CSV)\n";
 
 // The output-folder rule (output_folder.hpp) of every command that writes a folder.

@@ -35,6 +35,12 @@ struct DecodeOptions {
     bool full_resolution = false;  ///< also convert every frame to full-size BGR
     bool full_planes = false;      ///< also keep every frame's samples (Frame::full_planes)
     FastDecode fast_decode = FastDecode::off;
+    /// Sparse decoding, for H.264 and HEVC of at least 1280x720 (else ignored): pictures that
+    /// no other picture refers to are not decoded where the compressed stream around them is
+    /// ordinary (no intra picture, no reference picture of unusual size near them). next()
+    /// still delivers every frame, a skipped one as a DecodedPicture with `skipped` set and no
+    /// samples, for the caller to fill in from its neighbours (run_pipeline() does).
+    bool sparse_decode = false;
     std::optional<double> start_s;  ///< first time to deliver (frame-exact), seconds
     std::optional<double> end_s;    ///< deliver frames with time < end_s
     bool allow_network = false;     ///< permit non-file protocols (http, rtmp, ...)
@@ -88,7 +94,10 @@ class DecodedPicture {
     double time_s = 0;
     double duration_s = 0;
     bool corrupt = false;
+    /// Not decoded (DecodeOptions::sparse_decode): a frame in its place, without samples.
+    bool skipped = false;
 
+    /// The decoded samples; null for a skipped picture.
     detail::PictureData* data() const noexcept { return data_.get(); }
 
   private:
@@ -120,8 +129,12 @@ class VideoDecoder {
     /// picture size grows mid-stream beyond the limit (see `DecodeOptions::max_pixels`).
     std::optional<DecodedPicture> next();
 
-    /// Builds the analysis proxy (and the full-size image if requested) for a picture.
+    /// Builds the analysis proxy (and the full-size image if requested) for a decoded
+    /// (not skipped) picture.
     Frame convert(const DecodedPicture& picture) const;
+
+    /// Pictures sparse decoding has left out so far (DecodeOptions::sparse_decode).
+    std::int64_t pictures_skipped() const noexcept;
 
     /// Positions the decoder so that `next()` delivers frame `index` (0-based, presentation
     /// order) and what follows it: seeks to the keyframe before it and decodes forward.
