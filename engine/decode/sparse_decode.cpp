@@ -6,8 +6,6 @@ namespace kinoglaz::detail {
 
 namespace {
 
-// A reference picture this many times larger than the previous one of its kind and type, or
-// this many times smaller, is not ordinary; an unreferenced one, this many times larger.
 // A reference picture this many times larger than the previous one of its kind and slice
 // type, or this many times smaller, is not ordinary; nor an unreferenced one this many times
 // larger than the previous unreferenced one.
