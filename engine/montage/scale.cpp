@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <vector>
 
 #include <opencv2/core/utility.hpp>
 #include <opencv2/imgproc.hpp>
@@ -39,19 +41,49 @@ std::filesystem::path cascade_folder(const char* kind) {
     return std::filesystem::path("/usr/share/opencv4") / kind;
 }
 
-// CascadeClassifier::detectMultiScale mutates internal buffers, so one instance must not be
-// shared between threads: each thread loads its own, once. Null when the file is missing.
-cv::CascadeClassifier* cascade(const char* kind, const char* name) {
-    thread_local std::map<std::string, std::unique_ptr<cv::CascadeClassifier>> loaded;
-    auto [it, fresh] = loaded.try_emplace(name);
-    if (fresh) {
-        const std::filesystem::path path = cascade_folder(kind) / name;
-        std::error_code ec;
-        auto c = std::make_unique<cv::CascadeClassifier>();
-        if (std::filesystem::is_regular_file(path, ec) && c->load(path.string()))
-            it->second = std::move(c);
+// Loaded cascades, kept for the process: loading the Haar ones parses 1.4 MB of XML (~20 ms),
+// and keyframes are analysed on short-lived threads (one std::async each), so a per-thread
+// cache loaded them again for every keyframe. detectMultiScale mutates the classifier's
+// buffers, so each instance is lent to one caller at a time and comes back when released.
+struct CascadePool {
+    std::mutex mutex;
+    std::map<std::filesystem::path, std::vector<std::unique_ptr<cv::CascadeClassifier>>> idle;
+
+    static CascadePool& instance() {
+        static CascadePool pool;
+        return pool;
     }
-    return it->second.get();
+};
+
+struct ReturnToPool {
+    std::filesystem::path path;
+    void operator()(cv::CascadeClassifier* c) const {
+        if (!c) return;
+        CascadePool& pool = CascadePool::instance();
+        std::lock_guard lock(pool.mutex);
+        pool.idle[path].emplace_back(c);
+    }
+};
+using CascadeLease = std::unique_ptr<cv::CascadeClassifier, ReturnToPool>;
+
+// A cascade of the pool, loaded on first need; null when its file is missing or unreadable.
+CascadeLease cascade(const char* kind, const char* name) {
+    const std::filesystem::path path = cascade_folder(kind) / name;
+    CascadePool& pool = CascadePool::instance();
+    {
+        std::lock_guard lock(pool.mutex);
+        auto& idle = pool.idle[path];
+        if (!idle.empty()) {
+            CascadeLease lease(idle.back().release(), ReturnToPool{path});
+            idle.pop_back();
+            return lease;
+        }
+    }
+    std::error_code ec;
+    auto c = std::make_unique<cv::CascadeClassifier>();
+    if (!std::filesystem::is_regular_file(path, ec) || !c->load(path.string()))
+        return CascadeLease(nullptr, ReturnToPool{path});
+    return CascadeLease(c.release(), ReturnToPool{path});
 }
 
 // Share of a face box's pixels in the skin range of Cr and Cb (Chai & Ngan 1999), whatever
@@ -117,10 +149,10 @@ ShotScale scale_from_ratio(double r) {
 
 ShotScale estimate_scale(const cv::Mat& keyframe_bgr) {
     if (keyframe_bgr.empty()) return ShotScale::unknown;
-    cv::CascadeClassifier* screen = cascade("lbpcascades", "lbpcascade_frontalface.xml");
-    cv::CascadeClassifier* faces_default =
+    const CascadeLease screen = cascade("lbpcascades", "lbpcascade_frontalface.xml");
+    const CascadeLease faces_default =
         cascade("haarcascades", "haarcascade_frontalface_default.xml");
-    cv::CascadeClassifier* faces_alt = cascade("haarcascades", "haarcascade_frontalface_alt2.xml");
+    const CascadeLease faces_alt = cascade("haarcascades", "haarcascade_frontalface_alt2.xml");
     if (!screen || !faces_default || !faces_alt) return ShotScale::unknown;
     cv::Mat bgr;
     if (keyframe_bgr.channels() == 3)
