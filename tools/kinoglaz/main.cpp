@@ -33,6 +33,13 @@ int main(int argc, char** argv) {
     // 1080p film grew by ~0.6 MB a keyframe (heap 1.3 GB, 96 MB of it in use); of a 4-minute
     // one, peak RSS 345 MB against 284 MB (benchmarks/README.md, "Long films").
     mallopt(M_MMAP_THRESHOLD, 4 << 20);
+    // Fixing that threshold also fixes the trim threshold at its 128 KiB default, so every
+    // arena gave back the top of its heap after each frame's temporaries (the camera's corner
+    // search at the proxy size alone allocates ~0.7 MB) and faulted it in again: 207,000 page
+    // faults on a 30 s 1080p film. Keeping 8 MiB (twice the mmap threshold, as glibc's own
+    // adjustment would) removes two thirds of them and 2 % of analyze's CPU, and lowers peak
+    // RSS (benchmarks/README.md, "Where analyze spends its time").
+    mallopt(M_TRIM_THRESHOLD, 8 << 20);
 #endif
     const std::map<std::string, std::function<int(const cli::Argv&)>> commands{
         {"probe", cli::run_probe}, {"cuts", cli::run_cuts},       {"analyze", cli::run_analyze},
