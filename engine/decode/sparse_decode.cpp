@@ -107,31 +107,40 @@ NalLayout nal_layout(bool hevc, const std::uint8_t* extradata, int extradata_siz
     layout.hevc = hevc;
     // avcC: version 1, length size in byte 4; hvcC: version 1, length size in byte 21.
     const int at = hevc ? 21 : 4;
-    if (extradata && extradata_size > at && extradata[0] == 1)
+    if (extradata && extradata_size > at && extradata[0] == 1) {
         layout.length_size = (extradata[at] & 3) + 1;
+        // hvcC: numTemporalLayers in bits 5-3 of the same byte, 0 when unknown.
+        const int temporal_layers = (extradata[at] >> 3) & 7;
+        if (hevc && temporal_layers > 0) layout.max_temporal_id = temporal_layers - 1;
+    }
+    if (!hevc) layout.max_temporal_id = 0;
     return layout;
 }
 
-PacketFacts classify_packet(const NalLayout& layout, const std::uint8_t* data, std::int64_t size,
-                            bool keyframe) {
-    PacketFacts facts;
+namespace {
+
+// Calls `each(nal, nal_end)` for the NAL units of a packet of `layout`, in order, while it
+// returns true. Reads only within [data, data + size).
+template <class Each>
+void for_each_nal(const NalLayout& layout, const std::uint8_t* data, std::int64_t size,
+                  Each&& each) {
     const std::uint8_t* p = data;
     const std::uint8_t* end = data + std::max<std::int64_t>(0, size);
-    while (p < end && facts.kind == PictureKind::unknown) {
+    while (p < end) {
         const std::uint8_t* nal = nullptr;
         const std::uint8_t* nal_end = nullptr;
         if (layout.length_size > 0) {
-            if (end - p < layout.length_size) break;
+            if (end - p < layout.length_size) return;
             std::uint64_t length = 0;
             for (int i = 0; i < layout.length_size; ++i) length = length << 8 | *p++;
-            if (length > std::uint64_t(end - p)) break;
+            if (length > std::uint64_t(end - p)) return;
             nal = p;
             nal_end = p + length;
             p = nal_end;
         } else {
             // Annex B: the NAL unit starts after 00 00 01 and ends at the next start code.
             while (end - p >= 3 && !(p[0] == 0 && p[1] == 0 && p[2] == 1)) ++p;
-            if (end - p < 3) break;
+            if (end - p < 3) return;
             nal = p + 3;
             nal_end = nal;
             while (end - nal_end >= 3 && !(nal_end[0] == 0 && nal_end[1] == 0 && nal_end[2] <= 1))
@@ -139,11 +148,48 @@ PacketFacts classify_packet(const NalLayout& layout, const std::uint8_t* data, s
             if (end - nal_end < 3) nal_end = end;
             p = nal_end;
         }
-        facts = classify_nal(layout.hevc, nal, nal_end);
+        if (!each(nal, nal_end)) return;
     }
+}
+
+}  // namespace
+
+PacketFacts classify_packet(const NalLayout& layout, const std::uint8_t* data, std::int64_t size,
+                            bool keyframe) {
+    PacketFacts facts;
+    for_each_nal(layout, data, size, [&](const std::uint8_t* nal, const std::uint8_t* nal_end) {
+        facts = classify_nal(layout.hevc, nal, nal_end);
+        return facts.kind == PictureKind::unknown;
+    });
     facts.size = size;
     facts.keyframe = keyframe;
     return facts;
+}
+
+bool never_referenced(const NalLayout& layout, const std::uint8_t* data, std::int64_t size) {
+    // Only slices of the picture and NAL units that carry nothing the decoder keeps: an SEI
+    // (a recovery point), a parameter set or an end of sequence in the packet may matter to
+    // the pictures after it.
+    bool slices = false, only_unreferenced = true;
+    for_each_nal(layout, data, size, [&](const std::uint8_t* nal, const std::uint8_t* nal_end) {
+        if (nal_end - nal < 2) return only_unreferenced = false;
+        if (layout.hevc) {
+            const int type = (nal[0] >> 1) & 0x3f;
+            if (type == 35 || type == 38) return true;  // access unit delimiter, filler data
+            // A sub-layer non-reference picture may still be referred to by pictures of a
+            // higher sub-layer: only those of the highest one are never referred to.
+            const int temporal_id = (nal[1] & 7) - 1;
+            only_unreferenced = type <= 14 && type % 2 == 0 && layout.max_temporal_id >= 0 &&
+                                temporal_id == layout.max_temporal_id;
+        } else {
+            const int type = nal[0] & 0x1f;
+            if (type == 9 || type == 12) return true;  // access unit delimiter, filler data
+            only_unreferenced = type == 1 && ((nal[0] >> 5) & 3) == 0;
+        }
+        slices = true;
+        return only_unreferenced;
+    });
+    return slices && only_unreferenced;
 }
 
 namespace {

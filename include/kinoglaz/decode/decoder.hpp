@@ -41,6 +41,10 @@ struct DecodeOptions {
     /// still delivers every frame, a skipped one as a DecodedPicture with `skipped` set and no
     /// samples, for the caller to fill in from its neighbours (run_pipeline() does).
     bool sparse_decode = false;
+    /// After a seek (or a range's start), the H.264 and HEVC pictures before the sought one
+    /// that no other picture refers to are not given to the codec at all (the codec would
+    /// discard them anyway). Exact: every picture delivered is the same; off only to compare.
+    bool drop_unreferenced_before_start = true;
     std::optional<double> start_s;  ///< first time to deliver (frame-exact), seconds
     std::optional<double> end_s;    ///< deliver frames with time < end_s
     bool allow_network = false;     ///< permit non-file protocols (http, rtmp, ...)
@@ -136,10 +140,23 @@ class VideoDecoder {
     /// Pictures sparse decoding has left out so far (DecodeOptions::sparse_decode).
     std::int64_t pictures_skipped() const noexcept;
 
+    /// Pictures not given to the codec on the way to a sought frame so far
+    /// (DecodeOptions::drop_unreferenced_before_start).
+    std::int64_t pictures_dropped() const noexcept;
+
     /// Positions the decoder so that `next()` delivers frame `index` (0-based, presentation
     /// order) and what follows it: seeks to the keyframe before it and decodes forward.
-    /// The first call demuxes the file once to index every frame's timestamp.
-    void seek(FrameIndex index);
+    /// With `end`, only the frames before frame `end` (> index): the codec is then drained as
+    /// soon as their packets are in, rather than fed the packets after them until its
+    /// reordering delay lets them out. The first call demuxes the file once to index every
+    /// frame's timestamp.
+    void seek(FrameIndex index, std::optional<FrameIndex> end = std::nullopt);
+
+    /// The frame from which `seek(index)` decodes: the last keyframe at or before frame
+    /// `index`, by the container's keyframe flags; `index` itself where frames are not
+    /// reached by seeking (see seeks_by_timestamp()). Demuxes the file on the first call, as
+    /// seek() does.
+    FrameIndex seek_start(FrameIndex index);
 
     /// Whether frames are reached by seeking: every packet has a timestamp and they never go
     /// backwards. Otherwise (raw elementary streams such as .h264, spliced recordings) `seek()`

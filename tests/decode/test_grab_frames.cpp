@@ -1,0 +1,148 @@
+// grab_frames() and seeking on small films with B-frames made at test time (H.264 with a
+// B-pyramid, closed and open GOP; HEVC): every picture sought is the one decoding the whole
+// film gives (same index, same pixels), whether or not the unreferenced pictures on the way
+// are left out (DecodeOptions::drop_unreferenced_before_start), and a seek bounded to one
+// frame delivers that frame alone.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include <kinoglaz/decode.hpp>
+#include "support/ffmpeg_cli.hpp"
+#include "support/media.hpp"
+#include "support/run.hpp"
+
+using namespace kinoglaz;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kFrames = 100;
+constexpr int kKeyInterval = 40;  // keyframes at 0, 40, 80
+
+struct Film {
+    const char* name;
+    const char* codec;  // ffmpeg encoding options
+};
+
+const Film kFilms[] = {
+    {"h264_closed",
+     "-c:v libx264 -preset veryfast -x264-params "
+     "bframes=3:b-pyramid=normal:keyint=40:min-keyint=40:scenecut=0"},
+    {"h264_open",
+     "-c:v libx264 -preset veryfast -x264-params "
+     "bframes=5:b-pyramid=normal:open-gop=1:keyint=40:min-keyint=40:scenecut=0"},
+    {"hevc",
+     "-c:v libx265 -preset ultrafast -x265-params "
+     "bframes=3:b-pyramid=1:keyint=40:min-keyint=40:scenecut=0:log-level=error"},
+};
+
+DecodeOptions full_size(bool drop) {
+    DecodeOptions options;
+    options.threads = 2;
+    options.analysis_proxy = false;
+    options.full_resolution = true;
+    options.drop_unreferenced_before_start = drop;
+    return options;
+}
+
+bool same_pixels(const cv::Mat& a, const cv::Mat& b) {
+    return a.size() == b.size() && a.type() == b.type() && cv::norm(a, b, cv::NORM_INF) == 0;
+}
+
+class GrabFrames : public ::testing::TestWithParam<Film> {
+  protected:
+    void SetUp() override {
+        if (!test::have_program("ffmpeg") || !test::have_program("ffprobe"))
+            GTEST_SKIP() << "ffmpeg/ffprobe not on PATH";
+        dir_ = test::temp_dir(std::string("grab_") + GetParam().name);
+        path_ = (dir_ / "film.mp4").string();
+        // A moving test pattern: each picture predicts from its neighbours, so a missing or
+        // wrong reference would show.
+        ASSERT_TRUE(test::ffmpeg("-f lavfi -i testsrc2=size=320x240:rate=25 -frames:v " +
+                                 std::to_string(kFrames) + " -pix_fmt yuv420p " + GetParam().codec +
+                                 " " + test::shell_quote(path_)));
+        ASSERT_NE(test::ffprobe_picture_types(path_).find('B'), std::string::npos)
+            << "the test film should have B-frames";
+        VideoDecoder decoder(path_, full_size(true));
+        while (auto picture = decoder.next()) all_.push_back(decoder.convert(*picture).full_bgr);
+        ASSERT_EQ(all_.size(), std::size_t(kFrames));
+    }
+    void TearDown() override {
+        if (!dir_.empty()) fs::remove_all(dir_);
+    }
+
+    // The pictures grab_frames() gives for `targets`, by target.
+    std::map<FrameIndex, Frame> grab(const std::vector<FrameIndex>& targets, bool drop) {
+        std::map<FrameIndex, Frame> got;
+        grab_frames(path_, targets, full_size(drop),
+                    [&](FrameIndex target, const Frame& frame) { got.emplace(target, frame); });
+        return got;
+    }
+
+    fs::path dir_;
+    std::string path_;
+    std::vector<cv::Mat> all_;  // every picture, decoded from the start
+};
+
+// Targets walked to from the one before (2 -> 5, 41 -> 44 -> 47), sought from a keyframe
+// (33, 78), on one (40, 80), just after it (41, 81), just before one (78: in an open GOP, a
+// leading picture of the keyframe at 80, decodable only from the GOP before), and the last.
+TEST_P(GrabFrames, GivesThePicturesDecodingTheWholeFilmGives) {
+    const std::vector<FrameIndex> targets = {2, 5, 33, 40, 41, 44, 47, 78, 80, 81, 99};
+    for (const bool drop : {true, false}) {
+        const auto got = grab(targets, drop);
+        ASSERT_EQ(got.size(), targets.size()) << "drop " << drop;
+        for (const auto& [target, frame] : got) {
+            EXPECT_EQ(frame.index, target) << "drop " << drop;
+            EXPECT_TRUE(same_pixels(frame.full_bgr, all_[std::size_t(target)]))
+                << "drop " << drop << ": frame " << target << " differs from the full decode";
+        }
+    }
+}
+
+// A seek bounded to one frame delivers it and then ends; on the way, the unreferenced
+// pictures are left out only where asked, with the same picture either way.
+TEST_P(GrabFrames, ABoundedSeekDeliversItsFrameAlone) {
+    for (const FrameIndex target : {FrameIndex(33), FrameIndex(78)}) {
+        std::int64_t dropped[2] = {};
+        for (const bool drop : {false, true}) {
+            VideoDecoder decoder(path_, full_size(drop));
+            decoder.seek(target, target + 1);
+            auto picture = decoder.next();
+            ASSERT_TRUE(picture.has_value()) << "frame " << target;
+            EXPECT_EQ(picture->index, target);
+            EXPECT_TRUE(same_pixels(decoder.convert(*picture).full_bgr, all_[std::size_t(target)]))
+                << "drop " << drop << ": frame " << target;
+            EXPECT_FALSE(decoder.next().has_value()) << "a frame after the bound came out";
+            dropped[drop] = decoder.pictures_dropped();
+        }
+        EXPECT_EQ(dropped[false], 0);
+        EXPECT_GT(dropped[true], 0)
+            << "frame " << target << ": no unreferenced picture was left out on the way";
+    }
+}
+
+// seek_start() names the keyframe a seek decodes from: the I-frame before, as ffprobe sees
+// the picture types (one every kKeyInterval frames).
+TEST_P(GrabFrames, SeekStartIsTheKeyframeBefore) {
+    const std::string types = test::ffprobe_picture_types(path_);
+    ASSERT_EQ(types.size(), std::size_t(kFrames));
+    ASSERT_EQ(std::count(types.begin(), types.end(), 'I'), kFrames / kKeyInterval + 1) << types;
+    VideoDecoder decoder(path_, full_size(true));
+    for (FrameIndex target = 0; target < kFrames; ++target)
+        EXPECT_EQ(decoder.seek_start(target), FrameIndex(types.find_last_of('I', target)))
+            << "frame " << target << " of " << types;
+}
+
+INSTANTIATE_TEST_SUITE_P(Films, GrabFrames, ::testing::ValuesIn(kFilms),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+}  // namespace
