@@ -1,13 +1,18 @@
 #include "kinoglaz/analyze/analyze.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <future>
 #include <map>
+#include <mutex>
 #include <optional>
+#include <thread>
+#include <vector>
 
 #include <kinoglaz/core.hpp>
 #include <kinoglaz/decode.hpp>
@@ -29,12 +34,24 @@ void validate(const AnalyzeOptions& options) {
         throw_bad_usage("analyze", "capture_fps must be 0 (the file's rate) or 1..1000000");
 }
 
-// Step 3: every shot's keyframe at full size, decoded again by seeking, one at a time: each
-// gives its shot's face-based scale and local features and is handed to `each` (shot index,
-// picture), so that no more than two pictures are held. With MONTAGE, the local features join
-// the set-ups of shots that show one view (a recrop, a boxed copy) and part those that show
-// it reframed (a cut-in), as they come (ViewJoiner keeps only those within the set-up
-// window), and the montage is redone.
+// Keyframe workers at most, and the memory they may hold together: each holds a decoder
+// (its references and a picture per frame thread) and two full-size BGR pictures, about 24
+// bytes a pixel (50 MB at 1080p, measured: a second worker added 49 MB to the peak).
+constexpr int kMaxKeyframeWorkers = 16;
+constexpr double kKeyframeWorkersBudget = 512.0 * (1 << 20);
+
+// Step 3: every shot's keyframe at full size, decoded again by seeking: each gives its shot's
+// face-based scale and local features and is handed to `each` (shot index, picture). With
+// MONTAGE, the local features join the set-ups of shots that show one view (a recrop, a boxed
+// copy) and part those that show it reframed (a cut-in), in the shots' order as the joiner
+// needs (ViewJoiner keeps only those within the set-up window), and the montage is redone.
+// The keyframe is chosen once the shot's final bounds are known, so it cannot come from the
+// pass (whose pictures are decoded without the loop filter anyway).
+// A worker analyses each picture (faces, view features, `each`) on another thread while it
+// seeks and decodes its next one: the two take about as long at 1080p. Workers take the
+// keyframes in turn, one per two cores: a seek's short decode keeps about two cores busy, and
+// one worker alone would leave the rest idle while the pass uses them all. `each` is called
+// from several threads at once, in no particular order.
 void grab_keyframes(const std::string& input, Analysis& analysis, const PassOptions& pass,
                     const MontageOptions* montage,
                     const std::function<void(int, const cv::Mat&)>& each) {
@@ -42,27 +59,86 @@ void grab_keyframes(const std::string& input, Analysis& analysis, const PassOpti
     for (const auto& shot : analysis.shots) shot_of.emplace(shot.keyframe, shot.index);
     std::vector<FrameIndex> wanted;
     for (const auto& [frame, shot] : shot_of) wanted.push_back(frame);
+    const int threads = pass.decode.threads > 0
+                            ? pass.decode.threads
+                            : int(std::max(1u, std::thread::hardware_concurrency()));
+    const double worker_bytes =
+        24.0 * std::max(1, analysis.source.width) * std::max(1, analysis.source.height);
+    const int workers = std::max(1, std::min({threads / 2, kMaxKeyframeWorkers, int(wanted.size()),
+                                              int(kKeyframeWorkersBudget / worker_bytes)}));
     const DecodeOptions grab =
-        picture_decode_options(pass.decode.threads, pass.decode.allow_network);
+        picture_decode_options(std::max(1, threads / workers), pass.decode.allow_network);
     ProgressBar bar("keyframes", std::int64_t(wanted.size()), pass.progress, "shots");
-    std::int64_t grabbed = 0;
     std::optional<ViewJoiner> views;
     if (montage) views.emplace(analysis, *montage);
-    // Each picture is analysed (faces, view features, `each`) on another thread while the
-    // next one is sought and decoded: the two take about as long at 1080p. One analysis at a
-    // time, in the shots' order, which the joiner needs; at most two pictures are held.
-    std::future<void> analysing;
-    grab_frames(input, wanted, grab, [&](FrameIndex frame, const Frame& picture) {
-        const int index = shot_of.at(frame);
-        if (analysing.valid()) analysing.get();
-        analysing = std::async(std::launch::async, [&, index, image = picture.full_bgr] {
-            analysis.shots[std::size_t(index)].scale = estimate_scale(image);
-            if (views) views->add(index, view_features(image));
-            if (each) each(index, image);
-            bar.update(++grabbed);
-        });
-    });
-    if (analysing.valid()) analysing.get();
+
+    // What each keyframe gave, kept until the ones before it are in (small: no picture).
+    struct Result {
+        bool decoded = false;
+        ShotScale scale = ShotScale::unknown;
+        ViewFeatures view;
+    };
+    std::mutex mutex;
+    std::map<std::size_t, Result> arrived;
+    std::size_t in_order = 0;
+    auto deliver = [&](std::size_t position, Result result) {
+        std::lock_guard lock(mutex);
+        arrived.emplace(position, std::move(result));
+        for (auto it = arrived.begin(); it != arrived.end() && it->first == in_order;
+             it = arrived.erase(it), ++in_order) {
+            if (!it->second.decoded) continue;  // past the end: a shot without features
+            const int index = shot_of.at(wanted[it->first]);
+            analysis.shots[std::size_t(index)].scale = it->second.scale;
+            if (views) views->add(index, std::move(it->second.view));
+        }
+        bar.update(std::int64_t(in_order));
+    };
+    auto analyse = [&](std::size_t position, const cv::Mat& picture) {
+        Result result;
+        result.decoded = true;
+        result.scale = estimate_scale(picture);
+        if (views) result.view = view_features(picture);
+        if (each) each(shot_of.at(wanted[position]), picture);
+        deliver(position, std::move(result));
+    };
+    // Workers take runs of consecutive keyframes, so that within a run each knows its next
+    // one and may decode on to it rather than seek (FrameGrabber); one worker takes them all.
+    const std::size_t run =
+        workers == 1 ? wanted.size()
+                     : std::clamp<std::size_t>(wanted.size() / (4 * std::size_t(workers)), 1, 16);
+    std::atomic<std::size_t> next_run{0};
+    std::atomic<bool> failed{false};
+    std::exception_ptr error;
+    auto work = [&] {
+        try {
+            FrameGrabber grabber(input, grab);
+            std::future<void> analysing;
+            for (std::size_t first; !failed && (first = next_run++ * run) < wanted.size();) {
+                const std::size_t end = std::min(wanted.size(), first + run);
+                for (std::size_t i = first; i < end && !failed; ++i) {
+                    std::optional<Frame> frame = grabber.grab(
+                        wanted[i], i + 1 < end ? std::optional(wanted[i + 1]) : std::nullopt);
+                    if (analysing.valid()) analysing.get();
+                    if (!frame) {
+                        deliver(i, {});
+                        continue;
+                    }
+                    analysing =
+                        std::async(std::launch::async, analyse, i, std::move(frame->full_bgr));
+                }
+            }
+            if (analysing.valid()) analysing.get();
+        } catch (...) {
+            std::lock_guard lock(mutex);
+            if (!error) error = std::current_exception();
+            failed = true;
+        }
+    };
+    std::vector<std::thread> others;
+    for (int w = 1; w < workers; ++w) others.emplace_back(work);
+    work();
+    for (auto& other : others) other.join();
+    if (error) std::rethrow_exception(error);
     bar.finish();
     throw_if_cancelled();
     if (views) views->finish();
@@ -167,9 +243,11 @@ FolderAnalysis analyze_to_folder(const std::string& input, const std::filesystem
     // The person's set-ups and scenes (--keep-edits) stand; otherwise the keyframes' local
     // features may join or part set-ups.
     const bool own_grouping = kept && (!kept->fixed_setups.empty() || !kept->fixed_scenes.empty());
+    std::mutex written;
     grab_keyframes(input, analysis, options.pass, own_grouping ? nullptr : &options.montage,
                    [&](int shot, const cv::Mat& picture) {
                        write_jpeg((folder.path() / keyframe_path(shot)).string(), picture);
+                       std::lock_guard lock(written);
                        keyframes.written.push_back(shot);
                    });
     if (kept) {

@@ -1212,59 +1212,65 @@ std::int64_t VideoDecoder::count_frames() {
     return count;
 }
 
+FrameGrabber::FrameGrabber(const std::string& input, const DecodeOptions& options)
+    : decoder_(input, options),
+      forward_limit_(std::max<FrameIndex>(
+          8, FrameIndex(std::lround(decoder_.info().fps > 0 ? decoder_.info().fps : 25)))) {}
+
+bool FrameGrabber::walks(FrameIndex from, FrameIndex target) {
+    return from >= 0 && target >= from && target - from <= forward_limit_ &&
+           decoder_.seek_start(target) < from;
+}
+
+bool FrameGrabber::seek(FrameIndex target, bool bounded) {
+    try {
+        decoder_.seek(target, bounded ? std::optional(target + 1) : std::nullopt);
+        return true;
+    } catch (const Error& e) {
+        if (e.kind() == ErrorKind::internal) return false;  // past the last frame
+        throw;
+    }
+}
+
+std::optional<Frame> FrameGrabber::deliver(FrameIndex target) {
+    while (auto picture = decoder_.next()) {
+        position_ = picture->index + 1;
+        if (picture->index < target) continue;
+        return decoder_.convert(*picture);
+    }
+    return std::nullopt;
+}
+
+std::optional<Frame> FrameGrabber::grab(FrameIndex target, std::optional<FrameIndex> next) {
+    throw_if_cancelled();
+    if (!walks(position_, target)) {
+        // The decoder need not go past the target unless the next one is walked to.
+        const bool walk_on = next && walks(target + 1, *next);
+        if (!seek(target, !walk_on)) return std::nullopt;
+        if (!walk_on) {
+            if (std::optional<Frame> frame = deliver(target)) {
+                position_ = -1;  // the codec was drained at the target: no walking on from it
+                return frame;
+            }
+            // The target's own picture did not decode: the first one after it stands in, as
+            // decoding on without the bound gives it.
+            if (!seek(target, false)) return std::nullopt;
+        }
+    }
+    return deliver(target);
+}
+
 void grab_frames(const std::string& input, std::vector<FrameIndex> indices,
                  const DecodeOptions& options,
                  const std::function<void(FrameIndex, const Frame&)>& each) {
     std::sort(indices.begin(), indices.end());
     indices.erase(std::unique(indices.begin(), indices.end()), indices.end());
     if (indices.empty()) return;
-    VideoDecoder decoder(input, options);
-    // Decoding forward beats seeking back to a keyframe when the next target is this close.
-    const FrameIndex forward_limit = std::max<FrameIndex>(
-        8, FrameIndex(std::lround(decoder.info().fps > 0 ? decoder.info().fps : 25)));
-    FrameIndex position = -1;  // index of the next picture next() would deliver, if known
-    // Seeks to `target`, `bounded`: for it alone (see seek()). False past the last frame.
-    auto seek = [&](FrameIndex target, bool bounded) {
-        try {
-            decoder.seek(target, bounded ? std::optional(target + 1) : std::nullopt);
-            return true;
-        } catch (const Error& e) {
-            if (e.kind() == ErrorKind::internal) return false;
-            throw;
-        }
-    };
-    // Hands `each` the first picture from `target` on; false when none came.
-    auto deliver = [&](FrameIndex target) {
-        while (auto picture = decoder.next()) {
-            position = picture->index + 1;
-            if (picture->index < target) continue;
-            each(target, decoder.convert(*picture));
-            return true;
-        }
-        return false;
-    };
-    // Whether `target` is better reached by decoding on from the picture `from` than by
-    // seeking: it is close, and no keyframe lies between (seeking decodes from it, and skips
-    // the unreferenced pictures on the way).
-    auto walks = [&](FrameIndex from, FrameIndex target) {
-        return from >= 0 && target >= from && target - from <= forward_limit &&
-               decoder.seek_start(target) < from;
-    };
+    FrameGrabber grabber(input, options);
     for (std::size_t i = 0; i < indices.size(); ++i) {
-        const FrameIndex target = indices[i];
-        throw_if_cancelled();
-        if (!walks(position, target)) {
-            // The decoder need not go past the target unless the next one is walked to.
-            const bool walk_on = i + 1 < indices.size() && walks(target + 1, indices[i + 1]);
-            if (!seek(target, !walk_on)) break;
-            if (!walk_on) {
-                if (deliver(target)) continue;
-                // The target's own picture did not decode: the first one after it stands in,
-                // as decoding on without the bound gives it.
-                if (!seek(target, false)) break;
-            }
-        }
-        deliver(target);
+        const std::optional<FrameIndex> next =
+            i + 1 < indices.size() ? std::optional(indices[i + 1]) : std::nullopt;
+        if (std::optional<Frame> frame = grabber.grab(indices[i], next)) each(indices[i], *frame);
     }
 }
 

@@ -130,6 +130,20 @@ TEST_P(GrabFrames, ABoundedSeekDeliversItsFrameAlone) {
     }
 }
 
+// A FrameGrabber asked one frame at a time without the next (as the keyframe stage's workers
+// are): each bounded seek drains the codec, and a near frame asked next must not be walked to
+// from there (it once came back empty).
+TEST_P(GrabFrames, AGrabberGivesFramesAskedOneAtATime) {
+    FrameGrabber grabber(path_, full_size(true));
+    for (const FrameIndex target : {33, 36, 41, 44, 78, 80, 99}) {
+        std::optional<Frame> frame = grabber.grab(target);
+        ASSERT_TRUE(frame.has_value()) << "frame " << target;
+        EXPECT_EQ(frame->index, target);
+        EXPECT_TRUE(same_pixels(frame->full_bgr, all_[std::size_t(target)])) << "frame " << target;
+    }
+    EXPECT_FALSE(grabber.grab(kFrames).has_value()) << "a frame past the end";
+}
+
 // seek_start() names the keyframe a seek decodes from: the I-frame before, as ffprobe sees
 // the picture types (one every kKeyInterval frames).
 TEST_P(GrabFrames, SeekStartIsTheKeyframeBefore) {

@@ -43,6 +43,43 @@ TEST(Determinism, AnalysisJsonIsIdenticalAcrossThreadsAndRuns) {
     if (!HasFailure()) fs::remove_all(dir);
 }
 
+// With more cores the keyframe stage runs several workers (one per two threads), each seeking
+// with its own decoder and handing its keyframes to the set-up joiner in the shots' order.
+TEST(Determinism, KeyframesAreTheSameWithSeveralKeyframeWorkers) {
+    auto dir = temp_dir("determinism-keyframes");
+    // Eight shots of one second, hard cuts, every other one a return of the first set-up.
+    const std::string film = (dir / "film.mp4").string();
+    ASSERT_TRUE(
+        ffmpeg("-f lavfi -i testsrc2=s=160x90:r=25:d=1 -f lavfi -i smptebars=s=160x90:r=25:d=1 "
+               "-t 1 -f lavfi -i mandelbrot=s=160x90:r=25 -f lavfi -i rgbtestsrc=s=160x90:r=25:d=1 "
+               "-filter_complex \"[0:v]split=2[a1][a2];[1:v]split=2[b1][b2];[2:v]split=2[c1][c2];"
+               "[3:v]split=2[d1][d2];[a1][b1][a2][c1][d1][b2][c2][d2]concat=n=8:v=1[v]\" "
+               "-map [v] -c:v libx264 -preset ultrafast -g 300 " +
+               shell_quote(film)));
+    auto analyse = [&](const std::string& name, int threads) {
+        const fs::path out = dir / name;
+        auto r = run_kinoglaz("analyze " + shell_quote(film) + " -o " + shell_quote(out.string()) +
+                              " --quiet --no-reveal --threads " + std::to_string(threads));
+        EXPECT_EQ(r.status, 0) << r.err;
+        return out;
+    };
+    const fs::path one = analyse("one-worker", 2);
+    const fs::path three = analyse("three-workers", 6);
+    const std::string json = slurp_file((one / "analysis.json").string());
+    EXPECT_EQ(json, slurp_file((three / "analysis.json").string()));
+    int keyframes = 0;
+    for (const auto& entry : fs::directory_iterator(one / "keyframes")) {
+        ++keyframes;
+        EXPECT_EQ(slurp_file(entry.path().string()),
+                  slurp_file((three / "keyframes" / entry.path().filename()).string()))
+            << entry.path().filename();
+    }
+    EXPECT_GE(keyframes, 6);  // the shots were found, so several workers had keyframes to share
+    EXPECT_EQ(keyframes,
+              std::distance(fs::directory_iterator(three / "keyframes"), fs::directory_iterator{}));
+    if (!HasFailure()) fs::remove_all(dir);
+}
+
 TEST(Determinism, CutsJsonIsIdenticalAcrossThreads) {
     auto dir = temp_dir("determinism-cuts");
     const std::string film = (dir / "film.mkv").string();

@@ -178,6 +178,31 @@ class VideoDecoder {
     std::unique_ptr<detail::DecoderState> state_;
 };
 
+/// Decodes chosen frames of a film one at a time, converted as `options` asks (full-size BGR
+/// when `options.full_resolution` is set), for callers that pick each next frame as they go
+/// (several grabbers on one film share out its keyframes). A frame is reached by seeking (a
+/// decode from the keyframe before it, drained once it is in), or by decoding on from the
+/// last one grabbed where it is close and no keyframe lies between, so increasing indices are
+/// cheapest. Memory: one decoder, no frame held. Thread-safety: one thread at a time.
+class FrameGrabber {
+  public:
+    /// Opens INPUT as VideoDecoder does (and throws as it does).
+    FrameGrabber(const std::string& input, const DecodeOptions& options);
+    /// Frame TARGET (0-based presentation index), or the first decodable one after it;
+    /// nullopt past the end. NEXT, the frame the caller will ask for next where known, lets
+    /// the decoder go on past TARGET when walking there beats seeking.
+    std::optional<Frame> grab(FrameIndex target, std::optional<FrameIndex> next = std::nullopt);
+
+  private:
+    bool walks(FrameIndex from, FrameIndex target);
+    bool seek(FrameIndex target, bool bounded);
+    std::optional<Frame> deliver(FrameIndex target);
+
+    VideoDecoder decoder_;
+    FrameIndex forward_limit_ = 0;  // decoding on beats seeking when the target is this near
+    FrameIndex position_ = -1;      // index of the next picture next() would deliver, if known
+};
+
 /// Decodes the given frames (0-based presentation indices) of INPUT, converted (full-size BGR
 /// when `options.full_resolution` is set), and hands each to `each` as soon as it is decoded,
 /// in increasing index order: memory stays one frame whatever the count. Frames close together
