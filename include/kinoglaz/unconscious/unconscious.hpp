@@ -35,6 +35,13 @@ struct EventFinderOptions {
     /// 0.63-0.82 for the injected oscillations of the dev set, 0.21 for a watermark that
     /// an encoder sharpens in place over successive frames.
     double min_motion_share = 0.35;
+    /// Largest share of an event's frame-to-frame change that one frame may hold (its
+    /// strongest block's, over the frames that made the event), 0..1; 1 keeps every event. A
+    /// motion that takes two frames or more leaves at most about half of it in one; a coding
+    /// step (an encoder redrawing a block once, or an intra frame) nearly all of it, which the
+    /// reference's slow absorption draws out over ~0.2 s as if it were a gesture. Measured:
+    /// 0.21-0.53 for injected gestures, 0.60-0.78 for coding steps.
+    double max_jump_share = 0.6;
     /// Frames within this many seconds of a transition are ignored (0..5).
     double transition_guard_s = 0.5;
     /// Seconds of stillness the detector needs after a cut or a camera move before it
