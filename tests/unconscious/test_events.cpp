@@ -341,12 +341,19 @@ TEST(EventFinder, CodingStepIsNotAnEvent) {
     // absorbs the step over ~0.2 s, so it is evidence over as many frames as a gesture, and
     // when the block comes back 11 frames later, just after those frames, it even swings
     // back. Everything else passes it (noise of 3 grey levels, as on the films)...
-    EventFinderOptions any_jump;
-    any_jump.max_jump_share = 1;
-    auto unfiltered = find_in_synthetic_shot(PatchChange::steps, any_jump, 0.5, 3.0, 11);
+    EventFinderOptions any_step;
+    any_step.max_jump_share = 1;
+    any_step.min_back_share = 0;
+    auto unfiltered = find_in_synthetic_shot(PatchChange::steps, any_step, 0.5, 3.0, 11);
     print(unfiltered);
     EXPECT_EQ(unfiltered.size(), 1u);
-    // ...but the picture moved in one frame: a jump, not a motion.
+    // ...but the picture moved in one frame (a jump, not a motion), and the residual kept one
+    // sign over the event's frames: each test alone drops it.
+    EventFinderOptions jump_only = any_step, back_only = any_step;
+    jump_only.max_jump_share = EventFinderOptions{}.max_jump_share;
+    back_only.min_back_share = EventFinderOptions{}.min_back_share;
+    EXPECT_EQ(find_in_synthetic_shot(PatchChange::steps, jump_only, 0.5, 3.0, 11).size(), 0u);
+    EXPECT_EQ(find_in_synthetic_shot(PatchChange::steps, back_only, 0.5, 3.0, 11).size(), 0u);
     auto events = find_in_synthetic_shot(PatchChange::steps, {}, 0.5, 3.0, 11);
     print(events);
     EXPECT_EQ(events.size(), 0u);
@@ -400,6 +407,7 @@ TEST(EventFinder, StillPhotographsGiveNoEventOverTheWholeSlideshow) {
 TEST(EventFinder, RejectsInvalidOptions) {
     EXPECT_THROW(EventFinder(EventFinderOptions{.min_motion_share = 1.5}), Error);
     EXPECT_THROW(EventFinder(EventFinderOptions{.max_jump_share = -0.1}), Error);
+    EXPECT_THROW(EventFinder(EventFinderOptions{.min_back_share = 0.6}), Error);
     EXPECT_THROW(EventFinder(EventFinderOptions{.min_amplitude_px = 0}), Error);
     EXPECT_THROW(EventFinder(EventFinderOptions{.snr_threshold = 1}), Error);
     EXPECT_THROW(EventFinder(EventFinderOptions{.block_px = 2}), Error);
