@@ -80,7 +80,9 @@ struct EventFinderOptions {
 /// exceeds the threshold that Gaussian noise would cross at `false_alarm_rate`. Active blocks
 /// are linked in space and time into events; events that are too long, too large, too wide,
 /// next to a transition, not salient enough (`min_score`), that do not swing back (a step, as
-/// when an intra frame redraws a still picture) or whose change the displacement does not
+/// when an intra frame redraws a still picture), whose frame-to-frame change is one jump or
+/// whose residual keeps one sign over their own frames (`max_jump_share`, `min_back_share`: a
+/// coding step that the reference absorbs) or whose change the displacement does not
 /// explain (the fit's R² below `min_motion_share`: texture changing in place, as when an
 /// encoder refines detail) are dropped. Memory is bounded by the grid and the noise window,
 /// never by the film's length (the event list itself aside).
