@@ -815,7 +815,7 @@ std::vector<Event> EventFinder::finish(const std::vector<Transition>& transition
         if (c.reversal < kMinReversal) continue;
         // A jump, not a motion: the picture changed in one frame (a coding step of a block,
         // an intra frame), and the reference's slow absorption of it drew it out in time.
-        // (EventFinderOptions::max_jump_share; measured: 0.21-0.53 for every injected gesture
+        // (EventFinderOptions::max_jump_share; measured: 0.15-0.53 for every injected gesture
         // found on the dev set and the films of benchmarks/micro_films_eval.sh, 0.60-0.78 for
         // the steps that made false events there.)
         if (c.jump > o.max_jump_share) continue;

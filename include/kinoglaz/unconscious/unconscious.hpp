@@ -40,7 +40,7 @@ struct EventFinderOptions {
     /// motion that takes two frames or more leaves at most about half of it in one; a coding
     /// step (an encoder redrawing a block once, or an intra frame) nearly all of it, which the
     /// reference's slow absorption draws out over ~0.2 s as if it were a gesture. Measured:
-    /// 0.21-0.53 for injected gestures, 0.60-0.78 for coding steps.
+    /// 0.15-0.53 for injected gestures, 0.60-0.78 for coding steps.
     double max_jump_share = 0.6;
     /// Least share of the residual energy of an event's strongest block, over the frames that
     /// made the event, that must lie against its strongest residual (0..0.5; 0 keeps every
