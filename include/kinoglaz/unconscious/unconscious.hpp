@@ -35,6 +35,19 @@ struct EventFinderOptions {
     /// 0.63-0.82 for the injected oscillations of the dev set, 0.21 for a watermark that
     /// an encoder sharpens in place over successive frames.
     double min_motion_share = 0.35;
+    /// Largest share of an event's frame-to-frame change that one frame may hold (its
+    /// strongest block's, over the frames that made the event), 0..1; 1 keeps every event. A
+    /// motion that takes two frames or more leaves at most about half of it in one; a coding
+    /// step (an encoder redrawing a block once, or an intra frame) nearly all of it, which the
+    /// reference's slow absorption draws out over ~0.2 s as if it were a gesture. Measured:
+    /// 0.15-0.53 for injected gestures, 0.60-0.78 for coding steps.
+    double max_jump_share = 0.6;
+    /// Least share of the residual energy of an event's strongest block, over the frames that
+    /// made the event, that must lie against its strongest residual (0..0.5; 0 keeps every
+    /// event). A gesture goes and comes back within those frames against a reference that lags
+    /// behind it; a step that the reference absorbs keeps one sign. Measured: 0.16-0.60 for
+    /// injected gestures, 0.00-0.02 for coding steps.
+    double min_back_share = 0.1;
     /// Frames within this many seconds of a transition are ignored (0..5).
     double transition_guard_s = 0.5;
     /// Seconds of stillness the detector needs after a cut or a camera move before it
@@ -67,7 +80,9 @@ struct EventFinderOptions {
 /// exceeds the threshold that Gaussian noise would cross at `false_alarm_rate`. Active blocks
 /// are linked in space and time into events; events that are too long, too large, too wide,
 /// next to a transition, not salient enough (`min_score`), that do not swing back (a step, as
-/// when an intra frame redraws a still picture) or whose change the displacement does not
+/// when an intra frame redraws a still picture), whose frame-to-frame change is one jump or
+/// whose residual keeps one sign over their own frames (`max_jump_share`, `min_back_share`: a
+/// coding step that the reference absorbs) or whose change the displacement does not
 /// explain (the fit's R² below `min_motion_share`: texture changing in place, as when an
 /// encoder refines detail) are dropped. Memory is bounded by the grid and the noise window,
 /// never by the film's length (the event list itself aside).
