@@ -96,9 +96,6 @@ struct DecoderState {
     std::map<std::int64_t, std::int64_t> skipped;
     bool held = false;
     std::int64_t pictures_skipped = 0;
-    // DecodeOptions::drop_unreferenced_before_start, for H.264 and HEVC.
-    bool drop_unreferenced = false;
-    std::int64_t pictures_dropped = 0;
 };
 
 }  // namespace detail
@@ -788,7 +785,6 @@ VideoDecoder::VideoDecoder(const std::string& input, const DecodeOptions& option
                std::int64_t(par->width) * par->height >= kSparseMinPixels;
     s.nal_layout =
         detail::nal_layout(par->codec_id == AV_CODEC_ID_HEVC, par->extradata, par->extradata_size);
-    s.drop_unreferenced = options.drop_unreferenced_before_start && loop_filter_codec;
     rc = avcodec_open2(ctx, decoder, nullptr);
     if (rc < 0) throw_av(input, "cannot open the video decoder: ", rc);
     s.nominal_duration = std::max<std::int64_t>(
@@ -1002,14 +998,6 @@ void feed(DecoderState& s) {
                           (!s.end_pts || pts < *s.end_pts) && s.skip_policy.may_skip(s.ahead_facts);
         if (s.sparse) s.skip_policy.sent(s.ahead_facts.front());
         s.ahead_facts.pop_front();
-        // Such a picture, never referred to, is not sent at all. FFmpeg's H.264 and HEVC
-        // decoders discard it anyway (AVDISCARD_NONREF below), after a frame thread's
-        // hand-off and its slice header: measured, no CPU difference at 1080p.
-        if (before_start && s.drop_unreferenced &&
-            detail::never_referenced(s.nal_layout, packet->data, packet->size)) {
-            ++s.pictures_dropped;
-            continue;
-        }
         if (skip) {
             s.skipped.emplace(pts, packet->duration);
             ++s.pictures_skipped;
@@ -1084,10 +1072,6 @@ std::optional<DecodedPicture> VideoDecoder::next() {
 
 std::int64_t VideoDecoder::pictures_skipped() const noexcept {
     return state_->pictures_skipped;
-}
-
-std::int64_t VideoDecoder::pictures_dropped() const noexcept {
-    return state_->pictures_dropped;
 }
 
 Frame VideoDecoder::convert(const DecodedPicture& picture) const {

@@ -109,11 +109,7 @@ NalLayout nal_layout(bool hevc, const std::uint8_t* extradata, int extradata_siz
     const int at = hevc ? 21 : 4;
     if (extradata && extradata_size > at && extradata[0] == 1) {
         layout.length_size = (extradata[at] & 3) + 1;
-        // hvcC: numTemporalLayers in bits 5-3 of the same byte, 0 when unknown.
-        const int temporal_layers = (extradata[at] >> 3) & 7;
-        if (hevc && temporal_layers > 0) layout.max_temporal_id = temporal_layers - 1;
     }
-    if (!hevc) layout.max_temporal_id = 0;
     return layout;
 }
 
@@ -164,32 +160,6 @@ PacketFacts classify_packet(const NalLayout& layout, const std::uint8_t* data, s
     facts.size = size;
     facts.keyframe = keyframe;
     return facts;
-}
-
-bool never_referenced(const NalLayout& layout, const std::uint8_t* data, std::int64_t size) {
-    // Only slices of the picture and NAL units that carry nothing the decoder keeps: an SEI
-    // (a recovery point), a parameter set or an end of sequence in the packet may matter to
-    // the pictures after it.
-    bool slices = false, only_unreferenced = true;
-    for_each_nal(layout, data, size, [&](const std::uint8_t* nal, const std::uint8_t* nal_end) {
-        if (nal_end - nal < 2) return only_unreferenced = false;
-        if (layout.hevc) {
-            const int type = (nal[0] >> 1) & 0x3f;
-            if (type == 35 || type == 38) return true;  // access unit delimiter, filler data
-            // A sub-layer non-reference picture may still be referred to by pictures of a
-            // higher sub-layer: only those of the highest one are never referred to.
-            const int temporal_id = (nal[1] & 7) - 1;
-            only_unreferenced = type <= 14 && type % 2 == 0 && layout.max_temporal_id >= 0 &&
-                                temporal_id == layout.max_temporal_id;
-        } else {
-            const int type = nal[0] & 0x1f;
-            if (type == 9 || type == 12) return true;  // access unit delimiter, filler data
-            only_unreferenced = type == 1 && ((nal[0] >> 5) & 3) == 0;
-        }
-        slices = true;
-        return only_unreferenced;
-    });
-    return slices && only_unreferenced;
 }
 
 namespace {

@@ -45,8 +45,6 @@ struct PacketFacts {
 struct NalLayout {
     bool hevc = false;
     int length_size = 0;  ///< 1..4 for length-prefixed NAL units; 0 for Annex B
-    /// The stream's highest HEVC TemporalId (from hvcC; 0 for H.264); -1 when unknown.
-    int max_temporal_id = -1;
 };
 
 /// The layout from the codec (hevc or not) and its extradata.
@@ -56,13 +54,6 @@ NalLayout nal_layout(bool hevc, const std::uint8_t* extradata, int extradata_siz
 /// slice type). Reads only within [data, data + size).
 PacketFacts classify_packet(const NalLayout& layout, const std::uint8_t* data, std::int64_t size,
                             bool keyframe);
-
-/// Whether no other picture can refer to the picture of this packet of `layout`, so that a
-/// decoder may go without it: every NAL unit is a slice of an unreferenced picture (H.264
-/// nal_ref_idc 0; HEVC sub-layer non-reference of the stream's highest sub-layer), an access
-/// unit delimiter or filler. Exact, unlike SkipPolicy: what comes after decodes the same.
-/// Reads only within [data, data + size).
-bool never_referenced(const NalLayout& layout, const std::uint8_t* data, std::int64_t size);
 
 /// The skip decision over a window of packets in decoding order: the packets already sent
 /// and those read ahead but not yet sent (`ahead`, the first being the candidate).

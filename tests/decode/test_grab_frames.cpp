@@ -1,8 +1,7 @@
 // grab_frames() and seeking on small films with B-frames made at test time (H.264 with a
 // B-pyramid, closed and open GOP; HEVC): every picture sought is the one decoding the whole
-// film gives (same index, same pixels), whether or not the unreferenced pictures on the way
-// are left out (DecodeOptions::drop_unreferenced_before_start), and a seek bounded to one
-// frame delivers that frame alone.
+// film gives (same index, same pixels), and a seek bounded to one frame delivers that frame
+// alone.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -44,12 +43,11 @@ const Film kFilms[] = {
      "bframes=3:b-pyramid=1:keyint=40:min-keyint=40:scenecut=0:log-level=error"},
 };
 
-DecodeOptions full_size(bool drop) {
+DecodeOptions full_size() {
     DecodeOptions options;
     options.threads = 2;
     options.analysis_proxy = false;
     options.full_resolution = true;
-    options.drop_unreferenced_before_start = drop;
     return options;
 }
 
@@ -71,7 +69,7 @@ class GrabFrames : public ::testing::TestWithParam<Film> {
                                  " " + test::shell_quote(path_)));
         ASSERT_NE(test::ffprobe_picture_types(path_).find('B'), std::string::npos)
             << "the test film should have B-frames";
-        VideoDecoder decoder(path_, full_size(true));
+        VideoDecoder decoder(path_, full_size());
         while (auto picture = decoder.next()) all_.push_back(decoder.convert(*picture).full_bgr);
         ASSERT_EQ(all_.size(), std::size_t(kFrames));
     }
@@ -80,9 +78,9 @@ class GrabFrames : public ::testing::TestWithParam<Film> {
     }
 
     // The pictures grab_frames() gives for `targets`, by target.
-    std::map<FrameIndex, Frame> grab(const std::vector<FrameIndex>& targets, bool drop) {
+    std::map<FrameIndex, Frame> grab(const std::vector<FrameIndex>& targets) {
         std::map<FrameIndex, Frame> got;
-        grab_frames(path_, targets, full_size(drop),
+        grab_frames(path_, targets, full_size(),
                     [&](FrameIndex target, const Frame& frame) { got.emplace(target, frame); });
         return got;
     }
@@ -97,36 +95,26 @@ class GrabFrames : public ::testing::TestWithParam<Film> {
 // leading picture of the keyframe at 80, decodable only from the GOP before), and the last.
 TEST_P(GrabFrames, GivesThePicturesDecodingTheWholeFilmGives) {
     const std::vector<FrameIndex> targets = {2, 5, 33, 40, 41, 44, 47, 78, 80, 81, 99};
-    for (const bool drop : {true, false}) {
-        const auto got = grab(targets, drop);
-        ASSERT_EQ(got.size(), targets.size()) << "drop " << drop;
-        for (const auto& [target, frame] : got) {
-            EXPECT_EQ(frame.index, target) << "drop " << drop;
-            EXPECT_TRUE(same_pixels(frame.full_bgr, all_[std::size_t(target)]))
-                << "drop " << drop << ": frame " << target << " differs from the full decode";
-        }
+    const auto got = grab(targets);
+    ASSERT_EQ(got.size(), targets.size());
+    for (const auto& [target, frame] : got) {
+        EXPECT_EQ(frame.index, target);
+        EXPECT_TRUE(same_pixels(frame.full_bgr, all_[std::size_t(target)]))
+            << "frame " << target << " differs from the full decode";
     }
 }
 
-// A seek bounded to one frame delivers it and then ends; on the way, the unreferenced
-// pictures are left out only where asked, with the same picture either way.
+// A seek bounded to one frame delivers it and then ends.
 TEST_P(GrabFrames, ABoundedSeekDeliversItsFrameAlone) {
     for (const FrameIndex target : {FrameIndex(33), FrameIndex(78)}) {
-        std::int64_t dropped[2] = {};
-        for (const bool drop : {false, true}) {
-            VideoDecoder decoder(path_, full_size(drop));
-            decoder.seek(target, target + 1);
-            auto picture = decoder.next();
-            ASSERT_TRUE(picture.has_value()) << "frame " << target;
-            EXPECT_EQ(picture->index, target);
-            EXPECT_TRUE(same_pixels(decoder.convert(*picture).full_bgr, all_[std::size_t(target)]))
-                << "drop " << drop << ": frame " << target;
-            EXPECT_FALSE(decoder.next().has_value()) << "a frame after the bound came out";
-            dropped[drop] = decoder.pictures_dropped();
-        }
-        EXPECT_EQ(dropped[false], 0);
-        EXPECT_GT(dropped[true], 0)
-            << "frame " << target << ": no unreferenced picture was left out on the way";
+        VideoDecoder decoder(path_, full_size());
+        decoder.seek(target, target + 1);
+        auto picture = decoder.next();
+        ASSERT_TRUE(picture.has_value()) << "frame " << target;
+        EXPECT_EQ(picture->index, target);
+        EXPECT_TRUE(same_pixels(decoder.convert(*picture).full_bgr, all_[std::size_t(target)]))
+            << "frame " << target;
+        EXPECT_FALSE(decoder.next().has_value()) << "a frame after the bound came out";
     }
 }
 
@@ -134,7 +122,7 @@ TEST_P(GrabFrames, ABoundedSeekDeliversItsFrameAlone) {
 // are): each bounded seek drains the codec, and a near frame asked next must not be walked to
 // from there (it once came back empty).
 TEST_P(GrabFrames, AGrabberGivesFramesAskedOneAtATime) {
-    FrameGrabber grabber(path_, full_size(true));
+    FrameGrabber grabber(path_, full_size());
     for (const FrameIndex target : {33, 36, 41, 44, 78, 80, 99}) {
         std::optional<Frame> frame = grabber.grab(target);
         ASSERT_TRUE(frame.has_value()) << "frame " << target;
@@ -150,7 +138,7 @@ TEST_P(GrabFrames, SeekStartIsTheKeyframeBefore) {
     const std::string types = test::ffprobe_picture_types(path_);
     ASSERT_EQ(types.size(), std::size_t(kFrames));
     ASSERT_EQ(std::count(types.begin(), types.end(), 'I'), kFrames / kKeyInterval + 1) << types;
-    VideoDecoder decoder(path_, full_size(true));
+    VideoDecoder decoder(path_, full_size());
     for (FrameIndex target = 0; target < kFrames; ++target)
         EXPECT_EQ(decoder.seek_start(target), FrameIndex(types.find_last_of('I', target)))
             << "frame " << target << " of " << types;

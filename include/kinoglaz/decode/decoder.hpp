@@ -41,10 +41,6 @@ struct DecodeOptions {
     /// still delivers every frame, a skipped one as a DecodedPicture with `skipped` set and no
     /// samples, for the caller to fill in from its neighbours (run_pipeline() does).
     bool sparse_decode = false;
-    /// After a seek (or a range's start), the H.264 and HEVC pictures before the sought one
-    /// that no other picture refers to are not given to the codec at all (the codec would
-    /// discard them anyway). Exact: every picture delivered is the same; off only to compare.
-    bool drop_unreferenced_before_start = true;
     std::optional<double> start_s;  ///< first time to deliver (frame-exact), seconds
     std::optional<double> end_s;    ///< deliver frames with time < end_s
     bool allow_network = false;     ///< permit non-file protocols (http, rtmp, ...)
@@ -139,10 +135,6 @@ class VideoDecoder {
 
     /// Pictures sparse decoding has left out so far (DecodeOptions::sparse_decode).
     std::int64_t pictures_skipped() const noexcept;
-
-    /// Pictures not given to the codec on the way to a sought frame so far
-    /// (DecodeOptions::drop_unreferenced_before_start).
-    std::int64_t pictures_dropped() const noexcept;
 
     /// Positions the decoder so that `next()` delivers frame `index` (0-based, presentation
     /// order) and what follows it: seeks to the keyframe before it and decodes forward.
