@@ -62,6 +62,12 @@ constexpr double kMinReversal = 0.35;
 // Sums per block (block_sums.hpp): Ix², IxIy, Iy², Ix, Iy, IxIt, IyIt, It, It², pixel count.
 constexpr int kSums = detail::kBlockSums;
 
+// The rate at which the reference follows the picture at FPS frames a second: the shot's
+// recent rest state, about 0.2 s of memory.
+double reference_rate(double fps) {
+    return std::clamp(1.0 / (0.2 * fps), 0.02, 0.5);
+}
+
 // Peak of the DFT magnitude of a short displacement series (projected on its main axis,
 // mean removed, zero-padded), between ~0.5 Hz and Nyquist.
 double dominant_frequency(const std::vector<cv::Point2f>& pts, double fps) {
@@ -260,7 +266,7 @@ struct EventFinder::State {
         c.jump = 1;
         c.back = 0;
         if (c.peak_block < 0 || ring_count < 2) return;
-        const float keep = float(1 - std::clamp(1.0 / (0.2 * fps), 0.02, 0.5));
+        const float keep = float(1 - reference_rate(fps));
         const int n = std::min(ring_count, ring_len);
         double total = 0, largest = 0;
         cv::Point2f previous(0, 0), strongest(0, 0);
@@ -627,9 +633,8 @@ void EventFinder::State::push(const Frame& frame, const FrameFeatures& f) {
         }
     }
 
-    // Follow the picture slowly (and the camera at once): the reference is the shot's recent
-    // rest state, about 0.2 s of memory.
-    const double beta = std::clamp(1.0 / (0.2 * fps), 0.02, 0.5);
+    // Follow the picture slowly (and the camera at once).
+    const double beta = reference_rate(fps);
     if (std::hypot(gx, gy) > 0.01f) {
         detail::translate_and_blend(ref, moved, gx, gy, cur, float(beta));
         std::swap(ref, moved);
