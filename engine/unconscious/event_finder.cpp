@@ -37,6 +37,7 @@ struct Candidate {
     double freq_hz = 0;
     int proxy_w = 0, proxy_h = 0, block = 8;
     int window = 1;       // frames of evidence behind each active frame
+    int stride = 1;       // frames from one measured frame to the next
     double reversal = 0;  // swing against the strongest residual, over it (0..1)
     // Share of the peak block's frame-to-frame change over the event's frames that its
     // largest single change holds (0..1; 1 when there is none).
@@ -70,6 +71,16 @@ double reference_rate(double fps) {
 
 // Peak of the DFT magnitude of a short displacement series (projected on its main axis,
 // mean removed, zero-padded), between ~0.5 Hz and Nyquist.
+// Of every how many frames the finder measures one at FPS frames a second: it measures at
+// 22-45 frames a second. Above that, consecutive frames repeat much of each other's
+// compression noise (in the quiet stretches of our micro films, the lag-one correlation of a
+// block's evidence terms is 0.32-0.62 at 24-30 fps and 0.63-0.77 at 50-60 fps), so a window
+// of 0.14 s would sum terms that are far from independent and a burst of noise would last
+// twice as many frames; every other frame holds the same gestures, at half the cost.
+int measuring_stride(double fps) {
+    return std::max(1, int(std::lround(fps / 30.0)));
+}
+
 double dominant_frequency(const std::vector<cv::Point2f>& pts, double fps) {
     if (pts.size() < 3 || fps <= 0) return 0;
     double mx = 0, my = 0;
@@ -134,7 +145,9 @@ struct EventFinder::State {
     bool have_ref = false;
     int still_frames = 0;  // frames since the last reset or camera move
     bool was_detecting = false;
-    double fps = 25;
+    double fps = 25;         // the rate of the frames measured (source_fps / stride)
+    double source_fps = 25;  // the stream's own rate
+    int stride = 1;          // frames measured: those whose index is a multiple of it
     double last_time = -1;
     // Residual magnitudes of the last `ring_len` frames per block (noise estimate).
     int ring_len = 50, ring_pos = 0, ring_count = 0;
@@ -201,6 +214,7 @@ struct EventFinder::State {
 
     // The evidence window (~0.14 s: shorter than the briefest gesture) and its threshold.
     void set_window() {
+        choose_stride();
         window = std::clamp(int(std::lround(0.14 * fps)), 3, 16);
         threshold = float(gamma_threshold(window, opt.false_alarm_rate));
         cap = std::min(float(opt.snr_threshold * opt.snr_threshold), 0.75f * threshold);
@@ -227,10 +241,10 @@ struct EventFinder::State {
                 int slot =
                     (ring_pos - std::min(ring_count, ring_len) + k + 2 * ring_len) % ring_len;
                 FrameIndex fi = ring_frame[std::size_t(slot)];
-                if (fi < c.first - 1) continue;
+                if (fi < c.first - c.stride) continue;
                 std::size_t at =
                     std::size_t(c.peak_block) * std::size_t(ring_len) + std::size_t(slot);
-                (fi > c.last + 1 ? after : pts).push_back({ring_x[at], ring_y[at]});
+                (fi > c.last + c.stride ? after : pts).push_back({ring_x[at], ring_y[at]});
             }
         }
         c.freq_hz = dominant_frequency(pts, fps);
@@ -277,7 +291,7 @@ struct EventFinder::State {
             const std::size_t at =
                 std::size_t(c.peak_block) * std::size_t(ring_len) + std::size_t(slot);
             const cv::Point2f r(ring_x[at], ring_y[at]);
-            if (k > 0 && fi >= c.first - c.window + 1 && fi <= c.last + 1) {
+            if (k > 0 && fi >= c.first - (c.window - 1) * c.stride && fi <= c.last + c.stride) {
                 const cv::Point2f e = r - keep * previous;
                 total += double(e.dot(e));
                 largest = std::max(largest, double(e.dot(e)));
@@ -296,7 +310,14 @@ struct EventFinder::State {
         if (along > 0) c.back = against / along;
     }
 
+    // Fixed from one reset to the next, so that the evidence ring's slots stay in step.
+    void choose_stride() {
+        stride = measuring_stride(source_fps);
+        fps = source_fps / stride;
+    }
+
     void setup(const cv::Mat& gray) {
+        choose_stride();
         proxy_w = gray.cols;
         proxy_h = gray.rows;
         gw = std::max(1, proxy_w / opt.block_px);
@@ -408,7 +429,8 @@ void EventFinder::State::push(const Frame& frame, const FrameFeatures& f) {
     else if (frame.duration_s > 0)
         inst = std::clamp(1.0 / frame.duration_s, 1.0, 240.0);
     // A slow average of the rate: robust to VFR jitter.
-    if (inst > 0) fps = last_time >= 0 ? 0.9 * fps + 0.1 * inst : inst;
+    if (inst > 0) source_fps = last_time >= 0 ? 0.9 * source_fps + 0.1 * inst : inst;
+    fps = source_fps / stride;
     last_time = frame.time_s;
     // Normally made by the decoder's conversion, in parallel (FeatureMask::smoothed_proxy).
     cv::Mat cur = frame.proxy_smooth;
@@ -438,7 +460,7 @@ void EventFinder::State::push(const Frame& frame, const FrameFeatures& f) {
         if (restart) {
             // Decided by this frame and the one before it alone, and everything carried over
             // is in the digest: a finder that started earlier goes on identically from here.
-            if (inst > 0) fps = inst;
+            if (inst > 0) source_fps = inst;
             set_window();
             restarts.push_back({frame.index, Digest()
                                                  .add(proxy_w)
@@ -454,6 +476,9 @@ void EventFinder::State::push(const Frame& frame, const FrameFeatures& f) {
     // A visible camera move: bring the reference along before measuring, so the block
     // estimates stay within their linear range.
     if (shift > 0.5f) translate(ref, sx, sy);
+    if (frame.index % stride != 0) return;  // see measuring_stride
+    // Consecutive numbers for the frames measured.
+    const FrameIndex step = frame.index / stride;
 
     // Block-wise Lucas-Kanade with a brightness offset: It = -Ix dx - Iy dy + c.
     const int n_blocks = gw * gh;
@@ -557,7 +582,7 @@ void EventFinder::State::push(const Frame& frame, const FrameFeatures& f) {
     const bool detecting = still_frames >= warm && ring_count >= std::min(ring_len, warm);
     // The noise levels are read only while detecting and change slowly: refreshed when
     // detection starts and every 4th frame after that.
-    const bool refresh_noise = detecting && (!was_detecting || frame.index % 4 == 0);
+    const bool refresh_noise = detecting && (!was_detecting || step % 4 == 0);
     was_detecting = detecting;
     if (detecting) refresh_noise_levels(refresh_noise);
     if (refresh_noise) refresh_tail_factor();
@@ -581,7 +606,7 @@ void EventFinder::State::push(const Frame& frame, const FrameFeatures& f) {
     // frame (a spike of compression noise) decides alone. Under noise alone the residual
     // is Rayleigh-distributed about its median, so each term is exponential and the sum
     // a gamma variable whose tail gives `threshold` for the false-alarm rate.
-    const std::size_t slot = std::size_t(frame.index % window);
+    const std::size_t slot = std::size_t(step % window);
     for (int b = 0; b < n_blocks; ++b) {
         auto i = std::size_t(b);
         float z = 0;
@@ -625,7 +650,7 @@ void EventFinder::State::push(const Frame& frame, const FrameFeatures& f) {
     // Events not extended for a few frames are complete.
     const FrameIndex gap = std::max<FrameIndex>(2, FrameIndex(std::lround(0.1 * fps)));
     for (std::size_t k = 0; k < open.size();) {
-        if (frame.index - open[k].last > gap || !detecting) {
+        if (frame.index - open[k].last > gap * stride || !detecting) {
             close(open[k]);
             open.erase(open.begin() + std::ptrdiff_t(k));
         } else {
@@ -783,6 +808,7 @@ void EventFinder::State::link(const std::vector<float>& amp_est, const std::vect
             target->proxy_w = proxy_w, target->proxy_h = proxy_h, target->block = opt.block_px;
             target->frame_dt = 1.0 / fps;
             target->window = window;
+            target->stride = stride;
         }
         auto& c = *target;
         c.x0 = std::min(c.x0, x0), c.y0 = std::min(c.y0, y0);
@@ -844,17 +870,19 @@ std::vector<Event> EventFinder::finish(const std::vector<Transition>& transition
         if (amp_px < o.min_amplitude_px || amp_px > o.max_amplitude_px) continue;
         // Change a displacement does not explain is not a gesture.
         if (c.explained_sum < o.min_motion_share * c.snr_sum) continue;
-        double guard_frames = o.transition_guard_s * (c.frame_dt > 0 ? 1.0 / c.frame_dt : 25.0);
+        double guard_frames =
+            o.transition_guard_s * c.stride * (c.frame_dt > 0 ? 1.0 / c.frame_dt : 25.0);
         bool near_transition = false;
         for (const auto& t : transitions) {
             double ts = double(t.frames.start) - guard_frames;
             double te = double(std::max(t.frames.end, t.frames.start + 1)) + guard_frames;
-            if (double(c.first) < te && double(c.last + 1) > ts) near_transition = true;
+            if (double(c.first) < te && double(c.last + c.stride) > ts) near_transition = true;
         }
         if (near_transition) continue;
 
         Event e;
-        e.frames = {std::max<FrameIndex>(0, c.first - lag), c.last + 1 - lag};
+        e.frames = {std::max<FrameIndex>(0, c.first - lag * c.stride),
+                    c.last + c.stride - lag * c.stride};
         e.start_time_s = std::max(0.0, c.t_first - double(lag) * c.frame_dt);
         e.end_time_s = c.t_last + c.frame_dt * double(1 - lag);
         int x = int(std::floor(c.x0 * c.block * sx)), y = int(std::floor(c.y0 * c.block * sy));

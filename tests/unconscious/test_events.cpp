@@ -198,21 +198,26 @@ TEST(EventScore, GreedyOneToOneMatchingRule) {
     EXPECT_DOUBLE_EQ(empty.recall, 1.0);
 }
 
-// A locked-off synthetic shot at 25 fps (320x180, the proxy's size: textured, with sensor
-// noise of `noise` grey levels) in which a 40 px patch changes for half a second from frame
+// A locked-off synthetic shot at `fps` (25 unless given; 320x180, the proxy's size: textured, with
+// sensor noise of `noise` grey levels) in which a 40 px patch changes for half a second from frame
 // 75, either moving (a sub-pixel oscillation of `amplitude` px) or changing in place (its
 // detail sharpened and softened, as an encoder refines a picture) by eight times as much at
 // the peak: enough to pass every other test of the finder, as ChangeInPlaceIsNotAnEvent
 // checks; or stepping: displaced by `amplitude` in one frame and held for `hold` frames,
 // then back in one frame, as an encoder redraws a block and later an intra frame redraws it
-// as it was; or not at all (a still picture).
+// as it was; or not at all (a still picture). The times scale with the rate (the gesture
+// starts at 3 s and lasts 0.52 s), and each field of noise may be held for `noise_hold`
+// frames, as an encoder at a high frame rate carries a picture's noise over to the next.
 enum class PatchChange { moves, sharpens, steps, none };
 
 std::vector<Event> find_in_synthetic_shot(PatchChange change, const EventFinderOptions& options,
                                           double amplitude = 0.5, double noise_sigma = 1.0,
-                                          int hold = 0) {
-    constexpr int kW = 320, kH = 180, kFrames = 150, kFirst = 75, kLength = 13;
-    constexpr double kFps = 25, kHz = 6;
+                                          int hold = 0, double fps = 25, int noise_hold = 1) {
+    constexpr int kW = 320, kH = 180;
+    constexpr double kHz = 6;
+    const int kFrames = int(std::lround(6 * fps)), kFirst = int(std::lround(3 * fps)),
+              kLength = int(std::lround(0.52 * fps));
+    const double kFps = fps;
     const double kAmplitude = amplitude;
     cv::RNG rng(7);
     cv::Mat texture(kH, kW, CV_32F);
@@ -247,7 +252,7 @@ std::vector<Event> find_in_synthetic_shot(PatchChange change, const EventFinderO
         8 * std::sqrt(cv::sum(moved.mul(moved))[0] / cv::sum(sharpened.mul(sharpened))[0]);
 
     EventFinder finder(options);
-    cv::Mat previous;
+    cv::Mat previous, noise(kH, kW, CV_32F);
     for (int i = 0; i < kFrames; ++i) {
         const int j = i - kFirst;
         const double envelope =
@@ -258,8 +263,7 @@ std::vector<Event> find_in_synthetic_shot(PatchChange change, const EventFinderO
             : change == PatchChange::steps ? (j >= 0 && j < hold ? moved_by(kAmplitude) : texture)
             : change == PatchChange::sharpens ? cv::Mat(texture + gain * std::abs(wave) * sharpened)
                                               : texture;
-        cv::Mat noise(kH, kW, CV_32F);
-        rng.fill(noise, cv::RNG::NORMAL, 0, noise_sigma);
+        if (i % noise_hold == 0) rng.fill(noise, cv::RNG::NORMAL, 0, noise_sigma);
         auto frame = std::make_shared<Frame>();
         frame->index = i;
         frame->time_s = i / kFps;
@@ -289,6 +293,31 @@ TEST(EventFinder, SubPixelOscillationOfAPatchIsAnEvent) {
     EXPECT_TRUE(events_match(make_event(75, 88, {160, 80, 40, 40}), events[0]));
     EXPECT_GT(events[0].amplitude_px, 0.25);
     EXPECT_LT(events[0].amplitude_px, 1.0);
+}
+
+// At 60 frames a second the finder measures every other frame (measuring_stride): the
+// gesture is found where it is, in the source's frames.
+TEST(EventFinder, GestureAt60FpsIsFoundAtItsFrames) {
+    auto events = find_in_synthetic_shot(PatchChange::moves, {}, 0.5, 1.0, 0, 60);
+    print(events);
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_TRUE(events_match(make_event(180, 211, {160, 80, 40, 40}), events[0]));
+    EXPECT_NEAR(events[0].start_time_s, 3.0, 0.1);
+    EXPECT_GT(events[0].amplitude_px, 0.25);
+}
+
+// Noise that an encoder carries over from frame to frame, as at 50-60 fps (here each field
+// held for three frames), is not evidence two or three times over: the still picture gives
+// nothing (measuring every frame, the finder found six events in it), and a weak gesture in
+// the same noise is still found.
+TEST(EventFinder, NoiseHeldOverFramesAt60FpsGivesNothing) {
+    auto still = find_in_synthetic_shot(PatchChange::none, {}, 0.5, 3.0, 0, 60, 3);
+    print(still);
+    EXPECT_TRUE(still.empty());
+    auto weak = find_in_synthetic_shot(PatchChange::moves, {}, 0.5, 3.0, 0, 60, 3);
+    print(weak);
+    ASSERT_EQ(weak.size(), 1u);
+    EXPECT_TRUE(events_match(make_event(180, 211, {160, 80, 40, 40}), weak[0]));
 }
 
 TEST(EventFinder, ChangeInPlaceIsNotAnEvent) {
