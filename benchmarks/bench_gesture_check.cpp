@@ -47,6 +47,9 @@ int main(int argc, char** argv) {
         pass_clock.print("pass");
         std::printf("%lld frames, %zu events, %zu proposals\n", (long long)pass.source.frame_count,
                     events.size(), finder.proposals().size());
+        for (const Event& p : finder.proposals())
+            std::printf("  proposal [%lld,%lld) %dx%d at %d,%d\n", (long long)p.frames.start,
+                        (long long)p.frames.end, p.bbox.width, p.bbox.height, p.bbox.x, p.bbox.y);
         GestureCheckOptions check;
         check.threads = options.decode.threads;
         GestureCheckStats stats;
