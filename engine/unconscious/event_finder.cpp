@@ -76,11 +76,11 @@ constexpr double kCandidateRate = 1e-3;
 // (ratio 1.57), the proxy's own events are confirmed no better than noise.
 constexpr double kMinCheckScale = 2.5;
 
-// Most candidates proposed per minute of film (the strongest first; at least one per film, at
-// most kMaxProposals), which bounds the check's decoding: each costs up to ~3.5 s of its
-// region decoded again at the source's size and measured.
-constexpr double kProposalsPerMinute = 12;
+// Most candidates proposed (the strongest first), which bounds the check's decoding and
+// measuring (each costs up to ~3.5 s of its region at the source's size): 24 per film, and
+// beyond 6 minutes 4 per minute of film.
 constexpr std::size_t kMaxProposals = 24;
+constexpr double kProposalsPerMinute = 4;
 
 // Sums per block (block_sums.hpp): Ix², IxIy, Iy², Ix, Iy, IxIt, IyIt, It, It², pixel count.
 constexpr int kSums = detail::kBlockSums;
@@ -921,8 +921,8 @@ std::vector<Event> EventFinder::finish(const std::vector<Transition>& transition
     s.proposals.clear();
     const double minutes =
         (source.duration_s > 0 ? source.duration_s : double(s.last_frame + 1) / s.fps) / 60.0;
-    const std::size_t most = std::clamp<std::size_t>(
-        std::size_t(std::lround(kProposalsPerMinute * minutes)), 1, kMaxProposals);
+    const std::size_t most =
+        std::max(kMaxProposals, std::size_t(std::lround(kProposalsPerMinute * minutes)));
     for (const auto& [rank, p] : proposed) {
         if (s.proposals.size() >= most) break;
         const auto covers = [&](const Event& e) { return overlap(e, p); };

@@ -353,7 +353,10 @@ std::vector<Event> check_gestures(const std::string& input, const std::vector<Ev
         const FrameIndex w0 = std::max(lo, p.frames.start - pad);
         const FrameIndex w1 = std::min(hi, p.frames.end + pad);
         if (w1 <= w0 || hi - lo - (w1 - w0) < kMinQuiet) continue;
-        const int margin = std::max(p.bbox.width, p.bbox.height) / 2 + 2 * cell;
+        // The margin holds the camera's reference cells; half the box's side, at most two
+        // cells more, so that a large box (the check's cost grows with its region's area)
+        // does not bring in most of the picture.
+        const int margin = std::min(std::max(p.bbox.width, p.bbox.height) / 2, 2 * cell) + 2 * cell;
         Plan plan;
         plan.proposal = &p;
         plan.lo = lo, plan.hi = hi, plan.w0 = w0, plan.w1 = w1;

@@ -119,8 +119,8 @@ class EventFinder final : public Joinable<EventFinder> {
     /// `min_amplitude_px` or `min_motion_share` (down to half of it), that swing back by at
     /// least 0.2 (events: 0.35) and pass every other test. Only where the source is at least
     /// 2.5 times the proxy's size per side (there the source shows what the proxy cannot);
-    /// none overlapping an event; the strongest, at most 12 per minute of film (at least one,
-    /// at most 24), which bounds the check's decoding; sorted by start frame, in the display
+    /// none overlapping an event; the strongest, at most 24 per film and beyond 6 minutes 4
+    /// per minute of film, which bounds the check's cost; sorted by start frame, in the display
     /// pixels of finish()'s `source`.
     const std::vector<Event>& proposals() const noexcept;
 
