@@ -3,8 +3,10 @@
 // picture proposes nothing that the check confirms.
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <kinoglaz/core.hpp>
@@ -12,6 +14,7 @@
 #include <kinoglaz/pipeline.hpp>
 #include <kinoglaz/unconscious.hpp>
 #include "support/media.hpp"
+#include "support/run.hpp"
 #include "support/synthetic.hpp"
 
 namespace kinoglaz {
@@ -154,6 +157,30 @@ TEST(GestureCheck, NoisyStillGivesNothing) {
     const Found found = find(make_film("still", false));
     EXPECT_TRUE(found.events.empty());
     EXPECT_TRUE(found.checked.empty());
+}
+
+// `analyze` runs the check: the gesture the 320 px stage only proposes is an event of
+// analysis.json, at its place and time (GestureCheck.NoisyStillGivesNothing covers the still).
+TEST(GestureCheck, AnalyzeWritesTheConfirmedGesture) {
+    const auto film = make_film("gesture", true);
+    const auto out = film.parent_path() / "out";
+    const auto r = test::run(test::shell_quote(test::kinoglaz_bin()) + " analyze " +
+                             test::shell_quote(film.string()) + " -o " +
+                             test::shell_quote(out.string()) + " --no-reveal --quiet");
+    ASSERT_EQ(r.status, 0) << r.err;
+    std::ifstream in(out / "analysis.json");
+    const auto analysis = nlohmann::json::parse(in);
+    std::vector<nlohmann::json> gestures;
+    for (const auto& e : analysis.at("events"))
+        if (e.at("kind") == "gesture") gestures.push_back(e);
+    ASSERT_EQ(gestures.size(), 1u);
+    const auto& box = gestures[0].at("bbox");
+    const cv::Rect bbox(box[0].get<int>(), box[1].get<int>(), box[2].get<int>(), box[3].get<int>());
+    EXPECT_GT((bbox & kPatch).area(), 0);
+    EXPECT_LT(gestures[0].at("start_frame").get<int>(), kFirst + kLength);
+    EXPECT_GT(gestures[0].at("end_frame").get<int>(), kFirst);
+    EXPECT_GE(gestures[0].at("score").get<double>(), 0.7);
+    std::filesystem::remove_all(film.parent_path());
 }
 
 // measure_gesture() on crops made here: the same texture in noise, with and without a 0.3 px
