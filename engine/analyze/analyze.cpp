@@ -163,6 +163,22 @@ KeptEdits earlier_edits(const std::filesystem::path& folder, const SourceInfo& f
     return edits;
 }
 
+// Step 2b: the micro-gestures that the pass only proposed (too faint on its 320 px image) and
+// that the source's own pixels confirm join the events (gesture_check.hpp).
+void add_checked_gestures(const std::string& input, Analysis& analysis, const EventFinder& finder,
+                          const PassOptions& pass) {
+    GestureCheckOptions check;
+    check.threads = pass.decode.threads;
+    check.allow_network = pass.decode.allow_network;
+    const std::vector<Event> found =
+        check_gestures(input, finder.proposals(), analysis.transitions, analysis.source, check);
+    if (found.empty()) return;
+    analysis.events.insert(analysis.events.end(), found.begin(), found.end());
+    std::stable_sort(
+        analysis.events.begin(), analysis.events.end(),
+        [](const Event& a, const Event& b) { return a.frames.start < b.frames.start; });
+}
+
 // Wall time since `start`, seconds: Analysis::analysis_seconds.
 double seconds_since(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -201,6 +217,7 @@ Analysis analyze(const std::string& input, const AnalyzeOptions& options) {
         // so that a long film's peak memory is the larger of the two stages, not their sum.
         AnalysisPass pass = run_analysis_pass(input, options.pass, options.segments);
         analysis = montage_of(pass, options.montage);
+        add_checked_gestures(input, analysis, pass.events, options.pass);
     }
     to_capture_rate(analysis.events, analysis.source, options.capture_fps);
     throw_if_cancelled();
@@ -231,6 +248,7 @@ FolderAnalysis analyze_to_folder(const std::string& input, const std::filesystem
             pass.pass.transitions = apply_kept_transitions(pass.pass.transitions, *kept);
         }
         analysis = montage_of(pass, options.montage);
+        add_checked_gestures(input, analysis, pass.events, options.pass);
         if (kept && !kept->fixed_setups.empty())  // the person's set-ups, before the keyframes
             build_montage(analysis, pass.collector, options.montage, kept->fixed_setups);
         if (kept) apply_fixed_scenes(analysis, kept->fixed_scenes);

@@ -11,6 +11,7 @@
 #include <kinoglaz/core.hpp>
 #include "block_sums.hpp"
 #include "finder_join.hpp"
+#include "gamma_threshold.hpp"
 #include "kinoglaz/unconscious/translate.hpp"
 #include "kinoglaz/unconscious/unconscious.hpp"
 
@@ -45,6 +46,9 @@ struct Candidate {
     // Share of the peak block's residual energy over those frames that lies against the
     // strongest residual's direction (0..1).
     double back = 0;
+    // Grown from the blocks above the candidates' threshold (State::weak), not the detection
+    // threshold: at most a proposal for the check at the source's size.
+    bool weak = false;
 };
 
 // Gradient energy per pixel (grey levels² per pixel²) added to both axes of each block's
@@ -59,6 +63,25 @@ constexpr double kSalientRatio = 2.5;
 
 // Least reversal (Candidate::reversal) of a gesture.
 constexpr double kMinReversal = 0.35;
+// ... and of a proposal (EventFinder::proposals()).
+constexpr double kMinProposalReversal = 0.2;
+
+// The false-alarm rate per block and frame of the lower threshold that proposes candidates
+// for the check at the source's size (gesture_check.hpp): a gesture of 0.3-0.5 source pixels
+// at 1280 px is 0.08-0.12 px on the 320 px image, at its noise.
+constexpr double kCandidateRate = 1e-3;
+
+// Least size of the source against the proxy's (per side) at which candidates are proposed:
+// below it the check at the source's size sees little that the proxy did not. Measured on
+// dev_micro (640x360, proxy 320x180): a noise proposal in a motionless stretch passed the check
+// (ratio 1.57), the proxy's own events are confirmed no better than noise.
+constexpr double kMinCheckScale = 2.5;
+
+// Most candidates proposed (the strongest first), which bounds the check's decoding and
+// measuring (each costs up to ~3.5 s of its region at the source's size): 24 per film, and
+// beyond 6 minutes 4 per minute of film.
+constexpr std::size_t kMaxProposals = 24;
+constexpr double kProposalsPerMinute = 4;
 
 // Sums per block (block_sums.hpp): Ix², IxIy, Iy², Ix, Iy, IxIt, IyIt, It, It², pixel count.
 constexpr int kSums = detail::kBlockSums;
@@ -109,26 +132,6 @@ double dominant_frequency(const std::vector<cv::Point2f>& pts, double fps) {
     return best_f;
 }
 
-// The threshold T that a sum of `n` independent exponential terms with P(term > x) = 2^-x
-// (the squared ratio of a Rayleigh variable to its median) exceeds with probability `p`:
-// P(sum > T) is the Poisson probability of fewer than n events at rate T ln 2.
-double gamma_threshold(int n, double p) {
-    const auto tail = [n](double lambda) {
-        double term = std::exp(-lambda), sum = 0;
-        for (int i = 0; i < n; ++i) {
-            sum += term;
-            term *= lambda / (i + 1);
-        }
-        return sum;
-    };
-    double lo = 0, hi = 200;
-    for (int k = 0; k < 60; ++k) {
-        const double mid = 0.5 * (lo + hi);
-        (tail(mid) > p ? lo : hi) = mid;
-    }
-    return hi / std::log(2.0);
-}
-
 double median_of(std::vector<float>& v) {
     if (v.empty()) return 0;
     auto mid = v.begin() + std::ptrdiff_t(v.size() / 2);
@@ -162,7 +165,10 @@ struct EventFinder::State {
     std::vector<float> change_noise, change_now;
     std::vector<FrameIndex> ring_frame;
     float last_luma = -1;
-    std::vector<Candidate> open, closed;
+    std::vector<Candidate> open, open_weak, closed;
+    // The candidates of the last finish() that no detection confirmed, for the check at the
+    // source's size.
+    std::vector<Event> proposals;
     detail::BlockSumScratch block_scratch;
     // Per-frame block measurements, kept between frames so that push() does not allocate.
     std::vector<double> acc, pairs, pooled;
@@ -173,7 +179,7 @@ struct EventFinder::State {
     // the last `window` frames, and their sum (`level`); the sum's false-alarm threshold and
     // each frame's cap.
     int window = 3;
-    float threshold = 1, cap = 1;
+    float threshold = 1, cap = 1, weak_threshold = 1;
     // How much heavier the shot's noise is than the model's: its residuals' tail quantile over
     // the model's (>= 1).
     float tail_factor = 1;
@@ -187,7 +193,7 @@ struct EventFinder::State {
     std::vector<double> null_counts = std::vector<double>(kBins, 0.0);
     double null_total = 0;
     float shot_noise = 0;  // median of the blocks' noise levels (proxy pixels)
-    cv::Mat active;
+    cv::Mat active, weak;
     cv::Mat moved;  // scratch of translate
     std::vector<Restart> restarts;
     FrameIndex last_frame = -1;
@@ -216,7 +222,10 @@ struct EventFinder::State {
     void set_window() {
         choose_stride();
         window = std::clamp(int(std::lround(0.14 * fps)), 3, 16);
-        threshold = float(gamma_threshold(window, opt.false_alarm_rate));
+        threshold = float(detail::gamma_threshold(window, opt.false_alarm_rate));
+        weak_threshold = std::min(
+            threshold,
+            float(detail::gamma_threshold(window, std::max(kCandidateRate, opt.false_alarm_rate))));
         cap = std::min(float(opt.snr_threshold * opt.snr_threshold), 0.75f * threshold);
         tail_factor = 1;
         calibrated = false;
@@ -227,8 +236,10 @@ struct EventFinder::State {
     }
 
     void close_all() {
-        for (auto& c : open) close(c);
-        open.clear();
+        for (auto* list : {&open, &open_weak}) {
+            for (auto& c : *list) close(c);
+            list->clear();
+        }
     }
 
     // Moves a finished candidate to `closed`, reading its peak block's recent residuals
@@ -367,7 +378,7 @@ struct EventFinder::State {
     void translate(cv::Mat& image, float dx, float dy);
     void link(const std::vector<float>& amp_est, const std::vector<float>& amp,
               const std::vector<float>& snr, const std::vector<float>& explained,
-              const cv::Mat& active, const Frame& frame);
+              const cv::Mat& active, const Frame& frame, std::vector<Candidate>& open);
 };
 
 EventFinder::EventFinder(const EventFinderOptions& o) : state_(std::make_unique<State>()) {
@@ -401,6 +412,10 @@ EventFinder& EventFinder::operator=(EventFinder&&) noexcept = default;
 
 double EventFinder::mean_push_ms() const noexcept {
     return state_->pushes ? state_->push_ms_total / double(state_->pushes) : 0;
+}
+
+const std::vector<Event>& EventFinder::proposals() const noexcept {
+    return state_->proposals;
 }
 
 const std::vector<Restart>& EventFinder::restarts() const noexcept {
@@ -578,6 +593,8 @@ void EventFinder::State::push(const Frame& frame, const FrameFeatures& f) {
     // Residual local motion, its noise level, and the active blocks.
     active.create(gh, gw, CV_8U);
     active.setTo(0);
+    weak.create(gh, gw, CV_8U);
+    weak.setTo(0);
     const int warm = int(std::lround(opt.warmup_s * fps));
     const bool detecting = still_frames >= warm && ring_count >= std::min(ring_len, warm);
     // The noise levels are read only while detecting and change slowly: refreshed when
@@ -619,9 +636,10 @@ void EventFinder::State::push(const Frame& frame, const FrameFeatures& f) {
         level[i] += z - old;
         old = z;
         level[i] = std::max(level[i], 0.f);  // rounding
-        if (detecting && calibrated && ok[i] != 0.f && !std::isnan(noise[i]) &&
-            level[i] > threshold && amp[i] > 0.02f)
-            active.at<std::uint8_t>(b / gw, b % gw) = 1;
+        if (detecting && calibrated && ok[i] != 0.f && !std::isnan(noise[i]) && amp[i] > 0.02f) {
+            if (level[i] > threshold) active.at<std::uint8_t>(b / gw, b % gw) = 1;
+            if (level[i] > weak_threshold) weak.at<std::uint8_t>(b / gw, b % gw) = 1;
+        }
     }
     // Record residuals after the test, so an event does not raise its own threshold at once.
     const float change_rate = float(std::clamp(1.0 / fps, 0.005, 0.2));
@@ -646,17 +664,21 @@ void EventFinder::State::push(const Frame& frame, const FrameFeatures& f) {
     ring_pos = (ring_pos + 1) % ring_len;
     ring_count = std::min(ring_count + 1, ring_len);
 
-    if (detecting) link(amp_est, amp, snr, explained, active, frame);
+    if (detecting) {
+        link(amp_est, amp, snr, explained, active, frame, open);
+        link(amp_est, amp, snr, explained, weak, frame, open_weak);
+    }
     // Events not extended for a few frames are complete.
     const FrameIndex gap = std::max<FrameIndex>(2, FrameIndex(std::lround(0.1 * fps)));
-    for (std::size_t k = 0; k < open.size();) {
-        if (frame.index - open[k].last > gap * stride || !detecting) {
-            close(open[k]);
-            open.erase(open.begin() + std::ptrdiff_t(k));
-        } else {
-            ++k;
+    for (auto* list : {&open, &open_weak})
+        for (std::size_t k = 0; k < list->size();) {
+            if (frame.index - (*list)[k].last > gap * stride || !detecting) {
+                close((*list)[k]);
+                list->erase(list->begin() + std::ptrdiff_t(k));
+            } else {
+                ++k;
+            }
         }
-    }
 
     // Follow the picture slowly (and the camera at once).
     const double beta = reference_rate(fps);
@@ -767,7 +789,8 @@ void EventFinder::State::translate(cv::Mat& image, float dx, float dy) {
 
 void EventFinder::State::link(const std::vector<float>& amp_est, const std::vector<float>& amp,
                               const std::vector<float>& snr, const std::vector<float>& explained,
-                              const cv::Mat& active, const Frame& frame) {
+                              const cv::Mat& active, const Frame& frame,
+                              std::vector<Candidate>& open) {
     if (cv::countNonZero(active) == 0) return;
     // Neighbouring blocks, and blocks one apart, belong to one component.
     cv::Mat grown, labels, stats, centroids;
@@ -809,6 +832,7 @@ void EventFinder::State::link(const std::vector<float>& amp_est, const std::vect
             target->frame_dt = 1.0 / fps;
             target->window = window;
             target->stride = stride;
+            target->weak = &open == &open_weak;
         }
         auto& c = *target;
         c.x0 = std::min(c.x0, x0), c.y0 = std::min(c.y0, y0);
@@ -839,11 +863,15 @@ std::vector<Event> EventFinder::finish(const std::vector<Transition>& transition
     s.close_all();
     const auto& o = s.opt;
     std::vector<Event> events;
+    // Candidates that no detection confirms, with their rank (the unclamped score).
+    std::vector<std::pair<double, Event>> proposed;
     for (const auto& c : s.closed) {
         // A step, not a motion: the picture changed once and stayed (still pictures whose
         // intra frames redraw them; measured: 0.00 on testvideo's photographs, 0.45 and more
         // for every injected gesture of the dev set and benchmarks/micro_films_eval.sh).
-        if (c.reversal < kMinReversal) continue;
+        // (A proposal may swing back less at the proxy's size, where it is at the noise; the
+        // check at the source's size applies the test again.)
+        if (c.reversal < kMinProposalReversal) continue;
         // A jump, not a motion: the picture changed in one frame (a coding step of a block,
         // an intra frame), and the reference's slow absorption of it drew it out in time.
         // (EventFinderOptions::max_jump_share; measured: 0.15-0.53 for every injected gesture
@@ -852,7 +880,8 @@ std::vector<Event> EventFinder::finish(const std::vector<Transition>& transition
         if (c.jump > o.max_jump_share) continue;
         // A step that the reference absorbs, one-signed over the event's own frames however
         // much it swings back later (measured: 0.16-0.60 for the injected gestures found on
-        // the own films, 0.00-0.02 for the coding steps that made false events there).
+        // the own films, 0.00-0.02 for the coding steps that made false events there). Both apply
+        // to the proposals too.
         if (c.back < o.min_back_share) continue;
         if (c.active_frames < 3) continue;  // a blip is noise, not a gesture
         // A block is active while its evidence window holds the motion, so activity lasts
@@ -867,9 +896,7 @@ std::vector<Event> EventFinder::finish(const std::vector<Transition>& transition
         double sx = source.width > 0 ? double(source.width) / c.proxy_w : 1.0;
         double sy = source.height > 0 ? double(source.height) / c.proxy_h : 1.0;
         double amp_px = c.peak_amp * 0.5 * (sx + sy);
-        if (amp_px < o.min_amplitude_px || amp_px > o.max_amplitude_px) continue;
-        // Change a displacement does not explain is not a gesture.
-        if (c.explained_sum < o.min_motion_share * c.snr_sum) continue;
+        if (amp_px > o.max_amplitude_px) continue;
         double guard_frames =
             o.transition_guard_s * c.stride * (c.frame_dt > 0 ? 1.0 / c.frame_dt : 25.0);
         bool near_transition = false;
@@ -879,6 +906,9 @@ std::vector<Event> EventFinder::finish(const std::vector<Transition>& transition
             if (double(c.first) < te && double(c.last + c.stride) > ts) near_transition = true;
         }
         if (near_transition) continue;
+        // Residual motion that flips every frame is the signature of alternating frame types
+        // in the encoder (quality pumping), and real motion that fast is aliased anyway.
+        if (c.freq_hz > 0.46 / c.frame_dt) continue;
 
         Event e;
         e.frames = {std::max<FrameIndex>(0, c.first - lag * c.stride),
@@ -894,17 +924,43 @@ std::vector<Event> EventFinder::finish(const std::vector<Transition>& transition
         // The series spans the event's frames; with less than half a period in it the DFT
         // can only say "slow", so half a period over the duration is the estimate then.
         e.peak_hz = c.freq_hz > 1.0 / dur ? c.freq_hz : 0.5 / dur;
-        // Residual motion that flips every frame is the signature of alternating frame types
-        // in the encoder (quality pumping), and real motion that fast is aliased anyway.
-        if (c.freq_hz > 0.46 / c.frame_dt) continue;
         // The score grows with the strongest residual over its noise level (the shot's tail
         // factor taken out) and with the number of active frames: a brief event must stand
         // out further.
-        e.score = std::clamp(
-            1.0 - std::exp(-(c.peak_q / kSalientRatio - 1.0) - 0.1 * c.active_frames), 0.0, 1.0);
-        if (e.score < o.min_score) continue;
-        events.push_back(e);
+        const double rank =
+            1.0 - std::exp(-(c.peak_q / kSalientRatio - 1.0) - 0.1 * c.active_frames);
+        e.score = std::clamp(rank, 0.0, 1.0);
+        // Change a displacement does not explain is not a gesture.
+        const double share = c.explained_sum / std::max(c.snr_sum, 1e-12);
+        if (!c.weak && c.reversal >= kMinReversal && amp_px >= o.min_amplitude_px &&
+            share >= o.min_motion_share && e.score >= o.min_score)
+            events.push_back(e);
+        else if (share >= 0.5 * o.min_motion_share && 0.5 * (sx + sy) >= kMinCheckScale)
+            proposed.emplace_back(rank, e);
     }
+    // A proposal is what the detections did not find: none where an event is, one (the
+    // strongest) where several overlap, and only the strongest few.
+    std::stable_sort(proposed.begin(), proposed.end(),
+                     [](const auto& a, const auto& b) { return a.first > b.first; });
+    const auto overlap = [](const Event& a, const Event& b) {
+        return a.frames.start < b.frames.end && b.frames.start < a.frames.end &&
+               (a.bbox & b.bbox).area() > 0;
+    };
+    s.proposals.clear();
+    const double minutes =
+        (source.duration_s > 0 ? source.duration_s : double(s.last_frame + 1) / s.source_fps) /
+        60.0;
+    const std::size_t most =
+        std::max(kMaxProposals, std::size_t(std::lround(kProposalsPerMinute * minutes)));
+    for (const auto& [rank, p] : proposed) {
+        if (s.proposals.size() >= most) break;
+        const auto covers = [&](const Event& e) { return overlap(e, p); };
+        if (std::none_of(events.begin(), events.end(), covers) &&
+            std::none_of(s.proposals.begin(), s.proposals.end(), covers))
+            s.proposals.push_back(p);
+    }
+    std::sort(s.proposals.begin(), s.proposals.end(),
+              [](const Event& a, const Event& b) { return a.frames.start < b.frames.start; });
     if (int(events.size()) > o.max_events) {
         std::sort(events.begin(), events.end(),
                   [](const Event& a, const Event& b) { return a.score > b.score; });

@@ -6,6 +6,7 @@
 /// kinoglaz/unconscious/ beside engine/unconscious/, are included by name only inside the module.
 
 #include "kinoglaz/unconscious/event.hpp"
+#include "kinoglaz/unconscious/gesture_check.hpp"
 #include "kinoglaz/unconscious/reveal.hpp"
 #include "kinoglaz/unconscious/split.hpp"
 #include "kinoglaz/unconscious/translate.hpp"

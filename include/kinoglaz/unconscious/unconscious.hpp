@@ -112,6 +112,18 @@ class EventFinder final : public Joinable<EventFinder> {
     /// of `source` and returns the events sorted by start frame (clip paths empty).
     std::vector<Event> finish(const std::vector<Transition>& transitions, const SourceInfo& source);
 
+    /// The candidates of the last finish() that the detection at the proxy's size did not
+    /// confirm, for check_gestures() (gesture_check.hpp) to measure again at the source's
+    /// size: regions whose evidence of motion passed a lower threshold (a false-alarm rate of
+    /// 1e-3 per block and frame), or passed the detection but fell short of `min_score`,
+    /// `min_amplitude_px` or `min_motion_share` (down to half of it), that swing back by at
+    /// least 0.2 (events: 0.35) and pass every other test. Only where the source is at least
+    /// 2.5 times the proxy's size per side (there the source shows what the proxy cannot);
+    /// none overlapping an event; the strongest, at most 24 per film and beyond 6 minutes 4
+    /// per minute of film, which bounds the check's cost; sorted by start frame, in the display
+    /// pixels of finish()'s `source`.
+    const std::vector<Event>& proposals() const noexcept;
+
     /// Mean time spent in push() so far, milliseconds per frame (for benchmarks).
     double mean_push_ms() const noexcept;
 

@@ -1,0 +1,415 @@
+#include "kinoglaz/unconscious/gesture_check.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <opencv2/imgproc.hpp>
+
+#include <kinoglaz/core.hpp>
+#include "gamma_threshold.hpp"
+
+namespace kinoglaz {
+
+namespace {
+
+// Frames outside the window that a measure needs: its noise is read off them.
+constexpr int kMinQuiet = 12;
+// Context of a candidate's window, seconds before and after it (within its shot).
+constexpr double kBeforeS = 2.0, kAfterS = 1.0;
+// Frames of the reference: the mean of this many frames just before the window.
+constexpr int kReferenceFrames = 6;
+// The camera moves by more than this (pixels) within the context: cells are measured on the
+// frame moved back by the camera's motion, where Lucas-Kanade stays in its linear range.
+constexpr double kCameraMovePx = 0.5;
+// Least swing back of a gesture against its strongest displacement (as EventFinder's).
+constexpr double kMinReversal = 0.35;
+// How far the window's best cell must exceed the largest sum of as many frames outside the
+// window of any cell: the proposals are chosen where the 320 px image saw the most change, so
+// their window is the noisiest stretch of the same pixels; measured on the films of
+// benchmarks/micro_films_eval.sh, noise proposals reach 6.7 times their own cell's largest
+// sum outside the window, and, where they pass the other tests, up to 2.6 times the largest of
+// any cell (2.97-6.6 for the gestures confirmed).
+constexpr double kNullMargin = 2.75;
+
+double median_of(std::vector<double> v) {
+    if (v.empty()) return 0;
+    auto mid = v.begin() + std::ptrdiff_t(v.size() / 2);
+    std::nth_element(v.begin(), mid, v.end());
+    return *mid;
+}
+
+// One measuring cell: its window and the reference's gradient sums over it.
+struct Cell {
+    cv::Rect rect;
+    bool inner = false;  // over the candidate's box (else the camera's reference)
+    bool ok = false;     // textured in two directions
+    double n = 0, mx = 0, my = 0, gxx = 0, gxy = 0, gyy = 0, det = 0;
+};
+
+double box_sum(const cv::Mat& integral, const cv::Rect& r) {
+    return integral.at<double>(r.y + r.height, r.x + r.width) -
+           integral.at<double>(r.y, r.x + r.width) - integral.at<double>(r.y + r.height, r.x) +
+           integral.at<double>(r.y, r.x);
+}
+
+// Each cell's displacement (x, y interleaved; NaN where not measurable) of `image` against
+// the reference whose gradients the cells hold: It = -Ix dx - Iy dy + c, the offset c (a
+// brightness change) eliminated. The cells are windows of 2x2 blocks of `cell` pixels on one
+// grid (measure_gesture), so the sums of It, Ix It and Iy It are taken once per block, in
+// one pass over the pixels (the products in float, the sums in double, as cv::multiply and
+// cv::integral took them: the same figures for a fifth of the work).
+// Per-block sums of displacements(), kept between frames so that it does not allocate.
+struct Scratch {
+    std::vector<double> t, x, y;
+};
+
+void displacements(const cv::Mat& image, const cv::Mat& reference, const cv::Mat& ix,
+                   const cv::Mat& iy, const std::vector<Cell>& cells, int cell, Scratch& scratch,
+                   std::vector<double>& out) {
+    const int nbx = image.cols / cell, nby = image.rows / cell;
+    auto& [st, sx, sy] = scratch;
+    st.assign(std::size_t(nbx) * std::size_t(nby), 0.0);
+    sx.assign(st.size(), 0.0);
+    sy.assign(st.size(), 0.0);
+    for (int r = 0; r < nby * cell; ++r) {
+        const float* a = image.ptr<float>(r);
+        const float* b = reference.ptr<float>(r);
+        const float* gx = ix.ptr<float>(r);
+        const float* gy = iy.ptr<float>(r);
+        const std::size_t row = std::size_t(r / cell) * std::size_t(nbx);
+        for (int bx = 0; bx < nbx; ++bx) {
+            double t = 0, x = 0, y = 0;
+            for (int c = bx * cell; c < (bx + 1) * cell; ++c) {
+                const float it = a[c] - b[c];
+                t += it;
+                x += gx[c] * it;
+                y += gy[c] * it;
+            }
+            st[row + std::size_t(bx)] += t;
+            sx[row + std::size_t(bx)] += x;
+            sy[row + std::size_t(bx)] += y;
+        }
+    }
+    const auto window = [&](const std::vector<double>& sums, const cv::Rect& rect) {
+        const std::size_t i =
+            std::size_t(rect.y / cell) * std::size_t(nbx) + std::size_t(rect.x / cell);
+        return sums[i] + sums[i + 1] + sums[i + std::size_t(nbx)] + sums[i + std::size_t(nbx) + 1];
+    };
+    out.assign(2 * cells.size(), std::numeric_limits<double>::quiet_NaN());
+    for (std::size_t k = 0; k < cells.size(); ++k) {
+        const Cell& c = cells[k];
+        if (!c.ok) continue;
+        const double mt = window(st, c.rect) / c.n;
+        const double bx = window(sx, c.rect) - c.n * c.mx * mt;
+        const double by = window(sy, c.rect) - c.n * c.my * mt;
+        out[2 * k] = -(c.gyy * bx - c.gxy * by) / c.det;
+        out[2 * k + 1] = -(c.gxx * by - c.gxy * bx) / c.det;
+    }
+}
+
+// The camera's displacement: the median of the cells outside the box (of all where fewer than
+// four outside are measurable).
+cv::Point2d camera_of(const std::vector<Cell>& cells, const std::vector<double>& d) {
+    std::vector<double> xs, ys;
+    for (int pass = 0; pass < 2 && xs.size() < 4; ++pass) {
+        xs.clear(), ys.clear();
+        for (std::size_t k = 0; k < cells.size(); ++k)
+            if (cells[k].ok && (pass == 1 || !cells[k].inner))
+                xs.push_back(d[2 * k]), ys.push_back(d[2 * k + 1]);
+    }
+    return {median_of(xs), median_of(ys)};
+}
+
+}  // namespace
+
+GestureMeasure measure_gesture(const std::vector<cv::Mat>& crops,
+                               const std::vector<bool>& in_window, cv::Rect box, int cell,
+                               double false_alarm_rate) {
+    GestureMeasure result;
+    const int frames = int(crops.size());
+    const int window = int(std::count(in_window.begin(), in_window.end(), true));
+    if (frames == 0 || window == 0 || frames - window < kMinQuiet || cell < 2) return result;
+    const cv::Size size = crops[0].size();
+    box &= cv::Rect({0, 0}, size);
+    // The reference: the mean of the frames just before the window (just after it where there
+    // are too few), so that it lies close in time and the camera's drift stays small.
+    const int first_in =
+        int(std::find(in_window.begin(), in_window.end(), true) - in_window.begin());
+    cv::Mat reference = cv::Mat::zeros(size, CV_32F);
+    int used = 0;
+    for (int k = first_in - 1; k >= 0 && used < kReferenceFrames; --k, ++used)
+        reference += crops[std::size_t(k)];
+    for (int k = first_in; k < frames && used < kReferenceFrames; ++k)
+        if (!in_window[std::size_t(k)]) reference += crops[std::size_t(k)], ++used;
+    reference /= double(used);
+    cv::Mat ix, iy;
+    cv::Sobel(reference, ix, CV_32F, 1, 0, 3, 1.0 / 8);
+    cv::Sobel(reference, iy, CV_32F, 0, 1, 3, 1.0 / 8);
+    cv::Mat int_x, int_y, int_xx, int_xy, int_yy;
+    cv::integral(ix, int_x, CV_64F);
+    cv::integral(iy, int_y, CV_64F);
+    cv::integral(ix.mul(ix), int_xx, CV_64F);
+    cv::integral(ix.mul(iy), int_xy, CV_64F);
+    cv::integral(iy.mul(iy), int_yy, CV_64F);
+    // Windows of two strides, one stride apart, as the finder pools its blocks.
+    std::vector<Cell> cells;
+    for (int y = 0; y + 2 * cell <= size.height; y += cell)
+        for (int x = 0; x + 2 * cell <= size.width; x += cell) {
+            Cell c;
+            c.rect = {x, y, 2 * cell, 2 * cell};
+            c.inner = (c.rect & box).area() * 2 >= c.rect.area() ||
+                      (c.rect & box).area() * 2 >= box.area();
+            if ((c.rect & box).area() > 0 && !c.inner) continue;  // neither in nor out
+            c.n = double(c.rect.area());
+            c.mx = box_sum(int_x, c.rect) / c.n;
+            c.my = box_sum(int_y, c.rect) / c.n;
+            c.gxx = box_sum(int_xx, c.rect) - c.n * c.mx * c.mx;
+            c.gxy = box_sum(int_xy, c.rect) - c.n * c.mx * c.my;
+            c.gyy = box_sum(int_yy, c.rect) - c.n * c.my * c.my;
+            const double tr = c.gxx + c.gyy;
+            c.det = c.gxx * c.gyy - c.gxy * c.gxy;
+            const double lmin = 0.5 * (tr - std::sqrt(std::max(0.0, tr * tr - 4 * c.det)));
+            // Too little texture in two directions: not measurable (as in the finder).
+            c.ok = lmin / c.n >= 1.0;
+            cells.push_back(c);
+        }
+    // Each inner cell's displacement relative to the camera's, per frame.
+    std::vector<std::vector<cv::Point2d>> residual(cells.size(),
+                                                   std::vector<cv::Point2d>(std::size_t(frames)));
+    // Each frame's displacements as measured (kept: where the camera stays still they are the
+    // ones the test reads).
+    std::vector<std::vector<double>> measured(static_cast<std::size_t>(frames));
+    Scratch scratch;
+    std::vector<cv::Point2d> camera(static_cast<std::size_t>(frames));
+    for (int k = 0; k < frames; ++k) {
+        displacements(crops[std::size_t(k)], reference, ix, iy, cells, cell, scratch,
+                      measured[std::size_t(k)]);
+        camera[std::size_t(k)] = camera_of(cells, measured[std::size_t(k)]);
+    }
+    double wander = 0;
+    for (const auto& g : camera) wander = std::max(wander, std::hypot(g.x, g.y));
+    cv::Mat moved;
+    for (int k = 0; k < frames; ++k) {
+        cv::Point2d g = camera[std::size_t(k)];
+        std::vector<double>& d = measured[std::size_t(k)];
+        if (wander > kCameraMovePx) {
+            // Move the frame back by the camera's motion, twice refined, and measure what
+            // remains: sub-pixel, where the linear estimate holds.
+            cv::Point2d total(0, 0);
+            for (int pass = 0; pass < 3; ++pass) {
+                total += g;
+                const cv::Matx23d shift(1, 0, -total.x, 0, 1, -total.y);
+                cv::warpAffine(crops[std::size_t(k)], moved, shift, size, cv::INTER_LINEAR,
+                               cv::BORDER_REPLICATE);
+                displacements(moved, reference, ix, iy, cells, cell, scratch, d);
+                g = camera_of(cells, d);
+            }
+        }
+        for (std::size_t c = 0; c < cells.size(); ++c)
+            residual[c][std::size_t(k)] = {d[2 * c] - g.x, d[2 * c + 1] - g.y};
+    }
+
+    int inner_cells = 0;
+    for (const Cell& c : cells) inner_cells += c.inner && c.ok;
+    if (inner_cells == 0) return result;
+    const double threshold =
+        detail::gamma_threshold(window, false_alarm_rate / double(inner_cells));
+    const double cap = 0.75 * threshold;
+    // Each inner cell that swings back: its window's sum, that sum over the model's threshold
+    // (the cell's own tail taken out), its peak displacement.
+    struct CellResult {
+        double sum, model_ratio, amplitude_px;
+        cv::Rect rect;
+    };
+    std::vector<CellResult> found;
+    double global_out = 0;
+    for (std::size_t c = 0; c < cells.size(); ++c) {
+        if (!cells[c].inner || !cells[c].ok) continue;
+        auto& r = residual[c];
+        // The cell's slow drift (the scene settling, the reference's own age): a line fitted
+        // through the frames outside the window.
+        double st = 0, stt = 0, sn = 0;
+        cv::Point2d sv(0, 0), stv(0, 0);
+        for (int k = 0; k < frames; ++k)
+            if (!in_window[std::size_t(k)]) {
+                sn += 1, st += k, stt += double(k) * k;
+                sv += r[std::size_t(k)], stv += double(k) * r[std::size_t(k)];
+            }
+        const double den = sn * stt - st * st;
+        const cv::Point2d slope = den > 0 ? (sn * stv - st * sv) / den : cv::Point2d(0, 0);
+        const cv::Point2d offset = (sv - slope * st) / sn;
+        std::vector<double> energy(static_cast<std::size_t>(frames)), quiet;
+        for (int k = 0; k < frames; ++k) {
+            const cv::Point2d v = r[std::size_t(k)] - (offset + slope * double(k));
+            energy[std::size_t(k)] = v.dot(v);
+            if (!in_window[std::size_t(k)]) quiet.push_back(energy[std::size_t(k)]);
+        }
+        const double level = median_of(quiet);
+        if (!(level > 0)) continue;
+        std::vector<double> z(static_cast<std::size_t>(frames));
+        for (int k = 0; k < frames; ++k)
+            z[std::size_t(k)] = std::min(energy[std::size_t(k)] / level, cap);
+        // The window's sum, and the largest sum of as many consecutive frames outside it.
+        double in = 0, largest_out = 0;
+        int stretches = 0;
+        for (int k = 0; k < frames; ++k) in += in_window[std::size_t(k)] ? z[std::size_t(k)] : 0.0;
+        for (int k = 0; k + window <= frames; ++k) {
+            bool outside = true;
+            double sum = 0;
+            for (int j = k; j < k + window && outside; ++j) {
+                outside = !in_window[std::size_t(j)];
+                sum += z[std::size_t(j)];
+            }
+            if (!outside) continue;
+            largest_out = std::max(largest_out, sum);
+            ++stretches;
+        }
+        // How far the noise outside the window reaches beyond the model's: its largest sum
+        // against the sum Gaussian noise exceeds once in as many independent stretches.
+        const double independent = std::max(1.0, double(stretches) / window);
+        const double tail =
+            stretches > 0
+                ? std::max(1.0, largest_out / detail::gamma_threshold(window, 0.5 / independent))
+                : 1.0;
+        global_out = std::max(global_out, largest_out);
+        // A gesture goes and comes back (as in the finder): against the frames before the
+        // window, its displacement swings both ways about its strongest one; a step (a still
+        // picture redrawn by an intra frame) stays on one side.
+        cv::Point2d before(0, 0), peak(0, 0);
+        int n_before = 0;
+        for (int k = 0; k < first_in; ++k) before += r[std::size_t(k)], ++n_before;
+        if (n_before > 0) before /= double(n_before);
+        for (int k = 0; k < frames; ++k)
+            if (in_window[std::size_t(k)]) {
+                const cv::Point2d v = r[std::size_t(k)] - before;
+                if (v.dot(v) > peak.dot(peak)) peak = v;
+            }
+        double back = 0;
+        const double norm = std::sqrt(peak.dot(peak));
+        for (int k = 0; k < frames; ++k)
+            if (in_window[std::size_t(k)])
+                back =
+                    std::max(back, -(r[std::size_t(k)] - before).dot(peak) / std::max(norm, 1e-9));
+        if (norm <= 0 || back < kMinReversal * norm) continue;
+        double peak_energy = 0;
+        for (int k = 0; k < frames; ++k)
+            if (in_window[std::size_t(k)])
+                peak_energy = std::max(peak_energy, energy[std::size_t(k)]);
+        found.push_back({in, in / (tail * threshold), std::sqrt(peak_energy), cells[c].rect});
+    }
+    // The window's best cell against the largest sum of any cell outside the window: the
+    // best of many cells is compared with the worst of their noise.
+    for (const CellResult& f : found) {
+        const double ratio =
+            std::min(f.model_ratio, f.sum / std::max(kNullMargin * global_out, 1e-12));
+        if (ratio > result.ratio) {
+            result.ratio = ratio;
+            result.cell = f.rect;
+            result.amplitude_px = f.amplitude_px;
+        }
+    }
+    result.passed = result.ratio > 1;
+    return result;
+}
+
+std::vector<Event> check_gestures(const std::string& input, const std::vector<Event>& proposals,
+                                  const std::vector<Transition>& transitions,
+                                  const SourceInfo& source, const GestureCheckOptions& options,
+                                  GestureCheckStats* stats) {
+    GestureCheckStats counted;
+    std::vector<Event> confirmed;
+    if (proposals.empty() || source.width <= 0 || source.height <= 0 || source.fps <= 0 ||
+        source.rotation_deg != 0 || source.sample_aspect.num != source.sample_aspect.den)
+        return confirmed;
+    const double fps = source.fps;
+    // Cells of about the proxy's blocks at the source's size.
+    const int cell =
+        std::clamp(int(std::lround(std::max(source.width, source.height) / 40.0)), 8, 48);
+    // Each proposal's frames and region; one decoding for all, in frame order, each measured
+    // (and its crops let go) as soon as its last frame is in.
+    struct Plan {
+        const Event* proposal = nullptr;
+        FrameIndex lo = 0, hi = 0, w0 = 0, w1 = 0;
+        cv::Rect region;
+        std::vector<cv::Mat> crops;
+        std::vector<bool> in_window;
+        bool done = false;
+    };
+    std::vector<Plan> plans;
+    std::vector<FrameIndex> wanted;
+    for (const Event& p : proposals) {
+        // The context: within the shot, up to kBeforeS before and kAfterS after the window.
+        FrameIndex lo =
+            std::max<FrameIndex>(0, p.frames.start - FrameIndex(std::lround(kBeforeS * fps)));
+        FrameIndex hi = p.frames.end + FrameIndex(std::lround(kAfterS * fps));
+        if (source.frame_count > 0) hi = std::min<FrameIndex>(hi, source.frame_count);
+        for (const Transition& t : transitions) {
+            if (t.frames.end <= p.frames.start) lo = std::max(lo, t.frames.end + 1);
+            if (t.frames.start >= p.frames.end) hi = std::min(hi, t.frames.start);
+        }
+        // The window, widened by a few frames: the detection's span is where the motion was
+        // strongest, and it fades in and out around it.
+        const FrameIndex pad = std::max<FrameIndex>(2, FrameIndex(std::lround(0.08 * fps)));
+        const FrameIndex w0 = std::max(lo, p.frames.start - pad);
+        const FrameIndex w1 = std::min(hi, p.frames.end + pad);
+        if (w1 <= w0 || hi - lo - (w1 - w0) < kMinQuiet) continue;
+        // The margin holds the camera's reference cells; half the box's side, at most two
+        // cells more, so that a large box (the check's cost grows with its region's area)
+        // does not bring in most of the picture.
+        const int margin = std::min(std::max(p.bbox.width, p.bbox.height) / 2, 2 * cell) + 2 * cell;
+        Plan plan;
+        plan.proposal = &p;
+        plan.lo = lo, plan.hi = hi, plan.w0 = w0, plan.w1 = w1;
+        plan.region = cv::Rect(p.bbox.x - margin, p.bbox.y - margin, p.bbox.width + 2 * margin,
+                               p.bbox.height + 2 * margin) &
+                      cv::Rect(0, 0, source.width, source.height);
+        for (FrameIndex f = lo; f < hi; ++f) wanted.push_back(f);
+        plans.push_back(std::move(plan));
+    }
+    const auto measure = [&](Plan& plan) {
+        plan.done = true;
+        ++counted.measured;
+        const GestureMeasure m =
+            measure_gesture(plan.crops, plan.in_window, plan.proposal->bbox - plan.region.tl(),
+                            cell, options.false_alarm_rate);
+        plan.crops.clear();
+        if (!m.passed) return;
+        Event e = *plan.proposal;
+        e.amplitude_px = m.amplitude_px;
+        e.score = std::clamp(1.0 - 0.3 / m.ratio, 0.7, 1.0);
+        confirmed.push_back(e);
+    };
+    std::sort(wanted.begin(), wanted.end());
+    wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+    counted.frames_wanted = wanted.size();
+    counted.decodings = wanted.empty() ? 0 : 1;
+    bool usable = true;
+    const DecodeOptions decode =
+        full_frames_decode_options(options.threads, options.allow_network, true, {}, {});
+    grab_frames(input, wanted, decode, [&](FrameIndex index, const Frame& frame) {
+        ++counted.frames_decoded;
+        const cv::Mat& y = frame.full_planes.y;
+        if (y.cols != source.width || y.rows != source.height || y.type() != CV_8UC1)
+            usable = false;
+        if (!usable) return;
+        for (Plan& plan : plans) {
+            if (plan.done || index < plan.lo || index >= plan.hi) continue;
+            cv::Mat crop;
+            y(plan.region).convertTo(crop, CV_32F);
+            cv::GaussianBlur(crop, crop, {5, 5}, 1.0);
+            plan.crops.push_back(std::move(crop));
+            plan.in_window.push_back(index >= plan.w0 && index < plan.w1);
+            if (index + 1 == plan.hi) measure(plan);
+        }
+    });
+    if (stats) *stats = counted;
+    if (!usable) return {};
+    for (Plan& plan : plans)  // the film ended early
+        if (!plan.done) measure(plan);
+    if (stats) stats->measured = counted.measured;
+    std::sort(confirmed.begin(), confirmed.end(),
+              [](const Event& a, const Event& b) { return a.frames.start < b.frames.start; });
+    return confirmed;
+}
+
+}  // namespace kinoglaz
