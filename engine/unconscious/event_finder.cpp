@@ -46,6 +46,9 @@ struct Candidate {
     // Share of the peak block's residual energy over those frames that lies against the
     // strongest residual's direction (0..1).
     double back = 0;
+    // Share of the peak block's residual energy over those frames that lies along its main
+    // direction (0.5..1; 1 when there is none).
+    double direction = 1;
     // Grown from the blocks above the candidates' threshold (State::weak), not the detection
     // threshold: at most a proposal for the check at the source's size.
     bool weak = false;
@@ -286,10 +289,14 @@ struct EventFinder::State {
     // c.jump. A gesture goes and comes back within those frames, measured against a reference
     // that lags behind it, so its residual takes both signs there; a step keeps one sign
     // while the reference absorbs it: the share of the residual's energy against the
-    // strongest residual's direction goes into c.back.
+    // strongest residual's direction goes into c.back. A gesture moves its patch to and fro
+    // along one direction, so its residual over those frames lies along one line; noise (a
+    // burst of compression noise, a block whose coded texture changes) points every way: the
+    // share of the energy along the main direction goes into c.direction.
     void measure_steps(Candidate& c) const {
         c.jump = 1;
         c.back = 0;
+        c.direction = 1;
         if (c.peak_block < 0 || ring_count < 2) return;
         const float keep = float(1 - reference_rate(fps));
         const int n = std::min(ring_count, ring_len);
@@ -319,6 +326,14 @@ struct EventFinder::State {
             if (v < 0) against += v * v;
         }
         if (along > 0) c.back = against / along;
+        double sxx = 0, sxy = 0, syy = 0;
+        for (auto r : own) {
+            sxx += double(r.x * r.x), sxy += double(r.x * r.y), syy += double(r.y * r.y);
+        }
+        // The larger eigenvalue of the residuals' second moments over their trace.
+        const double trace = sxx + syy;
+        if (trace > 0)
+            c.direction = 0.5 + std::sqrt(0.25 * (sxx - syy) * (sxx - syy) + sxy * sxy) / trace;
     }
 
     // Fixed from one reset to the next, so that the evidence ring's slots stay in step.
@@ -403,6 +418,8 @@ EventFinder::EventFinder(const EventFinderOptions& o) : state_(std::make_unique<
         bad("max_jump_share must be between 0 and 1");
     if (!(o.min_back_share >= 0 && o.min_back_share <= 0.5))
         bad("min_back_share must be between 0 and 0.5");
+    if (!(o.min_direction_share >= 0 && o.min_direction_share <= 1))
+        bad("min_direction_share must be between 0 and 1");
     state_->opt = o;
 }
 
@@ -883,6 +900,9 @@ std::vector<Event> EventFinder::finish(const std::vector<Transition>& transition
         // the own films, 0.00-0.02 for the coding steps that made false events there). Both apply
         // to the proposals too.
         if (c.back < o.min_back_share) continue;
+        // Motion along no one direction: noise, not a patch moving to and fro
+        // (EventFinderOptions::min_direction_share).
+        if (c.direction < o.min_direction_share) continue;
         if (c.active_frames < 3) continue;  // a blip is noise, not a gesture
         // A block is active while its evidence window holds the motion, so activity lasts
         // window - 1 frames longer than the motion, and is centred that much later.
@@ -924,6 +944,11 @@ std::vector<Event> EventFinder::finish(const std::vector<Transition>& transition
         // The series spans the event's frames; with less than half a period in it the DFT
         // can only say "slow", so half a period over the duration is the estimate then.
         e.peak_hz = c.freq_hz > 1.0 / dur ? c.freq_hz : 0.5 / dur;
+        // Slower than the reference follows (its corner frequency, beta * fps / 2 pi: 0.8 Hz
+        // from 10 to 250 fps): the picture's slow change that the reference lags behind, the
+        // shot's own drift, not a brief motion against a still rest state (measured: 0.66 Hz
+        // for a real shot's slow step pair, 0.88 Hz and more for injected gestures found).
+        if (e.peak_hz * c.frame_dt < reference_rate(1 / c.frame_dt) / (2 * M_PI)) continue;
         // The score grows with the strongest residual over its noise level (the shot's tail
         // factor taken out) and with the number of active frames: a brief event must stand
         // out further.

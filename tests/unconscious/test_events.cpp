@@ -205,14 +205,19 @@ TEST(EventScore, GreedyOneToOneMatchingRule) {
 // the peak: enough to pass every other test of the finder, as ChangeInPlaceIsNotAnEvent
 // checks; or stepping: displaced by `amplitude` in one frame and held for `hold` frames,
 // then back in one frame, as an encoder redraws a block and later an intra frame redraws it
-// as it was; or not at all (a still picture). The times scale with the rate (the gesture
-// starts at 3 s and lasts 0.52 s), and each field of noise may be held for `noise_hold`
-// frames, as an encoder at a high frame rate carries a picture's noise over to the next.
-enum class PatchChange { moves, sharpens, steps, none };
+// as it was; or jittering: displaced over the same frames by a smooth random path of up to
+// `amplitude` px, drawn independently in x and y, so that it points every way as coded noise
+// does; or drifting: displaced smoothly out by `amplitude` px and back once over `hold`
+// frames, as a real shot's slow change does; or not at all (a still picture). A moving patch
+// moves along `angle_deg` from the x axis. The times scale with the rate (the gesture starts
+// at 3 s and lasts 0.52 s), and each field of noise may be held for `noise_hold` frames, as an
+// encoder at a high frame rate carries a picture's noise over to the next.
+enum class PatchChange { moves, sharpens, steps, jitters, drifts, none };
 
 std::vector<Event> find_in_synthetic_shot(PatchChange change, const EventFinderOptions& options,
                                           double amplitude = 0.5, double noise_sigma = 1.0,
-                                          int hold = 0, double fps = 25, int noise_hold = 1) {
+                                          int hold = 0, double angle_deg = 0, double fps = 25,
+                                          int noise_hold = 1) {
     constexpr int kW = 320, kH = 180;
     constexpr double kHz = 6;
     const int kFrames = int(std::lround(6 * fps)), kFirst = int(std::lround(3 * fps)),
@@ -235,12 +240,13 @@ std::vector<Event> find_in_synthetic_shot(PatchChange change, const EventFinderO
             bump.at<float>(patch.y + y, patch.x + x) =
                 float(std::sin(CV_PI * (x + 0.5) / patch.width) *
                       std::sin(CV_PI * (y + 0.5) / patch.height));
-    const auto moved_by = [&](double d) {  // the patch's content displaced by d * bump in x
+    // The patch's content displaced by (dx, dy) * bump.
+    const auto moved_by = [&](double dx, double dy = 0) {
         cv::Mat map_x(kH, kW, CV_32F), map_y(kH, kW, CV_32F), out;
         for (int y = 0; y < kH; ++y)
             for (int x = 0; x < kW; ++x) {
-                map_x.at<float>(y, x) = float(x - d * bump.at<float>(y, x));
-                map_y.at<float>(y, x) = float(y);
+                map_x.at<float>(y, x) = float(x - dx * bump.at<float>(y, x));
+                map_y.at<float>(y, x) = float(y - dy * bump.at<float>(y, x));
             }
         cv::remap(texture, out, map_x, map_y, cv::INTER_CUBIC, cv::BORDER_REPLICATE);
         return out;
@@ -251,6 +257,22 @@ std::vector<Event> find_in_synthetic_shot(PatchChange change, const EventFinderO
     const double gain =
         8 * std::sqrt(cv::sum(moved.mul(moved))[0] / cv::sum(sharpened.mul(sharpened))[0]);
 
+    // The jitter's path: independent draws per frame and axis, smoothed over three frames and
+    // scaled so that its largest displacement is `amplitude`.
+    // Its own generator, so the other changes see the same noise as before.
+    cv::RNG path_rng(11);
+    std::vector<cv::Point2d> path(kLength + 2);
+    for (auto& p : path) p = {path_rng.uniform(-1.0, 1.0), path_rng.uniform(-1.0, 1.0)};
+    std::vector<cv::Point2d> jitter(kLength);
+    double largest = 0;
+    for (int j = 0; j < kLength; ++j) {
+        jitter[std::size_t(j)] = 0.25 * path[std::size_t(j)] + 0.5 * path[std::size_t(j + 1)] +
+                                 0.25 * path[std::size_t(j + 2)];
+        largest = std::max(largest, cv::norm(jitter[std::size_t(j)]));
+    }
+    for (auto& p : jitter) p *= amplitude / largest;
+    const double ux = std::cos(angle_deg * CV_PI / 180), uy = std::sin(angle_deg * CV_PI / 180);
+
     EventFinder finder(options);
     cv::Mat previous, noise(kH, kW, CV_32F);
     for (int i = 0; i < kFrames; ++i) {
@@ -258,9 +280,16 @@ std::vector<Event> find_in_synthetic_shot(PatchChange change, const EventFinderO
         const double envelope =
             j >= 0 && j < kLength ? std::sin(CV_PI * (j + 1) / (kLength + 1)) : 0.0;
         const double wave = envelope * std::sin(2 * CV_PI * kHz * j / kFps);
+        const bool during = j >= 0 && j < kLength;
         cv::Mat picture =
-            change == PatchChange::moves   ? moved_by(kAmplitude * wave)
+            change == PatchChange::moves ? moved_by(kAmplitude * wave * ux, kAmplitude * wave * uy)
             : change == PatchChange::steps ? (j >= 0 && j < hold ? moved_by(kAmplitude) : texture)
+            : change == PatchChange::jitters
+                ? (during ? moved_by(jitter[std::size_t(j)].x, jitter[std::size_t(j)].y) : texture)
+            : change == PatchChange::drifts
+                ? (j >= 0 && j < hold
+                       ? moved_by(kAmplitude * std::sin(CV_PI * (j + 1) / (hold + 1)))
+                       : texture)
             : change == PatchChange::sharpens ? cv::Mat(texture + gain * std::abs(wave) * sharpened)
                                               : texture;
         if (i % noise_hold == 0) rng.fill(noise, cv::RNG::NORMAL, 0, noise_sigma);
@@ -298,7 +327,7 @@ TEST(EventFinder, SubPixelOscillationOfAPatchIsAnEvent) {
 // At 60 frames a second the finder measures every other frame (measuring_stride): the
 // gesture is found where it is, in the source's frames.
 TEST(EventFinder, GestureAt60FpsIsFoundAtItsFrames) {
-    auto events = find_in_synthetic_shot(PatchChange::moves, {}, 0.5, 1.0, 0, 60);
+    auto events = find_in_synthetic_shot(PatchChange::moves, {}, 0.5, 1.0, 0, 0, 60);
     print(events);
     ASSERT_EQ(events.size(), 1u);
     EXPECT_TRUE(events_match(make_event(180, 211, {160, 80, 40, 40}), events[0]));
@@ -311,10 +340,10 @@ TEST(EventFinder, GestureAt60FpsIsFoundAtItsFrames) {
 // nothing (measuring every frame, the finder found six events in it), and a weak gesture in
 // the same noise is still found.
 TEST(EventFinder, NoiseHeldOverFramesAt60FpsGivesNothing) {
-    auto still = find_in_synthetic_shot(PatchChange::none, {}, 0.5, 3.0, 0, 60, 3);
+    auto still = find_in_synthetic_shot(PatchChange::none, {}, 0.5, 3.0, 0, 0, 60, 3);
     print(still);
     EXPECT_TRUE(still.empty());
-    auto weak = find_in_synthetic_shot(PatchChange::moves, {}, 0.5, 3.0, 0, 60, 3);
+    auto weak = find_in_synthetic_shot(PatchChange::moves, {}, 0.5, 3.0, 0, 0, 60, 3);
     print(weak);
     ASSERT_EQ(weak.size(), 1u);
     EXPECT_TRUE(events_match(make_event(180, 211, {160, 80, 40, 40}), weak[0]));
@@ -399,6 +428,46 @@ TEST(EventFinder, WeakGestureInTheSameNoiseIsStillAnEvent) {
     EXPECT_LT(events[0].amplitude_px, 0.6);
 }
 
+TEST(EventFinder, JitterThatPointsEveryWayIsNotAnEvent) {
+    // The main cause of the false events left on the films of benchmarks/micro_films_eval.sh
+    // and the held-out ones: a place whose coded noise makes its measured displacement wander,
+    // over as many frames as a gesture lasts, with as much energy across its main direction
+    // as along it. Here a patch jitters along a smooth random path of up to 0.5 px in noise
+    // of 3 grey levels; everything else passes it...
+    EventFinderOptions any_direction;
+    any_direction.min_direction_share = 0;
+    auto unfiltered = find_in_synthetic_shot(PatchChange::jitters, any_direction, 0.5, 3.0);
+    print(unfiltered);
+    EXPECT_EQ(unfiltered.size(), 1u);
+    // ...but a gesture moves its patch to and fro along one direction.
+    auto events = find_in_synthetic_shot(PatchChange::jitters, {}, 0.5, 3.0);
+    print(events);
+    EXPECT_EQ(events.size(), 0u);
+}
+
+TEST(EventFinder, WeakObliqueGestureInTheSameNoiseIsStillAnEvent) {
+    // A true gesture of 0.3 px along a diagonal (both axes carry it) in the same noise lies
+    // along one direction, and is found.
+    auto events = find_in_synthetic_shot(PatchChange::moves, {}, 0.3, 3.0, 0, 35);
+    print(events);
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_TRUE(events_match(make_event(75, 88, {160, 80, 40, 40}), events[0]));
+    EXPECT_GT(events[0].amplitude_px, 0.1);
+    EXPECT_LT(events[0].amplitude_px, 0.6);
+}
+
+TEST(EventFinder, SlowDriftOutAndBackIsNotAnEvent) {
+    // A place of a real shot that drifts by 0.8 px and back over 0.7 s (half a period of
+    // 0.7 Hz), as the jar shot of micro_film_6 does: the reference, which follows the picture
+    // with ~0.2 s of memory, lags behind it, and the lag passes every other test (an event of
+    // 0.6 Hz without the corner-frequency test). Slower than the reference follows (0.8 Hz),
+    // it is the shot's own slow change, not a brief motion against a rest state. A gesture of
+    // 0.3 px at 6 Hz in the same noise is found (WeakGestureInTheSameNoiseIsStillAnEvent).
+    auto events = find_in_synthetic_shot(PatchChange::drifts, {}, 0.8, 3.0, 17);
+    print(events);
+    EXPECT_EQ(events.size(), 0u);
+}
+
 TEST(EventFinder, NoisyStillPictureGivesNothing) {
     // The same picture, the same noise, nothing moving.
     auto events = find_in_synthetic_shot(PatchChange::none, {}, 0.4, 3.0);
@@ -437,6 +506,7 @@ TEST(EventFinder, RejectsInvalidOptions) {
     EXPECT_THROW(EventFinder(EventFinderOptions{.min_motion_share = 1.5}), Error);
     EXPECT_THROW(EventFinder(EventFinderOptions{.max_jump_share = -0.1}), Error);
     EXPECT_THROW(EventFinder(EventFinderOptions{.min_back_share = 0.6}), Error);
+    EXPECT_THROW(EventFinder(EventFinderOptions{.min_direction_share = 1.5}), Error);
     EXPECT_THROW(EventFinder(EventFinderOptions{.min_amplitude_px = 0}), Error);
     EXPECT_THROW(EventFinder(EventFinderOptions{.snr_threshold = 1}), Error);
     EXPECT_THROW(EventFinder(EventFinderOptions{.block_px = 2}), Error);
