@@ -594,6 +594,29 @@ TEST(MontageCamera, ClassifiesRealGlobalMotionOfSyntheticShots) {
     }
 }
 
+// The tracker's window (11x11 over three pyramid levels) still follows a fast pan of 5 % of
+// the width per frame (1.25 widths per second at 25 fps) at its true speed, and tells a slow
+// pan just above pan_speed from a creep below static_speed.
+TEST(MontageCamera, TrackerFollowsFastPansAndTellsSlowPansFromACreep) {
+    const cv::Size size(320, 180);
+    const cv::Mat scene = test::make_scene(9, {size.width * 4, size.height * 3});
+    const cv::Point2f from(20, float(size.height));
+    const float px = size.width / 100.0f;  // 1 % of the width per frame = 0.25 widths/s
+    const auto fast = records_of(test::make_shot(scene, size, 40, from, {5 * px, 0}), kFps);
+    EXPECT_EQ(classify_camera(fast), CameraMovement::pan);
+    std::vector<float> dx;
+    for (const auto& r : fast) dx.push_back(r.dx);
+    std::nth_element(dx.begin(), dx.begin() + long(dx.size() / 2), dx.end());
+    EXPECT_NEAR(dx[dx.size() / 2], -0.05, 0.002);
+    // 0.05 widths/s: a slow pan (pan_speed 0.03); 0.01 widths/s: static (static_speed 0.02).
+    EXPECT_EQ(
+        classify_camera(records_of(test::make_shot(scene, size, 60, from, {0.2f * px, 0}), kFps)),
+        CameraMovement::pan);
+    EXPECT_EQ(
+        classify_camera(records_of(test::make_shot(scene, size, 60, from, {0.04f * px, 0}), kFps)),
+        CameraMovement::static_);
+}
+
 // --- scale ---------------------------------------------------------------------------------
 
 TEST(MontageScale, FacelessImageGivesTheDocumentedFallback) {
