@@ -170,6 +170,7 @@ void add_checked_gestures(const std::string& input, Analysis& analysis, const Ev
     GestureCheckOptions check;
     check.threads = pass.decode.threads;
     check.allow_network = pass.decode.allow_network;
+    check.progress = pass.progress;
     const std::vector<Event> found =
         check_gestures(input, finder.proposals(), analysis.transitions, analysis.source, check);
     if (found.empty()) return;

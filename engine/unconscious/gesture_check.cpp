@@ -386,8 +386,12 @@ std::vector<Event> check_gestures(const std::string& input, const std::vector<Ev
     bool usable = true;
     const DecodeOptions decode =
         full_frames_decode_options(options.threads, options.allow_network, true, {}, {});
+    // A long film's proposals take minutes to decode: the bar says so, and Ctrl-C stops it.
+    ProgressBar bar("gestures", std::int64_t(wanted.size()), options.progress && !wanted.empty());
     grab_frames(input, wanted, decode, [&](FrameIndex index, const Frame& frame) {
+        throw_if_cancelled();
         ++counted.frames_decoded;
+        bar.update(std::int64_t(counted.frames_decoded));
         const cv::Mat& y = frame.full_planes.y;
         if (y.cols != source.width || y.rows != source.height || y.type() != CV_8UC1)
             usable = false;
@@ -402,6 +406,7 @@ std::vector<Event> check_gestures(const std::string& input, const std::vector<Ev
             if (index + 1 == plan.hi) measure(plan);
         }
     });
+    bar.finish();
     if (stats) *stats = counted;
     if (!usable) return {};
     for (Plan& plan : plans)  // the film ended early

@@ -187,26 +187,6 @@ INSTANTIATE_TEST_SUITE_P(
 namespace kinoglaz::test {
 namespace {
 
-// Runs a command line under a pseudo-terminal (util-linux `script`), so that kinoglaz sees a
-// terminal on stderr; returns everything it drew, carriage returns turned into newlines.
-std::string on_a_terminal(const std::string& command_line) {
-    const auto r = run("script -qfec " + shell_quote(command_line) + " /dev/null");
-    std::string out = r.out;
-    std::replace(out.begin(), out.end(), '\r', '\n');
-    return out;
-}
-
-// The final line of a stage's bar: "<label> [###...] 100% N/N <unit> ... done in X s".
-bool stage_finished(const std::string& screen, const std::string& label) {
-    std::istringstream lines(screen);
-    std::string line;
-    while (std::getline(lines, line))
-        if (line.rfind(label, 0) == 0 && line.find("100%") != std::string::npos &&
-            line.find("done in") != std::string::npos)
-            return true;
-    return false;
-}
-
 class ProgressOnATerminal : public ::testing::Test {
   protected:
     void SetUp() override {

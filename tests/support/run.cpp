@@ -2,6 +2,7 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -53,6 +54,23 @@ std::string kinoglaz_bin() {
 
 bool have_program(const std::string& name) {
     return run("command -v " + shell_quote(name)).status == 0;
+}
+
+std::string on_a_terminal(const std::string& command_line) {
+    const auto r = run("script -qfec " + shell_quote(command_line) + " /dev/null");
+    std::string out = r.out;
+    std::replace(out.begin(), out.end(), '\r', '\n');
+    return out;
+}
+
+bool stage_finished(const std::string& screen, const std::string& label) {
+    std::istringstream lines(screen);
+    std::string line;
+    while (std::getline(lines, line))
+        if (line.rfind(label, 0) == 0 && line.find("100%") != std::string::npos &&
+            line.find("done in") != std::string::npos)
+            return true;
+    return false;
 }
 
 }  // namespace kinoglaz::test

@@ -23,4 +23,12 @@ std::string shell_quote(const std::string& s);
 /// True if a program is on PATH.
 bool have_program(const std::string& name);
 
+/// Runs a command line under a pseudo-terminal (util-linux `script`), so that kinoglaz sees a
+/// terminal on stderr; returns everything it drew, carriage returns turned into newlines.
+std::string on_a_terminal(const std::string& command_line);
+
+/// True if `screen` holds the final line of a stage's progress bar:
+/// "<label> [###...] 100% N/N <unit> ... done in X s".
+bool stage_finished(const std::string& screen, const std::string& label);
+
 }  // namespace kinoglaz::test

@@ -20,6 +20,7 @@ struct GestureCheckOptions {
     double false_alarm_rate = 1e-6;
     int threads = 0;             ///< codec threads of the decoding; 0 = all cores
     bool allow_network = false;  ///< permit non-file protocols, as the pass did
+    bool progress = false;       ///< a bar on stderr ("gestures", in frames decoded)
 };
 
 /// What measure_gesture() found in one candidate's region.
