@@ -376,6 +376,12 @@ std::vector<Event> check_gestures(const std::string& input, const std::vector<Ev
         if (!m.passed) return;
         Event e = *plan.proposal;
         e.amplitude_px = m.amplitude_px;
+        // Where the source's pixels moved: the best cell's window and a cell around it, within
+        // the proposal's box (the 320 px stage's box of a faint candidate spreads over the
+        // blocks its noise reached: up to 320x256 px around a 93 px gesture at 1280x720).
+        const cv::Rect moved(m.cell.x - cell + plan.region.x, m.cell.y - cell + plan.region.y,
+                             m.cell.width + 2 * cell, m.cell.height + 2 * cell);
+        if (!(moved & e.bbox).empty()) e.bbox &= moved;
         e.score = std::clamp(1.0 - 0.3 / m.ratio, 0.7, 1.0);
         confirmed.push_back(e);
     };
