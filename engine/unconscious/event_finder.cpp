@@ -95,8 +95,6 @@ double reference_rate(double fps) {
     return std::clamp(1.0 / (0.2 * fps), 0.02, 0.5);
 }
 
-// Peak of the DFT magnitude of a short displacement series (projected on its main axis,
-// mean removed, zero-padded), between ~0.5 Hz and Nyquist.
 // Of every how many frames the finder measures one at FPS frames a second: it measures at
 // 22-45 frames a second. Above that, consecutive frames repeat much of each other's
 // compression noise (in the quiet stretches of our micro films, the lag-one correlation of a
@@ -107,6 +105,8 @@ int measuring_stride(double fps) {
     return std::max(1, int(std::lround(fps / 30.0)));
 }
 
+// Peak of the DFT magnitude of a short displacement series (projected on its main axis,
+// mean removed, zero-padded), between ~0.5 Hz and Nyquist.
 double dominant_frequency(const std::vector<cv::Point2f>& pts, double fps) {
     if (pts.size() < 3 || fps <= 0) return 0;
     double mx = 0, my = 0;
