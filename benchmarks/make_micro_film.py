@@ -4,7 +4,7 @@
 
     benchmarks/make_micro_film.py --seed N --base BASE --size WxH --fps NUM[/DEN]
                                   [--duration S] [--noise SIGMA] [--handheld PX] [--crf Q]
-                                  [--no-gestures] OUT.mp4
+                                  [--spec ours|dev] [--no-gestures] OUT.mp4
 
 BASE is a still stretch of real footage, read at run time from $KINOGLAZ_MEDIA (default
 ../shared/media next to the repository; nothing of it is committed):
@@ -20,7 +20,8 @@ frame rate). The displacement is AMP * window at each pixel, the window being 1 
 patch's inner half and falling to 0 at its border with a raised cosine, so amplitude_px (the
 largest displacement applied) is the displacement of the patch's centre. Amplitudes are drawn
 band by band (0.2-0.3, 0.3-0.5 twice, 0.5-1, 1-2 px), so every film holds gestures of the
-0.3-0.5 px band. Events never overlap in time; the first 1.5 s and one stretch of at least
+0.3-0.5 px band. --spec dev draws them as the dev micro set's README describes it instead:
+48-96 px patches whatever the picture's size, 0.3-2 px, 0.15-0.6 s, 2-12 Hz (SPECS). Events never overlap in time; the first 1.5 s and one stretch of at least
 2 s hold none, and quiet_ranges lists the stretches without an event.
 
 Then, in this order: --handheld PX moves the whole picture as a hand-held camera would (a slow
@@ -50,7 +51,18 @@ BASES = {
     "deer": ("clips/testvideo.mp4", 300, 301),
     "rock": ("clips/testvideo.mp4", 450, 451),
 }
-BANDS = [(0.2, 0.3), (0.3, 0.5), (0.5, 1.0), (0.3, 0.5), (1.0, 2.0)]
+# How gestures are drawn. "ours" (the default): patches 8-16 % of the picture's height,
+# amplitudes band by band from 0.2 px, 0.2-0.8 s, 2-10 Hz below a quarter of the frame rate.
+# "dev": as the dev micro set's README describes it (48-96 px patches whatever the picture's
+# size, 0.3-2 px, 0.15-0.6 s, 2-12 Hz below 0.4 of the frame rate).
+SPECS = {
+    "ours": {"bands": [(0.2, 0.3), (0.3, 0.5), (0.5, 1.0), (0.3, 0.5), (1.0, 2.0)],
+             "size": lambda rng, h: int(round(h * rng.uniform(0.08, 0.16))),
+             "seconds": (0.2, 0.8), "min_frames": 0, "max_hz": lambda fps: min(10.0, fps / 4)},
+    "dev": {"bands": [(0.3, 0.5), (0.5, 1.0), (0.3, 0.5), (1.0, 2.0)],
+            "size": lambda rng, h: min(h // 2, int(rng.integers(48, 97))),
+            "seconds": (0.15, 0.6), "min_frames": 4, "max_hz": lambda fps: min(12.0, fps * 0.4)},
+}
 
 
 def die(msg):
@@ -137,18 +149,18 @@ def texture(gray, x, y, s):
     return float(np.mean(gx * gx + gy * gy))
 
 
-def plan_events(rng, w, h, fps, frames, gray):
+def plan_events(rng, w, h, fps, frames, gray, spec):
     """Events in time order, apart, on textured places; returns (events, quiet ranges)."""
+    bands = spec["bands"]
     events = []
     t = int(round(fps * rng.uniform(1.5, 2.0)))  # the first 1.5 s are quiet
     long_gap_at = int(rng.integers(1, 4))  # one gap of >= 2 s after this many events
-    band = int(rng.integers(len(BANDS)))
+    band = int(rng.integers(len(bands)))
     while True:
-        n = int(round(fps * rng.uniform(0.2, 0.8)))
+        n = max(spec["min_frames"], int(round(fps * rng.uniform(*spec["seconds"]))))
         if t + n + int(fps * 0.3) > frames:
             break
-        size = int(round(h * rng.uniform(0.08, 0.16)))
-        size = max(24, size)
+        size = max(24, spec["size"](rng, h))
         # The most textured of a few random places: a gesture on a flat area moves nothing.
         best = None
         for _ in range(12):
@@ -158,10 +170,10 @@ def plan_events(rng, w, h, fps, frames, gray):
             if best is None or e > best[0]:
                 best = (e, x, y)
         _, x, y = best
-        lo, hi = BANDS[band % len(BANDS)]
+        lo, hi = bands[band % len(bands)]
         band += 1
         amp = float(rng.uniform(lo, hi))
-        freq = float(rng.uniform(2.0, min(10.0, fps / 4)))
+        freq = float(rng.uniform(2.0, spec["max_hz"](fps)))
         events.append({"start_frame": t, "end_frame": t + n, "x": x, "y": y, "size": size,
                        "nominal": amp, "freq": freq, "dir": float(rng.uniform(0, 360)),
                        "phase": float(rng.uniform(0, 2 * np.pi))})
@@ -187,6 +199,8 @@ def main():
     ap.add_argument("--noise", type=float, default=0.0, help="sensor noise sigma, grey levels")
     ap.add_argument("--handheld", type=float, default=0.0, help="camera wander, pixels")
     ap.add_argument("--crf", type=int, default=20)
+    ap.add_argument("--spec", choices=sorted(SPECS), default="ours",
+                    help="how gestures are drawn (see SPECS)")
     ap.add_argument("--no-gestures", action="store_true",
                     help="the same film (same draws, noise and camera) without the gestures "
                          "applied; the truth still lists them (to measure what survives the "
@@ -212,7 +226,7 @@ def main():
     base = read_base(media, a.base, w + 2 * margin, h + 2 * margin)
     frames = int(round(a.duration * fps))
     gray0 = base[0, margin:margin + h, margin:margin + w].astype(np.float32).mean(axis=2)
-    events, quiet = plan_events(rng, w, h, fps, frames, gray0)
+    events, quiet = plan_events(rng, w, h, fps, frames, gray0, SPECS[a.spec])
 
     # Camera wander: a few slow sinusoids per axis and for the rotation, plus tremor.
     def wander(scale, count=3):
@@ -285,7 +299,7 @@ def main():
                    "frame_count": frames, "duration_s": round(frames / fps, 4)},
         "generator": {"tool": "make_micro_film.py", "seed": a.seed, "base": a.base,
                       "size": a.size, "fps": a.fps, "noise_sigma": a.noise,
-                      "handheld_px": a.handheld, "crf": a.crf},
+                      "handheld_px": a.handheld, "crf": a.crf, "spec": a.spec},
         "transitions": [],
         "shots": [{"index": 0, "start_frame": 0, "end_frame": frames,
                    "clean_range": [0, frames]}],
