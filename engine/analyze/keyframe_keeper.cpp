@@ -1,0 +1,222 @@
+#include "keyframe_keeper.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <system_error>
+
+#include <kinoglaz/core.hpp>
+
+namespace kinoglaz {
+
+namespace {
+
+// Stretches shorter than this are not analysed: a flash's frame or two between restarts (a
+// shot that short falls back to decoding its keyframe again).
+constexpr std::int64_t kMinStretchFrames = 3;
+// The pictures of the open stretch held at once: enough that the frame pick_keyframe would
+// choose over the whole shot is nearly always among them (measured: benchmarks/README.md),
+// few enough for 4K (12 MB a picture). Not tied to the picture's size, so that the choice is
+// the same whether pictures are held or not.
+constexpr std::size_t kHeldPerStretch = 6;
+
+std::atomic<std::uint64_t> g_serial{0};
+
+std::filesystem::path jpeg_path(const std::filesystem::path& folder, std::uint64_t serial,
+                                FrameIndex frame) {
+    return folder / (".pass-" + std::to_string(serial) + "-" + std::to_string(frame) + ".jpg");
+}
+
+}  // namespace
+
+KeyframeKeeper::KeyframeKeeper(const MontageCollector& collector,
+                               const KeyframeKeeperOptions& options)
+    : collector_(&collector), options_(options), serial_(g_serial++) {
+    const int workers = options.analyse ? std::clamp(options.workers, 1, 16) : 0;
+    for (int w = 0; w < workers; ++w) workers_.emplace_back([this] { work(); });
+}
+
+KeyframeKeeper::~KeyframeKeeper() {
+    stop_workers();
+    for (auto it = results_.begin(); it != results_.end();) drop(it++);
+}
+
+double KeyframeKeeper::cost(const Held& h) const {
+    // pick_keyframe's measure (build.cpp), against the stretch's mean so far.
+    const double n = double(std::max<std::int64_t>(1, stretch_frames_));
+    double d = 0;
+    for (std::size_t k = 0; k < 12; ++k) d += std::abs(double(h.quad[k]) - quad_sum_[k] / n);
+    return d / 12.0 + 200.0 * double(h.motion);
+}
+
+void KeyframeKeeper::push(const Frame& frame, const FrameFeatures& features) {
+    const FrameIndex f = features.index;
+    const auto& restarts = collector_->restarts();
+    if (!restarts.empty() && restarts.back().frame == f) {
+        restarts_.push_back(restarts.back());
+        close_stretch();
+    }
+    last_frame_ = f;
+    const MontageCollector::FrameRecord& record = collector_->at(f);
+    if (stretch_frames_ == 0) stretch_start_ = f;
+    ++stretch_frames_;
+    for (std::size_t k = 0; k < 12; ++k) quad_sum_[k] += record.quad[k];
+    Held candidate{f, record.quad, f > stretch_start_ ? record.mc_diff : 0.0f,
+                   options_.analyse ? frame.held : nullptr};
+    if (held_.size() < kHeldPerStretch) {
+        held_.push_back(std::move(candidate));
+        return;
+    }
+    // The worst held picture by the mean so far gives way to a better one.
+    auto worst = std::max_element(held_.begin(), held_.end(),
+                                  [&](const Held& a, const Held& b) { return cost(a) < cost(b); });
+    if (cost(candidate) < cost(*worst)) *worst = std::move(candidate);
+}
+
+void KeyframeKeeper::close_stretch() {
+    std::vector<Held> held = std::move(held_);
+    held_.clear();
+    const std::int64_t frames = stretch_frames_;
+    if (frames >= kMinStretchFrames && !held.empty()) {
+        // Ties to the earlier frame, as pick_keyframe's scan.
+        std::sort(held.begin(), held.end(),
+                  [](const Held& a, const Held& b) { return a.frame < b.frame; });
+        const Held* best = &held.front();
+        for (const Held& h : held)
+            if (cost(h) < cost(*best)) best = &h;
+        std::unique_lock lock(mutex_);
+        if (!options_.analyse) chosen_.push_back(best->frame);
+        // Bounded: the pass waits for a worker rather than holding ever more pictures.
+        changed_.wait(lock, [&] {
+            return !options_.analyse || stopping_ || error_ || queue_.size() < 2 * workers_.size();
+        });
+        if (options_.analyse && best->picture && !stopping_ && !error_) {
+            queue_.push_back({best->frame, best->picture});
+            chosen_.push_back(best->frame);
+            changed_.notify_all();
+        }
+    }
+    stretch_frames_ = 0;
+    quad_sum_.fill(0);
+}
+
+void KeyframeKeeper::work() {
+    for (;;) {
+        Job job;
+        {
+            std::unique_lock lock(mutex_);
+            changed_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+            if (queue_.empty()) return;  // stopping
+            job = std::move(queue_.front());
+            queue_.pop_front();
+            ++busy_;
+            changed_.notify_all();
+        }
+        KeptKeyframe kept;
+        std::exception_ptr error;
+        try {
+            const cv::Mat bgr = job.picture->full_bgr();
+            job.picture.reset();  // the decoder's buffer goes back as soon as it is converted
+            kept.scale = estimate_scale(bgr);
+            if (options_.views) kept.view = view_features(bgr);
+            if (!options_.jpeg_folder.empty()) {
+                kept.jpeg = jpeg_path(options_.jpeg_folder, serial_, job.frame);
+                write_jpeg(kept.jpeg.string(), bgr);
+            }
+        } catch (...) {
+            error = std::current_exception();
+        }
+        std::lock_guard lock(mutex_);
+        --busy_;
+        if (error && !error_) error_ = error;
+        if (!error) results_.insert_or_assign(job.frame, std::move(kept));
+        changed_.notify_all();
+    }
+}
+
+void KeyframeKeeper::wait_idle() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return (queue_.empty() && busy_ == 0) || error_; });
+    if (error_) std::rethrow_exception(error_);
+}
+
+void KeyframeKeeper::stop_workers() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+        queue_.clear();
+        changed_.notify_all();
+    }
+    for (auto& w : workers_)
+        if (w.joinable()) w.join();
+}
+
+void KeyframeKeeper::drop(std::map<FrameIndex, KeptKeyframe>::iterator it) {
+    std::error_code ec;  // a file already gone is no error
+    if (!it->second.jpeg.empty()) std::filesystem::remove(it->second.jpeg, ec);
+    results_.erase(it);
+}
+
+bool KeyframeKeeper::take_over(KeyframeKeeper& next, FrameIndex from) {
+    wait_idle();
+    next.wait_idle();
+    const Restart* at = first_restart_from(restarts_, from);
+    // This keeper went on to the end of the film, or past all of `next`.
+    if (!at || next.last_frame_ < 0 || next.last_frame_ < at->frame) {
+        for (auto it = next.results_.begin(); it != next.results_.end();) next.drop(it++);
+        next.chosen_.clear();
+        next.held_.clear();
+        return true;
+    }
+    const Restart* same = first_restart_from(next.restarts_, at->frame);
+    if (!same || same->frame != at->frame || same->digest != at->digest) return false;
+    const FrameIndex frame = at->frame;
+    // Stretches end at restarts, so the results split there: this keeper's before, the next's
+    // from there on (each analysed from the same frames as one pass would have).
+    for (auto it = results_.lower_bound(frame); it != results_.end();) drop(it++);
+    for (auto it = next.results_.begin(); it != next.results_.end();) {
+        if (it->first < frame) {
+            next.drop(it++);
+        } else {
+            results_.insert(next.results_.extract(it++));
+        }
+    }
+    std::erase_if(chosen_, [&](FrameIndex f) { return f >= frame; });
+    for (FrameIndex f : next.chosen_)
+        if (f >= frame) chosen_.push_back(f);
+    next.chosen_.clear();
+    std::erase_if(restarts_, [&](const Restart& r) { return r.frame >= frame; });
+    for (const auto& r : next.restarts_)
+        if (r.frame >= frame) restarts_.push_back(r);
+    last_frame_ = next.last_frame_;
+    stretch_start_ = next.stretch_start_;
+    stretch_frames_ = next.stretch_frames_;
+    quad_sum_ = next.quad_sum_;
+    held_ = std::move(next.held_);
+    next.held_.clear();
+    next.last_frame_ = -1;
+    return true;
+}
+
+void KeyframeKeeper::finish() {
+    close_stretch();
+}
+
+std::vector<FrameIndex> KeyframeKeeper::frames() const {
+    std::lock_guard lock(mutex_);
+    return chosen_;
+}
+
+std::optional<KeptKeyframe> KeyframeKeeper::take(FrameIndex f) {
+    wait_idle();
+    std::lock_guard lock(mutex_);
+    auto it = results_.find(f);
+    if (it == results_.end()) return std::nullopt;
+    KeptKeyframe kept = std::move(it->second);
+    results_.erase(it);
+    return kept;
+}
+
+}  // namespace kinoglaz
