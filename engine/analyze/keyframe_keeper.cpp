@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <fstream>
 #include <limits>
 #include <string>
 #include <system_error>
@@ -24,9 +25,59 @@ constexpr std::size_t kHeldPerStretch = 6;
 
 std::atomic<std::uint64_t> g_serial{0};
 
-std::filesystem::path jpeg_path(const std::filesystem::path& folder, std::uint64_t serial,
-                                FrameIndex frame) {
-    return folder / (".pass-" + std::to_string(serial) + "-" + std::to_string(frame) + ".jpg");
+std::filesystem::path pass_file(const std::filesystem::path& folder, std::uint64_t serial,
+                                FrameIndex frame, const char* extension) {
+    return folder / (".pass-" + std::to_string(serial) + "-" + std::to_string(frame) + extension);
+}
+
+// A matrix's shape and bytes (8-bit: descriptors and the grey picture).
+void write_mat(std::ofstream& out, const cv::Mat& m) {
+    const std::int32_t shape[3] = {m.rows, m.cols, m.type()};
+    out.write(reinterpret_cast<const char*>(shape), sizeof shape);
+    if (m.empty()) return;
+    const cv::Mat c = m.isContinuous() ? m : m.clone();
+    out.write(reinterpret_cast<const char*>(c.data), std::streamsize(c.total() * c.elemSize()));
+}
+
+cv::Mat read_mat(std::ifstream& in) {
+    std::int32_t shape[3] = {0, 0, 0};
+    in.read(reinterpret_cast<char*>(shape), sizeof shape);
+    if (!in || shape[0] <= 0 || shape[1] <= 0) return {};
+    cv::Mat m(shape[0], shape[1], shape[2]);
+    in.read(reinterpret_cast<char*>(m.data), std::streamsize(m.total() * m.elemSize()));
+    return m;
+}
+
+// ViewFeatures to and from a file of the keeper's, read back by the same process.
+void write_view(const std::filesystem::path& path, const ViewFeatures& v) {
+    std::ofstream out(path, std::ios::binary);
+    const std::int32_t head[3] = {v.size.width, v.size.height, std::int32_t(v.points.size())};
+    out.write(reinterpret_cast<const char*>(head), sizeof head);
+    const float active[4] = {v.active.x, v.active.y, v.active.width, v.active.height};
+    out.write(reinterpret_cast<const char*>(active), sizeof active);
+    out.write(reinterpret_cast<const char*>(v.points.data()),
+              std::streamsize(v.points.size() * sizeof(cv::Point2f)));
+    write_mat(out, v.descriptors);
+    write_mat(out, v.picture);
+    if (!out) throw_io(path.string(), "cannot write");
+}
+
+ViewFeatures read_view(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    ViewFeatures v;
+    std::int32_t head[3] = {0, 0, 0};
+    float active[4] = {0, 0, 0, 0};
+    in.read(reinterpret_cast<char*>(head), sizeof head);
+    in.read(reinterpret_cast<char*>(active), sizeof active);
+    v.size = {head[0], head[1]};
+    v.active = {active[0], active[1], active[2], active[3]};
+    v.points.resize(std::size_t(std::max(0, head[2])));
+    in.read(reinterpret_cast<char*>(v.points.data()),
+            std::streamsize(v.points.size() * sizeof(cv::Point2f)));
+    v.descriptors = read_mat(in);
+    v.picture = read_mat(in);
+    if (!in) throw_io(path.string(), "cannot read back");
+    return v;
 }
 
 }  // namespace
@@ -122,8 +173,13 @@ void KeyframeKeeper::work() {
             kept.scale = estimate_scale(bgr);
             if (options_.views) kept.view = view_features(bgr);
             if (!options_.jpeg_folder.empty()) {
-                kept.jpeg = jpeg_path(options_.jpeg_folder, serial_, job.frame);
+                kept.jpeg = pass_file(options_.jpeg_folder, serial_, job.frame, ".jpg");
                 write_jpeg(kept.jpeg.string(), bgr);
+                if (options_.views) {
+                    kept.view_file = pass_file(options_.jpeg_folder, serial_, job.frame, ".view");
+                    write_view(kept.view_file, kept.view);
+                    kept.view = {};
+                }
             }
         } catch (...) {
             error = std::current_exception();
@@ -156,6 +212,7 @@ void KeyframeKeeper::stop_workers() {
 void KeyframeKeeper::drop(std::map<FrameIndex, KeptKeyframe>::iterator it) {
     std::error_code ec;  // a file already gone is no error
     if (!it->second.jpeg.empty()) std::filesystem::remove(it->second.jpeg, ec);
+    if (!it->second.view_file.empty()) std::filesystem::remove(it->second.view_file, ec);
     results_.erase(it);
 }
 
@@ -216,6 +273,12 @@ std::optional<KeptKeyframe> KeyframeKeeper::take(FrameIndex f) {
     if (it == results_.end()) return std::nullopt;
     KeptKeyframe kept = std::move(it->second);
     results_.erase(it);
+    if (!kept.view_file.empty()) {
+        kept.view = read_view(kept.view_file);
+        std::error_code ec;
+        std::filesystem::remove(kept.view_file, ec);
+        kept.view_file.clear();
+    }
     return kept;
 }
 

@@ -37,6 +37,9 @@ struct KeptKeyframe {
     ShotScale scale = ShotScale::unknown;
     ViewFeatures view;           ///< empty unless KeyframeKeeperOptions::views
     std::filesystem::path jpeg;  ///< the encoded picture; empty unless jpeg_folder was given
+    /// With a jpeg_folder, `view` waits in this file of the keeper's until taken (~30 KB a
+    /// picture: a long film's thousands of stretches would otherwise hold 100 MB and more).
+    std::filesystem::path view_file;
 };
 
 struct KeyframeKeeperOptions {
@@ -46,7 +49,8 @@ struct KeyframeKeeperOptions {
     int workers = 1;    ///< threads analysing pictures, 1..16
     bool views = true;  ///< compute view_features() (set-up joining)
     /// Folder the JPEGs are written into, as files of the keeper's own (".pass-*.jpg", each
-    /// renamed by its taker or removed by the keeper); empty: no JPEG.
+    /// renamed by its taker or removed by the keeper), and the view features until taken
+    /// (".pass-*.view"); empty: no JPEG, the view features held in memory.
     std::filesystem::path jpeg_folder;
 };
 
