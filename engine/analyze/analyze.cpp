@@ -50,10 +50,11 @@ int pass_threads(const PassOptions& pass) {
 // The keyframe keeper of the pass (keyframe_keeper.hpp): with ANALYSE, a worker per two
 // threads analyses the stretches' pictures while the pass runs, JPEGs into JPEG_FOLDER (empty:
 // none); without, it only chooses the frames (the keyframes are the same either way).
-MoreConsumerFactory keyframe_keeper(const PassOptions& pass, bool analyse,
+MoreConsumerFactory keyframe_keeper(const PassOptions& pass, const SourceInfo& film, bool analyse,
                                     const std::filesystem::path& jpeg_folder) {
     KeyframeKeeperOptions keeper;
     keeper.analyse = analyse;
+    keeper.held = KeyframeKeeper::held_per_stretch(film.width, film.height);
     keeper.workers = std::clamp(pass_threads(pass) / 2, 1, kMaxKeyframeWorkers);
     keeper.jpeg_folder = jpeg_folder;
     return [keeper](const MontageCollector& collector) -> std::unique_ptr<SegmentConsumer> {
@@ -67,8 +68,10 @@ AnalysisPass pass_keeping_keyframes(const std::string& input, const AnalyzeOptio
                                     bool pictures, const std::filesystem::path& jpeg_folder) {
     PassOptions pass = options.pass;
     pass.decode.hold_pictures = pictures;
+    // The held pictures' number follows their size; the pass tells it only once it has run.
+    const SourceInfo film = probe(input, probe_decode_options(pass.decode.allow_network), true);
     AnalysisPass done = run_analysis_pass(input, pass, options.segments, -1,
-                                          keyframe_keeper(pass, pictures, jpeg_folder));
+                                          keyframe_keeper(pass, film, pictures, jpeg_folder));
     if (auto* keeper = dynamic_cast<KeyframeKeeper*>(done.more.get())) keeper->finish();
     return done;
 }

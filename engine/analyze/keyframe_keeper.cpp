@@ -17,11 +17,9 @@ namespace {
 // Stretches shorter than this are not analysed: a flash's frame or two between restarts (a
 // shot that short falls back to decoding its keyframe again).
 constexpr std::int64_t kMinStretchFrames = 3;
-// The pictures of the open stretch held at once: enough that the frame pick_keyframe would
-// choose over the whole shot is nearly always among them (measured: benchmarks/README.md),
-// few enough for 4K (12 MB a picture). Not tied to the picture's size, so that the choice is
-// the same whether pictures are held or not.
-constexpr std::size_t kHeldPerStretch = 6;
+// The decoded pictures of the open stretch, together, at most (see held_per_stretch()).
+constexpr double kHeldBytes = 40.0 * (1 << 20);
+constexpr int kMostHeld = 6;
 
 std::atomic<std::uint64_t> g_serial{0};
 
@@ -82,6 +80,11 @@ ViewFeatures read_view(const std::filesystem::path& path) {
 
 }  // namespace
 
+int KeyframeKeeper::held_per_stretch(int width, int height) noexcept {
+    const double bytes = 1.5 * std::max(1, width) * std::max(1, height);  // 4:2:0
+    return std::clamp(int(kHeldBytes / bytes), 1, kMostHeld);
+}
+
 KeyframeKeeper::KeyframeKeeper(const MontageCollector& collector,
                                const KeyframeKeeperOptions& options)
     : collector_(&collector), options_(options), serial_(g_serial++) {
@@ -116,7 +119,7 @@ void KeyframeKeeper::push(const Frame& frame, const FrameFeatures& features) {
     for (std::size_t k = 0; k < 12; ++k) quad_sum_[k] += record.quad[k];
     Held candidate{f, record.quad, f > stretch_start_ ? record.mc_diff : 0.0f,
                    options_.analyse ? frame.held : nullptr};
-    if (held_.size() < kHeldPerStretch) {
+    if (held_.size() < std::size_t(std::clamp(options_.held, 1, 16))) {
         held_.push_back(std::move(candidate));
         return;
     }

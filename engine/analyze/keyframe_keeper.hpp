@@ -11,7 +11,7 @@
 // its clean span; a shot with none (a dissolve between two shots does not restart the collector)
 // is decoded again by seeking, as before.
 //
-// Memory: at most kHeldPerStretch pictures of the open stretch, the workers' queue and one
+// Memory: at most `held` pictures of the open stretch, the workers' queue and one
 // full-size BGR picture per worker, whatever the length of the film.
 
 #include <condition_variable>
@@ -46,7 +46,9 @@ struct KeyframeKeeperOptions {
     /// Analyse the chosen pictures (faces, view features, JPEG). Off: only choose the frames
     /// (the same ones, so that the keyframes do not depend on it), holding no picture.
     bool analyse = true;
-    int workers = 1;    ///< threads analysing pictures, 1..16
+    int workers = 1;  ///< threads analysing pictures, 1..16
+    /// Pictures of the open stretch held at once, 1..16 (see held_per_stretch()).
+    int held = 6;
     bool views = true;  ///< compute view_features() (set-up joining)
     /// Folder the JPEGs are written into, as files of the keeper's own (".pass-*.jpg", each
     /// renamed by its taker or removed by the keeper), and the view features until taken
@@ -76,6 +78,10 @@ class KeyframeKeeper final : public Joinable<KeyframeKeeper> {
     void finish();
     /// The frames chosen for analysis, ascending (those analysed, or in work).
     std::vector<FrameIndex> frames() const;
+    /// How many pictures of a stretch to hold for a film of WIDTH x HEIGHT: 6 (enough that
+    /// the frame pick_keyframe would choose over a whole shot is usually among them), fewer
+    /// where 6 decoded pictures would pass 40 MB (3 at 4K).
+    static int held_per_stretch(int width, int height) noexcept;
     /// Waits for every picture in work and takes the result of frame F (its JPEG is then the
     /// caller's); nullopt if it has none. Rethrows a worker's error.
     std::optional<KeptKeyframe> take(FrameIndex f);
