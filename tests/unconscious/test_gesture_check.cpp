@@ -231,5 +231,42 @@ TEST(GestureCheck, MeasureSeparatesMotionFromNoise) {
     }
 }
 
+// The check's direction test: the same texture in noise, a part of it displaced in the window
+// by 0.3 px each frame, along one line (to and fro) or every way (a new direction each frame,
+// as noise points); the same energy, and only the first is a gesture.
+TEST(GestureCheck, MeasureRejectsMotionThatPointsEveryWay) {
+    cv::RNG rng(11);
+    cv::Mat texture(160, 160, CV_32F);
+    rng.fill(texture, cv::RNG::NORMAL, 0, 30);
+    cv::GaussianBlur(texture, texture, {0, 0}, 1.5);
+    const cv::Rect box(48, 48, 64, 64);
+    for (const bool one_line : {true, false}) {
+        std::vector<cv::Mat> crops;
+        std::vector<bool> in_window;
+        for (int k = 0; k < 60; ++k) {
+            const bool in = k >= 30 && k < 42;
+            // Every way: turned by the golden angle each frame.
+            const double angle = one_line ? 0.3 : k * CV_PI * (3 - std::sqrt(5.0));
+            const double d = in ? 0.3 * (one_line && k % 2 ? -1 : 1) : 0.0;
+            cv::Mat picture = texture.clone(), noise(texture.size(), CV_32F);
+            const cv::Matx23d shift(1, 0, d * std::cos(angle), 0, 1, d * std::sin(angle));
+            cv::warpAffine(texture(box), picture(box), shift, box.size(), cv::INTER_CUBIC,
+                           cv::BORDER_REFLECT);
+            rng.fill(noise, cv::RNG::NORMAL, 0, 2);
+            picture += noise;
+            cv::GaussianBlur(picture, picture, {5, 5}, 1.0);
+            crops.push_back(picture);
+            in_window.push_back(in);
+        }
+        const GestureMeasure m = measure_gesture(crops, in_window, box, 16, 1e-4);
+        std::printf("  %s: ratio %.2f, direction %.2f\n", one_line ? "one line" : "every way",
+                    m.ratio, m.direction);
+        EXPECT_EQ(m.passed, one_line);
+        if (one_line) {
+            EXPECT_GT(m.direction, 0.9);
+        }
+    }
+}
+
 }  // namespace
 }  // namespace kinoglaz

@@ -31,6 +31,9 @@ struct GestureMeasure {
     double ratio = 0;
     double amplitude_px = 0;  ///< the best cell's peak displacement in the window, pixels
     cv::Rect cell;            ///< that cell, in the crops' pixels
+    /// Share of that cell's displacement energy in the window along its main direction
+    /// (0.5: none, 1: one line).
+    double direction = 0.5;
 };
 
 /// Measures a candidate on `crops`: the same region of successive frames at the source's size
@@ -44,9 +47,10 @@ struct GestureMeasure {
 /// frame's term capped; it passes when that sum exceeds both the threshold a Gaussian noise
 /// would cross at `false_alarm_rate` (shared among the cells), raised by how far the frames
 /// outside the window already reach it, and 2.75 times the largest sum of any cell over any
-/// stretch of the same length outside the window; and its displacement must swing back (at
-/// least 0.35 of its peak the other way, as EventFinder's). Needs at least 12 frames outside
-/// the window, else it fails.
+/// stretch of the same length outside the window; its displacement must swing back (at
+/// least 0.35 of its peak the other way, as EventFinder's) and lie along one line (at least
+/// 0.75 of its energy in the window along its main direction: noise points every way). Needs at
+/// least 12 frames outside the window, else it fails.
 GestureMeasure measure_gesture(const std::vector<cv::Mat>& crops,
                                const std::vector<bool>& in_window, cv::Rect box, int cell,
                                double false_alarm_rate);
