@@ -128,14 +128,18 @@ int grab_keyframes(const std::string& input, Analysis& analysis, const PassOptio
         }
         bar.update(std::int64_t(in_order));
     };
-    // The shots whose keyframe the pass did not analyse (positions in `wanted`) are decoded
-    // again first, and the pass's own are taken after them, in order: each is then delivered
-    // as it is read, and only the few decoded again wait in `arrived` (the other way round,
-    // every view feature after the first shot decoded again waited: 594 MB on a 2-hour film).
-    const std::vector<FrameIndex> analysed = kept ? kept->frames() : std::vector<FrameIndex>{};
+    // The pass's own, then the rest (positions in `wanted`) decoded again.
     std::vector<std::size_t> missing;
-    for (std::size_t i = 0; i < wanted.size(); ++i)
-        if (!std::binary_search(analysed.begin(), analysed.end(), wanted[i])) missing.push_back(i);
+    for (std::size_t i = 0; i < wanted.size(); ++i) {
+        throw_if_cancelled();
+        std::optional<KeptKeyframe> own = kept ? kept->take(wanted[i]) : std::nullopt;
+        if (!own) {
+            missing.push_back(i);
+            continue;
+        }
+        if (adopt && !own->jpeg.empty()) adopt(shot_of.at(wanted[i]), own->jpeg);
+        deliver(i, {true, own->scale, std::move(own->view)});
+    }
     auto analyse = [&](std::size_t position, const cv::Mat& picture) {
         Result result;
         result.decoded = true;
@@ -193,20 +197,6 @@ int grab_keyframes(const std::string& input, Analysis& analysis, const PassOptio
         for (auto& other : others) other.join();
     }
     if (error) std::rethrow_exception(error);
-    for (std::size_t i = 0, m = 0; i < wanted.size(); ++i) {
-        if (m < missing.size() && missing[m] == i) {
-            ++m;
-            continue;
-        }
-        throw_if_cancelled();
-        std::optional<KeptKeyframe> own = kept->take(wanted[i]);
-        if (!own) {  // analysed, yet nothing came of it: the shot goes without
-            deliver(i, {});
-            continue;
-        }
-        if (adopt && !own->jpeg.empty()) adopt(shot_of.at(wanted[i]), own->jpeg);
-        deliver(i, {true, own->scale, std::move(own->view)});
-    }
     bar.finish();
     throw_if_cancelled();
     if (views) views->finish();

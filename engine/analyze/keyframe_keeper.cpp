@@ -18,7 +18,7 @@ namespace {
 // shot that short falls back to decoding its keyframe again).
 constexpr std::int64_t kMinStretchFrames = 3;
 // The decoded pictures of the open stretch, together, at most (see held_per_stretch()).
-constexpr double kHeldBytes = 12.0 * (1 << 20);
+constexpr double kHeldBytes = 40.0 * (1 << 20);
 constexpr int kMostHeld = 6;
 
 std::atomic<std::uint64_t> g_serial{0};
@@ -144,7 +144,7 @@ void KeyframeKeeper::close_stretch() {
         if (!options_.analyse) chosen_.push_back(best->frame);
         // Bounded: the pass waits for a worker rather than holding ever more pictures.
         changed_.wait(lock, [&] {
-            return !options_.analyse || stopping_ || error_ || queue_.size() < workers_.size();
+            return !options_.analyse || stopping_ || error_ || queue_.size() < 2 * workers_.size();
         });
         if (options_.analyse && best->picture && !stopping_ && !error_) {
             queue_.push_back({best->frame, best->picture});
