@@ -1,6 +1,5 @@
 #include "kinoglaz/analyze/rebuild.hpp"
 
-#include <algorithm>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -85,12 +84,7 @@ RebuildResult rebuild_folder(const fs::path& analysis_dir, const fs::path& edite
     a.source = base.source;
     a.transitions = corrections.transitions;
     a.removed_transitions = corrections.removed;
-    // The earlier keyframes are the pictures at hand: a shot that still holds one in its clean
-    // frames keeps it (analyze chose it so, among the frames its pass analysed).
-    std::vector<FrameIndex> earlier;
-    for (const Shot& s : base.shots) earlier.push_back(s.keyframe);
-    std::sort(earlier.begin(), earlier.end());
-    build_montage(a, collector, options.montage, corrections.fixed_setups, earlier);
+    build_montage(a, collector, options.montage, corrections.fixed_setups);
     apply_fixed_scenes(a, corrections.fixed_scenes);
 
     // Keyframes: a shot whose keyframe is a frame an earlier shot's keyframe was keeps that

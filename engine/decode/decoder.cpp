@@ -35,12 +35,6 @@ struct PictureData {
     AVFramePtr frame;
 };
 
-// A reference to a decoded picture and what converting it at full size needs.
-struct HeldPictureData {
-    AVFramePtr frame;
-    int display_w = 0, display_h = 0, rotation_deg = 0;
-};
-
 struct DecoderState {
     std::string input;
     DecodeOptions options;
@@ -1135,33 +1129,7 @@ Frame VideoDecoder::convert(const DecodedPicture& picture) const {
         rotate_in_place(frame.full_bgr, s.info.rotation_deg);
     }
     if (s.options.full_planes) frame.full_planes = planar_420(t_scalers.planes, src);
-    if (s.options.hold_pictures) {
-        auto held = std::make_shared<detail::HeldPictureData>();
-        held->frame.reset(av_frame_clone(src));
-        if (!held->frame) throw Error(ErrorKind::internal, "out of memory holding a picture");
-        held->display_w = s.display_w;
-        held->display_h = s.display_h;
-        held->rotation_deg = s.info.rotation_deg;
-        frame.held = std::make_shared<const HeldPicture>(std::move(held));
-    }
     return frame;
-}
-
-HeldPicture::HeldPicture(std::shared_ptr<const detail::HeldPictureData> data)
-    : data_(std::move(data)) {}
-
-cv::Mat HeldPicture::full_bgr() const {
-    // As convert() makes Frame::full_bgr, so that a held picture and a grabbed one agree.
-    cv::Mat bgr = scale_to_bgr(t_scalers.full, data_->frame.get(), data_->display_w,
-                               data_->display_h, SWS_BICUBIC);
-    rotate_in_place(bgr, data_->rotation_deg);
-    return bgr;
-}
-
-cv::Size HeldPicture::display_size() const noexcept {
-    const bool turned = data_->rotation_deg == 90 || data_->rotation_deg == 270;
-    return turned ? cv::Size(data_->display_h, data_->display_w)
-                  : cv::Size(data_->display_w, data_->display_h);
 }
 
 void VideoDecoder::seek(FrameIndex index, std::optional<FrameIndex> end) {

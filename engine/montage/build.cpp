@@ -193,10 +193,8 @@ void describe(const MontageCollector& c, const Span& span, Shot& shot) {
 }
 
 // The clean frame whose 2x2 colour signature is closest to the shot's mean, penalising
-// frames in motion (blur) and brightness outliers (flashes); among `candidates` (ascending)
-// where any lies in the clean span.
-FrameIndex pick_keyframe(const MontageCollector& c, const Span& span,
-                         const std::vector<FrameIndex>& candidates) {
+// frames in motion (blur) and brightness outliers (flashes).
+FrameIndex pick_keyframe(const MontageCollector& c, const Span& span) {
     const FrameRange r = span.clean;
     std::array<double, 12> mean{};
     for (FrameIndex f = r.start; f < r.end; ++f)
@@ -204,19 +202,13 @@ FrameIndex pick_keyframe(const MontageCollector& c, const Span& span,
     for (auto& m : mean) m /= double(std::max<FrameIndex>(1, r.length()));
     FrameIndex best = r.start + r.length() / 2;
     double best_cost = std::numeric_limits<double>::max();
-    auto consider = [&](FrameIndex f) {
+    for (FrameIndex f = r.start; f < r.end; ++f) {
         const Record& rec = c.at(f);
         double d = 0;
         for (std::size_t k = 0; k < 12; ++k) d += std::abs(rec.quad[k] - mean[k]);
         const double cost = d / 12.0 + 200.0 * (f > r.start ? rec.mc_diff : 0.0);
         if (cost < best_cost) best_cost = cost, best = f;
-    };
-    auto held = std::lower_bound(candidates.begin(), candidates.end(), r.start);
-    if (held != candidates.end() && *held < r.end) {
-        for (; held != candidates.end() && *held < r.end; ++held) consider(*held);
-        return best;
     }
-    for (FrameIndex f = r.start; f < r.end; ++f) consider(f);
     return best;
 }
 
@@ -234,8 +226,7 @@ double time_of(const MontageCollector& c, const SourceInfo& source, FrameIndex f
 }  // namespace
 
 void build_montage(Analysis& analysis, const MontageCollector& collector,
-                   const MontageOptions& options, const FixedSetups& fixed_setups,
-                   const std::vector<FrameIndex>& keyframe_candidates) {
+                   const MontageOptions& options, const FixedSetups& fixed_setups) {
     validate_montage_options(options);
     analysis.shots.clear();
     if (collector.frame_count() == 0) {
@@ -257,7 +248,7 @@ void build_montage(Analysis& analysis, const MontageCollector& collector,
         shot.start_time_s = time_of(collector, analysis.source, span.frames.start);
         shot.end_time_s = time_of(collector, analysis.source, span.frames.end);
         describe(collector, span, shot);
-        shot.keyframe = pick_keyframe(collector, span, keyframe_candidates);
+        shot.keyframe = pick_keyframe(collector, span);
         const auto& frames = collector.frames();
         // Motion of the first clean frame is relative to the previous shot's picture.
         const std::size_t a = std::size_t(span.clean.start - collector.first_frame()) + 1;

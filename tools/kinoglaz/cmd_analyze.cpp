@@ -50,9 +50,7 @@ int run_analyze(const Argv& argv) {
         opts.keep_edits = *keep;
     }
     opts.capture_fps = args.number("--capture-fps", 1, 1e6).value_or(0);
-    const FolderAnalysis done = analyze_to_folder(input, *out, opts);
-    const Analysis& analysis = done.analysis;
-    const std::filesystem::path& outdir = done.folder;
+    auto [analysis, outdir] = analyze_to_folder(input, *out, opts);
     if (!args.flag("--quiet"))
         std::fprintf(stderr,
                      "%s: %lld frames, %zu transitions, %zu shots, %zu scenes, %zu events\n",

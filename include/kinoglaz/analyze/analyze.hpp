@@ -44,11 +44,9 @@ struct AnalyzeOptions {
     /// Thresholds of shots, set-ups, scenes, patterns, rhythm and camera movement. Validated
     /// before any decoding (Error bad_usage, "montage: ...").
     MontageOptions montage;
-    /// Estimate each shot's scale from its keyframe at full size (Haar face detector): the
-    /// pass's own decoded picture, analysed while the pass runs, or, for a shot that no
-    /// stretch of the pass covered, decoded again by seeking. Off: every shot's scale stays
-    /// `unknown` and no picture is analysed (the keyframes are the same frames).
-    /// analyze_to_folder() always analyses the keyframes (it writes them) and ignores this.
+    /// Estimate each shot's scale from its keyframe (decoded again at full size; Haar face
+    /// detector). Off: every shot's scale stays `unknown` and no keyframe is decoded.
+    /// analyze_to_folder() always decodes the keyframes (it writes them) and ignores this.
     bool scales = true;
     /// (folder only) Render the best events as reveal clips into reveals/event-NNN.mp4.
     bool reveal = true;
@@ -80,10 +78,6 @@ struct AnalyzeOptions {
 struct FolderAnalysis {
     Analysis analysis;             ///< the analysis written into analysis.json
     std::filesystem::path folder;  ///< the committed folder, absolute and normalised
-    /// Where the shots' keyframes came from: the pass's own decoding (chosen among the pictures
-    /// it analysed while decoding), or decoded again by seeking (a shot none of those lies in).
-    int keyframes_from_pass = 0;
-    int keyframes_decoded = 0;
 };
 
 /// Step 2: the montage and the events of a finished pass, as a value: `source` and

@@ -34,10 +34,6 @@ struct DecodeOptions {
     int detection_size = 160;      ///< longest side of Frame::detect_*, 16..4096 px
     bool full_resolution = false;  ///< also convert every frame to full-size BGR
     bool full_planes = false;      ///< also keep every frame's samples (Frame::full_planes)
-    /// Also hold every frame's decoded picture by reference (Frame::held), for a consumer that
-    /// converts a few of them at full size later: no copy, but each Frame in flight then keeps
-    /// its picture's buffer.
-    bool hold_pictures = false;
     FastDecode fast_decode = FastDecode::off;
     /// Sparse decoding, for H.264 and HEVC of at least 1280x720 (else ignored): pictures that
     /// no other picture refers to are not decoded where the compressed stream around them is

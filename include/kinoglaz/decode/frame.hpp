@@ -17,27 +17,6 @@ struct PlanarPicture {
     bool empty() const noexcept { return y.empty(); }
 };
 
-namespace detail {
-struct HeldPictureData;
-}  // namespace detail
-
-/// A decoded picture held as the decoder made it, by reference to its buffer (no copy, no
-/// conversion): converted to full size only when wanted (the keyframes of `analyze`, chosen
-/// while the pass runs). Holds the decoder's buffer for as long as it lives (the coded
-/// samples, 1.5 bytes a pixel for 4:2:0). Immutable; thread-safe.
-class HeldPicture {
-  public:
-    explicit HeldPicture(std::shared_ptr<const detail::HeldPictureData> data);
-    /// The picture at full display resolution, CV_8UC3, display orientation: the same pixels
-    /// as Frame::full_bgr of this frame.
-    cv::Mat full_bgr() const;
-    /// full_bgr()'s size, pixels.
-    cv::Size display_size() const noexcept;
-
-  private:
-    std::shared_ptr<const detail::HeldPictureData> data_;
-};
-
 /// One decoded picture, converted for analysis. Immutable once built and shared between
 /// pipeline stages as `std::shared_ptr<const Frame>`.
 ///
@@ -60,8 +39,6 @@ struct Frame {
     cv::Mat full_bgr;       ///< full display resolution CV_8UC3; empty unless requested
     PlanarPicture full_planes;  ///< the coded samples; empty unless requested (the one field
                                 ///< not in display orientation)
-    /// The decoded picture itself, unconverted (DecodeOptions::hold_pictures); else null.
-    std::shared_ptr<const HeldPicture> held;
 };
 
 using FramePtr = std::shared_ptr<const Frame>;

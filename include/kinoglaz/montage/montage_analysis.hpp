@@ -239,11 +239,8 @@ constexpr FeatureMask montage_features() noexcept {
 /// frames are all black, see `black_luma`) is in no shot. Times are the frames' timestamps
 /// (end: the time of the first frame after the shot, or the stream's duration at the end).
 /// Keyframe: the clean (unmixed) frame closest to the shot's mean colour signature, avoiding
-/// blur and flashes; with `keyframe_candidates` (ascending), the closest by the same measure
-/// among those that lie in the shot's clean frames, where any does (the frames whose pictures
-/// the caller already holds, so that it need not decode the film again). Descriptor: means over the
-/// clean frames, leaving out segments whose brightness is > 25 % off the shot's median (flashes,
-/// gain steps) while enough remains.
+/// blur and flashes. Descriptor: means over the clean frames, leaving out segments whose
+/// brightness is > 25 % off the shot's median (flashes, gain steps) while enough remains.
 ///
 /// Graph edges: "next" i → i+1 (weight 1); "similar" i → j for j > i + 1 within
 /// `setup_window_s`, weight = 1 − shot_distance ≥ `similar_min`, at most
@@ -263,8 +260,7 @@ constexpr FeatureMask montage_features() noexcept {
 /// `gradual_splits_scenes`) before a shot that follows a gradual transition (a dissolve, a
 /// wipe, a fade) from another set-up.
 void build_montage(Analysis& analysis, const MontageCollector& collector,
-                   const MontageOptions& options = {}, const FixedSetups& fixed_setups = {},
-                   const std::vector<FrameIndex>& keyframe_candidates = {});
+                   const MontageOptions& options = {}, const FixedSetups& fixed_setups = {});
 
 /// Distance between two shot descriptors, 0 (identical) .. 1: 0.75 × the histogram distance
 /// (1 − intersection) of the colour histograms without their darkest value band (V < 25 %,

@@ -3,8 +3,6 @@
 /// finder and the vibration finder from one pass over the film, optionally split into
 /// parallel segments.
 
-#include <functional>
-#include <memory>
 #include <string>
 
 #include <kinoglaz/montage.hpp>
@@ -21,22 +19,13 @@ struct AnalysisPass {
     EventFinder events;
     VibrationFinder vibrations;
     int segments = 1;  ///< parts the pass was joined from (1: one pass)
-    /// The further consumer `make_more` made, joined over the segments (null without one).
-    std::unique_ptr<SegmentConsumer> more;
 };
-
-/// Makes a further consumer of the pass for one segment; it may read COLLECTOR, that segment's
-/// montage collector, which is pushed each frame before it (only while the pass runs).
-using MoreConsumerFactory =
-    std::function<std::unique_ptr<SegmentConsumer>(const MontageCollector& collector)>;
 
 /// Runs the pass over INPUT with `segments` parallel segments (run_segmented_pass: 0 =
 /// automatic_segments, 1 = one pass; `min_segment_s` as there). The collector and the two
 /// finders hold exactly what one pass gives them, whatever the number of segments. Throws as
 /// run_transition_pass.
-/// `make_more` (optional) adds one further consumer to each segment, after the three.
 AnalysisPass run_analysis_pass(const std::string& input, PassOptions options, int segments,
-                               double min_segment_s = -1,
-                               const MoreConsumerFactory& make_more = {});
+                               double min_segment_s = -1);
 
 }  // namespace kinoglaz
