@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -196,31 +197,51 @@ TEST(GestureCheck, AnalyzeWritesTheConfirmedGesture) {
     std::filesystem::remove_all(film.parent_path());
 }
 
-// measure_gesture() on crops made here: the same texture in noise, with and without a 0.3 px
-// oscillation of a part of it in the window.
-TEST(GestureCheck, MeasureSeparatesMotionFromNoise) {
-    cv::RNG rng(9);
+// A blurred random texture, the scene of measure_gesture()'s tests.
+cv::Mat random_texture(cv::RNG& rng) {
     cv::Mat texture(160, 160, CV_32F);
     rng.fill(texture, cv::RNG::NORMAL, 0, 30);
     cv::GaussianBlur(texture, texture, {0, 0}, 1.5);
-    const cv::Rect box(48, 48, 64, 64);
+    return texture;
+}
+
+// Crops for measure_gesture(): TEXTURE over 60 frames, each with noise of 2 grey levels drawn
+// from RNG and smoothed as the check smooths them; in frames 30-41 (the window) its part in
+// kTextureBox is displaced by `shift(k)` pixels at frame k.
+struct TextureCrops {
+    std::vector<cv::Mat> crops;
+    std::vector<bool> in_window;
+};
+const cv::Rect kTextureBox(48, 48, 64, 64);
+TextureCrops texture_crops(const cv::Mat& texture, cv::RNG& rng,
+                           const std::function<cv::Point2d(int)>& shift) {
+    TextureCrops made;
+    for (int k = 0; k < 60; ++k) {
+        const bool in = k >= 30 && k < 42;
+        const cv::Point2d d = in ? shift(k) : cv::Point2d(0, 0);
+        cv::Mat picture = texture.clone(), noise(texture.size(), CV_32F);
+        cv::warpAffine(texture(kTextureBox), picture(kTextureBox),
+                       cv::Matx23d(1, 0, d.x, 0, 1, d.y), kTextureBox.size(), cv::INTER_CUBIC,
+                       cv::BORDER_REFLECT);
+        rng.fill(noise, cv::RNG::NORMAL, 0, 2);
+        picture += noise;
+        cv::GaussianBlur(picture, picture, {5, 5}, 1.0);
+        made.crops.push_back(picture);
+        made.in_window.push_back(in);
+    }
+    return made;
+}
+
+// measure_gesture() on the same texture in noise, with and without a 0.3 px oscillation of a
+// part of it in the window.
+TEST(GestureCheck, MeasureSeparatesMotionFromNoise) {
+    cv::RNG rng(9);
+    const cv::Mat texture = random_texture(rng);
     for (const bool moving : {true, false}) {
-        std::vector<cv::Mat> crops;
-        std::vector<bool> in_window;
-        for (int k = 0; k < 60; ++k) {
-            const bool in = k >= 30 && k < 42;
-            const double d = moving && in ? 0.3 * std::sin(2 * CV_PI * (k - 30) / 6.0) : 0.0;
-            cv::Mat picture = texture.clone(), noise(texture.size(), CV_32F);
-            const cv::Matx23d shift(1, 0, d, 0, 1, 0);
-            cv::warpAffine(texture(box), picture(box), shift, box.size(), cv::INTER_CUBIC,
-                           cv::BORDER_REFLECT);
-            rng.fill(noise, cv::RNG::NORMAL, 0, 2);
-            picture += noise;
-            cv::GaussianBlur(picture, picture, {5, 5}, 1.0);
-            crops.push_back(picture);
-            in_window.push_back(in);
-        }
-        const GestureMeasure m = measure_gesture(crops, in_window, box, 16, 1e-4);
+        const TextureCrops t = texture_crops(texture, rng, [&](int k) {
+            return cv::Point2d(moving ? 0.3 * std::sin(2 * CV_PI * (k - 30) / 6.0) : 0.0, 0);
+        });
+        const GestureMeasure m = measure_gesture(t.crops, t.in_window, kTextureBox, 16, 1e-4);
         std::printf("  %s: ratio %.2f, amplitude %.2f px\n", moving ? "moving" : "still", m.ratio,
                     m.amplitude_px);
         EXPECT_EQ(m.passed, moving);
@@ -236,29 +257,15 @@ TEST(GestureCheck, MeasureSeparatesMotionFromNoise) {
 // as noise points); the same energy, and only the first is a gesture.
 TEST(GestureCheck, MeasureRejectsMotionThatPointsEveryWay) {
     cv::RNG rng(11);
-    cv::Mat texture(160, 160, CV_32F);
-    rng.fill(texture, cv::RNG::NORMAL, 0, 30);
-    cv::GaussianBlur(texture, texture, {0, 0}, 1.5);
-    const cv::Rect box(48, 48, 64, 64);
+    const cv::Mat texture = random_texture(rng);
     for (const bool one_line : {true, false}) {
-        std::vector<cv::Mat> crops;
-        std::vector<bool> in_window;
-        for (int k = 0; k < 60; ++k) {
-            const bool in = k >= 30 && k < 42;
+        const TextureCrops t = texture_crops(texture, rng, [&](int k) {
             // Every way: turned by the golden angle each frame.
             const double angle = one_line ? 0.3 : k * CV_PI * (3 - std::sqrt(5.0));
-            const double d = in ? 0.3 * (one_line && k % 2 ? -1 : 1) : 0.0;
-            cv::Mat picture = texture.clone(), noise(texture.size(), CV_32F);
-            const cv::Matx23d shift(1, 0, d * std::cos(angle), 0, 1, d * std::sin(angle));
-            cv::warpAffine(texture(box), picture(box), shift, box.size(), cv::INTER_CUBIC,
-                           cv::BORDER_REFLECT);
-            rng.fill(noise, cv::RNG::NORMAL, 0, 2);
-            picture += noise;
-            cv::GaussianBlur(picture, picture, {5, 5}, 1.0);
-            crops.push_back(picture);
-            in_window.push_back(in);
-        }
-        const GestureMeasure m = measure_gesture(crops, in_window, box, 16, 1e-4);
+            const double d = 0.3 * (one_line && k % 2 ? -1 : 1);
+            return cv::Point2d(d * std::cos(angle), d * std::sin(angle));
+        });
+        const GestureMeasure m = measure_gesture(t.crops, t.in_window, kTextureBox, 16, 1e-4);
         std::printf("  %s: ratio %.2f, direction %.2f\n", one_line ? "one line" : "every way",
                     m.ratio, m.direction);
         EXPECT_EQ(m.passed, one_line);
