@@ -53,6 +53,10 @@ struct Candidate {
     // residual and the reference's rate), about its rest before the event, over the event's
     // frames and a few after, that its mean offset holds (0..1; 0 when there is none).
     double offset = 0;
+    // Distance of that path over the frames measured after the event's last active one from its
+    // rest, over the path's largest distance from its rest during the event (0 when there is
+    // none).
+    double end_offset = 0;
     // Grown from the blocks above the candidates' threshold (State::weak), not the detection
     // threshold: at most a proposal for the check at the source's size.
     bool weak = false;
@@ -356,17 +360,21 @@ struct EventFinder::State {
     // and then undone) swing the residual both ways as well, but the path stays off its rest
     // for most of those frames. Into c.offset: the share of the path's mean square about the
     // rest (the mean of the four frames ending two frames before the event's evidence) over
-    // the evidence frames and up to four after that its mean holds.
+    // the evidence frames and up to four after that its mean holds. A gesture is brief, too: its
+    // patch comes back to where it was. Into c.end_offset: the path's mean distance from the rest
+    // over the frames after the event's last active one (three or four when it closes), over its
+    // largest distance from the rest until then.
     void measure_offset(Candidate& c) const {
         c.offset = 0;
+        c.end_offset = 0;
         const int n = std::min(ring_count, ring_len);
         const float beta = float(reference_rate(fps));
         const FrameIndex lo = c.first - (c.window - 1) * c.stride,
                          hi = c.last + kOffsetFramesAfter * c.stride;
-        cv::Point2f ref(0, 0), rest(0, 0), sum(0, 0);
+        cv::Point2f ref(0, 0), rest(0, 0), sum(0, 0), end(0, 0);
         std::vector<cv::Point2f> before;
-        double square = 0;
-        int inside = 0;
+        double square = 0, largest = 0;
+        int inside = 0, after = 0;
         for (int k = 0; k < n; ++k) {  // oldest first
             const int slot = (ring_pos - n + k + 2 * ring_len) % ring_len;
             const FrameIndex fi = ring_frame[std::size_t(slot)];
@@ -389,11 +397,17 @@ struct EventFinder::State {
             sum += v;
             square += double(v.dot(v));
             ++inside;
+            if (fi > c.last)
+                end += v, ++after;
+            else
+                largest = std::max(largest, double(v.dot(v)));
         }
         if (inside > 0 && square > 0) {
             const cv::Point2f mean = sum * (1.f / float(inside));
             c.offset = double(mean.dot(mean)) * inside / square;
         }
+        if (after > 0 && largest > 0)
+            c.end_offset = double(cv::norm(end * (1.f / float(after)))) / std::sqrt(largest);
     }
 
     // Fixed from one reset to the next, so that the evidence ring's slots stay in step.
@@ -482,6 +496,8 @@ EventFinder::EventFinder(const EventFinderOptions& o) : state_(std::make_unique<
         bad("min_direction_share must be between 0 and 1");
     if (!(o.max_offset_share >= 0 && o.max_offset_share <= 1))
         bad("max_offset_share must be between 0 and 1");
+    if (!(o.max_end_offset >= 0 && o.max_end_offset <= 1))
+        bad("max_end_offset must be between 0 and 1");
     state_->opt = o;
 }
 
@@ -1031,7 +1047,11 @@ std::vector<Event> EventFinder::finish(const std::vector<Transition>& transition
         // path (the residuals summed) wanders to one side (0.47 for the faint gesture of
         // GestureCheck.FaintGestureMissedAt320PxIsConfirmedAtSourceSize); the check at the
         // source's size judges it.
-        const bool offset = c.offset > o.max_offset_share;
+        // ... or ended away from its rest (EventFinderOptions::max_end_offset): a gesture is
+        // brief, its patch comes back; a place redrawn to one side and then held on the other
+        // keeps its mean offset small but does not come back. Judged as the offset, on
+        // detections only.
+        const bool offset = c.offset > o.max_offset_share || c.end_offset > o.max_end_offset;
         if (!proposal_only && !c.weak && !offset && c.reversal >= kMinReversal &&
             amp_px >= o.min_amplitude_px && share >= o.min_motion_share && e.score >= o.min_score)
             events.push_back(e);

@@ -37,6 +37,14 @@ constexpr double kNullMargin = 2.75;
 // the films of docs/optical-unconscious.md: 0.77-1.00 for the gestures confirmed, 0.71 for a
 // noise proposal that passed the other tests.
 constexpr double kMinDirection = 0.75;
+// Largest share of a cell's displacement energy in the window (about its drift, the line through
+// the frames outside the window) that the window's mean displacement may hold: a gesture moves
+// its patch to and fro about its rest; a place that the encoder redraws to one side and holds
+// there stays off it (as EventFinderOptions::max_offset_share, which judges detections only: at
+// the 320 px image's noise a faint candidate's path wanders to one side by itself). Measured on
+// the films of docs/optical-unconscious.md: 0.00-0.34 for the gestures confirmed, 0.49 for the
+// one noise proposal confirmed before (seed 61).
+constexpr double kMaxOffsetShare = 0.4;
 
 double median_of(std::vector<double> v) {
     if (v.empty()) return 0;
@@ -248,11 +256,12 @@ GestureMeasure measure_gesture(const std::vector<cv::Mat>& crops,
         const cv::Point2d offset = (sv - slope * st) / sn;
         std::vector<double> energy(static_cast<std::size_t>(frames)), quiet;
         double mxx = 0, mxy = 0, myy = 0;
+        cv::Point2d window_sum(0, 0);
         for (int k = 0; k < frames; ++k) {
             const cv::Point2d v = r[std::size_t(k)] - (offset + slope * double(k));
             energy[std::size_t(k)] = v.dot(v);
             if (in_window[std::size_t(k)])
-                mxx += v.x * v.x, mxy += v.x * v.y, myy += v.y * v.y;
+                mxx += v.x * v.x, mxy += v.x * v.y, myy += v.y * v.y, window_sum += v;
             else
                 quiet.push_back(energy[std::size_t(k)]);
         }
@@ -312,6 +321,9 @@ GestureMeasure measure_gesture(const std::vector<cv::Mat>& crops,
         const double direction =
             tr > 0 ? 0.5 + 0.5 * std::sqrt((mxx - myy) * (mxx - myy) + 4 * mxy * mxy) / tr : 0.5;
         if (direction < kMinDirection) continue;
+        // About its rest, not held to one side.
+        if (tr > 0 && window_sum.dot(window_sum) / (double(window) * tr) > kMaxOffsetShare)
+            continue;
         found.push_back(
             {in, in / (tail * threshold), std::sqrt(peak_energy), cells[c].rect, direction});
     }

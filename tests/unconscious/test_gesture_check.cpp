@@ -275,5 +275,24 @@ TEST(GestureCheck, MeasureRejectsMotionThatPointsEveryWay) {
     }
 }
 
+// The check's offset test: the same texture in noise, a part of it displaced in the window along
+// one line, to and fro about its rest (0.3 px each way), or held 0.3 px to one side and swung
+// back by half of that in two frames (as an encoder redraws a place to one side and holds it);
+// both swing back and lie along one line, and only the first is a gesture.
+TEST(GestureCheck, MeasureRejectsDisplacementHeldToOneSide) {
+    cv::RNG rng(13);
+    const cv::Mat texture = random_texture(rng);
+    for (const bool held : {false, true}) {
+        const TextureCrops t = texture_crops(texture, rng, [&](int k) {
+            const double d = held ? (k % 6 == 5 ? -0.15 : 0.3) : 0.3 * (k % 2 ? -1 : 1);
+            return cv::Point2d(d * std::cos(0.3), d * std::sin(0.3));
+        });
+        const GestureMeasure m = measure_gesture(t.crops, t.in_window, kTextureBox, 16, 1e-4);
+        std::printf("  %s: ratio %.2f, direction %.2f\n", held ? "held" : "about its rest", m.ratio,
+                    m.direction);
+        EXPECT_EQ(m.passed, !held);
+    }
+}
+
 }  // namespace
 }  // namespace kinoglaz
