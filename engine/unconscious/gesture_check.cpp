@@ -42,7 +42,7 @@ constexpr double kMinDirection = 0.75;
 // its patch to and fro about its rest; a place that the encoder redraws to one side and holds
 // there stays off it (as EventFinderOptions::max_offset_share, which judges detections only: at
 // the 320 px image's noise a faint candidate's path wanders to one side by itself). Measured on
-// the films of docs/optical-unconscious.md: 0.00-0.34 for the gestures confirmed, 0.49 for the
+// the films of docs/optical-unconscious.md: 0.00-0.34 for the 24 gestures confirmed, 0.49 for the
 // one noise proposal confirmed before (seed 61).
 constexpr double kMaxOffsetShare = 0.4;
 
