@@ -893,6 +893,7 @@ std::optional<DecodedPicture> place(DecoderState& s, AVFrame* f, std::int64_t ra
     }
     const bool corrupt = f && ((f->flags & AV_FRAME_FLAG_CORRUPT) || f->decode_error_flags);
     if (corrupt) ++s.info.decode_errors;
+    const bool key = f && f->key_frame;  // read before the frame is moved (and reset)
     if (!s.first_pts_known) {
         s.first_pts = pts;
         s.first_pts_known = true;
@@ -935,6 +936,7 @@ std::optional<DecodedPicture> place(DecoderState& s, AVFrame* f, std::int64_t ra
     picture.time_s = double(pts - s.first_pts) * tb;
     picture.duration_s = s.last_duration > 0 ? double(s.last_duration) * tb : 0;
     picture.corrupt = corrupt;
+    picture.key = key;
     return picture;
 }
 
@@ -1085,6 +1087,7 @@ Frame VideoDecoder::convert(const DecodedPicture& picture) const {
     frame.time_s = picture.time_s;
     frame.duration_s = picture.duration_s;
     frame.corrupt = picture.corrupt;
+    frame.key = picture.key;
     // Area averaging: the proxy must be a faithful low-pass image, or noise and aliasing
     // would look like change between frames. Plain 4:2:0 is resampled in place, several
     // times faster than swscale's area filter; other formats go through swscale.

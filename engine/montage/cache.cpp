@@ -17,10 +17,12 @@ namespace kinoglaz {
 
 namespace {
 
-// Version 1: a header of fixed-size little-endian fields, then every record and every segment
-// field by field (no padding bytes, so equal collectors give equal files), then an FNV-1a
-// checksum of everything before it.
-constexpr char kMagic[8] = {'K', 'G', 'M', 'O', 'N', 'T', 'G', '1'};
+// A header of fixed-size little-endian fields, then every record and every segment field by
+// field (no padding bytes, so equal collectors give equal files), then an FNV-1a checksum of
+// everything before it. Version 2 adds each record's `key`; a version 1 cache (analysis
+// folders written before) is still read, its frames taken as not known to be keyframes.
+constexpr char kMagic[8] = {'K', 'G', 'M', 'O', 'N', 'T', 'G', '2'};
+constexpr char kMagicVersion1[8] = {'K', 'G', 'M', 'O', 'N', 'T', 'G', '1'};
 
 using Record = MontageCollector::FrameRecord;
 using Segment = MontageCollector::Segment;
@@ -65,16 +67,18 @@ class Reader {
 void put_record(Writer& w, const Record& r) {
     w.put(r.time_s), w.put(r.luma_mean), w.put(r.colourfulness), w.put(r.mc_diff);
     w.put(r.dx), w.put(r.dy), w.put(r.log_scale), w.put(r.luma_std), w.put(r.inlier);
-    w.put(r.motion), w.put(r.quad);
+    w.put(r.motion), w.put(r.quad), w.put(r.key);
 }
 
-void get_record(Reader& in, Record& r) {
+void get_record(Reader& in, Record& r, bool version1) {
     in.get(r.time_s), in.get(r.luma_mean), in.get(r.colourfulness), in.get(r.mc_diff);
     in.get(r.dx), in.get(r.dy), in.get(r.log_scale), in.get(r.luma_std), in.get(r.inlier);
     in.get(r.motion), in.get(r.quad);
+    if (!version1) in.get(r.key);
 }
 
-constexpr std::size_t kRecordBytes = 8 + 6 * 4 + 3 + 12;
+constexpr std::size_t kRecordBytesVersion1 = 8 + 6 * 4 + 3 + 12;
+constexpr std::size_t kRecordBytes = kRecordBytesVersion1 + 1;
 constexpr std::size_t kSegmentBytes = 8 + 8 + 8 + 4 * (kHistBins + 8 * 8 * 3);
 
 std::uint64_t fnv1a(const char* p, std::size_t n) {
@@ -120,8 +124,12 @@ MontageCollector read_montage_cache(const std::filesystem::path& file, const Sou
                         "run analyze again");
     const std::vector<char> bytes{std::istreambuf_iterator<char>(in),
                                   std::istreambuf_iterator<char>()};
-    if (bytes.size() < sizeof kMagic + 8 || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
+    const bool version1 = bytes.size() >= sizeof kMagic &&
+                          std::memcmp(bytes.data(), kMagicVersion1, sizeof kMagic) == 0;
+    if (bytes.size() < sizeof kMagic + 8 ||
+        (!version1 && std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0))
         throw_bad_input(where, "not a kinoglaz montage cache (or of another version)");
+    const std::size_t record_bytes = version1 ? kRecordBytesVersion1 : kRecordBytes;
     std::uint64_t sum = 0;
     std::memcpy(&sum, bytes.data() + bytes.size() - 8, 8);
     if (sum != fnv1a(bytes.data(), bytes.size() - 8))
@@ -136,11 +144,11 @@ MontageCollector read_montage_cache(const std::filesystem::path& file, const Sou
                                    " frames, not this analysis's " +
                                    std::to_string(source.frame_count));
     if (n_frames < 0 || n_segments < 0 ||
-        std::uint64_t(n_frames) * kRecordBytes + std::uint64_t(n_segments) * kSegmentBytes !=
+        std::uint64_t(n_frames) * record_bytes + std::uint64_t(n_segments) * kSegmentBytes !=
             r.left())
         throw_bad_input(where, "corrupt header");
     std::vector<Record> frames(static_cast<std::size_t>(n_frames));
-    for (Record& rec : frames) get_record(r, rec);
+    for (Record& rec : frames) get_record(r, rec, version1);
     std::vector<Segment> segments(static_cast<std::size_t>(n_segments));
     for (Segment& s : segments) {
         std::int64_t a = 0, b = 0;

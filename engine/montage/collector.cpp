@@ -45,6 +45,7 @@ void MontageCollector::push(const FrameFeatures& f) {
     r.luma_std = cv::saturate_cast<std::uint8_t>(f.luma_std);
     r.colourfulness = f.colourfulness;
     r.mc_diff = f.mc_diff;
+    r.key = f.key ? 1 : 0;
     const float w = float(std::max(1, f.proxy_width)), h = float(std::max(1, f.proxy_height));
     if (f.motion.valid) {
         r.motion = 1;

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -567,6 +569,33 @@ TEST_F(Rebuild, ACorruptMontageCacheIsRefused) {
                           shell_quote((copy / "cuts.edl").string()) + " --quiet"));
     EXPECT_EQ(r2.status, 1);
     EXPECT_NE(r2.err.find("run analyze again"), std::string::npos) << r2.err;
+}
+
+// A folder analysed before the cache kept each frame's codec-keyframe flag (version 1: the
+// same layout less that byte per record) still rebuilds: the flags are taken as unknown.
+TEST_F(Rebuild, AVersionOneMontageCacheIsStillRead) {
+    const fs::path copy = root_ / "version1";
+    fs::remove_all(copy);
+    fs::copy(analysis_, copy, fs::copy_options::recursive);
+    const std::string cache = read_file(copy / "montage.cache");
+    constexpr std::size_t kHeader = 8 + 8 + 8 + 4 + 4 + 8 + 8, kRecord = 48;
+    ASSERT_EQ(cache.substr(0, 8), "KGMONTG2");
+    std::int64_t frames = 0;
+    std::memcpy(&frames, cache.data() + 8 + 8 + 8 + 4 + 4, 8);
+    ASSERT_GT(frames, 0);
+    std::string old = "KGMONTG1" + cache.substr(8, kHeader - 8);
+    for (std::int64_t i = 0; i < frames; ++i)
+        old += cache.substr(kHeader + std::size_t(i) * kRecord, kRecord - 1);  // less `key`
+    old += cache.substr(kHeader + std::size_t(frames) * kRecord,
+                        cache.size() - 8 - kHeader - std::size_t(frames) * kRecord);
+    std::uint64_t h = 0xcbf29ce484222325ULL;  // the cache's FNV-1a checksum
+    for (char c : old) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
+    old.append(reinterpret_cast<const char*>(&h), 8);
+    write_file(copy / "montage.cache", old);
+    const auto r = run(k("rebuild " + shell_quote(copy.string()) + " --from " +
+                         shell_quote((copy / "cuts.edl").string()) + " --quiet"));
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(read_file(copy / "montage.cache").substr(0, 8), "KGMONTG2");  // written anew
 }
 
 }  // namespace

@@ -66,7 +66,8 @@ FrameFeatures features_of(const View& v, FrameIndex index, cv::RNG& rng) {
 
 class FilmBuilder {
   public:
-    void frame(const View& v, float gain) { push(v, gain); }
+    /// KEY: decoding can start at this frame (FrameFeatures::key).
+    void frame(const View& v, float gain, bool key = false) { push(v, gain, key); }
     void black(int frames) {
         View b;
         b.hist[0] = 1;
@@ -77,8 +78,9 @@ class FilmBuilder {
     MontageCollector& collector() { return collector_; }
 
   private:
-    void push(const View& v, float gain) {
+    void push(const View& v, float gain, bool key = false) {
         FrameFeatures f = features_of(v, index_, rng_);
+        f.key = key;
         cv::Mat noise(v.thumb_bgr.size(), CV_16SC3);
         rng_.fill(noise, cv::RNG::NORMAL, 0, 2);
         cv::Mat t16;
@@ -173,6 +175,39 @@ TEST(MontageShots, FollowTransitionConventions) {
     EXPECT_GE(an.shots[3].keyframe, 125);
     // The shot after the fade to black starts a new scene.
     EXPECT_NE(an.shots[3].scene, an.shots[2].scene);
+}
+
+// The keyframe is decoded again by seeking from the codec's keyframe before it: among the
+// frames nearly as representative as the best, the one nearest after a codec keyframe is taken,
+// never one that is not representative (dim frames, a flash), even at a codec keyframe.
+TEST(MontageShots, KeyframeIsARepresentativeFrameQuickToDecode) {
+    const View a = make_view(5), b = make_view(6);
+    auto keyframe_of = [&](const std::vector<FrameIndex>& keys, FrameIndex flash) {
+        FilmBuilder film;
+        for (FrameIndex f = 0; f < 60; ++f) {
+            const bool key = std::find(keys.begin(), keys.end(), f) != keys.end();
+            // The first 20 frames dim: far from the shot's mean colour.
+            film.frame(a, f < 20 ? 0.5f : (f == flash ? 1.6f : 1.0f), key);
+        }
+        for (FrameIndex f = 60; f < 90; ++f) film.frame(b, 1.0f, f == 60);
+        Analysis an;
+        an.transitions = {cut(60)};
+        an.source.fps = kFps;
+        an.source.duration_s = 90 / kFps;
+        build_montage(an, film.collector());
+        EXPECT_EQ(an.shots.size(), 2u);
+        return an.shots.empty() ? FrameIndex(-1) : an.shots[0].keyframe;
+    };
+    EXPECT_EQ(keyframe_of({0, 30}, -1), 30);  // frame 0 is a codec keyframe, but dim
+    EXPECT_EQ(keyframe_of({0, 41}, -1), 41);
+    // A flash on the codec keyframe: a frame just after it instead, past the flash's motion.
+    const FrameIndex after_flash = keyframe_of({0, 30}, 30);
+    EXPECT_GT(after_flash, 30);
+    EXPECT_LT(after_flash, 36);
+    // Without any codec keyframe known, the most representative frame, in the bright part.
+    const FrameIndex best = keyframe_of({}, -1);
+    EXPECT_GE(best, 20);
+    EXPECT_LT(best, 60);
 }
 
 TEST(MontageShots, BlackLeaderBelongsToNoShot) {

@@ -71,6 +71,7 @@ FrameFeatures compute_frame_features(const Frame& frame, FeatureMask mask) {
     FrameFeatures f;
     f.index = frame.index;
     f.time_s = frame.time_s;
+    f.key = frame.key;
     const bool has_proxy = !frame.proxy_gray.empty();
     f.proxy_width = has_proxy ? frame.proxy_gray.cols : frame.detect_gray.cols;
     f.proxy_height = has_proxy ? frame.proxy_gray.rows : frame.detect_gray.rows;

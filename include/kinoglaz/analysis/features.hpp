@@ -53,6 +53,7 @@ struct GlobalMotion {
 struct FrameFeatures {
     FrameIndex index = 0;
     double time_s = 0;
+    bool key = false;  ///< Frame::key: decoding can start at this frame
     int proxy_width = 0, proxy_height = 0;
 
     // --- per frame ---------------------------------------------------------------

@@ -94,6 +94,9 @@ class DecodedPicture {
     double time_s = 0;
     double duration_s = 0;
     bool corrupt = false;
+    /// The codec marked this picture as one decoding can start from (an IDR picture or a
+    /// recovery point): a seek to a later frame decodes from the last such picture on.
+    bool key = false;
     /// Not decoded (DecodeOptions::sparse_decode): a frame in its place, without samples.
     bool skipped = false;
 

@@ -27,6 +27,7 @@ struct Frame {
     double time_s = 0;      ///< seconds since the stream's first frame
     double duration_s = 0;  ///< the frame's nominal duration (0 when unknown)
     bool corrupt = false;   ///< the decoder flagged this picture as damaged
+    bool key = false;       ///< DecodedPicture::key: decoding can start at this picture
     cv::Mat proxy_bgr;      ///< small analysis image, CV_8UC3, longest side ~analysis_size
     cv::Mat proxy_gray;     ///< the same picture's luma plane (Y of Y'CbCr, video range as coded:
                             ///< 16..235 for most films), CV_8UC1

@@ -61,6 +61,7 @@ class MontageCollector final : public Joinable<MontageCollector> {
         std::uint8_t luma_std = 0;  ///< spatial standard deviation of luma, 0..255
         std::uint8_t inlier = 0;    ///< GlobalMotion::inlier_ratio × 255
         std::uint8_t motion = 0;  ///< 0: none, 1: GlobalMotion valid, 2: phase-correlation fallback
+        std::uint8_t key = 0;     ///< 1: FrameFeatures::key (decoding can start here)
         std::array<std::uint8_t, 12> quad{};  ///< mean B,G,R of the 4 quadrants of thumb_bgr
     };
 
