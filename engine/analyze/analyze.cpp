@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <exception>
 #include <filesystem>
 #include <fstream>
@@ -47,11 +48,14 @@ constexpr double kKeyframeWorkersBudget = 512.0 * (1 << 20);
 // needs (ViewJoiner keeps only those within the set-up window), and the montage is redone.
 // The keyframe is chosen once the shot's final bounds are known, so it cannot come from the
 // pass (whose pictures are decoded without the loop filter anyway).
-// A worker analyses each picture (faces, view features, `each`) on another thread while it
-// seeks and decodes its next one: the two take about as long at 1080p. Workers take the
-// keyframes in turn, one per two cores: a seek's short decode keeps about two cores busy, and
-// one worker alone would leave the rest idle while the pass uses them all. `each` is called
-// from several threads at once, in no particular order.
+// A worker analyses each picture (faces, view features, `each`) on other threads while it
+// seeks and decodes its next one, as many at once as it has cores: a keyframe chosen near a
+// codec keyframe (pick_keyframe) decodes in a fraction of the time its analysis takes, so one
+// analysis at a time left a core idle (benchmarks/README.md, "Where analyze spends its
+// time"). Workers take the keyframes in turn, one per two cores: a seek's
+// short decode keeps about two cores busy, and one worker alone would leave the rest idle
+// while the pass uses them all. `each` is called from several threads at once, in no
+// particular order.
 void grab_keyframes(const std::string& input, Analysis& analysis, const PassOptions& pass,
                     const MontageOptions* montage,
                     const std::function<void(int, const cv::Mat&)>& each) {
@@ -68,6 +72,11 @@ void grab_keyframes(const std::string& input, Analysis& analysis, const PassOpti
                                               int(kKeyframeWorkersBudget / worker_bytes)}));
     const DecodeOptions grab =
         picture_decode_options(std::max(1, threads / workers), pass.decode.allow_network);
+    // Pictures each worker analyses at once: one per core it has, within the budget (each
+    // holds about half a worker's bytes: the picture in BGR and grey, the faces' copies).
+    const int analysers =
+        std::max(1, std::min(threads / workers,
+                             int(kKeyframeWorkersBudget / (workers * worker_bytes / 2)) - 1));
     ProgressBar bar("keyframes", std::int64_t(wanted.size()), pass.progress, "shots");
     std::optional<ViewJoiner> views;
     if (montage) views.emplace(analysis, *montage);
@@ -112,22 +121,25 @@ void grab_keyframes(const std::string& input, Analysis& analysis, const PassOpti
     auto work = [&] {
         try {
             FrameGrabber grabber(input, grab);
-            std::future<void> analysing;
+            std::deque<std::future<void>> analysing;  // oldest first, `analysers` at most
             for (std::size_t first; !failed && (first = next_run++ * run) < wanted.size();) {
                 const std::size_t end = std::min(wanted.size(), first + run);
                 for (std::size_t i = first; i < end && !failed; ++i) {
                     std::optional<Frame> frame = grabber.grab(
                         wanted[i], i + 1 < end ? std::optional(wanted[i + 1]) : std::nullopt);
-                    if (analysing.valid()) analysing.get();
+                    if (analysing.size() >= std::size_t(analysers)) {
+                        analysing.front().get();
+                        analysing.pop_front();
+                    }
                     if (!frame) {
                         deliver(i, {});
                         continue;
                     }
-                    analysing =
-                        std::async(std::launch::async, analyse, i, std::move(frame->full_bgr));
+                    analysing.push_back(
+                        std::async(std::launch::async, analyse, i, std::move(frame->full_bgr)));
                 }
             }
-            if (analysing.valid()) analysing.get();
+            for (auto& pending : analysing) pending.get();
         } catch (...) {
             std::lock_guard lock(mutex);
             if (!error) error = std::current_exception();
