@@ -52,10 +52,9 @@ constexpr double kKeyframeWorkersBudget = 512.0 * (1 << 20);
 // seeks and decodes its next one, as many at once as it has cores: a keyframe chosen near a
 // codec keyframe (pick_keyframe) decodes in a fraction of the time its analysis takes, so one
 // analysis at a time left a core idle (benchmarks/README.md, "Where analyze spends its
-// time"). Workers take the keyframes in turn, one per two cores: a seek's
-// short decode keeps about two cores busy, and one worker alone would leave the rest idle
-// while the pass uses them all. `each` is called from several threads at once, in no
-// particular order.
+// time"). Workers take the keyframes in turn, one per two cores: a seek's short decode keeps
+// about two cores busy, and one worker alone would leave the rest idle while the pass uses
+// them all. `each` is called from several threads at once, in no particular order.
 void grab_keyframes(const std::string& input, Analysis& analysis, const PassOptions& pass,
                     const MontageOptions* montage,
                     const std::function<void(int, const cv::Mat&)>& each) {
