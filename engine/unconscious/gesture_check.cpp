@@ -150,12 +150,23 @@ GestureMeasure measure_gesture(const std::vector<cv::Mat>& crops,
     // are too few), so that it lies close in time and the camera's drift stays small.
     const int first_in =
         int(std::find(in_window.begin(), in_window.end(), true) - in_window.begin());
+    // 8-bit crops are smoothed one frame at a time, when read: a long film's overlapping
+    // candidates hold their crops at a quarter of the floating-point size (on the 2-hour 1080p
+    // film, one candidate's crops in floating point added ~150 MB at once).
+    cv::Mat smoothed;
+    const auto frame = [&](int k) -> const cv::Mat& {
+        const cv::Mat& crop = crops[std::size_t(k)];
+        if (crop.type() == CV_32F) return crop;
+        crop.convertTo(smoothed, CV_32F);
+        cv::GaussianBlur(smoothed, smoothed, {5, 5}, 1.0);
+        return smoothed;
+    };
     cv::Mat reference = cv::Mat::zeros(size, CV_32F);
     int used = 0;
     for (int k = first_in - 1; k >= 0 && used < kReferenceFrames; --k, ++used)
-        reference += crops[std::size_t(k)];
+        reference += frame(k);
     for (int k = first_in; k < frames && used < kReferenceFrames; ++k)
-        if (!in_window[std::size_t(k)]) reference += crops[std::size_t(k)], ++used;
+        if (!in_window[std::size_t(k)]) reference += frame(k), ++used;
     reference /= double(used);
     cv::Mat ix, iy;
     cv::Sobel(reference, ix, CV_32F, 1, 0, 3, 1.0 / 8);
@@ -197,8 +208,7 @@ GestureMeasure measure_gesture(const std::vector<cv::Mat>& crops,
     Scratch scratch;
     std::vector<cv::Point2d> camera(static_cast<std::size_t>(frames));
     for (int k = 0; k < frames; ++k) {
-        displacements(crops[std::size_t(k)], reference, ix, iy, cells, cell, scratch,
-                      measured[std::size_t(k)]);
+        displacements(frame(k), reference, ix, iy, cells, cell, scratch, measured[std::size_t(k)]);
         camera[std::size_t(k)] = camera_of(cells, measured[std::size_t(k)]);
     }
     double wander = 0;
@@ -211,11 +221,11 @@ GestureMeasure measure_gesture(const std::vector<cv::Mat>& crops,
             // Move the frame back by the camera's motion, twice refined, and measure what
             // remains: sub-pixel, where the linear estimate holds.
             cv::Point2d total(0, 0);
+            const cv::Mat& picture = frame(k);
             for (int pass = 0; pass < 3; ++pass) {
                 total += g;
                 const cv::Matx23d shift(1, 0, -total.x, 0, 1, -total.y);
-                cv::warpAffine(crops[std::size_t(k)], moved, shift, size, cv::INTER_LINEAR,
-                               cv::BORDER_REPLICATE);
+                cv::warpAffine(picture, moved, shift, size, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
                 displacements(moved, reference, ix, iy, cells, cell, scratch, d);
                 g = camera_of(cells, d);
             }
@@ -362,7 +372,7 @@ std::vector<Event> check_gestures(const std::string& input, const std::vector<Ev
         const Event* proposal = nullptr;
         FrameIndex lo = 0, hi = 0, w0 = 0, w1 = 0;
         cv::Rect region;
-        std::vector<cv::Mat> crops;  // the source's luma in `region`, CV_8U until measured
+        std::vector<cv::Mat> crops;  // the source's luma in `region`, CV_8U
         std::vector<bool> in_window;
         bool done = false;
     };
@@ -400,15 +410,6 @@ std::vector<Event> check_gestures(const std::string& input, const std::vector<Ev
     const auto measure = [&](Plan& plan) {
         plan.done = true;
         ++counted.measured;
-        // The crops wait as the source's 8-bit samples, a quarter of their floating-point
-        // size: only the plan measured now holds its crops smoothed in floating point (on the
-        // 2-hour 1080p film, overlapping plans held 124 MB of them at once).
-        for (cv::Mat& crop : plan.crops) {
-            cv::Mat smooth;
-            crop.convertTo(smooth, CV_32F);
-            cv::GaussianBlur(smooth, smooth, {5, 5}, 1.0);
-            crop = std::move(smooth);
-        }
         const GestureMeasure m =
             measure_gesture(plan.crops, plan.in_window, plan.proposal->bbox - plan.region.tl(),
                             cell, options.false_alarm_rate);

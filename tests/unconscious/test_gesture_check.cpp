@@ -294,5 +294,46 @@ TEST(GestureCheck, MeasureRejectsDisplacementHeldToOneSide) {
     }
 }
 
+// measure_gesture() takes the source's 8-bit samples as they are decoded and smooths them one
+// frame at a time (so that a long film's candidates wait at a quarter of the size): the same
+// measure as on the frames smoothed beforehand, also where the camera drifts and every frame is
+// moved back before it is measured.
+TEST(GestureCheck, MeasureOfEightBitSamplesEqualsMeasureOfSmoothedFrames) {
+    cv::RNG rng(17);
+    const cv::Mat texture = random_texture(rng) + 128;
+    for (const double drift : {0.0, 0.03}) {
+        std::vector<cv::Mat> samples, smoothed;
+        std::vector<bool> in_window;
+        for (int k = 0; k < 60; ++k) {
+            const bool in = k >= 30 && k < 42;
+            cv::Mat picture;
+            cv::warpAffine(texture, picture, cv::Matx23d(1, 0, drift * k, 0, 1, 0), texture.size(),
+                           cv::INTER_CUBIC, cv::BORDER_REFLECT);
+            const double d = in ? 0.4 * std::sin(2 * CV_PI * (k - 30) / 6.0) : 0.0;
+            cv::warpAffine(texture(kTextureBox), picture(kTextureBox),
+                           cv::Matx23d(1, 0, d + drift * k, 0, 1, 0), kTextureBox.size(),
+                           cv::INTER_CUBIC, cv::BORDER_REFLECT);
+            cv::Mat noise(texture.size(), CV_32F), sample, smooth;
+            rng.fill(noise, cv::RNG::NORMAL, 0, 2);
+            picture += noise;
+            picture.convertTo(sample, CV_8U);
+            sample.convertTo(smooth, CV_32F);
+            cv::GaussianBlur(smooth, smooth, {5, 5}, 1.0);
+            samples.push_back(sample);
+            smoothed.push_back(smooth);
+            in_window.push_back(in);
+        }
+        const GestureMeasure a = measure_gesture(samples, in_window, kTextureBox, 16, 1e-4);
+        const GestureMeasure b = measure_gesture(smoothed, in_window, kTextureBox, 16, 1e-4);
+        std::printf("  drift %.2f px/frame: ratio %.3f / %.3f, amplitude %.3f / %.3f px\n", drift,
+                    a.ratio, b.ratio, a.amplitude_px, b.amplitude_px);
+        EXPECT_TRUE(a.passed);
+        EXPECT_EQ(a.passed, b.passed);
+        EXPECT_EQ(a.ratio, b.ratio);
+        EXPECT_EQ(a.amplitude_px, b.amplitude_px);
+        EXPECT_EQ(a.cell, b.cell);
+    }
+}
+
 }  // namespace
 }  // namespace kinoglaz

@@ -37,11 +37,12 @@ struct GestureMeasure {
 };
 
 /// Measures a candidate on `crops`: the same region of successive frames at the source's size
-/// (CV_32F grey, smoothed, all of one size), `in_window[k]` saying which hold the candidate's
-/// time window; `box` is the candidate's box in the crops' pixels and `cell` the side of the
-/// measuring cells' stride (their windows are twice as wide). Every cell's displacement
-/// against a reference (the mean of the frames just before the window) is measured by
-/// Lucas-Kanade, the camera's (the median of the cells outside `box`) and each cell's slow
+/// (all of one size: CV_32F grey, already smoothed, or the source's CV_8U samples, smoothed here
+/// by a 5x5 Gaussian of sigma 1 one frame at a time as read, so that they wait at a quarter of
+/// the size), `in_window[k]` saying which hold the candidate's time window; `box` is the
+/// candidate's box in the crops' pixels and `cell` the side of the measuring cells' stride
+/// (their windows are twice as wide). Every cell's displacement against a reference (the mean
+/// of the frames just before the window) is measured by Lucas-Kanade, the camera's (the median of the cells outside `box`) and each cell's slow
 /// drift (a line through its frames outside the window) taken out. Each cell in `box` sums
 /// its squared displacements over the window, in units of their median outside it, each
 /// frame's term capped; it passes when that sum exceeds both the threshold a Gaussian noise
