@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 #include <unistd.h>
+#include <fstream>
+#include <iterator>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -45,6 +47,27 @@ TEST(Jpeg, OddSizesRoundTripAndBadPathsFailCleanly) {
     EXPECT_THROW(write_jpeg((root / "no" / "such" / "dir.jpg").string(), cv::Mat(8, 8, CV_8UC3)),
                  Error);
     EXPECT_THROW(write_jpeg((root / "grey.jpg").string(), cv::Mat(8, 8, CV_8UC1)), Error);
+    fs::remove_all(root);
+}
+
+// Keyframes carry JPEG's standard Huffman tables (ITU-T T.81 Annex K): tables fitted to each
+// picture would make the encoder hold every coefficient's code of the picture until the end
+// (25 MB at 1080p), for files a few per cent smaller. The luminance DC table's code counts
+// follow its class and id byte in the DHT segment.
+TEST(Jpeg, KeyframesUseTheStandardHuffmanTables) {
+    const fs::path root = temp_dir("jpeg-huffman");
+    cv::Mat img(270, 480, CV_8UC3);
+    cv::randu(img, 0, 255);
+    const fs::path file = root / "noise.jpg";
+    write_jpeg(file.string(), img);
+    std::ifstream in(file, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    const std::string luma_dc_counts(
+        "\x00\x00\x01\x05\x01\x01\x01\x01\x01\x01\x00\x00\x00"
+        "\x00\x00\x00\x00",
+        17);
+    EXPECT_NE(bytes.find("\xFF\xC4"), std::string::npos) << "no DHT segment";
+    EXPECT_NE(bytes.find(luma_dc_counts), std::string::npos);
     fs::remove_all(root);
 }
 
