@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <random>
 
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <kinoglaz/analysis.hpp>
@@ -278,9 +277,7 @@ void LiveSession::State::processing_loop() {
     cv::Size built_size;
     cv::Rect built_roi;
     double built_fps = 0;
-    const std::vector<int> view_params{cv::IMWRITE_JPEG_QUALITY, 80};
-    const std::vector<int> ring_params{cv::IMWRITE_JPEG_QUALITY, 92};
-    std::vector<unsigned char> buffer;
+    constexpr int kViewQuality = 80, kRingQuality = 92;
     while (!sh.stopping) {
         detail::CapturedFrame in;
         {
@@ -361,8 +358,8 @@ void LiveSession::State::processing_loop() {
             set.alpha > 0 ? "magnified x" + fmt("%g", set.alpha) + " " + method : "not magnified",
             {6, original.rows - 8});
 
-        cv::imencode(".jpg", view, buffer, view_params);
-        auto jpeg = std::make_shared<const std::string>(buffer.begin(), buffer.end());
+        const std::vector<unsigned char> view_bytes = encode_jpeg(view, kViewQuality);
+        auto jpeg = std::make_shared<const std::string>(view_bytes.begin(), view_bytes.end());
         const auto done = Clock::now();
         {
             std::lock_guard lock(sh.view_mutex);
@@ -383,14 +380,14 @@ void LiveSession::State::processing_loop() {
         sh.view_cv.notify_all();
 
         // The replay buffer keeps the original: a replay magnifies it again, as asked then.
-        cv::imencode(".jpg", original, buffer, ring_params);
+        std::vector<unsigned char> original_bytes = encode_jpeg(original, kRingQuality);
         {
             std::lock_guard lock(sh.ring_mutex);
             // A stream that restarts (new clock) or a new size starts a new buffer.
             if (!sh.ring.empty() &&
                 (in.time_s <= sh.ring.back().time_s || original.size() != sh.ring.back().size))
                 sh.ring.clear();
-            sh.ring.push_back({buffer, in.time_s, original.size()});
+            sh.ring.push_back({std::move(original_bytes), in.time_s, original.size()});
             sh.ring_fps = in.fps;
             while (!sh.ring.empty() && in.time_s - sh.ring.front().time_s > sh.options.replay_s)
                 sh.ring.pop_front();

@@ -12,9 +12,9 @@
 #include <httplib.h>
 #include <unistd.h>
 #include <nlohmann/json.hpp>
-#include <opencv2/imgcodecs.hpp>
 
 #include <kinoglaz/core.hpp>
+#include <kinoglaz/decode.hpp>
 #include "live_detail.hpp"
 
 namespace kinoglaz::detail {
@@ -133,7 +133,7 @@ struct LiveServer::Impl {
         o.max_panel_px = std::min(panel_px, shared.options.panel_px);
         o.threads = 1;  // the live view keeps the other core
         if (set.region) {
-            cv::Mat first = cv::imdecode(pictures.front().jpeg, cv::IMREAD_COLOR);
+            cv::Mat first = decode_jpeg(pictures.front().jpeg);
             const auto& r = *set.region;
             o.roi = cv::Rect(int(r.x * first.cols), int(r.y * first.rows),
                              std::max(1, int(r.width * first.cols)),
@@ -147,7 +147,7 @@ struct LiveServer::Impl {
             [&]() -> std::optional<TimedPicture> {
                 if (i == pictures.size()) return std::nullopt;
                 const auto& p = pictures[i++];
-                return TimedPicture{cv::imdecode(p.jpeg, cv::IMREAD_COLOR), p.time_s};
+                return TimedPicture{decode_jpeg(p.jpeg), p.time_s};
             },
             fps, o, path);
         facts = {{"seconds", pictures.back().time_s - pictures.front().time_s},

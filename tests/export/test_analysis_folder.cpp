@@ -71,6 +71,26 @@ TEST(Jpeg, KeyframesUseTheStandardHuffmanTables) {
     fs::remove_all(root);
 }
 
+// The live view's pictures go through encode_jpeg / decode_jpeg in memory (FFmpeg's codec, so
+// that the command-line tool does not load OpenCV's imgcodecs): a round trip keeps the picture,
+// a JPEG from another encoder (libjpeg, through imgcodecs) reads back, and bytes that are not
+// a JPEG are refused with an error, not a crash.
+TEST(Jpeg, EncodesAndDecodesInMemory) {
+    cv::Mat img(120, 200, CV_8UC3);
+    for (int y = 0; y < img.rows; ++y)
+        for (int x = 0; x < img.cols; ++x)
+            img.at<cv::Vec3b>(y, x) = {uchar(x), uchar(2 * y), uchar(255 - x)};
+    const cv::Mat back = decode_jpeg(encode_jpeg(img, 92));
+    ASSERT_EQ(back.size(), img.size());
+    ASSERT_EQ(back.type(), CV_8UC3);
+    EXPECT_GT(cv::PSNR(back, img), 35);
+    std::vector<unsigned char> libjpeg;
+    ASSERT_TRUE(cv::imencode(".jpg", img, libjpeg, {cv::IMWRITE_JPEG_QUALITY, 90}));
+    EXPECT_GT(cv::PSNR(decode_jpeg(libjpeg), cv::imdecode(libjpeg, cv::IMREAD_COLOR)), 40);
+    EXPECT_THROW(decode_jpeg({}), Error);
+    EXPECT_THROW(decode_jpeg({'n', 'o', 't', ' ', 'a', ' ', 'j', 'p', 'e', 'g'}), Error);
+}
+
 bool has_partial_sibling(const fs::path& outdir) {
     for (const auto& e : fs::directory_iterator(outdir.parent_path())) {
         const std::string name = e.path().filename().string();
