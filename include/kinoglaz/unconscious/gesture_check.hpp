@@ -36,22 +36,22 @@ struct GestureMeasure {
     double direction = 0.5;
 };
 
-/// Measures a candidate on `crops`: the same region of successive frames at the source's size
-/// (all of one size: CV_32F grey, already smoothed, or the source's CV_8U samples, smoothed here
-/// by a 5x5 Gaussian of sigma 1 one frame at a time as read, so that they wait at a quarter of
-/// the size), `in_window[k]` saying which hold the candidate's time window; `box` is the
-/// candidate's box in the crops' pixels and `cell` the side of the measuring cells' stride
-/// (their windows are twice as wide). Every cell's displacement against a reference (the mean
-/// of the frames just before the window) is measured by Lucas-Kanade, the camera's (the median of the cells outside `box`) and each cell's slow
-/// drift (a line through its frames outside the window) taken out. Each cell in `box` sums
-/// its squared displacements over the window, in units of their median outside it, each
-/// frame's term capped; it passes when that sum exceeds both the threshold a Gaussian noise
-/// would cross at `false_alarm_rate` (shared among the cells), raised by how far the frames
-/// outside the window already reach it, and 2.75 times the largest sum of any cell over any
-/// stretch of the same length outside the window; its displacement must swing back (at
-/// least 0.35 of its peak the other way, as EventFinder's) and lie along one line (at least
-/// 0.75 of its energy in the window along its main direction: noise points every way). Needs at
-/// least 12 frames outside the window, else it fails.
+/// Measures a candidate on `crops`: the same region of successive frames at the source's size (all
+/// of one size: CV_32F grey, already smoothed, or the source's CV_8U samples, smoothed here by a
+/// 5x5 Gaussian of sigma 1 one frame at a time as read, so that they wait at a quarter of the
+/// size), `in_window[k]` saying which hold the candidate's time window; `box` is the candidate's
+/// box in the crops' pixels and `cell` the side of the measuring cells' stride (their windows are
+/// twice as wide). Every cell's displacement against a reference (the mean of the frames just
+/// before the window) is measured by Lucas-Kanade, the camera's (the median of the cells outside
+/// `box`) and each cell's slow drift (a line through its frames outside the window) taken out. Each
+/// cell in `box` sums its squared displacements over the window, in units of their median outside
+/// it, each frame's term capped; it passes when that sum exceeds both the threshold a Gaussian
+/// noise would cross at `false_alarm_rate` (shared among the cells), raised by how far the frames
+/// outside the window already reach it, and 2.75 times the largest sum of any cell over any stretch
+/// of the same length outside the window; its displacement must swing back (at least 0.35 of its
+/// peak the other way, as EventFinder's) and lie along one line (at least 0.75 of its energy in the
+/// window along its main direction: noise points every way). Needs at least 12 frames outside the
+/// window, else it fails.
 GestureMeasure measure_gesture(const std::vector<cv::Mat>& crops,
                                const std::vector<bool>& in_window, cv::Rect box, int cell,
                                double false_alarm_rate);
