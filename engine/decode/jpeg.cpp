@@ -26,17 +26,29 @@ struct SwsFree {
     void operator()(SwsContext* c) const { sws_freeContext(c); }
 };
 
+// A codec's context, frame and packet, for one picture.
+struct OneShot {
+    AVCodecContextPtr codec;
+    AVFramePtr frame;
+    AVPacketPtr packet;
+};
+
+OneShot one_shot(const AVCodec* codec) {
+    OneShot parts{AVCodecContextPtr(avcodec_alloc_context3(codec)), AVFramePtr(av_frame_alloc()),
+                  AVPacketPtr(av_packet_alloc())};
+    if (!parts.codec || !parts.frame || !parts.packet)
+        throw Error(ErrorKind::internal, "out of memory");
+    return parts;
+}
+
 }  // namespace
 
 std::vector<unsigned char> encode_jpeg(const cv::Mat& bgr, int quality) {
     if (bgr.empty() || bgr.type() != CV_8UC3)
-        throw Error(ErrorKind::internal, "encode_jpeg needs a non-empty 8-bit BGR image");
+        throw Error(ErrorKind::internal, "encode_jpeg: needs a non-empty 8-bit BGR image");
     const AVCodec* encoder = avcodec_find_encoder(AV_CODEC_ID_MJPEG);
-    if (!encoder) throw Error(ErrorKind::io, "this FFmpeg has no JPEG encoder");
-    AVCodecContextPtr codec(avcodec_alloc_context3(encoder));
-    AVFramePtr frame(av_frame_alloc());
-    AVPacketPtr packet(av_packet_alloc());
-    if (!codec || !frame || !packet) throw Error(ErrorKind::internal, "out of memory");
+    if (!encoder) throw_io("JPEG", "this FFmpeg has no JPEG encoder");
+    auto [codec, frame, packet] = one_shot(encoder);
     // libjpeg's quality 90 is about MJPEG's quantiser scale 2; 50 about 10 (qscale 1..31).
     const int qscale = std::clamp(int(std::lround((100 - quality) / 5.0)), 1, 31);
     codec->width = bgr.cols;
@@ -57,7 +69,7 @@ std::vector<unsigned char> encode_jpeg(const cv::Mat& bgr, int quality) {
     // a 1080p film: 6.2 against 7.1 MB).
     av_opt_set(codec->priv_data, "huffman", "default", 0);
     if (avcodec_open2(codec.get(), encoder, nullptr) < 0)
-        throw Error(ErrorKind::io, "cannot open the JPEG encoder");
+        throw_io("JPEG", "cannot open the JPEG encoder");
 
     frame->format = AV_PIX_FMT_YUV444P;
     frame->width = bgr.cols;
@@ -79,17 +91,16 @@ std::vector<unsigned char> encode_jpeg(const cv::Mat& bgr, int quality) {
     if (avcodec_send_frame(codec.get(), frame.get()) < 0 ||
         avcodec_send_frame(codec.get(), nullptr) < 0 ||
         avcodec_receive_packet(codec.get(), packet.get()) < 0)
-        throw Error(ErrorKind::io, "cannot encode the JPEG");
+        throw_io("JPEG", "cannot encode the picture");
     return {packet->data, packet->data + packet->size};
 }
 
 void write_jpeg(const std::string& path, const cv::Mat& bgr, int quality) {
-    if (bgr.empty() || bgr.type() != CV_8UC3)
-        throw Error(ErrorKind::internal, path + ": write_jpeg needs a non-empty 8-bit BGR image");
     std::vector<unsigned char> bytes;
     try {
         bytes = encode_jpeg(bgr, quality);
     } catch (const Error& e) {
+        if (e.kind() != ErrorKind::io) throw;
         throw_io(path, e.what());
     }
     std::ofstream out(path, std::ios::binary);
@@ -100,13 +111,10 @@ void write_jpeg(const std::string& path, const cv::Mat& bgr, int quality) {
 
 cv::Mat decode_jpeg(const std::vector<unsigned char>& bytes) {
     const AVCodec* decoder = avcodec_find_decoder(AV_CODEC_ID_MJPEG);
-    if (!decoder) throw Error(ErrorKind::io, "this FFmpeg has no JPEG decoder");
-    AVCodecContextPtr codec(avcodec_alloc_context3(decoder));
-    AVFramePtr frame(av_frame_alloc());
-    AVPacketPtr packet(av_packet_alloc());
-    if (!codec || !frame || !packet) throw Error(ErrorKind::internal, "out of memory");
+    if (!decoder) throw_bad_input("JPEG", "this FFmpeg has no JPEG decoder");
+    auto [codec, frame, packet] = one_shot(decoder);
     if (avcodec_open2(codec.get(), decoder, nullptr) < 0)
-        throw Error(ErrorKind::io, "cannot open the JPEG decoder");
+        throw_bad_input("JPEG", "cannot open the JPEG decoder");
     // A padded copy: FFmpeg's decoders may read up to AV_INPUT_BUFFER_PADDING_SIZE bytes past
     // a packet's end.
     std::vector<unsigned char> padded(bytes.size() + AV_INPUT_BUFFER_PADDING_SIZE, 0);
@@ -116,7 +124,7 @@ cv::Mat decode_jpeg(const std::vector<unsigned char>& bytes) {
     if (bytes.empty() || avcodec_send_packet(codec.get(), packet.get()) < 0 ||
         avcodec_send_packet(codec.get(), nullptr) < 0 ||
         avcodec_receive_frame(codec.get(), frame.get()) < 0)
-        throw Error(ErrorKind::bad_input, "not a JPEG picture");
+        throw_bad_input("JPEG", "not a JPEG picture");
     cv::Mat bgr(frame->height, frame->width, CV_8UC3);
     // The decoder's full-range ("J") formats are deprecated in swscale (it warns on each use):
     // the same layout is converted with the range given explicitly.
