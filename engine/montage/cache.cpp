@@ -21,7 +21,11 @@ namespace {
 // field (no padding bytes, so equal collectors give equal files), then an FNV-1a checksum of
 // everything before it. Version 2 adds each record's `key`; a version 1 cache (analysis
 // folders written before) is still read, its frames taken as not known to be keyframes.
-constexpr char kMagic[8] = {'K', 'G', 'M', 'O', 'N', 'T', 'G', '2'};
+// Version 3 has version 2's layout and adds a record `motion` value, 3 (not measured), which a
+// build that reads version 2 would take for no motion: it refuses version 3 instead. Versions 1
+// and 2 are still read (every pair measured).
+constexpr char kMagic[8] = {'K', 'G', 'M', 'O', 'N', 'T', 'G', '3'};
+constexpr char kMagicVersion2[8] = {'K', 'G', 'M', 'O', 'N', 'T', 'G', '2'};
 constexpr char kMagicVersion1[8] = {'K', 'G', 'M', 'O', 'N', 'T', 'G', '1'};
 
 using Record = MontageCollector::FrameRecord;
@@ -126,8 +130,10 @@ MontageCollector read_montage_cache(const std::filesystem::path& file, const Sou
                                   std::istreambuf_iterator<char>()};
     const bool version1 = bytes.size() >= sizeof kMagic &&
                           std::memcmp(bytes.data(), kMagicVersion1, sizeof kMagic) == 0;
+    const bool version2 = bytes.size() >= sizeof kMagic &&
+                          std::memcmp(bytes.data(), kMagicVersion2, sizeof kMagic) == 0;
     if (bytes.size() < sizeof kMagic + 8 ||
-        (!version1 && std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0))
+        (!version1 && !version2 && std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0))
         throw_bad_input(where, "not a kinoglaz montage cache (or of another version)");
     const std::size_t record_bytes = version1 ? kRecordBytesVersion1 : kRecordBytes;
     std::uint64_t sum = 0;

@@ -49,11 +49,21 @@ CameraMovement classify_camera(std::span<const MontageCollector::FrameRecord> fr
     }
     const double dt = dts.empty() ? 1.0 / 25 : median(dts);
 
+    // Pairs left out by the sampling of the camera's motion (motion 3) are taken to move as
+    // the others do on average: the travels below are scaled up by the share they leave out.
+    // Medians, spreads and shares need no such care.
+    const auto sampled_out =
+        std::count_if(frames.begin(), frames.end(), [](const auto& r) { return r.motion == 3; });
+    const double travel_scale =
+        sampled_out > 0 && std::size_t(sampled_out) < frames.size()
+            ? double(frames.size()) / double(frames.size() - std::size_t(sampled_out))
+            : 1.0;
+
     std::vector<double> vx, vy, vz, speed;
     double net_x = 0, net_y = 0, net_z = 0;
     for (std::size_t i = 0; i < frames.size(); ++i) {
         const auto& r = frames[i];
-        if (r.motion == 0) continue;
+        if (r.motion == 0 || r.motion == 3) continue;
         // A flash or a gain step breaks brightness constancy, and with it the tracker: a
         // sudden luma change of more than 10 % makes that frame's motion unreliable.
         if (i > 0) {
@@ -70,6 +80,7 @@ CameraMovement classify_camera(std::span<const MontageCollector::FrameRecord> fr
         net_y += r.dy;
         net_z += 0.5 * r.log_scale;
     }
+    net_x *= travel_scale, net_y *= travel_scale, net_z *= travel_scale;
     if (vx.size() < 3) return CameraMovement::static_;
 
     const double mx = median(vx), my = median(vy), mz = median(vz);
@@ -93,9 +104,9 @@ CameraMovement classify_camera(std::span<const MontageCollector::FrameRecord> fr
                 bx += vx[i] * dt, by += vy[i] * dt, bz += vz[i] * dt;
                 path += speed[i] * dt;
             }
-        const double travel = std::max({std::abs(bx), std::abs(by), std::abs(bz)});
+        const double travel = travel_scale * std::max({std::abs(bx), std::abs(by), std::abs(bz)});
         if (fast > 0 && double(fast) < 0.5 * double(speed.size()) && travel >= o.burst_travel &&
-            travel >= 0.6 * path)
+            travel >= 0.6 * travel_scale * path)
             return CameraMovement::moving;
     }
 

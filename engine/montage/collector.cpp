@@ -47,7 +47,9 @@ void MontageCollector::push(const FrameFeatures& f) {
     r.mc_diff = f.mc_diff;
     r.key = f.key ? 1 : 0;
     const float w = float(std::max(1, f.proxy_width)), h = float(std::max(1, f.proxy_height));
-    if (f.motion.valid) {
+    if (f.motion.sampled_out) {
+        r.motion = 3;  // neither a measure nor a failed one: classify_camera leaves it out
+    } else if (f.motion.valid) {
         r.motion = 1;
         r.dx = f.motion.dx / w;
         r.dy = f.motion.dy / h;

@@ -579,7 +579,7 @@ TEST_F(Rebuild, AVersionOneMontageCacheIsStillRead) {
     fs::copy(analysis_, copy, fs::copy_options::recursive);
     const std::string cache = read_file(copy / "montage.cache");
     constexpr std::size_t kHeader = 8 + 8 + 8 + 4 + 4 + 8 + 8, kRecord = 48;
-    ASSERT_EQ(cache.substr(0, 8), "KGMONTG2");
+    ASSERT_EQ(cache.substr(0, 8), "KGMONTG3");
     std::int64_t frames = 0;
     std::memcpy(&frames, cache.data() + 8 + 8 + 8 + 4 + 4, 8);
     ASSERT_GT(frames, 0);
@@ -595,7 +595,26 @@ TEST_F(Rebuild, AVersionOneMontageCacheIsStillRead) {
     const auto r = run(k("rebuild " + shell_quote(copy.string()) + " --from " +
                          shell_quote((copy / "cuts.edl").string()) + " --quiet"));
     EXPECT_EQ(r.status, 0) << r.err;
-    EXPECT_EQ(read_file(copy / "montage.cache").substr(0, 8), "KGMONTG2");  // written anew
+    EXPECT_EQ(read_file(copy / "montage.cache").substr(0, 8), "KGMONTG3");  // written anew
+}
+
+// A folder analysed before the camera's motion was sampled (version 2: the same layout, every
+// pair measured) still rebuilds, and its cache is written anew as version 3.
+TEST_F(Rebuild, AVersionTwoMontageCacheIsStillRead) {
+    const fs::path copy = root_ / "version2";
+    fs::remove_all(copy);
+    fs::copy(analysis_, copy, fs::copy_options::recursive);
+    const std::string cache = read_file(copy / "montage.cache");
+    ASSERT_EQ(cache.substr(0, 8), "KGMONTG3");
+    std::string old = "KGMONTG2" + cache.substr(8, cache.size() - 16);
+    std::uint64_t h = 0xcbf29ce484222325ULL;  // the cache's FNV-1a checksum
+    for (char c : old) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
+    old.append(reinterpret_cast<const char*>(&h), 8);
+    write_file(copy / "montage.cache", old);
+    const auto r = run(k("rebuild " + shell_quote(copy.string()) + " --from " +
+                         shell_quote((copy / "cuts.edl").string()) + " --quiet"));
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(read_file(copy / "montage.cache").substr(0, 8), "KGMONTG3");
 }
 
 }  // namespace

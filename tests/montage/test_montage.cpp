@@ -622,7 +622,9 @@ TEST(MontageCamera, ClassifiesRealGlobalMotionOfSyntheticShots) {
         // Direction and speed survive the extraction: a pan of 2 % of the width per frame.
         auto recs = records_of(test::make_shot(scene, size, 20, from, {2 * px, 0}), kFps);
         std::vector<float> dx;
-        for (const auto& r : recs) dx.push_back(r.dx);
+        for (const auto& r : recs)
+            if (r.motion == 1) dx.push_back(r.dx);  // the pairs measured (every other one)
+        ASSERT_EQ(dx.size(), recs.size() / 2);
         std::nth_element(dx.begin(), dx.begin() + long(dx.size() / 2), dx.end());
         EXPECT_NEAR(dx[dx.size() / 2], -0.02,
                     0.002);  // content moves left when the view pans right
@@ -640,7 +642,9 @@ TEST(MontageCamera, TrackerFollowsFastPansAndTellsSlowPansFromACreep) {
     const auto fast = records_of(test::make_shot(scene, size, 40, from, {5 * px, 0}), kFps);
     EXPECT_EQ(classify_camera(fast), CameraMovement::pan);
     std::vector<float> dx;
-    for (const auto& r : fast) dx.push_back(r.dx);
+    for (const auto& r : fast)
+        if (r.motion == 1) dx.push_back(r.dx);
+    ASSERT_FALSE(dx.empty());
     std::nth_element(dx.begin(), dx.begin() + long(dx.size() / 2), dx.end());
     EXPECT_NEAR(dx[dx.size() / 2], -0.05, 0.002);
     // 0.05 widths/s: a slow pan (pan_speed 0.03); 0.01 widths/s: static (static_speed 0.02).
@@ -650,6 +654,45 @@ TEST(MontageCamera, TrackerFollowsFastPansAndTellsSlowPansFromACreep) {
     EXPECT_EQ(
         classify_camera(records_of(test::make_shot(scene, size, 60, from, {0.04f * px, 0}), kFps)),
         CameraMovement::static_);
+}
+
+// The camera's motion is measured on every other pair (frames of even index) and the others
+// are marked as left out, never as a failed measure; the labels and the travel of a slow drift
+// read from the half sample are those of every pair.
+TEST(MontageCamera, SampledMotionMeasuresEveryOtherPairAndKeepsTheLabels) {
+    const cv::Size size(320, 180);
+    const cv::Mat scene = test::make_scene(5, {size.width * 3, size.height * 3});
+    const cv::Point2f from(float(size.width), float(size.height));
+    const float px = size.width / 100.0f;
+    const auto pan = records_of(test::make_shot(scene, size, 40, from, {2 * px, 0}), kFps);
+    for (std::size_t i = 0; i < pan.size(); ++i)  // records_of drops frame 0: record i is frame i+1
+        EXPECT_EQ(pan[i].motion, (i + 1) % 2 == 0 ? 1 : 3) << i;
+    EXPECT_EQ(classify_camera(pan), CameraMovement::pan);
+    // The per-frame metrics (--metrics) say which pairs were left out.
+    FrameFeatures left_out;
+    left_out.motion.sampled_out = true;
+    const auto metrics = left_out.metrics();
+    EXPECT_NE(std::find(metrics.begin(), metrics.end(),
+                        std::pair<std::string, double>{"motion_sampled_out", 1}),
+              metrics.end());
+
+    // A slow drift, below pan_speed per frame but long enough to cover burst_travel: its travel
+    // is read from half the pairs, scaled up, and it stays a pan (as with every pair measured).
+    const CameraOptions o;
+    std::vector<MontageCollector::FrameRecord> every(200), sampled(200);
+    for (std::size_t i = 0; i < every.size(); ++i) {
+        every[i].time_s = sampled[i].time_s = double(i) / kFps;
+        every[i].motion = 1;
+        every[i].dx = float(0.025 / kFps);  // 0.025 widths/s: between static and pan speed
+        sampled[i] = every[i];
+        if (i % 2) sampled[i].motion = 3, sampled[i].dx = 0;
+    }
+    ASSERT_LT(0.025, o.pan_speed);
+    ASSERT_GT(0.025, o.static_speed);
+    EXPECT_EQ(classify_camera(every), CameraMovement::pan);
+    EXPECT_EQ(classify_camera(sampled), CameraMovement::pan);
+    // Without the scaling the sampled drift would have covered half the way: below burst_travel.
+    ASSERT_LT(0.5 * 200 * 0.025 / kFps, o.burst_travel);
 }
 
 // --- scale ---------------------------------------------------------------------------------

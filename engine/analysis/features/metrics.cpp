@@ -26,7 +26,9 @@ std::vector<std::pair<std::string, double>> FrameFeatures::metrics() const {
             {"motion_dx", motion.dx},
             {"motion_dy", motion.dy},
             {"motion_scale", motion.scale},
-            {"motion_inliers", motion.inlier_ratio}};
+            {"motion_inliers", motion.inlier_ratio},
+            // 1 where montage's sampling left the pair out: its motion_* are not measures.
+            {"motion_sampled_out", motion.sampled_out ? 1 : 0}};
 }
 
 }  // namespace kinoglaz

@@ -153,8 +153,10 @@ void compute_pair_features(const Frame& previous_frame, const FrameFeatures& pre
     if (has(mask, FeatureMask::translation)) thumbnail_translation(previous, current);
     if (has(mask, FeatureMask::compensated_difference))
         motion_compensated_difference(previous.thumb, current.thumb, current);
-    if (has(mask, FeatureMask::camera_motion) && !current_frame.proxy_gray.empty() &&
-        !previous_frame.proxy_gray.empty())
+    if (!has(mask, FeatureMask::camera_motion)) return;
+    if (has(mask, FeatureMask::sampled_camera_motion) && current_frame.index % 2 != 0)
+        current.motion.sampled_out = true;
+    else if (!current_frame.proxy_gray.empty() && !previous_frame.proxy_gray.empty())
         current.motion =
             estimate_global_motion(previous_frame.proxy_gray, current_frame.proxy_gray);
 }

@@ -23,6 +23,11 @@ enum class FeatureMask : std::uint32_t {
     translation = 1u << 4,     ///< phase-correlation shift between thumbnails
     compensated_difference = 1u << 5,  ///< the thumbnails' difference once the shift is undone
                                        ///< (needs translation)
+    /// With camera_motion: measured on every other pair only (frames of even index), the
+    /// others marked GlobalMotion::sampled_out. Half the cost of the camera's motion, the most
+    /// costly pair feature; the shots' camera labels read medians, spreads and shares of the
+    /// pairs, which a regular half sample keeps (benchmarks/README.md, "The camera's motion").
+    sampled_camera_motion = 1u << 6,
 };
 constexpr FeatureMask operator|(FeatureMask a, FeatureMask b) {
     return FeatureMask(std::uint32_t(a) | std::uint32_t(b));
@@ -47,6 +52,8 @@ struct GlobalMotion {
     float inlier_ratio = 0;  ///< share of tracked points agreeing with the model, 0..1
     float residual_px = 0;   ///< median residual of inliers, proxy pixels (local motion)
     int tracked = 0;         ///< points tracked
+    /// Not measured: FeatureMask::sampled_camera_motion leaves this pair out (valid is false).
+    bool sampled_out = false;
 };
 
 /// Everything stage 2 (per frame) and stage 4 (frame vs previous frame) compute.

@@ -60,8 +60,10 @@ class MontageCollector final : public Joinable<MontageCollector> {
         float log_scale = 0;        ///< ln(GlobalMotion::scale); > 0 zooms in
         std::uint8_t luma_std = 0;  ///< spatial standard deviation of luma, 0..255
         std::uint8_t inlier = 0;    ///< GlobalMotion::inlier_ratio × 255
-        std::uint8_t motion = 0;  ///< 0: none, 1: GlobalMotion valid, 2: phase-correlation fallback
-        std::uint8_t key = 0;     ///< 1: FrameFeatures::key (decoding can start here)
+        /// 0: none, 1: GlobalMotion valid, 2: phase-correlation fallback, 3: not measured
+        /// (GlobalMotion::sampled_out)
+        std::uint8_t motion = 0;
+        std::uint8_t key = 0;                 ///< 1: FrameFeatures::key (decoding can start here)
         std::array<std::uint8_t, 12> quad{};  ///< mean B,G,R of the 4 quadrants of thumb_bgr
     };
 
@@ -222,10 +224,11 @@ void validate_montage_options(const MontageOptions& options);
 
 /// The features a MontageCollector needs from the pipeline: colour appearance and the
 /// thumbnails' translation and compensated difference for the shot descriptors, sparse-flow
-/// camera motion for the camera labels.
+/// camera motion on every other pair for the camera labels.
 constexpr FeatureMask montage_features() noexcept {
     return FeatureMask::basic | FeatureMask::appearance | FeatureMask::translation |
-           FeatureMask::compensated_difference | FeatureMask::camera_motion;
+           FeatureMask::compensated_difference | FeatureMask::camera_motion |
+           FeatureMask::sampled_camera_motion;
 }
 
 /// Fills `analysis.shots` (frames, times, keyframe, descriptor, camera, setup, scene),
