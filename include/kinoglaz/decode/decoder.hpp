@@ -25,7 +25,9 @@ enum class FastDecode {
 struct DecodeOptions {
     int threads = 0;  ///< codec threads (frame + slice); 0 = all cores
     /// For pictures up to 1280x720, one codec thread fewer (at least one): there FFmpeg's
-    /// frame threads gain little, and the core is better spent on the analysis stages.
+    /// frame threads gain little, and the core is better spent on the analysis stages. Above
+    /// it, with two threads or more, one codec thread more: frame threads waiting on their
+    /// references leave a core idle. Still bounded by the decoder's memory budget.
     bool reserve_analysis_core = false;
     int analysis_size = 320;       ///< longest side of the analysis proxy, 16..4096 px
     bool analysis_proxy = true;    ///< build Frame::proxy_* (off: only the detection image)
