@@ -104,9 +104,9 @@ CameraMovement classify_camera(std::span<const MontageCollector::FrameRecord> fr
                 bx += vx[i] * dt, by += vy[i] * dt, bz += vz[i] * dt;
                 path += speed[i] * dt;
             }
-        const double travel = travel_scale * std::max({std::abs(bx), std::abs(by), std::abs(bz)});
-        if (fast > 0 && double(fast) < 0.5 * double(speed.size()) && travel >= o.burst_travel &&
-            travel >= 0.6 * travel_scale * path)
+        const double travel = std::max({std::abs(bx), std::abs(by), std::abs(bz)});
+        if (fast > 0 && double(fast) < 0.5 * double(speed.size()) &&
+            travel_scale * travel >= o.burst_travel && travel >= 0.6 * path)
             return CameraMovement::moving;
     }
 
