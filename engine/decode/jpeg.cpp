@@ -10,6 +10,8 @@
 #include <memory>
 #include <utility>
 
+#include <opencv2/imgproc.hpp>
+
 #include <kinoglaz/core.hpp>
 #include "libav.hpp"
 
@@ -53,9 +55,13 @@ std::vector<unsigned char> encode_jpeg(const cv::Mat& bgr, int quality) {
     const int qscale = std::clamp(int(std::lround((100 - quality) / 5.0)), 1, 31);
     codec->width = bgr.cols;
     codec->height = bgr.rows;
-    // Full-range Y'CbCr, as JFIF defines it (the "J" formats are deprecated), without chroma
-    // subsampling: FFmpeg's 4:2:0 path gets the last column of odd-sized pictures wrong.
-    codec->pix_fmt = AV_PIX_FMT_YUV444P;
+    // Full-range Y'CbCr, as JFIF defines it (the "J" formats are deprecated), its chroma at
+    // half size in both directions as in the films it comes from (4:2:0: a third smaller and
+    // twice as fast to encode), except for odd-sized pictures: FFmpeg's 4:2:0 path gets their
+    // last column wrong, so they keep full-size chroma (4:4:4).
+    const bool subsampled = bgr.cols % 2 == 0 && bgr.rows % 2 == 0;
+    const AVPixelFormat format = subsampled ? AV_PIX_FMT_YUV420P : AV_PIX_FMT_YUV444P;
+    codec->pix_fmt = format;
     codec->color_range = AVCOL_RANGE_JPEG;
     codec->time_base = {1, 25};
     // Square pixels, which makes FFmpeg write the JFIF APP0 header (only with an aspect ratio):
@@ -71,22 +77,28 @@ std::vector<unsigned char> encode_jpeg(const cv::Mat& bgr, int quality) {
     if (avcodec_open2(codec.get(), encoder, nullptr) < 0)
         throw_io("JPEG", "cannot open the JPEG encoder");
 
-    frame->format = AV_PIX_FMT_YUV444P;
+    frame->format = format;
     frame->width = bgr.cols;
     frame->height = bgr.rows;
     frame->quality = codec->global_quality;
     frame->color_range = AVCOL_RANGE_JPEG;
     if (av_frame_get_buffer(frame.get(), 0) < 0) throw Error(ErrorKind::internal, "out of memory");
-    std::unique_ptr<SwsContext, SwsFree> sws(sws_getContext(
-        bgr.cols, bgr.rows, AV_PIX_FMT_BGR24, bgr.cols, bgr.rows, AV_PIX_FMT_YUV444P,
-        SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, nullptr, nullptr, nullptr));
-    if (!sws) throw Error(ErrorKind::internal, "swscale: cannot convert BGR to JPEG's YUV");
-    // BT.601 coefficients (JFIF's) into full range.
-    const int* bt601 = sws_getCoefficients(SWS_CS_ITU601);
-    sws_setColorspaceDetails(sws.get(), bt601, 1, bt601, 1, 0, 1 << 16, 1 << 16);
-    const uint8_t* src[4] = {bgr.data, nullptr, nullptr, nullptr};
-    const int src_stride[4] = {int(bgr.step[0]), 0, 0, 0};
-    sws_scale(sws.get(), src, src_stride, 0, bgr.rows, frame->data, frame->linesize);
+    // OpenCV's YCrCb is JFIF's full-range BT.601 Y'CbCr, converted several times faster than
+    // by swscale's accurate path (1080p: 3.7 against 12-14 ms).
+    cv::Mat ycrcb, chroma;
+    cv::cvtColor(bgr, ycrcb, cv::COLOR_BGR2YCrCb);
+    if (subsampled)
+        cv::resize(ycrcb, chroma, {bgr.cols / 2, bgr.rows / 2}, 0, 0, cv::INTER_AREA);
+    else
+        chroma = ycrcb;
+    cv::Mat luma(bgr.rows, bgr.cols, CV_8UC1, frame->data[0], std::size_t(frame->linesize[0]));
+    cv::Mat planes[] = {
+        cv::Mat(chroma.size(), CV_8UC1, frame->data[1], std::size_t(frame->linesize[1])),
+        cv::Mat(chroma.size(), CV_8UC1, frame->data[2], std::size_t(frame->linesize[2]))};
+    const int to_luma[] = {0, 0};
+    const int to_chroma[] = {2, 0, 1, 1};  // Cb is plane 1, Cr plane 2
+    cv::mixChannels(&ycrcb, 1, &luma, 1, to_luma, 1);
+    cv::mixChannels(&chroma, 1, planes, 2, to_chroma, 2);
 
     if (avcodec_send_frame(codec.get(), frame.get()) < 0 ||
         avcodec_send_frame(codec.get(), nullptr) < 0 ||

@@ -10,7 +10,8 @@
 namespace kinoglaz {
 
 /// `bgr` (CV_8UC3, any size) as a baseline JPEG at `quality` 1..100 (the libjpeg scale; 90 by
-/// default), 4:4:4, JPEG's standard Huffman tables. Throws Error(io) when it cannot be encoded.
+/// default), 4:2:0 (4:4:4 when a side is odd), JPEG's standard Huffman tables. Throws Error(io)
+/// when it cannot be encoded.
 std::vector<unsigned char> encode_jpeg(const cv::Mat& bgr, int quality = 90);
 
 /// Writes encode_jpeg(bgr, quality) to PATH. Throws Error(io) naming PATH when it cannot be
