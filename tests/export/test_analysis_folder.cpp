@@ -71,6 +71,31 @@ TEST(Jpeg, KeyframesUseTheStandardHuffmanTables) {
     fs::remove_all(root);
 }
 
+// Even-sized stills carry their chroma at half size both ways (4:2:0, as the films they come
+// from), odd-sized ones at full size: FFmpeg's 4:2:0 path gets the last column of those wrong.
+// In the baseline frame header (SOF0) each component's id is followed by its sampling factors
+// (horizontal, vertical: a nibble each); chroma at full size has the luma's factors.
+TEST(Jpeg, EvenSizedStillsSubsampleTheirChroma) {
+    // The luma's factors over the first chroma component's, as "HxV".
+    auto subsampling = [](cv::Size size) -> std::string {
+        cv::Mat img(size, CV_8UC3);
+        cv::randu(img, 0, 255);
+        const std::vector<unsigned char> bytes = encode_jpeg(img);
+        const std::string text(bytes.begin(), bytes.end());
+        const std::size_t sof = text.find("\xFF\xC0");
+        if (sof == std::string::npos || sof + 15 > bytes.size()) return "no baseline frame header";
+        // FF C0, length (2), precision (1), height (2), width (2), components (1), then per
+        // component its id, sampling factors and quantisation table.
+        const int luma = bytes[sof + 11], chroma = bytes[sof + 14];
+        if ((chroma >> 4) == 0 || (chroma & 15) == 0) return "no chroma sampling factors";
+        return std::to_string((luma >> 4) / (chroma >> 4)) + "x" +
+               std::to_string((luma & 15) / (chroma & 15));
+    };
+    EXPECT_EQ(subsampling({480, 270}), "2x2");
+    EXPECT_EQ(subsampling({481, 270}), "1x1");
+    EXPECT_EQ(subsampling({480, 271}), "1x1");
+}
+
 // The live view's pictures go through encode_jpeg / decode_jpeg in memory (FFmpeg's codec, so
 // that the command-line tool does not load OpenCV's imgcodecs): a round trip keeps the picture,
 // a JPEG from another encoder (libjpeg, through imgcodecs) reads back, and bytes that are not
