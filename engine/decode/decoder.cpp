@@ -604,6 +604,7 @@ DecodeOptions full_frames_decode_options(int threads, bool allow_network, bool s
     options.threads = threads;
     options.allow_network = allow_network;
     options.analysis_proxy = false;
+    options.detection_image = false;  // no features are computed on these frames
     options.full_resolution = !samples;
     options.full_planes = samples;
     options.start_s = start_s;
@@ -615,6 +616,7 @@ DecodeOptions picture_decode_options(int threads, bool allow_network) {
     DecodeOptions options;
     options.threads = threads;
     options.analysis_proxy = false;  // its callers use only the full-size picture
+    options.detection_image = false;
     options.full_resolution = true;
     options.allow_network = allow_network;
     return options;
@@ -1103,10 +1105,13 @@ Frame VideoDecoder::convert(const DecodedPicture& picture) const {
         if (s.options.analysis_proxy)
             resample_yuv420(*planes, s.proxy_w, s.proxy_h, frame.proxy_bgr, frame.proxy_gray,
                             colour);
-        resample_yuv420(*planes, s.detect_w, s.detect_h, frame.detect_bgr, frame.detect_gray, true);
+        if (s.options.detection_image)
+            resample_yuv420(*planes, s.detect_w, s.detect_h, frame.detect_bgr, frame.detect_gray,
+                            true);
     } else {
-        scale_to_proxy(t_scalers.detect, src, s.detect_w, s.detect_h, frame.detect_bgr,
-                       frame.detect_gray, true);
+        if (s.options.detection_image)
+            scale_to_proxy(t_scalers.detect, src, s.detect_w, s.detect_h, frame.detect_bgr,
+                           frame.detect_gray, true);
         if (s.options.analysis_proxy)
             scale_to_proxy(t_scalers.proxy, src, s.proxy_w, s.proxy_h, frame.proxy_bgr,
                            frame.proxy_gray, colour);

@@ -132,6 +132,27 @@ TEST_P(GrabFrames, AGrabberGivesFramesAskedOneAtATime) {
     EXPECT_FALSE(grabber.grab(kFrames).has_value()) << "a frame past the end";
 }
 
+// The engine's reads of full-size pictures (keyframes, the gesture check's samples) compute
+// no features on them, so they skip the detection image, whose resampling reads the whole
+// picture again; the pictures themselves are the same.
+TEST_P(GrabFrames, PictureReadsSkipTheDetectionImage) {
+    FrameGrabber keyframes(path_, picture_decode_options(1, false));
+    std::optional<Frame> frame = keyframes.grab(41);
+    ASSERT_TRUE(frame.has_value());
+    EXPECT_TRUE(same_pixels(frame->full_bgr, all_[41]));
+    EXPECT_TRUE(frame->detect_gray.empty() && frame->detect_bgr.empty());
+    FrameGrabber samples(path_, full_frames_decode_options(1, false, true, {}, {}));
+    frame = samples.grab(41);
+    ASSERT_TRUE(frame.has_value());
+    EXPECT_EQ(frame->full_planes.y.size(), all_[41].size());
+    EXPECT_TRUE(frame->detect_gray.empty() && frame->detect_bgr.empty());
+    // The pass's reads still build it.
+    VideoDecoder pass(path_, DecodeOptions{});
+    std::optional<DecodedPicture> picture = pass.next();
+    ASSERT_TRUE(picture.has_value());
+    EXPECT_FALSE(pass.convert(*picture).detect_gray.empty());
+}
+
 // seek_start() names the keyframe a seek decodes from: the I-frame before, as ffprobe sees
 // the picture types (one every kKeyInterval frames).
 TEST_P(GrabFrames, SeekStartIsTheKeyframeBefore) {

@@ -34,6 +34,7 @@ struct DecodeOptions {
     bool analysis_colour = true;   ///< with the proxy, also its colour (Frame::proxy_bgr)
     bool smoothed_proxy = false;   ///< also Frame::proxy_smooth (with or without the proxy)
     int detection_size = 160;      ///< longest side of Frame::detect_*, 16..4096 px
+    bool detection_image = true;   ///< build Frame::detect_* (the per-frame features' image)
     bool full_resolution = false;  ///< also convert every frame to full-size BGR
     bool full_planes = false;      ///< also keep every frame's samples (Frame::full_planes)
     FastDecode fast_decode = FastDecode::off;
