@@ -56,7 +56,7 @@ std::vector<unsigned char> encode_jpeg(const cv::Mat& bgr, int quality) {
     codec->width = bgr.cols;
     codec->height = bgr.rows;
     // Full-range Y'CbCr, as JFIF defines it (the "J" formats are deprecated), its chroma at
-    // half size in both directions as in the films it comes from (4:2:0: a third smaller and
+    // half size in both directions as in the films it comes from (4:2:0: a quarter smaller and
     // twice as fast to encode), except for odd-sized pictures: FFmpeg's 4:2:0 path gets their
     // last column wrong, so they keep full-size chroma (4:4:4).
     const bool subsampled = bgr.cols % 2 == 0 && bgr.rows % 2 == 0;
