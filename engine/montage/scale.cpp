@@ -93,15 +93,33 @@ CascadeLease cascade(const char* kind, const char* name) {
     return CascadeLease(c.release(), ReturnToPool{path});
 }
 
-// Share of a face box's pixels in the skin range of Cr and Cb (Chai & Ngan 1999), whatever
-// the skin's tone and the light's level: textures, metal, glass and drawn faces mostly fall
-// outside it.
-double skin_share(const cv::Mat& bgr) {
-    cv::Mat ycrcb, skin;
-    cv::cvtColor(bgr, ycrcb, cv::COLOR_BGR2YCrCb);
-    cv::inRange(ycrcb, cv::Scalar(0, 133, 77), cv::Scalar(255, 173, 127), skin);
-    return double(cv::countNonZero(skin)) / double(std::max<std::size_t>(1, skin.total()));
-}
+// The picture's pixels in the skin range of Cr and Cb (Chai & Ngan 1999), whatever the skin's
+// tone and the light's level: textures, metal, glass and drawn faces mostly fall outside it.
+// Counted once, through their integral image, for every box the search asks about.
+class SkinMap {
+  public:
+    explicit SkinMap(const cv::Mat& bgr) {
+        cv::Mat ycrcb, skin;
+        cv::cvtColor(bgr, ycrcb, cv::COLOR_BGR2YCrCb);
+        cv::inRange(ycrcb, cv::Scalar(0, 133, 77), cv::Scalar(255, 173, 127), skin);
+        cv::integral(skin, sums_, CV_32S);  // skin pixels count 255
+    }
+    int rows() const { return sums_.rows - 1; }
+    int cols() const { return sums_.cols - 1; }
+    // Skin pixels in `box` (inside the picture), times 255.
+    double inside(const cv::Rect& box) const {
+        return double(sums_.at<int>(box.y + box.height, box.x + box.width)) -
+               sums_.at<int>(box.y, box.x + box.width) - sums_.at<int>(box.y + box.height, box.x) +
+               sums_.at<int>(box.y, box.x);
+    }
+    // Share of `box`'s pixels that are skin.
+    double share(const cv::Rect& box) const {
+        return inside(box) / (255.0 * std::max(1, box.area()));
+    }
+
+  private:
+    cv::Mat sums_;
+};
 
 // Where a face that passes the skin test can lie: the bounding box of every square window of
 // `min_side` px or more (sides 5 % apart, positions an eighth of a side apart) that is at least
@@ -109,12 +127,8 @@ double skin_share(const cv::Mat& bgr) {
 // box must be half skin (kMinSkinShare), and a box between two tried sizes and positions differs
 // from the nearer tried window by well under the 20 points of margin, so the cascades (half of
 // the keyframe stage's time at 1080p) need not look anywhere else.
-cv::Rect skin_region(const cv::Mat& bgr, int min_side) {
-    cv::Mat ycrcb, skin, sums;
-    cv::cvtColor(bgr, ycrcb, cv::COLOR_BGR2YCrCb);
-    cv::inRange(ycrcb, cv::Scalar(0, 133, 77), cv::Scalar(255, 173, 127), skin);
-    cv::integral(skin, sums, CV_32S);  // skin pixels count 255
-    const int rows = bgr.rows, cols = bgr.cols;
+cv::Rect skin_region(const SkinMap& skin, int min_side) {
+    const int rows = skin.rows(), cols = skin.cols();
     int x0 = cols, y0 = rows, x1 = 0, y1 = 0, largest = 0;
     for (double side = min_side; side <= std::min(rows, cols); side *= 1.05) {
         const int s = int(side);
@@ -122,9 +136,7 @@ cv::Rect skin_region(const cv::Mat& bgr, int min_side) {
         const double needed = 0.3 * 255.0 * s * s;
         for (int y = 0; y + s <= rows; y += step)
             for (int x = 0; x + s <= cols; x += step) {
-                const double inside = double(sums.at<int>(y + s, x + s)) - sums.at<int>(y, x + s) -
-                                      sums.at<int>(y + s, x) + sums.at<int>(y, x);
-                if (inside < needed) continue;
+                if (skin.inside({x, y, s, s}) < needed) continue;
                 x0 = std::min(x0, x), y0 = std::min(y0, y);
                 x1 = std::max(x1, x + s), y1 = std::max(y1, y + s);
                 largest = std::max(largest, s);
@@ -195,7 +207,8 @@ ShotScale estimate_scale(const cv::Mat& keyframe_bgr) {
     }
     cv::equalizeHist(gray, gray);
     const int min_side = std::max(12, int(gray.rows * 0.025));
-    const cv::Rect region = skin_region(bgr, min_side);
+    const SkinMap skin(bgr);
+    const cv::Rect region = skin_region(skin, min_side);
     if (region.empty()) return ShotScale::unknown;
     // The default cascade over every size costs half the keyframe stage at 1080p. An LBP
     // cascade (a few times cheaper), set loose, screens for faces; the default one then searches
@@ -206,7 +219,7 @@ ShotScale estimate_scale(const cv::Mat& keyframe_bgr) {
                              {min_side, min_side});
     std::vector<std::pair<int, int>> sizes;  // [least, largest] side, px, in increasing order
     for (const cv::Rect& s : screened)
-        if (skin_share(bgr(s + region.tl())) >= kMinScreenSkinShare)
+        if (skin.share(s + region.tl()) >= kMinScreenSkinShare)
             sizes.emplace_back(std::max(min_side, int(s.width / kSizeBand)),
                                int(s.width * kSizeBand) + 1);
     std::sort(sizes.begin(), sizes.end());
@@ -233,7 +246,7 @@ ShotScale estimate_scale(const cv::Mat& keyframe_bgr) {
               [](const cv::Rect& a, const cv::Rect& b) { return a.height > b.height; });
     int tallest = 0;
     for (const cv::Rect& face : faces) {
-        if (skin_share(bgr(face)) < kMinSkinShare) continue;
+        if (skin.share(face) < kMinSkinShare) continue;
         const int margin = face.width / 2;
         const cv::Rect around = cv::Rect(face.x - margin, face.y - margin, face.width + 2 * margin,
                                          face.height + 2 * margin) &
