@@ -52,14 +52,14 @@ constexpr double kKeyframeWorkersBudget = 512.0 * (1 << 20);
 // needs (ViewJoiner keeps only those within the set-up window), and the montage is redone.
 // The keyframe is chosen once the shot's final bounds are known, so it cannot come from the
 // pass (whose pictures are decoded without the loop filter anyway).
-// A worker analyses each picture (faces, view features, `each`) on other threads while it
-// seeks and decodes its next one, as many at once as it has cores: a keyframe chosen near a
-// codec keyframe (pick_keyframe) decodes in a fraction of the time its analysis takes, so one
-// analysis at a time left a core idle (benchmarks/README.md, "Where analyze spends its
-// time"). Workers take the keyframes in turn, one per two cores (one worker alone would leave
-// the rest idle while the pass uses them all), each decoding on one thread: a seek's short
-// decode on two frame threads took 1.25x the CPU time for 0.86x the wall time (the 47
-// keyframes of the 1080p film), and the worker's analyses fill the other core meanwhile.
+// A worker analyses each picture (faces, view features, `each`) on another thread while it
+// seeks and decodes its next one. Workers take the keyframes in turn, one per core, each
+// decoding on one thread (a seek's short decode on two frame threads took 1.25x the CPU time
+// for 0.86x the wall time on the 47 keyframes of the 1080p film): where a keyframe chosen
+// near a codec keyframe (pick_keyframe) decodes in a fraction of its analysis's time, the
+// analyses fill the cores; where decoding dominates (a film of high bitrate whose shots
+// start between codec keyframes, benchmarks/README.md, "Keyframes decoded on"), the
+// decoders do, where one worker left all but one core idle.
 // `each` is called from several threads at once, in no particular order.
 void grab_keyframes(const std::string& input, Analysis& analysis, const PassOptions& pass,
                     const MontageOptions* montage,
@@ -73,7 +73,7 @@ void grab_keyframes(const std::string& input, Analysis& analysis, const PassOpti
                             : int(std::max(1u, std::thread::hardware_concurrency()));
     const double worker_bytes =
         24.0 * std::max(1, analysis.source.width) * std::max(1, analysis.source.height);
-    const int workers = std::max(1, std::min({threads / 2, kMaxKeyframeWorkers, int(wanted.size()),
+    const int workers = std::max(1, std::min({threads, kMaxKeyframeWorkers, int(wanted.size()),
                                               int(kKeyframeWorkersBudget / worker_bytes)}));
     const DecodeOptions grab = picture_decode_options(1, pass.decode.allow_network);
     // Pictures each worker analyses at once: one per core it has, within the budget (each
@@ -114,21 +114,32 @@ void grab_keyframes(const std::string& input, Analysis& analysis, const PassOpti
         if (each) each(shot_of.at(wanted[position]), picture);
         deliver(position, std::move(result));
     };
-    // Workers take runs of consecutive keyframes, so that within a run each knows its next
-    // one and may decode on to it rather than seek (FrameGrabber); one worker takes them all.
-    const std::size_t run =
-        workers == 1 ? wanted.size()
-                     : std::clamp<std::size_t>(wanted.size() / (4 * std::size_t(workers)), 1, 16);
+    // Workers take runs of consecutive keyframes, so that within a run each knows its next one
+    // and decodes on to it rather than seeking back where no codec keyframe lies between
+    // (FrameGrabber): a run is cut there only once it holds its share of the keyframes (four
+    // times that regardless), so that the workers share the work; one worker takes them all.
+    // The first worker's grabber indexes the film for the cuts.
+    FrameGrabber first_grabber(input, grab);
+    std::vector<std::size_t> run_starts{0};
+    if (workers > 1) {
+        const std::size_t share =
+            std::clamp<std::size_t>(wanted.size() / (4 * std::size_t(workers)), 1, 16);
+        for (std::size_t i = 1; i < wanted.size(); ++i) {
+            const std::size_t length = i - run_starts.back();
+            const bool linked = first_grabber.seek_start(wanted[i]) <= wanted[i - 1];
+            if (length >= 4 * share || (length >= share && !linked)) run_starts.push_back(i);
+        }
+    }
+    run_starts.push_back(wanted.size());
     std::atomic<std::size_t> next_run{0};
     std::atomic<bool> failed{false};
     std::exception_ptr error;
-    auto work = [&] {
+    auto work = [&](FrameGrabber& grabber) {
         try {
-            FrameGrabber grabber(input, grab);
             std::deque<std::future<void>> analysing;  // oldest first, `analysers` at most
-            for (std::size_t first; !failed && (first = next_run++ * run) < wanted.size();) {
-                const std::size_t end = std::min(wanted.size(), first + run);
-                for (std::size_t i = first; i < end && !failed; ++i) {
+            for (std::size_t r; !failed && (r = next_run++) + 1 < run_starts.size();) {
+                const std::size_t end = run_starts[r + 1];
+                for (std::size_t i = run_starts[r]; i < end && !failed; ++i) {
                     std::optional<Frame> frame = grabber.grab(
                         wanted[i], i + 1 < end ? std::optional(wanted[i + 1]) : std::nullopt);
                     if (analysing.size() >= std::size_t(analysers)) {
@@ -150,9 +161,19 @@ void grab_keyframes(const std::string& input, Analysis& analysis, const PassOpti
             failed = true;
         }
     };
+    auto other_work = [&] {
+        try {
+            FrameGrabber grabber(input, grab);
+            work(grabber);
+        } catch (...) {
+            std::lock_guard lock(mutex);
+            if (!error) error = std::current_exception();
+            failed = true;
+        }
+    };
     std::vector<std::thread> others;
-    for (int w = 1; w < workers; ++w) others.emplace_back(work);
-    work();
+    for (int w = 1; w < workers; ++w) others.emplace_back(other_work);
+    work(first_grabber);
     for (auto& other : others) other.join();
     if (error) std::rethrow_exception(error);
     bar.finish();

@@ -96,6 +96,7 @@ struct DecoderState {
     std::map<std::int64_t, std::int64_t> skipped;
     bool held = false;
     std::int64_t pictures_skipped = 0;
+    std::int64_t pictures_decoded = 0;  // out of the codec, those dropped before a target too
 };
 
 }  // namespace detail
@@ -1047,6 +1048,7 @@ std::optional<DecodedPicture> VideoDecoder::next() {
             }
             if (rc == 0) {
                 s.held = true;
+                ++s.pictures_decoded;
             } else if (rc != AVERROR_EOF && rc != AVERROR(EAGAIN)) {
                 // A broken frame inside the decoder: count it and keep going, unless the
                 // decoder is stuck returning errors.
@@ -1082,6 +1084,10 @@ std::optional<DecodedPicture> VideoDecoder::next() {
 
 std::int64_t VideoDecoder::pictures_skipped() const noexcept {
     return state_->pictures_skipped;
+}
+
+std::int64_t VideoDecoder::pictures_decoded() const noexcept {
+    return state_->pictures_decoded;
 }
 
 Frame VideoDecoder::convert(const DecodedPicture& picture) const {
@@ -1166,6 +1172,14 @@ void VideoDecoder::seek(FrameIndex index, std::optional<FrameIndex> end) {
     seek_to_pts(s, s.pts_table[std::size_t(index)]);
 }
 
+void VideoDecoder::skip_to(FrameIndex index) {
+    auto& s = *state_;
+    if (!seeks_by_timestamp() || index < 0 || index >= FrameIndex(s.pts_table.size()))
+        throw Error(ErrorKind::internal, s.input + ": skip to a frame not reached by seeking");
+    // As after a seek: the packets before it that no picture refers to are not decoded (feed()).
+    s.start_pts = std::max(s.start_pts, s.pts_table[std::size_t(index)]);
+}
+
 bool VideoDecoder::seeks_by_timestamp() {
     auto& s = *state_;
     if (!s.table_built) {
@@ -1211,13 +1225,12 @@ std::int64_t VideoDecoder::count_frames() {
 }
 
 FrameGrabber::FrameGrabber(const std::string& input, const DecodeOptions& options)
-    : decoder_(input, options),
-      forward_limit_(std::max<FrameIndex>(
-          8, FrameIndex(std::lround(decoder_.info().fps > 0 ? decoder_.info().fps : 25)))) {}
+    : decoder_(input, options) {}
 
+// Walking on decodes the pictures from FROM that the target needs, seeking those from the
+// keyframe before it: with no keyframe between, a subset, however far the target.
 bool FrameGrabber::walks(FrameIndex from, FrameIndex target) {
-    return from >= 0 && target >= from && target - from <= forward_limit_ &&
-           decoder_.seek_start(target) < from;
+    return from >= 0 && target >= from && decoder_.seek_start(target) < from;
 }
 
 bool FrameGrabber::seek(FrameIndex target, bool bounded) {
@@ -1254,6 +1267,8 @@ std::optional<Frame> FrameGrabber::grab(FrameIndex target, std::optional<FrameIn
             // decoding on without the bound gives it.
             if (!seek(target, false)) return std::nullopt;
         }
+    } else {
+        decoder_.skip_to(target);
     }
     return deliver(target);
 }

@@ -132,6 +132,33 @@ TEST_P(GrabFrames, AGrabberGivesFramesAskedOneAtATime) {
     EXPECT_FALSE(grabber.grab(kFrames).has_value()) << "a frame past the end";
 }
 
+// Decoding on to a frame ahead in the same group of pictures (64 -> 78; keyframes at 40 and
+// 80) gives its picture, and decodes fewer pictures than the frames passed, because those no
+// other picture refers to are skipped; and fewer than a seek to it, which starts again at the
+// keyframe (40). The keyframe stage walks so between shots of one group of pictures.
+TEST_P(GrabFrames, AWalkDecodesOnlyThePicturesTheTargetNeeds) {
+    VideoDecoder walker(path_, full_size());
+    walker.seek(64);
+    std::optional<DecodedPicture> picture = walker.next();
+    ASSERT_TRUE(picture.has_value());
+    ASSERT_EQ(picture->index, 64);
+    const std::int64_t before = walker.pictures_decoded();
+    walker.skip_to(78);
+    picture = walker.next();
+    ASSERT_TRUE(picture.has_value());
+    EXPECT_EQ(picture->index, 78);
+    EXPECT_TRUE(same_pixels(walker.convert(*picture).full_bgr, all_[78]));
+    const std::int64_t walked = walker.pictures_decoded() - before;
+    EXPECT_LT(walked, 78 - 64) << "every picture on the way was decoded";
+
+    VideoDecoder seeker(path_, full_size());
+    seeker.seek(78);
+    picture = seeker.next();
+    ASSERT_TRUE(picture.has_value());
+    EXPECT_EQ(picture->index, 78);
+    EXPECT_LT(walked, seeker.pictures_decoded());
+}
+
 // The engine's reads of full-size pictures (keyframes, the gesture check's samples) compute
 // no features on them, so they skip the detection image, whose resampling reads the whole
 // picture again; the pictures themselves are the same.

@@ -142,6 +142,10 @@ class VideoDecoder {
     /// Pictures sparse decoding has left out so far (DecodeOptions::sparse_decode).
     std::int64_t pictures_skipped() const noexcept;
 
+    /// Pictures the codec has decoded so far, with those decoded on the way to a sought or
+    /// skipped-to frame and dropped.
+    std::int64_t pictures_decoded() const noexcept;
+
     /// Positions the decoder so that `next()` delivers frame `index` (0-based, presentation
     /// order) and what follows it: seeks to the keyframe before it and decodes forward.
     /// With `end`, only the frames before frame `end` (> index): the codec is then drained as
@@ -149,6 +153,12 @@ class VideoDecoder {
     /// reordering delay lets them out. The first call demuxes the file once to index every
     /// frame's timestamp.
     void seek(FrameIndex index, std::optional<FrameIndex> end = std::nullopt);
+
+    /// Goes on decoding from where it is, without seeking, to frame `index` (at or after the
+    /// next picture): the frames before it are dropped, and those no other picture refers to
+    /// are not decoded at all, as on the way to a sought frame. Only where frames are reached
+    /// by seeking (seeks_by_timestamp()).
+    void skip_to(FrameIndex index);
 
     /// The frame from which `seek(index)` decodes: the last keyframe at or before frame
     /// `index`, by the container's keyframe flags; `index` itself where frames are not
@@ -180,8 +190,8 @@ class VideoDecoder {
 /// when `options.full_resolution` is set), for callers that pick each next frame as they go
 /// (several grabbers on one film share out its keyframes). A frame is reached by seeking (a
 /// decode from the keyframe before it, drained once it is in), or by decoding on from the
-/// last one grabbed where it is close and no keyframe lies between, so increasing indices are
-/// cheapest. Memory: one decoder, no frame held. Thread-safety: one thread at a time.
+/// last one grabbed where no keyframe lies between, so increasing indices are cheapest. Memory: one
+/// decoder, no frame held. Thread-safety: one thread at a time.
 class FrameGrabber {
   public:
     /// Opens INPUT as VideoDecoder does (and throws as it does).
@@ -190,6 +200,9 @@ class FrameGrabber {
     /// nullopt past the end. NEXT, the frame the caller will ask for next where known, lets
     /// the decoder go on past TARGET when walking there beats seeking.
     std::optional<Frame> grab(FrameIndex target, std::optional<FrameIndex> next = std::nullopt);
+    /// The frame from which a seek to TARGET decodes (VideoDecoder::seek_start()): a grab of
+    /// TARGET right after one of frame F decodes on from F, not seeks, where this is <= F.
+    FrameIndex seek_start(FrameIndex target) { return decoder_.seek_start(target); }
 
   private:
     bool walks(FrameIndex from, FrameIndex target);
@@ -197,14 +210,14 @@ class FrameGrabber {
     std::optional<Frame> deliver(FrameIndex target);
 
     VideoDecoder decoder_;
-    FrameIndex forward_limit_ = 0;  // decoding on beats seeking when the target is this near
-    FrameIndex position_ = -1;      // index of the next picture next() would deliver, if known
+    FrameIndex position_ = -1;  // index of the next picture next() would deliver, if known
 };
 
 /// Decodes the given frames (0-based presentation indices) of INPUT, converted (full-size BGR
 /// when `options.full_resolution` is set), and hands each to `each` as soon as it is decoded,
-/// in increasing index order: memory stays one frame whatever the count. Frames close together
-/// are reached by decoding forward, distant ones by seeking. Indices past the end are skipped.
+/// in increasing index order: memory stays one frame whatever the count. Frames with no keyframe
+/// between them are reached by decoding forward, others by seeking. Indices past the end are
+/// skipped.
 void grab_frames(const std::string& input, std::vector<FrameIndex> indices,
                  const DecodeOptions& options,
                  const std::function<void(FrameIndex, const Frame&)>& each);
