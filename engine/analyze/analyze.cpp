@@ -134,8 +134,10 @@ void grab_keyframes(const std::string& input, Analysis& analysis, const PassOpti
     std::atomic<std::size_t> next_run{0};
     std::atomic<bool> failed{false};
     std::exception_ptr error;
-    auto work = [&](FrameGrabber& grabber) {
+    auto work = [&](FrameGrabber* first) {
         try {
+            std::optional<FrameGrabber> own;
+            FrameGrabber& grabber = first ? *first : own.emplace(input, grab);
             std::deque<std::future<void>> analysing;  // oldest first, `analysers` at most
             for (std::size_t r; !failed && (r = next_run++) + 1 < run_starts.size();) {
                 const std::size_t end = run_starts[r + 1];
@@ -161,19 +163,9 @@ void grab_keyframes(const std::string& input, Analysis& analysis, const PassOpti
             failed = true;
         }
     };
-    auto other_work = [&] {
-        try {
-            FrameGrabber grabber(input, grab);
-            work(grabber);
-        } catch (...) {
-            std::lock_guard lock(mutex);
-            if (!error) error = std::current_exception();
-            failed = true;
-        }
-    };
     std::vector<std::thread> others;
-    for (int w = 1; w < workers; ++w) others.emplace_back(other_work);
-    work(first_grabber);
+    for (int w = 1; w < workers; ++w) others.emplace_back(work, nullptr);
+    work(&first_grabber);
     for (auto& other : others) other.join();
     if (error) std::rethrow_exception(error);
     bar.finish();

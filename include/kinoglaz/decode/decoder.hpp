@@ -190,8 +190,8 @@ class VideoDecoder {
 /// when `options.full_resolution` is set), for callers that pick each next frame as they go
 /// (several grabbers on one film share out its keyframes). A frame is reached by seeking (a
 /// decode from the keyframe before it, drained once it is in), or by decoding on from the
-/// last one grabbed where no keyframe lies between, so increasing indices are cheapest. Memory: one
-/// decoder, no frame held. Thread-safety: one thread at a time.
+/// last one grabbed where no keyframe lies between, so increasing indices are cheapest.
+/// Memory: one decoder, no frame held. Thread-safety: one thread at a time.
 class FrameGrabber {
   public:
     /// Opens INPUT as VideoDecoder does (and throws as it does).
@@ -215,9 +215,9 @@ class FrameGrabber {
 
 /// Decodes the given frames (0-based presentation indices) of INPUT, converted (full-size BGR
 /// when `options.full_resolution` is set), and hands each to `each` as soon as it is decoded,
-/// in increasing index order: memory stays one frame whatever the count. Frames with no keyframe
-/// between them are reached by decoding forward, others by seeking. Indices past the end are
-/// skipped.
+/// in increasing index order: memory stays one frame whatever the count. Frames with no
+/// keyframe between them are reached by decoding forward, others by seeking. Indices past the
+/// end are skipped.
 void grab_frames(const std::string& input, std::vector<FrameIndex> indices,
                  const DecodeOptions& options,
                  const std::function<void(FrameIndex, const Frame&)>& each);
