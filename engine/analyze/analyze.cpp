@@ -19,6 +19,8 @@
 #include <malloc.h>
 #endif
 
+#include <opencv2/imgproc.hpp>
+
 #include <kinoglaz/core.hpp>
 #include <kinoglaz/decode.hpp>
 #include <kinoglaz/export.hpp>
@@ -109,8 +111,10 @@ void grab_keyframes(const std::string& input, Analysis& analysis, const PassOpti
     auto analyse = [&](std::size_t position, const cv::Mat& picture) {
         Result result;
         result.decoded = true;
-        result.scale = estimate_scale(picture);
-        if (views) result.view = view_features(picture);
+        cv::Mat grey;  // the faces' and the views': converted once
+        cv::cvtColor(picture, grey, cv::COLOR_BGR2GRAY);
+        result.scale = estimate_scale(picture, grey);
+        if (views) result.view = view_features(grey);
         if (each) each(shot_of.at(wanted[position]), picture);
         deliver(position, std::move(result));
     };

@@ -166,7 +166,7 @@ ShotScale scale_from_ratio(double r) {
 
 }  // namespace
 
-ShotScale estimate_scale(const cv::Mat& keyframe_bgr) {
+ShotScale estimate_scale(const cv::Mat& keyframe_bgr, const cv::Mat& keyframe_grey) {
     if (keyframe_bgr.empty()) return ShotScale::unknown;
     const CascadeLease screen = cascade("lbpcascades", "lbpcascade_frontalface.xml");
     const CascadeLease faces_default =
@@ -180,8 +180,8 @@ ShotScale estimate_scale(const cv::Mat& keyframe_bgr) {
         cv::cvtColor(keyframe_bgr, bgr, cv::COLOR_BGRA2BGR);
     else
         cv::cvtColor(keyframe_bgr, bgr, cv::COLOR_GRAY2BGR);
-    cv::Mat gray;
-    cv::cvtColor(bgr, gray, cv::COLOR_BGR2GRAY);
+    cv::Mat gray = keyframe_grey;
+    if (gray.empty()) cv::cvtColor(bgr, gray, cv::COLOR_BGR2GRAY);
     // Letterbox bars are not part of the picture: measure against the picture's own height.
     {
         int top = 0, bottom = gray.rows;
@@ -205,7 +205,9 @@ ShotScale estimate_scale(const cv::Mat& keyframe_bgr) {
         cv::resize(gray, gray, {}, f, f, cv::INTER_AREA);
         cv::resize(bgr, bgr, gray.size(), 0, 0, cv::INTER_AREA);
     }
-    cv::equalizeHist(gray, gray);
+    cv::Mat equalized;  // not in place: `gray` may be the caller's picture
+    cv::equalizeHist(gray, equalized);
+    gray = equalized;
     const int min_side = std::max(12, int(gray.rows * 0.025));
     const SkinMap skin(bgr);
     const cv::Rect region = skin_region(skin, min_side);

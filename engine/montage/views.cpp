@@ -51,11 +51,11 @@ bool shows_part_of(const cv::Mat& wider, const cv::Mat& closer) {
 
 }  // namespace
 
-ViewFeatures view_features(const cv::Mat& keyframe_bgr) {
+ViewFeatures view_features(const cv::Mat& keyframe) {
     ViewFeatures v;
-    if (keyframe_bgr.empty()) return v;
-    cv::Mat grey;
-    cv::cvtColor(keyframe_bgr, grey, cv::COLOR_BGR2GRAY);
+    if (keyframe.empty()) return v;
+    cv::Mat grey = keyframe;
+    if (keyframe.channels() != 1) cv::cvtColor(keyframe, grey, cv::COLOR_BGR2GRAY);
     const double scale = double(kViewWidth) / grey.cols;
     if (scale < 1)
         cv::resize(grey, grey, {kViewWidth, std::max(1, int(grey.rows * scale + 0.5))}, 0, 0,

@@ -190,6 +190,35 @@ TEST(MontageScaleMedia, FacesInRealFootageGiveACloseScale) {
         << to_string(scale);
 }
 
+// The keyframe stage converts each keyframe to grey once for the faces and the views: given
+// that grey, both give what they give from the colour picture, and the caller's grey is left
+// as it was (the faces equalise their own copy; this 360-line picture, a face of the dev set,
+// is searched unscaled).
+TEST(MontageScaleMedia, AGreyKeyframeGivenServesTheFacesAndTheViews) {
+    KINOGLAZ_REQUIRE_MEDIA(path, "dev/dev_montage_03.mp4");
+    DecodeOptions options;
+    options.full_resolution = true;
+    VideoDecoder decoder(path.string(), options);
+    cv::Mat image;
+    while (auto picture = decoder.next())
+        if (picture->index == 189) {
+            image = decoder.convert(*picture).full_bgr.clone();
+            break;
+        }
+    ASSERT_FALSE(image.empty());
+    ASSERT_LE(image.rows, 360);
+    cv::Mat grey;
+    cv::cvtColor(image, grey, cv::COLOR_BGR2GRAY);
+    const cv::Mat untouched = grey.clone();
+    const ShotScale scale = estimate_scale(image);
+    ASSERT_NE(scale, ShotScale::unknown) << "the frame should show a face";
+    EXPECT_EQ(estimate_scale(image, grey), scale);
+    EXPECT_EQ(cv::norm(grey, untouched, cv::NORM_INF), 0);
+    const ViewFeatures from_grey = view_features(grey), from_colour = view_features(image);
+    EXPECT_EQ(from_grey.points, from_colour.points);
+    EXPECT_EQ(cv::norm(from_grey.descriptors, from_colour.descriptors, cv::NORM_INF), 0);
+}
+
 // A shot's scale is earned by a face: the dev set's faceless keyframes that a single face
 // cascade took for faces (metal texture, jar, deer, a cartoon on a monitor, a hand over a jar,
 // a rock, a guitar — checked by eye) stay unknown, the real faces keep their scale.

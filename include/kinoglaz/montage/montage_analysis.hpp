@@ -303,7 +303,8 @@ struct ViewFeatures {
     cv::Rect2f active;    ///< the picture inside black bars, in units of the width
     cv::Mat picture;      ///< the active picture, grey, 160 px wide (for soft footage)
 };
-ViewFeatures view_features(const cv::Mat& keyframe_bgr);
+/// Of a keyframe in BGR or already in grey (one channel, as cv::COLOR_BGR2GRAY gives it).
+ViewFeatures view_features(const cv::Mat& keyframe);
 
 /// How two keyframes' views relate. `same`: enough local features agree on one similarity
 /// transform, spread over the picture, with nearly one field of view (a recrop, a boxed copy,
@@ -380,6 +381,8 @@ CameraMovement classify_camera(std::span<const MontageCollector::FrameRecord> fr
 /// Fallback: with no confirmed face (or no cascade file), `unknown` — scale is not guessed
 /// from texture, since a faceless landscape and a faceless close-up of an object cannot be
 /// told apart reliably that way. Thread-safe: each thread loads the cascades once.
-ShotScale estimate_scale(const cv::Mat& keyframe_bgr);
+/// KEYFRAME_GREY, where the caller has it, is the same picture in grey (cv::COLOR_BGR2GRAY),
+/// then not converted again.
+ShotScale estimate_scale(const cv::Mat& keyframe_bgr, const cv::Mat& keyframe_grey = {});
 
 }  // namespace kinoglaz
