@@ -54,8 +54,8 @@ int main(int argc, char** argv) {
         check.threads = options.decode.threads;
         GestureCheckStats stats;
         const Clock check_clock;
-        const auto confirmed =
-            check_gestures(input, finder.proposals(), pass.transitions, pass.source, check, &stats);
+        const auto confirmed = check_gestures(input, finder.proposals(), events, pass.transitions,
+                                              pass.source, check, &stats);
         check_clock.print("check");
         std::printf("measured %zu, confirmed %zu; frames wanted %zu, decoded %zu in %zu pass(es)\n",
                     stats.measured, confirmed.size(), stats.frames_wanted, stats.frames_decoded,

@@ -155,6 +155,8 @@ def main():
     ap.add_argument("--size", required=True)
     ap.add_argument("--fps", required=True)
     ap.add_argument("--duration", type=float, default=12.0)
+    ap.add_argument("--spec", choices=sorted(mmf.SPECS), default="ours",
+                    help="the generator's --spec: how its gestures were drawn")
     ap.add_argument("--proxy", type=int, default=320, help="longest side of the measuring image")
     ap.add_argument("--pred", help="analysis.json of the film: marks the gestures found")
     a, _ = ap.parse_known_args()
@@ -165,7 +167,8 @@ def main():
     rng = np.random.default_rng(a.seed)
     base = mmf.read_base(media, a.base, w, h)
     frames = int(round(a.duration * fps))
-    events, _ = mmf.plan_events(rng, w, h, fps, frames, base[0].astype(np.float32).mean(axis=2))
+    events, _ = mmf.plan_events(rng, w, h, fps, frames, base[0].astype(np.float32).mean(axis=2),
+                                mmf.SPECS[a.spec])
     film, quiet = decode_gray(a.film, w, h), decode_gray(a.quiet, w, h)
     k = min(1.0, a.proxy / max(w, h))
     proxy = (max(2, round(w * k / 2) * 2), max(2, round(h * k / 2) * 2))

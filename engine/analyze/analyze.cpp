@@ -207,8 +207,8 @@ void add_checked_gestures(const std::string& input, Analysis& analysis,
     check.threads = pass.decode.threads;
     check.allow_network = pass.decode.allow_network;
     check.progress = pass.progress;
-    const std::vector<Event> found =
-        check_gestures(input, proposals, analysis.transitions, analysis.source, check);
+    const std::vector<Event> found = check_gestures(input, proposals, analysis.events,
+                                                    analysis.transitions, analysis.source, check);
     if (found.empty()) return;
     analysis.events.insert(analysis.events.end(), found.begin(), found.end());
     std::stable_sort(

@@ -139,11 +139,18 @@ cv::Point2d camera_of(const std::vector<Cell>& cells, const std::vector<double>&
 
 GestureMeasure measure_gesture(const std::vector<cv::Mat>& crops,
                                const std::vector<bool>& in_window, cv::Rect box, int cell,
-                               double false_alarm_rate) {
+                               double false_alarm_rate, const std::vector<bool>& elsewhere) {
     GestureMeasure result;
     const int frames = int(crops.size());
     const int window = int(std::count(in_window.begin(), in_window.end(), true));
-    if (frames == 0 || window == 0 || frames - window < kMinQuiet || cell < 2) return result;
+    // The frames that tell the region's own noise: neither the window's nor another motion's.
+    std::vector<bool> quiet_frame(std::size_t(std::max(frames, 0)));
+    for (int k = 0; k < frames; ++k)
+        quiet_frame[std::size_t(k)] =
+            !in_window[std::size_t(k)] &&
+            !(std::size_t(k) < elsewhere.size() && elsewhere[std::size_t(k)]);
+    const int quiet_frames = int(std::count(quiet_frame.begin(), quiet_frame.end(), true));
+    if (frames == 0 || window == 0 || quiet_frames < kMinQuiet || cell < 2) return result;
     const cv::Size size = crops[0].size();
     box &= cv::Rect({0, 0}, size);
     // The reference: the mean of the frames just before the window (just after it where there
@@ -163,10 +170,10 @@ GestureMeasure measure_gesture(const std::vector<cv::Mat>& crops,
     };
     cv::Mat reference = cv::Mat::zeros(size, CV_32F);
     int used = 0;
-    for (int k = first_in - 1; k >= 0 && used < kReferenceFrames; --k, ++used)
-        reference += frame(k);
+    for (int k = first_in - 1; k >= 0 && used < kReferenceFrames; --k)
+        if (quiet_frame[std::size_t(k)]) reference += frame(k), ++used;
     for (int k = first_in; k < frames && used < kReferenceFrames; ++k)
-        if (!in_window[std::size_t(k)]) reference += frame(k), ++used;
+        if (quiet_frame[std::size_t(k)]) reference += frame(k), ++used;
     reference /= double(used);
     cv::Mat ix, iy;
     cv::Sobel(reference, ix, CV_32F, 1, 0, 3, 1.0 / 8);
@@ -257,7 +264,7 @@ GestureMeasure measure_gesture(const std::vector<cv::Mat>& crops,
         double st = 0, stt = 0, sn = 0;
         cv::Point2d sv(0, 0), stv(0, 0);
         for (int k = 0; k < frames; ++k)
-            if (!in_window[std::size_t(k)]) {
+            if (quiet_frame[std::size_t(k)]) {
                 sn += 1, st += k, stt += double(k) * k;
                 sv += r[std::size_t(k)], stv += double(k) * r[std::size_t(k)];
             }
@@ -272,7 +279,7 @@ GestureMeasure measure_gesture(const std::vector<cv::Mat>& crops,
             energy[std::size_t(k)] = v.dot(v);
             if (in_window[std::size_t(k)])
                 mxx += v.x * v.x, mxy += v.x * v.y, myy += v.y * v.y, window_sum += v;
-            else
+            else if (quiet_frame[std::size_t(k)])
                 quiet.push_back(energy[std::size_t(k)]);
         }
         const double level = median_of(quiet);
@@ -288,7 +295,7 @@ GestureMeasure measure_gesture(const std::vector<cv::Mat>& crops,
             bool outside = true;
             double sum = 0;
             for (int j = k; j < k + window && outside; ++j) {
-                outside = !in_window[std::size_t(j)];
+                outside = quiet_frame[std::size_t(j)];
                 sum += z[std::size_t(j)];
             }
             if (!outside) continue;
@@ -308,7 +315,8 @@ GestureMeasure measure_gesture(const std::vector<cv::Mat>& crops,
         // picture redrawn by an intra frame) stays on one side.
         cv::Point2d before(0, 0), peak(0, 0);
         int n_before = 0;
-        for (int k = 0; k < first_in; ++k) before += r[std::size_t(k)], ++n_before;
+        for (int k = 0; k < first_in; ++k)
+            if (quiet_frame[std::size_t(k)]) before += r[std::size_t(k)], ++n_before;
         if (n_before > 0) before /= double(n_before);
         for (int k = 0; k < frames; ++k)
             if (in_window[std::size_t(k)]) {
@@ -354,6 +362,7 @@ GestureMeasure measure_gesture(const std::vector<cv::Mat>& crops,
 }
 
 std::vector<Event> check_gestures(const std::string& input, const std::vector<Event>& proposals,
+                                  const std::vector<Event>& detected,
                                   const std::vector<Transition>& transitions,
                                   const SourceInfo& source, const GestureCheckOptions& options,
                                   GestureCheckStats* stats) {
@@ -370,10 +379,10 @@ std::vector<Event> check_gestures(const std::string& input, const std::vector<Ev
     // (and its crops let go) as soon as its last frame is in.
     struct Plan {
         const Event* proposal = nullptr;
-        FrameIndex lo = 0, hi = 0, w0 = 0, w1 = 0;
+        FrameIndex lo = 0, hi = 0, w0 = 0, w1 = 0, pad = 0;
         cv::Rect region;
         std::vector<cv::Mat> crops;  // the source's luma in `region`, CV_8U
-        std::vector<bool> in_window;
+        std::vector<bool> in_window, elsewhere;
         bool done = false;
     };
     std::vector<Plan> plans;
@@ -400,7 +409,7 @@ std::vector<Event> check_gestures(const std::string& input, const std::vector<Ev
         const int margin = std::min(std::max(p.bbox.width, p.bbox.height) / 2, 2 * cell) + 2 * cell;
         Plan plan;
         plan.proposal = &p;
-        plan.lo = lo, plan.hi = hi, plan.w0 = w0, plan.w1 = w1;
+        plan.lo = lo, plan.hi = hi, plan.w0 = w0, plan.w1 = w1, plan.pad = pad;
         plan.region = cv::Rect(p.bbox.x - margin, p.bbox.y - margin, p.bbox.width + 2 * margin,
                                p.bbox.height + 2 * margin) &
                       cv::Rect(0, 0, source.width, source.height);
@@ -412,7 +421,7 @@ std::vector<Event> check_gestures(const std::string& input, const std::vector<Ev
         ++counted.measured;
         const GestureMeasure m =
             measure_gesture(plan.crops, plan.in_window, plan.proposal->bbox - plan.region.tl(),
-                            cell, options.false_alarm_rate);
+                            cell, options.false_alarm_rate, plan.elsewhere);
         plan.crops.clear();
         if (!m.passed) return;
         Event e = *plan.proposal;
@@ -447,6 +456,11 @@ std::vector<Event> check_gestures(const std::string& input, const std::vector<Ev
             if (plan.done || index < plan.lo || index >= plan.hi) continue;
             plan.crops.push_back(y(plan.region).clone());
             plan.in_window.push_back(index >= plan.w0 && index < plan.w1);
+            plan.elsewhere.push_back(
+                std::any_of(detected.begin(), detected.end(), [&](const Event& e) {
+                    return e.kind == EventKind::gesture && index >= e.frames.start - plan.pad &&
+                           index < e.frames.end + plan.pad && !(e.bbox & plan.region).empty();
+                }));
             if (index + 1 == plan.hi) measure(plan);
         }
     });

@@ -1,5 +1,6 @@
 // Micro-gesture detection on footage with exact truth (dev_micro_*), on real static shots,
 // and the event scorer's matching rule.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -220,9 +221,10 @@ enum class PatchChange { moves, sharpens, steps, jitters, drifts, offsets, swaps
 std::vector<Event> find_in_synthetic_shot(PatchChange change, const EventFinderOptions& options,
                                           double amplitude = 0.5, double noise_sigma = 1.0,
                                           int hold = 0, double angle_deg = 0, double fps = 25,
-                                          int noise_hold = 1) {
+                                          int noise_hold = 1, double hz = 6, int source_scale = 1,
+                                          std::vector<Event>* proposals = nullptr) {
     constexpr int kW = 320, kH = 180;
-    constexpr double kHz = 6;
+    const double kHz = hz;
     const int kFrames = int(std::lround(6 * fps)), kFirst = int(std::lround(3 * fps)),
               kLength = int(std::lround(0.52 * fps));
     const double kFps = fps;
@@ -330,9 +332,11 @@ std::vector<Event> find_in_synthetic_shot(PatchChange change, const EventFinderO
         finder.push(*frame, features);
     }
     SourceInfo source;
-    source.width = kW;
-    source.height = kH;
-    return finder.finish({}, source);
+    source.width = kW * source_scale;
+    source.height = kH * source_scale;
+    auto events = finder.finish({}, source);
+    if (proposals) *proposals = finder.proposals();
+    return events;
 }
 
 TEST(EventFinder, SubPixelOscillationOfAPatchIsAnEvent) {
@@ -353,6 +357,24 @@ TEST(EventFinder, GestureAt60FpsIsFoundAtItsFrames) {
     EXPECT_TRUE(events_match(make_event(180, 211, {160, 80, 40, 40}), events[0]));
     EXPECT_NEAR(events[0].start_time_s, 3.0, 0.1);
     EXPECT_GT(events[0].amplitude_px, 0.25);
+}
+
+// At 50 fps, measured one frame in two, a 12 Hz gesture flips sign nearly every measured frame,
+// as an encoder's alternating frame types do: it is not an event at the 320 px image's size, but
+// it is proposed for the check at the source's (here 1280x720), which measures every frame; it
+// was dropped before.
+TEST(EventFinder, GestureNearHalfTheMeasuredRateIsProposed) {
+    std::vector<Event> proposals;
+    auto events =
+        find_in_synthetic_shot(PatchChange::moves, {}, 0.5, 1.0, 0, 0, 50, 1, 12, 4, &proposals);
+    print(events);
+    print(proposals);
+    EXPECT_TRUE(events.empty());
+    // The gesture: frames 150-175, the patch at 640,320 160x160 in the source's pixels.
+    EXPECT_TRUE(std::any_of(proposals.begin(), proposals.end(), [](const Event& p) {
+        return p.frames.start < 176 && p.frames.end > 150 &&
+               !(p.bbox & cv::Rect(640, 320, 160, 160)).empty();
+    }));
 }
 
 // Noise that an encoder carries over from frame to frame, as at 50-60 fps (here each field

@@ -99,7 +99,7 @@ Found find(const std::filesystem::path& film) {
     found.proposals = finder.proposals();
     found.source = decoder.info();
     found.checked =
-        check_gestures(film.string(), found.proposals, {}, found.source, {}, &found.stats);
+        check_gestures(film.string(), found.proposals, {}, {}, found.source, {}, &found.stats);
     for (const auto* list : {&found.events, &found.proposals, &found.checked})
         for (const Event& e : *list)
             std::printf("  %s [%lld,%lld) bbox %d,%d %dx%d amp %.2f px score %.2f\n",
@@ -125,7 +125,7 @@ TEST(GestureCheck, FaintGestureMissedAt320PxIsConfirmedAtSourceSize) {
     std::vector<Event> wide = found.proposals;
     ASSERT_FALSE(wide.empty());
     wide[0].bbox = cv::Rect(kPatch.x - 150, kPatch.y - 100, 320, 256);
-    const auto narrowed = check_gestures(film.string(), wide, {}, found.source, {});
+    const auto narrowed = check_gestures(film.string(), wide, {}, {}, found.source, {});
     ASSERT_EQ(narrowed.size(), 1u);
     const cv::Rect b = narrowed[0].bbox;
     EXPECT_TRUE(kPatch.contains((b.tl() + b.br()) / 2)) << b;
@@ -155,8 +155,8 @@ TEST(GestureCheck, OverlappingProposalsAreDecodedOnce) {
         p.bbox.x = (p.bbox.x + kW / 2) % (kW - p.bbox.width);
     }
     GestureCheckStats alone, together;
-    check_gestures(film.string(), {proposals[0]}, {}, found.source, {}, &alone);
-    check_gestures(film.string(), proposals, {}, found.source, {}, &together);
+    check_gestures(film.string(), {proposals[0]}, {}, {}, found.source, {}, &alone);
+    check_gestures(film.string(), proposals, {}, {}, found.source, {}, &together);
     EXPECT_EQ(together.measured, 3u);
     EXPECT_EQ(together.decodings, 1u);
     // Each frame once: the union of the three ranges, 12 frames more than the first's alone
@@ -250,6 +250,39 @@ TEST(GestureCheck, MeasureSeparatesMotionFromNoise) {
             EXPECT_LT(m.amplitude_px, 0.5);
         }
     }
+}
+
+// Another gesture in the same region, before the window, is not that region's noise: against it
+// (the largest sum outside the window, 1 px at its peak) a 0.3 px gesture in the window does not
+// pass; with its frames left out (`elsewhere`) it does, as on its own.
+TEST(GestureCheck, AnotherGestureBeforeTheWindowIsNotTheRegionsNoise) {
+    cv::RNG rng(17);
+    const cv::Mat texture = random_texture(rng);
+    const auto wave = [](int k, int first) { return std::sin(2 * CV_PI * (k - first) / 6.0); };
+    TextureCrops t;
+    std::vector<bool> elsewhere;
+    for (int k = 0; k < 60; ++k) {
+        const bool earlier = k >= 8 && k < 20, in = k >= 30 && k < 42;
+        const double d = earlier ? 1.0 * wave(k, 8) : in ? 0.3 * wave(k, 30) : 0.0;
+        cv::Mat picture = texture.clone(), noise(texture.size(), CV_32F);
+        cv::warpAffine(texture(kTextureBox), picture(kTextureBox), cv::Matx23d(1, 0, d, 0, 1, 0),
+                       kTextureBox.size(), cv::INTER_CUBIC, cv::BORDER_REFLECT);
+        rng.fill(noise, cv::RNG::NORMAL, 0, 2);
+        picture += noise;
+        cv::GaussianBlur(picture, picture, {5, 5}, 1.0);
+        t.crops.push_back(picture);
+        t.in_window.push_back(in);
+        elsewhere.push_back(k >= 6 && k < 22);
+    }
+    const GestureMeasure against = measure_gesture(t.crops, t.in_window, kTextureBox, 16, 1e-4);
+    const GestureMeasure apart =
+        measure_gesture(t.crops, t.in_window, kTextureBox, 16, 1e-4, elsewhere);
+    std::printf("  against the other gesture: ratio %.2f; without it: ratio %.2f, %.2f px\n",
+                against.ratio, apart.ratio, apart.amplitude_px);
+    EXPECT_FALSE(against.passed);
+    EXPECT_TRUE(apart.passed);
+    EXPECT_GT(apart.amplitude_px, 0.2);
+    EXPECT_LT(apart.amplitude_px, 0.5);
 }
 
 // The check's direction test: the same texture in noise, a part of it displaced in the window

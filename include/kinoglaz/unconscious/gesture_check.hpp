@@ -51,10 +51,12 @@ struct GestureMeasure {
 /// of the same length outside the window; its displacement must swing back (at least 0.35 of its
 /// peak the other way, as EventFinder's) and lie along one line (at least 0.75 of its energy in the
 /// window along its main direction: noise points every way). Needs at least 12 frames outside the
-/// window, else it fails.
+/// window, else it fails. `elsewhere[k]` (where given) marks frames that another motion in the
+/// region holds (a gesture found there before or after): they tell nothing of the region's noise,
+/// so they count neither as the window nor as the frames outside it.
 GestureMeasure measure_gesture(const std::vector<cv::Mat>& crops,
                                const std::vector<bool>& in_window, cv::Rect box, int cell,
-                               double false_alarm_rate);
+                               double false_alarm_rate, const std::vector<bool>& elsewhere = {});
 
 /// What one check_gestures() cost: its decoding's size.
 struct GestureCheckStats {
@@ -69,12 +71,15 @@ struct GestureCheckStats {
 /// within its shot (`transitions` bound the shots) is cropped from the coded luma plane at
 /// full size, smoothed, and measured by measure_gesture(). All proposals' frames are decoded
 /// in one forward pass over the union of their ranges (grab_frames: a frame shared by several
-/// ranges is decoded once), each proposal measured as soon as its last frame is in. Returns the
+/// ranges is decoded once), each proposal measured as soon as its last frame is in; the gestures
+/// already `detected` (the finder's events; other kinds are ignored) in a proposal's region are
+/// left out of its noise (measure_gesture()'s `elsewhere`). Returns the
 /// confirmed ones, with the amplitude measured there and a score of at least 0.7 that grows with
 /// the evidence; sorted by start frame. Films whose stored pictures are not shown as stored
 /// (rotation, non-square pixels) are not checked (nothing is confirmed). Throws Error(bad_input) as
 /// VideoDecoder does.
 std::vector<Event> check_gestures(const std::string& input, const std::vector<Event>& proposals,
+                                  const std::vector<Event>& detected,
                                   const std::vector<Transition>& transitions,
                                   const SourceInfo& source, const GestureCheckOptions& options = {},
                                   GestureCheckStats* stats = nullptr);

@@ -143,7 +143,9 @@ class EventFinder final : public Joinable<EventFinder> {
     /// size: regions whose evidence of motion passed a lower threshold (a false-alarm rate of
     /// 1e-3 per block and frame), or passed the detection but fell short of `min_score`,
     /// `min_amplitude_px` or `min_motion_share` (down to half of it), that swing back by at
-    /// least 0.2 (events: 0.35) and pass every other test. Only where the source is at least
+    /// least 0.2 (events: 0.35) and pass every other test; those whose residual flips nearly
+    /// every measured frame (a coding alternation, or a gesture near half the measured rate)
+    /// are never events, at most proposed. Only where the source is at least
     /// 2.5 times the proxy's size per side (there the source shows what the proxy cannot);
     /// none overlapping an event; the strongest, at most 24 per film and beyond 6 minutes 4
     /// per minute of film, which bounds the check's cost; sorted by start frame, in the display
