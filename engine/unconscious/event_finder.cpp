@@ -1016,12 +1016,11 @@ std::vector<Event> EventFinder::finish(const std::vector<Transition>& transition
         if (near_transition) continue;
         // Residual motion that flips every measured frame is the signature of alternating frame
         // types in the encoder (quality pumping); but a gesture near half the measured rate flips
-        // as well (10.5 Hz at 50 fps, measured one frame in two), and over the few frames of a
-        // brief one the spectrum's peak can land there (an 8.2 Hz gesture of 5 frames at 24 fps
-        // read 11.9 Hz). So such a candidate is at most proposed: the check at the source's size
-        // measures every frame of it, where the encoder's alternation has no gesture's shape
-        // (measured: 2 gestures more on the dev-spec films, no false event on any film of
-        // docs/optical-unconscious.md).
+        // as well (10.5 Hz at 50 fps, measured one frame in two), and a brief one's few frames
+        // leave its spectrum's peak uncertain. So such a candidate is at most proposed: the check
+        // at the source's size measures every frame of it, where the encoder's alternation has no
+        // gesture's shape (measured: 2 gestures more on the dev-spec films, no false event on any
+        // film of docs/optical-unconscious.md).
         proposal_only = proposal_only || c.freq_hz > 0.46 / c.frame_dt;
 
         Event e;

@@ -144,7 +144,7 @@ GestureMeasure measure_gesture(const std::vector<cv::Mat>& crops,
     const int frames = int(crops.size());
     const int window = int(std::count(in_window.begin(), in_window.end(), true));
     // The frames that tell the region's own noise: neither the window's nor another motion's.
-    std::vector<bool> quiet_frame(std::size_t(std::max(frames, 0)));
+    std::vector<bool> quiet_frame(crops.size());
     for (int k = 0; k < frames; ++k)
         quiet_frame[std::size_t(k)] =
             !in_window[std::size_t(k)] &&
