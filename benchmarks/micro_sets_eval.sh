@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Makes every micro-motion film set of docs/optical-unconscious.md ("All together": the 27 own
-# films, seeds 91-94, the --spec dev films d101-d108, seeds 121-124 and 131-134) with
+# films, seeds 91-94, the --spec dev films d101-d108, seeds 121-124, 131-134 and 141-144) with
 # benchmarks/make_micro_film.py, analyses each with `kinoglaz analyze --no-reveal`, and prints
 # each set's micro-averaged gesture precision and recall (kinoglaz eval), events in motionless
 # stretches, recall by amplitude (< 0.3, 0.3-0.5, 0.5-1, >= 1 px) and found / gestures per film.
 #   benchmarks/micro_sets_eval.sh WORKDIR
-# The films are kept in WORKDIR and reused when present (making all 47 takes ~30 min on 2
+# The films are kept in WORKDIR and reused when present (making all 51 takes ~35 min on 2
 # cores: the hand-held ones are slow); each run's analyses go to WORKDIR/out (removed first).
 # Uses $KINOGLAZ_MEDIA (default ../shared/media), KINOGLAZ_BIN (default build/bin/kinoglaz) and
 # a python3 with numpy (Debian python3-numpy).
@@ -66,6 +66,10 @@ s131 --spec dev --seed 131 --base leaf --size 1600x900 --fps 30 --noise 2.5 --cr
 s132 --spec dev --seed 132 --base deer --size 1280x720 --fps 50 --noise 2 --crf 23
 s133 --seed 133 --base rock --size 1920x1080 --fps 24 --noise 2 --crf 21
 s134 --spec dev --seed 134 --base rock --size 1024x768 --fps 60 --noise 3 --crf 22
+p141 --spec dev --seed 141 --base deer --size 1920x1080 --fps 25 --noise 2 --crf 21
+p142 --seed 142 --base leaf --size 1280x720 --fps 24 --noise 2.5 --crf 22
+p143 --spec dev --seed 143 --base rock --size 1600x900 --fps 30 --noise 3 --crf 23
+p144 --seed 144 --base jar --size 1280x720 --fps 50 --noise 1.5 --crf 20
 LIST
 while read -r name args; do
     [ -f "$work/$name.mp4" ] && [ -f "$work/$name.truth.json" ] && continue
@@ -97,3 +101,4 @@ score 91-94 h91 h92 h93 h94
 score dev-spec d101 d102 d103 d104 d105 d106 d107 d108
 score 121-124 k121 k122 k123 k124
 score 131-134 s131 s132 s133 s134
+score 141-144 p141 p142 p143 p144

@@ -285,6 +285,57 @@ TEST(GestureCheck, AnotherGestureBeforeTheWindowIsNotTheRegionsNoise) {
     EXPECT_LT(apart.amplitude_px, 0.5);
 }
 
+// A brief gesture far above its region's noise, in a region whose frames outside the window
+// hold one large frame (an encoder's redraw, 0.15 px of the same texture at frame 10, back at
+// the next): the capped sums, in which no one frame decides, see that frame as they see the
+// gesture's two, and only the gesture's peak, 1 px, tells them apart. Swinging past its rest it
+// passes, and as a bump (out and back to its rest) too; held aside to the end (a still redrawn
+// by an intra frame) it does not, nor does the swing when the frame outside reaches half of it.
+TEST(GestureCheck, BriefGestureFarAboveTheNoisePassesByItsPeak) {
+    cv::RNG rng(23);
+    const cv::Mat texture = random_texture(rng);
+    const auto crops = [&](const std::function<double(int)>& shift) {
+        TextureCrops t;
+        for (int k = 0; k < 60; ++k) {
+            cv::Mat picture = texture.clone(), noise(texture.size(), CV_32F);
+            cv::warpAffine(texture(kTextureBox), picture(kTextureBox),
+                           cv::Matx23d(1, 0, shift(k), 0, 1, 0), kTextureBox.size(),
+                           cv::INTER_CUBIC, cv::BORDER_REFLECT);
+            rng.fill(noise, cv::RNG::NORMAL, 0, 0.5);
+            picture += noise;
+            cv::GaussianBlur(picture, picture, {5, 5}, 1.0);
+            t.crops.push_back(picture);
+            t.in_window.push_back(k >= 30 && k < 42);
+        }
+        return t;
+    };
+    struct Case {
+        const char* name;
+        double redraw;                     // the frame outside the window, px
+        std::function<double(int)> moved;  // the gesture from frame 35
+        bool passes;
+    };
+    const std::vector<Case> cases{
+        {"swing", 0.15, [](int k) { return k == 35   ? 1.0
+                                           : k == 36 ? -1.0
+                                                     : 0.0; }, true},
+        {"bump", 0.15, [](int k) { return k == 35 || k == 36 ? 1.0 : 0.0; }, true},
+        {"held aside", 0.15, [](int k) { return k >= 35 ? 1.0 : 0.0; }, false},
+        {"swing, redraw of 0.5 px", 0.5, [](int k) { return k == 35   ? 1.0
+                                                            : k == 36 ? -1.0
+                                                                      : 0.0; },
+         false},
+    };
+    for (const Case& c : cases) {
+        const TextureCrops t = crops([&](int k) {
+            return k == 10 ? c.redraw : k >= 30 ? c.moved(k) : 0.0;
+        });
+        const GestureMeasure m = measure_gesture(t.crops, t.in_window, kTextureBox, 16, 1e-4);
+        std::printf("  %s: ratio %.2f, %.2f px\n", c.name, m.ratio, m.amplitude_px);
+        EXPECT_EQ(m.passed, c.passes) << c.name;
+    }
+}
+
 // The check's direction test: the same texture in noise, a part of it displaced in the window
 // by 0.3 px each frame, along one line (to and fro) or every way (a new direction each frame,
 // as noise points); the same energy, and only the first is a gesture.

@@ -26,8 +26,8 @@ struct GestureCheckOptions {
 /// What measure_gesture() found in one candidate's region.
 struct GestureMeasure {
     bool passed = false;
-    /// The window's evidence of motion over the threshold the region's own noise sets (the
-    /// best cell; > 1 where it passed).
+    /// The window's evidence of motion over the threshold the region's own noise sets, or its
+    /// peak over the peak's (the best cell, the larger of the two; > 1 where it passed).
     double ratio = 0;
     double amplitude_px = 0;  ///< the best cell's peak displacement in the window, pixels
     cv::Rect cell;            ///< that cell, in the crops' pixels
@@ -48,9 +48,13 @@ struct GestureMeasure {
 /// it, each frame's term capped; it passes when that sum exceeds both the threshold a Gaussian
 /// noise would cross at `false_alarm_rate` (shared among the cells), raised by how far the frames
 /// outside the window already reach it, and 2.75 times the largest sum of any cell over any stretch
-/// of the same length outside the window; its displacement must swing back (at least 0.35 of its
-/// peak the other way, as EventFinder's) and lie along one line (at least 0.75 of its energy in the
-/// window along its main direction: noise points every way). Needs at least 12 frames outside the
+/// of the same length outside the window; or its peak displacement in the window is at least 30
+/// times its median outside it and 3 times the largest of any cell outside the window (a brief
+/// gesture far above the noise, which the capped sums cannot tell from a region's few large
+/// frames). Its displacement must swing back (at least 0.35 of its peak the other way, as
+/// EventFinder's), or, passing by its peak, come back to its rest after the window (a bump), and
+/// lie along one line (at least 0.75 of its energy in the window along its main direction: noise
+/// points every way). Needs at least 12 frames outside the
 /// window, else it fails. `elsewhere[k]` (where given) marks frames that another motion in the
 /// region holds (a gesture found there before or after): they tell nothing of the region's noise,
 /// so they count neither as the window nor as the frames outside it.
