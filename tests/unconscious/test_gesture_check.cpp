@@ -315,16 +315,12 @@ TEST(GestureCheck, BriefGestureFarAboveTheNoisePassesByItsPeak) {
         std::function<double(int)> moved;  // the gesture from frame 35
         bool passes;
     };
+    const auto swing = [](int k) { return k == 35 ? 1.0 : k == 36 ? -1.0 : 0.0; };
     const std::vector<Case> cases{
-        {"swing", 0.15, [](int k) { return k == 35   ? 1.0
-                                           : k == 36 ? -1.0
-                                                     : 0.0; }, true},
+        {"swing", 0.15, swing, true},
         {"bump", 0.15, [](int k) { return k == 35 || k == 36 ? 1.0 : 0.0; }, true},
         {"held aside", 0.15, [](int k) { return k >= 35 ? 1.0 : 0.0; }, false},
-        {"swing, redraw of 0.5 px", 0.5, [](int k) { return k == 35   ? 1.0
-                                                            : k == 36 ? -1.0
-                                                                      : 0.0; },
-         false},
+        {"swing, redraw of 0.5 px", 0.5, swing, false},
     };
     for (const Case& c : cases) {
         const TextureCrops t = crops([&](int k) {
