@@ -302,9 +302,8 @@ GestureMeasure measure_gesture(const std::vector<cv::Mat>& crops,
         }
         const double level = median_of(quiet);
         if (!(level > 0)) continue;
-        for (int k = 0; k < frames; ++k)
-            if (quiet_frame[std::size_t(k)])
-                peak_out = std::max(peak_out, std::sqrt(energy[std::size_t(k)] / level));
+        peak_out =
+            std::max(peak_out, std::sqrt(*std::max_element(quiet.begin(), quiet.end()) / level));
         std::vector<double> z(static_cast<std::size_t>(frames));
         for (int k = 0; k < frames; ++k)
             z[std::size_t(k)] = std::min(energy[std::size_t(k)] / level, cap);
