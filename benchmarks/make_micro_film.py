@@ -3,7 +3,8 @@
 (kinoglaz.truth/1, the events and quiet_ranges of the dev micro set) next to it.
 
     benchmarks/make_micro_film.py --seed N --base BASE --size WxH --fps NUM[/DEN]
-                                  [--duration S] [--noise SIGMA] [--handheld PX] [--crf Q]
+                                  [--duration S] [--noise SIGMA] [--handheld PX] [--roll-tremor DEG]
+                                  [--crf Q]
                                   [--spec ours|dev] [--no-gestures] OUT.mp4
 
 BASE is a still stretch of real footage, read at run time from $KINOGLAZ_MEDIA (default
@@ -25,7 +26,8 @@ band by band (0.2-0.3, 0.3-0.5 twice, 0.5-1, 1-2 px), so every film holds gestur
 2 s hold none, and quiet_ranges lists the stretches without an event.
 
 Then, in this order: --handheld PX moves the whole picture as a hand-held camera would (a slow
-wander of up to PX pixels and a slight rotation, 0.1-0.6 Hz, plus a small tremor; the scene
+wander of up to PX pixels and a slight rotation, 0.1-0.6 Hz, plus a small tremor, and with
+--roll-tremor DEG a shake about the camera's axis of DEG degrees a frame; the scene
 is read with a margin that is cropped after the move, and the move is made exactly, by
 Fourier-domain row and column shifts, so that it blurs the picture the same at every
 sub-pixel phase, as a camera's optics do), --noise
@@ -198,6 +200,9 @@ def main():
     ap.add_argument("--duration", type=float, default=12.0, help="seconds (3..60)")
     ap.add_argument("--noise", type=float, default=0.0, help="sensor noise sigma, grey levels")
     ap.add_argument("--handheld", type=float, default=0.0, help="camera wander, pixels")
+    ap.add_argument("--roll-tremor", type=float, default=0.0,
+                    help="with --handheld: the camera's shake about its axis, degrees a frame "
+                         "(standard deviation; drawn apart, so the other draws stay the same)")
     ap.add_argument("--crf", type=int, default=20)
     ap.add_argument("--spec", choices=sorted(SPECS), default="ours",
                     help="how gestures are drawn (see SPECS)")
@@ -222,7 +227,8 @@ def main():
     rng = np.random.default_rng(a.seed)
     # A hand-held camera sees a little more of the scene than the picture shows: the scene
     # is read with a margin that the camera's move never exceeds, and cropped after it.
-    margin = int(math.ceil(a.handheld * 1.6 + 2)) if a.handheld > 0 else 0
+    roll_reach = math.radians(3 * a.roll_tremor) * max(w, h) / 2  # the corners' largest move
+    margin = int(math.ceil(a.handheld * 1.6 + roll_reach + 2)) if a.handheld > 0 else 0
     base = read_base(media, a.base, w + 2 * margin, h + 2 * margin)
     frames = int(round(a.duration * fps))
     gray0 = base[0, margin:margin + h, margin:margin + w].astype(np.float32).mean(axis=2)
@@ -239,6 +245,7 @@ def main():
     cam_x, cam_y = wander(a.handheld), wander(a.handheld)
     cam_r = wander(math.radians(0.15) if a.handheld > 0 else 0.0)
     tremor = a.handheld * 0.05
+    roll_rng = np.random.default_rng([a.seed, 1])
 
     enc = subprocess.Popen(
         ["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}",
@@ -270,6 +277,8 @@ def main():
         if a.handheld > 0:
             t = k / fps
             r = cam_r(t)
+            if a.roll_tremor > 0:
+                r += math.radians(a.roll_tremor) * float(np.clip(roll_rng.standard_normal(), -3, 3))
             tx = cam_x(t) + tremor * rng.standard_normal()
             ty = cam_y(t) + tremor * rng.standard_normal()
             img = camera_move(img, tx, ty, r)
@@ -299,7 +308,8 @@ def main():
                    "frame_count": frames, "duration_s": round(frames / fps, 4)},
         "generator": {"tool": "make_micro_film.py", "seed": a.seed, "base": a.base,
                       "size": a.size, "fps": a.fps, "noise_sigma": a.noise,
-                      "handheld_px": a.handheld, "crf": a.crf, "spec": a.spec},
+                      "handheld_px": a.handheld, "roll_tremor_deg": a.roll_tremor, "crf": a.crf,
+                      "spec": a.spec},
         "transitions": [],
         "shots": [{"index": 0, "start_frame": 0, "end_frame": frames,
                    "clean_range": [0, frames]}],

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Makes every micro-motion film set of docs/optical-unconscious.md ("All together": the 27 own
-# films, seeds 91-94, the --spec dev films d101-d108, seeds 121-124, 131-134 and 141-144) with
+# films, seeds 91-94, the --spec dev films d101-d108, seeds 121-124, 131-134, 141-144 and the
+# hand-held films with a shaking roll, 151-154) with
 # benchmarks/make_micro_film.py, analyses each with `kinoglaz analyze --no-reveal`, and prints
 # each set's micro-averaged gesture precision and recall (kinoglaz eval), events in motionless
 # stretches, recall by amplitude (< 0.3, 0.3-0.5, 0.5-1, >= 1 px) and found / gestures per film.
 #   benchmarks/micro_sets_eval.sh WORKDIR
-# The films are kept in WORKDIR and reused when present (making all 51 takes ~35 min on 2
+# The films are kept in WORKDIR and reused when present (making all 55 takes ~1 h on 2
 # cores: the hand-held ones are slow); each run's analyses go to WORKDIR/out (removed first).
 # Uses $KINOGLAZ_MEDIA (default ../shared/media), KINOGLAZ_BIN (default build/bin/kinoglaz) and
 # a python3 with numpy (Debian python3-numpy).
@@ -70,6 +71,10 @@ p141 --spec dev --seed 141 --base deer --size 1920x1080 --fps 25 --noise 2 --crf
 p142 --seed 142 --base leaf --size 1280x720 --fps 24 --noise 2.5 --crf 22
 p143 --spec dev --seed 143 --base rock --size 1600x900 --fps 30 --noise 3 --crf 23
 p144 --seed 144 --base jar --size 1280x720 --fps 50 --noise 1.5 --crf 20
+r151 --seed 151 --base deer --size 1280x720 --fps 25 --noise 2 --crf 22 --handheld 1.5 --roll-tremor 0.05
+r152 --seed 152 --base leaf --size 1024x576 --fps 30 --noise 2.5 --crf 23 --handheld 1 --roll-tremor 0.05
+r153 --spec dev --seed 153 --base rock --size 1600x900 --fps 24 --noise 2 --crf 21 --handheld 1.5 --roll-tremor 0.05
+r154 --spec dev --seed 154 --base jar --size 1280x720 --fps 25 --noise 1.5 --crf 21 --handheld 1 --roll-tremor 0.05
 LIST
 while read -r name args; do
     [ -f "$work/$name.mp4" ] && [ -f "$work/$name.truth.json" ] && continue
@@ -102,3 +107,4 @@ score dev-spec d101 d102 d103 d104 d105 d106 d107 d108
 score 121-124 k121 k122 k123 k124
 score 131-134 s131 s132 s133 s134
 score 141-144 p141 p142 p143 p144
+score 151-154 r151 r152 r153 r154
