@@ -21,6 +21,8 @@ constexpr int kReferenceFrames = 6;
 // The camera moves by more than this (pixels) within the context: cells are measured on the
 // frame moved back by the camera's motion, where Lucas-Kanade stays in its linear range.
 constexpr double kCameraMovePx = 0.5;
+// Least cells outside the box, measurable, that the camera's similarity field is fitted to.
+constexpr std::size_t kMinFieldCells = 8;
 // Least swing back of a gesture against its strongest displacement (as EventFinder's).
 constexpr double kMinReversal = 0.35;
 // How far the window's best cell must exceed the largest sum of as many frames outside the
@@ -148,6 +150,64 @@ cv::Point2d camera_of(const std::vector<Cell>& cells, const std::vector<double>&
     return {median_of(xs), median_of(ys)};
 }
 
+// The camera's displacement at each cell: a similarity field (shift, turn and scale) fitted to
+// the cells outside the box, where they lie on every side of it. A hand-held camera turns as
+// well as shifts, and over a region of a few hundred pixels a slight roll moves its sides
+// apart by tenths of a pixel, as much as a faint gesture. The cells far from the field are left
+// out of a second fit (as the finder's fit_global_motion). The median displacement everywhere
+// where the cells outside are too few, or on one side only (a box at the picture's edge: the
+// field would be extrapolated into it).
+void camera_field(const std::vector<Cell>& cells, const std::vector<double>& d, cv::Size size,
+                  const cv::Rect& box, std::vector<cv::Point2d>& field) {
+    const cv::Point2d g = camera_of(cells, d);
+    field.assign(cells.size(), g);
+    const cv::Point2d middle(box.x + 0.5 * box.width, box.y + 0.5 * box.height);
+    const double scale = 0.5 * std::max(size.width, size.height);
+    const auto centre = [&](const Cell& c) {
+        return cv::Point2d((c.rect.x + 0.5 * c.rect.width - middle.x) / scale,
+                           (c.rect.y + 0.5 * c.rect.height - middle.y) / scale);
+    };
+    bool left = false, right = false, above = false, below = false;
+    for (const Cell& c : cells)
+        if (c.ok && !c.inner) {
+            const cv::Point2d p = centre(c);
+            left |= p.x < 0;
+            right |= p.x > 0;
+            above |= p.y < 0;
+            below |= p.y > 0;
+        }
+    if (!(left && right && above && below)) return;
+    std::vector<double> distances;
+    for (int pass = 0; pass < 2; ++pass) {
+        distances.clear();
+        for (std::size_t k = 0; k < cells.size(); ++k)
+            if (cells[k].ok && !cells[k].inner)
+                distances.push_back(std::hypot(d[2 * k] - field[k].x, d[2 * k + 1] - field[k].y));
+        if (distances.size() < kMinFieldCells) return;
+        const double limit = std::max(0.02, 2.5 * median_of(distances));
+        // dx = tx + a x - b y, dy = ty + b x + a y: normal equations in (tx, ty, a, b).
+        cv::Matx44d m = cv::Matx44d::zeros();
+        cv::Vec4d rhs(0, 0, 0, 0);
+        std::size_t used = 0;
+        for (std::size_t k = 0; k < cells.size(); ++k) {
+            if (!cells[k].ok || cells[k].inner ||
+                std::hypot(d[2 * k] - field[k].x, d[2 * k + 1] - field[k].y) > limit)
+                continue;
+            const cv::Point2d c = centre(cells[k]);
+            const cv::Vec4d u(1, 0, c.x, -c.y), v(0, 1, c.y, c.x);
+            m += u * u.t() + v * v.t();
+            rhs += u * d[2 * k] + v * d[2 * k + 1];
+            ++used;
+        }
+        cv::Vec4d t;
+        if (used < kMinFieldCells || !cv::solve(m, rhs, t, cv::DECOMP_CHOLESKY)) return;
+        for (std::size_t k = 0; k < cells.size(); ++k) {
+            const cv::Point2d c = centre(cells[k]);
+            field[k] = {t[0] + t[2] * c.x - t[3] * c.y, t[1] + t[3] * c.x + t[2] * c.y};
+        }
+    }
+}
+
 }  // namespace
 
 GestureMeasure measure_gesture(const std::vector<cv::Mat>& crops,
@@ -237,6 +297,7 @@ GestureMeasure measure_gesture(const std::vector<cv::Mat>& crops,
     double wander = 0;
     for (const auto& g : camera) wander = std::max(wander, std::hypot(g.x, g.y));
     cv::Mat moved;
+    std::vector<cv::Point2d> field;
     for (int k = 0; k < frames; ++k) {
         cv::Point2d g = camera[std::size_t(k)];
         std::vector<double>& d = measured[std::size_t(k)];
@@ -253,8 +314,15 @@ GestureMeasure measure_gesture(const std::vector<cv::Mat>& crops,
                 g = camera_of(cells, d);
             }
         }
+        // A camera that wanders turns as well; a still one keeps the median, for a field fitted
+        // there has only its own noise to take out (docs/optical-unconscious.md, "Hand-held
+        // films").
+        if (wander > kCameraMovePx)
+            camera_field(cells, d, size, box, field);
+        else
+            field.assign(cells.size(), g);
         for (std::size_t c = 0; c < cells.size(); ++c)
-            residual[c][std::size_t(k)] = {d[2 * c] - g.x, d[2 * c + 1] - g.y};
+            residual[c][std::size_t(k)] = {d[2 * c] - field[c].x, d[2 * c + 1] - field[c].y};
     }
 
     int inner_cells = 0;

@@ -43,21 +43,22 @@ struct GestureMeasure {
 /// box in the crops' pixels and `cell` the side of the measuring cells' stride (their windows are
 /// twice as wide). Every cell's displacement against a reference (the mean of the frames just
 /// before the window) is measured by Lucas-Kanade, the camera's (the median of the cells outside
-/// `box`) and each cell's slow drift (a line through its frames outside the window) taken out. Each
-/// cell in `box` sums its squared displacements over the window, in units of their median outside
-/// it, each frame's term capped; it passes when that sum exceeds both the threshold a Gaussian
-/// noise would cross at `false_alarm_rate` (shared among the cells), raised by how far the frames
-/// outside the window already reach it, and 2.75 times the largest sum of any cell over any stretch
-/// of the same length outside the window; or its peak displacement in the window is at least 30
-/// times its median outside it and 3 times the largest of any cell outside the window (a brief
-/// gesture far above the noise, which the capped sums cannot tell from a region's few large
-/// frames). Its displacement must swing back (at least 0.35 of its peak the other way, as
-/// EventFinder's), or, passing by its peak, come back to its rest after the window (a bump), and
-/// lie along one line (at least 0.75 of its energy in the window along its main direction: noise
-/// points every way). Needs at least 12 frames outside the
-/// window, else it fails. `elsewhere[k]` (where given) marks frames that another motion in the
-/// region holds (a gesture found there before or after): they tell nothing of the region's noise,
-/// so they count neither as the window nor as the frames outside it.
+/// `box`; where the camera wanders by more than 0.5 px, the shift, turn and scale fitted to those
+/// cells, where they lie on every side of `box`) and each cell's slow drift (a line through its
+/// frames outside the window) taken out. Each cell in `box` sums its squared displacements over the
+/// window, in units of their median outside it, each frame's term capped; it passes when that sum
+/// exceeds both the threshold a Gaussian noise would cross at `false_alarm_rate` (shared among the
+/// cells), raised by how far the frames outside the window already reach it, and 2.75 times the
+/// largest sum of any cell over any stretch of the same length outside the window; or its peak
+/// displacement in the window is at least 30 times its median outside it and 3 times the largest of
+/// any cell outside the window (a brief gesture far above the noise, which the capped sums cannot
+/// tell from a region's few large frames). Its displacement must swing back (at least 0.35 of its
+/// peak the other way, as EventFinder's), or, passing by its peak, come back to its rest after the
+/// window (a bump), and lie along one line (at least 0.75 of its energy in the window along its
+/// main direction: noise points every way). Needs at least 12 frames outside the window, else it
+/// fails. `elsewhere[k]` (where given) marks frames that another motion in the region holds (a
+/// gesture found there before or after): they tell nothing of the region's noise, so they count
+/// neither as the window nor as the frames outside it.
 GestureMeasure measure_gesture(const std::vector<cv::Mat>& crops,
                                const std::vector<bool>& in_window, cv::Rect box, int cell,
                                double false_alarm_rate, const std::vector<bool>& elsewhere = {});
