@@ -157,56 +157,67 @@ cv::Point2d camera_of(const std::vector<Cell>& cells, const std::vector<double>&
 // out of a second fit (as the finder's fit_global_motion). The median displacement everywhere
 // where the cells outside are too few, or on one side only (a box at the picture's edge: the
 // field would be extrapolated into it).
-void camera_field(const std::vector<Cell>& cells, const std::vector<double>& d, cv::Size size,
-                  const cv::Rect& box, std::vector<cv::Point2d>& field) {
-    const cv::Point2d g = camera_of(cells, d);
-    field.assign(cells.size(), g);
-    const cv::Point2d middle(box.x + 0.5 * box.width, box.y + 0.5 * box.height);
-    const double scale = 0.5 * std::max(size.width, size.height);
-    const auto centre = [&](const Cell& c) {
-        return cv::Point2d((c.rect.x + 0.5 * c.rect.width - middle.x) / scale,
-                           (c.rect.y + 0.5 * c.rect.height - middle.y) / scale);
-    };
-    bool left = false, right = false, above = false, below = false;
-    for (const Cell& c : cells)
-        if (c.ok && !c.inner) {
-            const cv::Point2d p = centre(c);
+class CameraField {
+  public:
+    CameraField(const std::vector<Cell>& cells, cv::Size size, const cv::Rect& box)
+        : cells_(cells) {
+        const cv::Point2d middle(box.x + 0.5 * box.width, box.y + 0.5 * box.height);
+        const double scale = 0.5 * std::max(size.width, size.height);
+        bool left = false, right = false, above = false, below = false;
+        for (const Cell& c : cells) {
+            const cv::Point2d p((c.rect.x + 0.5 * c.rect.width - middle.x) / scale,
+                                (c.rect.y + 0.5 * c.rect.height - middle.y) / scale);
+            centres_.push_back(p);
+            if (!c.ok || c.inner) continue;
             left |= p.x < 0;
             right |= p.x > 0;
             above |= p.y < 0;
             below |= p.y > 0;
         }
-    if (!(left && right && above && below)) return;
-    std::vector<double> distances;
-    for (int pass = 0; pass < 2; ++pass) {
-        distances.clear();
-        for (std::size_t k = 0; k < cells.size(); ++k)
-            if (cells[k].ok && !cells[k].inner)
-                distances.push_back(std::hypot(d[2 * k] - field[k].x, d[2 * k + 1] - field[k].y));
-        if (distances.size() < kMinFieldCells) return;
-        const double limit = std::max(0.02, 2.5 * median_of(distances));
-        // dx = tx + a x - b y, dy = ty + b x + a y: normal equations in (tx, ty, a, b).
-        cv::Matx44d m = cv::Matx44d::zeros();
-        cv::Vec4d rhs(0, 0, 0, 0);
-        std::size_t used = 0;
-        for (std::size_t k = 0; k < cells.size(); ++k) {
-            if (!cells[k].ok || cells[k].inner ||
-                std::hypot(d[2 * k] - field[k].x, d[2 * k + 1] - field[k].y) > limit)
-                continue;
-            const cv::Point2d c = centre(cells[k]);
-            const cv::Vec4d u(1, 0, c.x, -c.y), v(0, 1, c.y, c.x);
-            m += u * u.t() + v * v.t();
-            rhs += u * d[2 * k] + v * d[2 * k + 1];
-            ++used;
-        }
-        cv::Vec4d t;
-        if (used < kMinFieldCells || !cv::solve(m, rhs, t, cv::DECOMP_CHOLESKY)) return;
-        for (std::size_t k = 0; k < cells.size(); ++k) {
-            const cv::Point2d c = centre(cells[k]);
-            field[k] = {t[0] + t[2] * c.x - t[3] * c.y, t[1] + t[3] * c.x + t[2] * c.y};
+        surrounded_ = left && right && above && below;
+    }
+
+    // Each cell's camera displacement, for the cells' displacements D (x, y interleaved) whose
+    // median outside the box is G.
+    void fit(const std::vector<double>& d, cv::Point2d g, std::vector<cv::Point2d>& field) {
+        field.assign(cells_.size(), g);
+        if (!surrounded_) return;
+        const auto off = [&](std::size_t k) {
+            return std::hypot(d[2 * k] - field[k].x, d[2 * k + 1] - field[k].y);
+        };
+        for (int pass = 0; pass < 2; ++pass) {
+            distances_.clear();
+            for (std::size_t k = 0; k < cells_.size(); ++k)
+                if (cells_[k].ok && !cells_[k].inner) distances_.push_back(off(k));
+            if (distances_.size() < kMinFieldCells) return;
+            const double limit = std::max(0.02, 2.5 * median_of(distances_));
+            // dx = tx + a x - b y, dy = ty + b x + a y: normal equations in (tx, ty, a, b).
+            cv::Matx44d m = cv::Matx44d::zeros();
+            cv::Vec4d rhs(0, 0, 0, 0);
+            std::size_t used = 0;
+            for (std::size_t k = 0; k < cells_.size(); ++k) {
+                if (!cells_[k].ok || cells_[k].inner || off(k) > limit) continue;
+                const cv::Point2d c = centres_[k];
+                const cv::Vec4d u(1, 0, c.x, -c.y), v(0, 1, c.y, c.x);
+                m += u * u.t() + v * v.t();
+                rhs += u * d[2 * k] + v * d[2 * k + 1];
+                ++used;
+            }
+            cv::Vec4d t;
+            if (used < kMinFieldCells || !cv::solve(m, rhs, t, cv::DECOMP_CHOLESKY)) return;
+            for (std::size_t k = 0; k < cells_.size(); ++k) {
+                const cv::Point2d c = centres_[k];
+                field[k] = {t[0] + t[2] * c.x - t[3] * c.y, t[1] + t[3] * c.x + t[2] * c.y};
+            }
         }
     }
-}
+
+  private:
+    const std::vector<Cell>& cells_;
+    std::vector<cv::Point2d> centres_;  // relative to the box's middle, in half the longer side
+    bool surrounded_ = false;
+    std::vector<double> distances_;  // scratch
+};
 
 }  // namespace
 
@@ -297,6 +308,7 @@ GestureMeasure measure_gesture(const std::vector<cv::Mat>& crops,
     double wander = 0;
     for (const auto& g : camera) wander = std::max(wander, std::hypot(g.x, g.y));
     cv::Mat moved;
+    CameraField camera_field(cells, size, box);
     std::vector<cv::Point2d> field;
     for (int k = 0; k < frames; ++k) {
         cv::Point2d g = camera[std::size_t(k)];
@@ -313,14 +325,13 @@ GestureMeasure measure_gesture(const std::vector<cv::Mat>& crops,
                 displacements(moved, reference, ix, iy, cells, cell, scratch, d);
                 g = camera_of(cells, d);
             }
-        }
-        // A camera that wanders turns as well; a still one keeps the median, for a field fitted
-        // there has only its own noise to take out (docs/optical-unconscious.md, "Hand-held
-        // films").
-        if (wander > kCameraMovePx)
-            camera_field(cells, d, size, box, field);
-        else
+            // A camera that wanders turns as well. A still one keeps the median: a field fitted
+            // there has only its own noise to take out (docs/optical-unconscious.md, "Hand-held
+            // films").
+            camera_field.fit(d, g, field);
+        } else {
             field.assign(cells.size(), g);
+        }
         for (std::size_t c = 0; c < cells.size(); ++c)
             residual[c][std::size_t(k)] = {d[2 * c] - field[c].x, d[2 * c + 1] - field[c].y};
     }
