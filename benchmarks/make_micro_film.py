@@ -3,9 +3,9 @@
 (kinoglaz.truth/1, the events and quiet_ranges of the dev micro set) next to it.
 
     benchmarks/make_micro_film.py --seed N --base BASE --size WxH --fps NUM[/DEN]
-                                  [--duration S] [--noise SIGMA] [--handheld PX] [--roll-tremor DEG]
-                                  [--crf Q]
-                                  [--spec ours|dev] [--no-gestures] OUT.mp4
+                                  [--duration S] [--noise SIGMA] [--handheld PX]
+                                  [--roll-tremor DEG] [--crf Q] [--spec ours|dev] [--no-gestures]
+                                  OUT.mp4
 
 BASE is a still stretch of real footage, read at run time from $KINOGLAZ_MEDIA (default
 ../shared/media next to the repository; nothing of it is committed):
@@ -221,6 +221,8 @@ def main():
         die("--size must be even and at least 64x64, --fps 5..120")
     if not 3 <= a.duration <= 60:
         die("--duration must be 3..60 s")
+    if a.roll_tremor < 0 or (a.roll_tremor > 0 and a.handheld <= 0):
+        die("--roll-tremor must be >= 0 and needs --handheld (it shakes the hand-held camera)")
     media = os.environ.get("KINOGLAZ_MEDIA") or os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "media")
     fps = float(fps_q)
