@@ -1,6 +1,7 @@
 // A live session: the capture thread (decode, pace a file, reconnect a stream), the
 // processing thread (magnify, compose, encode, keep the replay buffer), the event thread
-// (micro-gestures on a decimated copy) and the server, joined by one-frame slots.
+// (micro-gestures on a decimated copy of every captured frame) and the server, joined by
+// one-frame slots.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -252,6 +253,7 @@ void LiveSession::State::capture_loop() {
                         due - Clock::now(), std::chrono::milliseconds(50)));
             }
             sh.stream_state = detail::StreamState::live;
+            if (sh.options.events) sh.add_event_input(frame.proxy_bgr, frame.time_s);
             const auto now = Clock::now();
             sh.last_frame_ns = to_ns(now);
             {
@@ -338,18 +340,6 @@ void LiveSession::State::processing_loop() {
             for (const auto& e : sh.events)
                 if (e.until > now)
                     cv::rectangle(right, e.box, cv::Scalar(60, 60, 255), 2, cv::LINE_AA);
-            // The finder's input: every frame at most kEventFps, small.
-            auto& input = sh.event_input;
-            if (input.empty() || in.time_s < input.back().time_s ||
-                in.time_s - input.back().time_s >= 1.0 / kEventFps - 1e-3) {
-                if (!input.empty() && in.time_s < input.back().time_s) input.clear();
-                const double scale =
-                    std::min(1.0, double(kEventProxyPx) / std::max(original.cols, original.rows));
-                detail::EventPicture p{{}, in.time_s, original.size()};
-                cv::resize(original, p.bgr, {}, scale, scale, cv::INTER_AREA);
-                input.push_back(std::move(p));
-                while (in.time_s - input.front().time_s > kEventWindowS) input.pop_front();
-            }
         }
         const std::string method = set.method == MagnifyMethod::phase ? "phase" : "eulerian";
         caption(view, "original", {6, original.rows - 8});
@@ -393,6 +383,21 @@ void LiveSession::State::processing_loop() {
                 sh.ring.pop_front();
         }
     }
+}
+
+// The finder's input, taken as frames are captured rather than as the magnified view takes
+// them: a view that falls behind drops frames, and a finder fed by it saw gaps of its own
+// making and missed brief gestures under load. Every frame at most kEventFps, small.
+void detail::Shared::add_event_input(const cv::Mat& panel, double time_s) {
+    std::lock_guard lock(events_mutex);
+    auto& input = event_input;
+    if (!input.empty() && time_s < input.back().time_s) input.clear();  // the stream restarted
+    if (!input.empty() && time_s - input.back().time_s < 1.0 / kEventFps - 1e-3) return;
+    const double scale = std::min(1.0, double(kEventProxyPx) / std::max(panel.cols, panel.rows));
+    EventPicture p{{}, time_s, panel.size()};
+    cv::resize(panel, p.bgr, {}, scale, scale, cv::INTER_AREA);
+    input.push_back(std::move(p));
+    while (time_s - input.front().time_s > kEventWindowS) input.pop_front();
 }
 
 // Micro-gestures as they happen: once a second, a fresh EventFinder runs over the last

@@ -97,7 +97,7 @@ struct Shared {
     std::deque<RingPicture> ring;
     double ring_fps = 25;
 
-    // The decimated stream for the event finder (processing -> event thread), its last
+    // The decimated stream for the event finder (capture -> event thread), its last
     // seconds, and the micro-gestures found (the last 100; `found` counts them all).
     std::mutex events_mutex;
     std::deque<EventPicture> event_input;
@@ -105,6 +105,9 @@ struct Shared {
     std::atomic<std::int64_t> events_found{0};
 
     std::atomic<int> mjpeg_clients{0};
+
+    // Adds a captured panel to event_input (live.cpp).
+    void add_event_input(const cv::Mat& panel, double time_s);
 
     LiveSettings current_settings(std::uint64_t* version = nullptr) {
         std::lock_guard lock(settings_mutex);
