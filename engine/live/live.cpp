@@ -389,15 +389,19 @@ void LiveSession::State::processing_loop() {
 // them: a view that falls behind drops frames, and a finder fed by it saw gaps of its own
 // making and missed brief gestures under load. Every frame at most kEventFps, small.
 void detail::Shared::add_event_input(const cv::Mat& panel, double time_s) {
-    std::lock_guard lock(events_mutex);
-    auto& input = event_input;
-    if (!input.empty() && time_s < input.back().time_s) input.clear();  // the stream restarted
-    if (!input.empty() && time_s - input.back().time_s < 1.0 / kEventFps - 1e-3) return;
+    {
+        std::lock_guard lock(events_mutex);
+        auto& input = event_input;
+        if (!input.empty() && time_s < input.back().time_s) input.clear();  // stream restarted
+        if (!input.empty() && time_s - input.back().time_s < 1.0 / kEventFps - 1e-3) return;
+    }
+    // Resized outside the lock, which the view's drawing and the event thread also take.
     const double scale = std::min(1.0, double(kEventProxyPx) / std::max(panel.cols, panel.rows));
     EventPicture p{{}, time_s, panel.size()};
     cv::resize(panel, p.bgr, {}, scale, scale, cv::INTER_AREA);
-    input.push_back(std::move(p));
-    while (time_s - input.front().time_s > kEventWindowS) input.pop_front();
+    std::lock_guard lock(events_mutex);
+    event_input.push_back(std::move(p));
+    while (time_s - event_input.front().time_s > kEventWindowS) event_input.pop_front();
 }
 
 // Micro-gestures as they happen: once a second, a fresh EventFinder runs over the last
