@@ -18,7 +18,9 @@ namespace kinoglaz {
 struct GestureCheckOptions {
     /// Chance that a region's own noise passes the check, per candidate (1e-12..1e-1).
     double false_alarm_rate = 1e-6;
-    int threads = 0;             ///< codec threads of the decoding; 0 = all cores
+    /// Cores to use (0 = all): the decoding gets one fewer codec threads (at least one), and
+    /// the measuring runs beside it on a thread of its own.
+    int threads = 0;
     bool allow_network = false;  ///< permit non-file protocols, as the pass did
     bool progress = false;       ///< a bar on stderr ("gestures", in frames decoded)
 };
