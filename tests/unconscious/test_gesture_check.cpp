@@ -165,6 +165,43 @@ TEST(GestureCheck, OverlappingProposalsAreDecodedOnce) {
     EXPECT_EQ(together.frames_decoded, alone.frames_decoded + 12);
 }
 
+// The crops are measured on a thread of their own while the next frames decode: the events
+// are those of any number of cores, one included.
+TEST(GestureCheck, SameEventsWhateverTheCores) {
+    const auto film = make_film("gesture", true);
+    const Found found = find(film);
+    ASSERT_EQ(found.checked.size(), 1u);
+    for (int cores : {1, 2, 5}) {
+        GestureCheckOptions options;
+        options.threads = cores;
+        GestureCheckStats stats;
+        const auto checked =
+            check_gestures(film.string(), found.proposals, {}, {}, found.source, options, &stats);
+        ASSERT_EQ(checked.size(), 1u) << cores << " cores";
+        EXPECT_EQ(checked[0].frames.start, found.checked[0].frames.start) << cores << " cores";
+        EXPECT_EQ(checked[0].bbox, found.checked[0].bbox) << cores << " cores";
+        EXPECT_EQ(checked[0].amplitude_px, found.checked[0].amplitude_px) << cores << " cores";
+        EXPECT_EQ(stats.measured, found.stats.measured);
+    }
+}
+
+// Ctrl-C during the check stops it with the cancellation, the measuring thread included.
+TEST(GestureCheck, CancelledCheckStops) {
+    const auto film = make_film("gesture", true);
+    const Found found = find(film);
+    ASSERT_FALSE(found.proposals.empty());
+    struct ClearFlag {
+        ~ClearFlag() { cancel_flag().store(false); }
+    } clear;
+    cancel_flag().store(true);
+    try {
+        check_gestures(film.string(), found.proposals, {}, {}, found.source, {});
+        ADD_FAILURE() << "not stopped";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::cancelled) << e.what();
+    }
+}
+
 TEST(GestureCheck, NoisyStillGivesNothing) {
     const Found found = find(make_film("still", false));
     EXPECT_TRUE(found.events.empty());
