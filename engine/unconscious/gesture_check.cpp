@@ -12,6 +12,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <kinoglaz/core.hpp>
+#include <kinoglaz/unconscious/translate.hpp>
 #include "gamma_threshold.hpp"
 
 namespace kinoglaz {
@@ -392,13 +393,13 @@ GestureMeasure measure_gesture(const std::vector<cv::Mat>& crops,
         std::vector<double>& d = measured[std::size_t(k)];
         if (wander > kCameraMovePx) {
             // Move the frame back by the camera's motion, twice refined, and measure what
-            // remains: sub-pixel, where the linear estimate holds.
+            // remains: sub-pixel, where the linear estimate holds. translate_bilinear rather
+            // than cv::warpAffine: exact weights, and a fifth of the time on these crops.
             cv::Point2d total(0, 0);
             const cv::Mat& picture = frame(k);
             for (int pass = 0; pass < 3; ++pass) {
                 total += g;
-                const cv::Matx23d shift(1, 0, -total.x, 0, 1, -total.y);
-                cv::warpAffine(picture, moved, shift, size, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+                detail::translate_bilinear(picture, moved, float(-total.x), float(-total.y));
                 displacements(moved, reference, ix, iy, cells, cell, scratch, d);
                 g = camera_of(cells, d);
             }
