@@ -12,8 +12,8 @@
 #include <opencv2/imgproc.hpp>
 
 #include <kinoglaz/core.hpp>
-#include <kinoglaz/unconscious/translate.hpp>
 #include "gamma_threshold.hpp"
+#include "kinoglaz/unconscious/translate.hpp"
 
 namespace kinoglaz {
 
