@@ -631,14 +631,15 @@ std::vector<Event> check_gestures(const std::string& input, const std::vector<Ev
     counted.frames_wanted = wanted.size();
     counted.decodings = wanted.empty() ? 0 : 1;
     bool usable = true;
-    // The frames are decoded on one thread fewer than the cores, and each complete plan is
-    // measured on a thread of its own meanwhile (MeasuringThread): a codec thread more costs
-    // ~20 % more CPU for its share of the wall time, while measuring (a third of the decoding's
-    // time at 1080p) would leave the decoding waiting.
+    // The frames are decoded on frame threads, one per core, and each complete plan is
+    // measured on a thread of its own meanwhile (MeasuringThread), sharing the cores. Decoding
+    // at the source's size is most of the check: on one thread fewer than the cores (2 cores:
+    // one) it left a core idle, and the check of a 45 Mbit/s 1080p film took 9.1 s of wall time
+    // for 9.4 s of CPU; on two, 5.1 s for 9.3 s (benchmarks/README.md, "The check's decoding").
     const int cores = options.threads > 0 ? options.threads
                                           : int(std::max(1u, std::thread::hardware_concurrency()));
     const DecodeOptions decode =
-        full_frames_decode_options(std::max(1, cores - 1), options.allow_network, true, {}, {});
+        full_frames_decode_options(cores, options.allow_network, true, {}, {});
     // A long film's proposals take minutes to decode: the bar says so, and Ctrl-C stops it.
     ProgressBar bar("gestures", std::int64_t(wanted.size()), options.progress && !wanted.empty());
     {
