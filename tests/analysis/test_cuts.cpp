@@ -83,10 +83,11 @@ Case dissolve() {
     return {"dissolve", frames, {expect(TransitionType::dissolve, 40, 60)}};
 }
 
-Case fade_through_black() {
+// A fade out to `black` and in again: frames 40..54 darken, 55..59 are black, 60..74 brighten.
+Case fade_through(const cv::Scalar& black_level) {
     auto a = shot(5, 55), b = shot(6, 60);
     std::vector<cv::Mat> frames(a.begin(), a.begin() + 40);
-    const cv::Mat black = cv::Mat::zeros(kSize, CV_8UC3);
+    const cv::Mat black(kSize, CV_8UC3, black_level);
     for (int k = 0; k < 15; ++k)
         frames.push_back(mix(a[40 + k], black, 1.0 - double(k + 1) / 16));                // 40..54
     for (int k = 0; k < 5; ++k) frames.push_back(black.clone());                          // 55..59
@@ -95,6 +96,10 @@ Case fade_through_black() {
     return {"fade_through_black",
             frames,
             {expect(TransitionType::fade_out, 40, 55), expect(TransitionType::fade_in, 60, 75)}};
+}
+
+Case fade_through_black() {
+    return fade_through(cv::Scalar::all(0));
 }
 
 Case wipe() {
@@ -222,6 +227,24 @@ Case boxed_cuts() {
                     boxed(shot(14, 40), letter), shot(15, 40)}),
             {expect(TransitionType::cut, 40, 40), expect(TransitionType::cut, 80, 80),
              expect(TransitionType::cut, 120, 120)}};
+}
+
+// A letterboxed film (a wide picture between bars that never change): a dissolve and a fade
+// through black, measured within the picture. Over the whole frame the bars halve every
+// difference, and the dissolve's fell below what a transition must change a frame.
+Case letterboxed_dissolve_and_fade() {
+    const cv::Rect letter(0, 45, 320, 90);
+    // The fade's black is the bars' (as a decoder gives both).
+    Case d = dissolve(), f = fade_through(cv::Scalar::all(16));
+    std::vector<cv::Mat> frames = boxed(d.frames, letter);
+    const auto faded = boxed(f.frames, letter);
+    frames.insert(frames.end(), faded.begin(), faded.end());
+    const FrameIndex n = FrameIndex(d.frames.size());
+    return {"letterboxed_dissolve_and_fade",
+            frames,
+            {expect(TransitionType::dissolve, 40, 60), expect(TransitionType::cut, n, n),
+             expect(TransitionType::fade_out, n + 40, n + 55),
+             expect(TransitionType::fade_in, n + 60, n + 75)}};
 }
 
 // Two crops of one photograph: the same palette, light and subject matter, another viewpoint.
@@ -365,7 +388,8 @@ TEST_P(SyntheticTransitions, FindsExactlyTheTruth) {
 
 INSTANTIATE_TEST_SUITE_P(Cases, SyntheticTransitions,
                          ::testing::Values(hard_cut, colour_cut, boxed_cuts, same_palette_crops,
-                                           dissolve, fade_through_black, wipe, slide, flash,
+                                           letterboxed_dissolve_and_fade, dissolve,
+                                           fade_through_black, wipe, slide, flash,
                                            flash_on_drifting_colour, brightness_step, fast_pan),
                          [](const auto& info) { return info.param().name; });
 

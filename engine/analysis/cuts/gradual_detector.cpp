@@ -53,6 +53,14 @@ double half_plane_error(const std::vector<cv::Point2f>& points, const std::vecto
     return double(best) / double(points.size());
 }
 
+// How different two frames' pictures are: within the bars where both frames show the same
+// active picture (a letterboxed film, where the bars' edges would make any two frames look
+// alike), over the whole frames where the areas differ (a picture growing dark in a fade
+// shrinks its area: two thumbnails of different areas are different pictures).
+float mixed_content_distance(const FrameFeatures& a, const FrameFeatures& b) {
+    return a.picture == b.picture ? picture_distance(a, b) : content_distance(a, b);
+}
+
 }  // namespace
 
 GradualFit fit_gradual(const FrameFeatures& a, const std::vector<const FrameFeatures*>& mixed,
@@ -285,7 +293,7 @@ double GradualDetector::threshold() const {
 void GradualDetector::push(const FrameFeatures& f, std::vector<Transition>& out) {
     window_.push(f);
     if (f.index == 0) return;
-    const bool elevated = f.pixel_diff > threshold();
+    const bool elevated = f.picture_diff > threshold();
     if (elevated) {
         if (run_start_ < 0) run_start_ = f.index;
         run_last_ = f.index;
@@ -293,7 +301,7 @@ void GradualDetector::push(const FrameFeatures& f, std::vector<Transition>& out)
     }
     if (run_start_ >= 0 && f.index - run_last_ > kGapTolerance) close_run(out);
     if (run_start_ < 0) {
-        quiet_levels_.push_back(f.pixel_diff);
+        quiet_levels_.push_back(f.picture_diff);
         if (quiet_levels_.size() > kQuietHistory) quiet_levels_.pop_front();
     }
 }
@@ -307,10 +315,10 @@ bool GradualDetector::is_spike(FrameIndex t) const {
     // An abrupt change inside a run (a hard cut next to motion): the hard-cut detector's
     // case, and a boundary no gradual transition crosses.
     if (!window_.has(t - 1) || !window_.has(t + 1)) return false;
-    const double d = window_.at(t).pixel_diff;
-    const double around = std::max(window_.at(t - 1).pixel_diff, window_.at(t + 1).pixel_diff);
+    const double d = window_.at(t).picture_diff;
+    const double around = std::max(window_.at(t - 1).picture_diff, window_.at(t + 1).picture_diff);
     return d >= 0.05 && d >= 2.0 * around &&
-           content_distance(window_.at(t - 1), window_.at(t)) >= 0.3;
+           mixed_content_distance(window_.at(t - 1), window_.at(t)) >= 0.3;
 }
 
 void GradualDetector::close_run(std::vector<Transition>& out) {
@@ -337,7 +345,7 @@ std::optional<Transition> GradualDetector::fit_segment(FrameIndex first_mixed,
     const FrameFeatures& b = window_.at(first_clean);
     if (is_flat(a) || is_flat(b)) return std::nullopt;  // fades: the fade detector's
     const double scale = sensitivity_scale(options_.sensitivity);
-    if (content_distance(a, b) < options_.min_content_change * scale) return std::nullopt;
+    if (mixed_content_distance(a, b) < options_.min_content_change * scale) return std::nullopt;
 
     std::vector<const FrameFeatures*> mixed;
     for (FrameIndex i = first_mixed; i < first_clean; ++i) mixed.push_back(&window_.at(i));

@@ -15,10 +15,10 @@ namespace kinoglaz::detail {
 struct GradualOptions {
     double fps = 25;
     double sensitivity = 0.5;
-    double min_step = 0.004;       ///< per-frame grey |Δ| (0..1) that can belong to a transition
-    double baseline_factor = 2.5;  ///< ... and how far above the shot's own level it must be
-    double max_length_s = 4.0;     ///< longer runs are motion, not transitions
-    double min_content_change = 0.3;   ///< content_distance between the two sides
+    double min_step = 0.004;  ///< per-frame grey |Δ| (0..1) of the active picture in a transition
+    double baseline_factor = 2.5;      ///< ... and how far above the shot's own level it must be
+    double max_length_s = 4.0;         ///< longer runs are motion, not transitions
+    double min_content_change = 0.3;   ///< content distance between the two sides' pictures
     double max_mix_residual = 0.15;    ///< unexplained share of |A − B| for a dissolve or fade
     double max_wipe_residual = 0.04;   ///< unexplained share of |A − B| for a wipe
     double max_slide_residual = 0.05;  ///< unexplained share of |A − B| for a slide (push)
