@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The dev set's montage and scene films boxed whole, as letterboxed and windowboxed releases
 # are: the same pictures and the same truth, between black bars that never change. Scores
-# `kinoglaz cuts` on each (and on the films as they are) with `kinoglaz eval`, micro-averaged
-# per boxing.
+# `kinoglaz analyze --no-reveal` on each (and on the films as they are) with `kinoglaz eval`,
+# micro-averaged per boxing: transitions over the seven films, montage (scenes, alternations,
+# set-ups) over the three scene films, whose truth has them.
 #   benchmarks/boxed_films_eval.sh [WORKDIR]
 # The films are kept in WORKDIR (default: a temporary folder, removed afterwards) and reused
 # when present. Uses $KINOGLAZ_MEDIA (default ../shared/media); KINOGLAZ_BIN picks the build.
@@ -38,9 +39,9 @@ for boxing in "${boxings[@]}"; do
         # the bars differ.
         [ -f "$out" ] || ffmpeg -v error -y -i "$media/dev/$film.mp4" -vf "$filter" \
             -c:v libx264 -preset veryfast -crf 18 -g 50 -sc_threshold 0 -an "$out"
-        "$bin" cuts "$out" --json --quiet >"$work/${film}_$name.json"
-        args+=(--truth "$media/dev/$film.truth.json" --pred "$work/${film}_$name.json")
+        "$bin" analyze "$out" -o "$work/${film}_$name" --no-reveal --quiet >/dev/null
+        args+=(--truth "$media/dev/$film.truth.json" --pred "$work/${film}_$name/analysis.json")
     done
     echo "== $name"
-    "$bin" eval "${args[@]}" --quiet | grep -E '^  (cuts|gradual|all) '
+    "$bin" eval "${args[@]}" --quiet | grep -E '^  (cuts|gradual|all|scenes|alternat|set-ups) '
 done

@@ -72,8 +72,10 @@ void MontageCollector::push(const FrameFeatures& f) {
             for (int c = 0; c < 3; ++c)
                 r.quad[std::size_t(q * 3 + c)] = cv::saturate_cast<uchar>(m[c]);
         }
+        // The arrangement of the picture itself, without the bars around it.
+        const cv::Mat& picture = f.picture_thumb_bgr.empty() ? t : f.picture_thumb_bgr;
         cv::Mat small;
-        cv::resize(t, small, {8, 8}, 0, 0, cv::INTER_AREA);
+        cv::resize(picture, small, {8, 8}, 0, 0, cv::INTER_AREA);
         cv::cvtColor(small, layout, cv::COLOR_BGR2Lab);  // 8-bit Lab: L, a, b in 0..255
     }
 

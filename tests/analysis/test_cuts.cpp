@@ -282,6 +282,28 @@ TEST(Features, ActivePictureExcludesBlackBars) {
         << "a spot of light on black is a dark picture, not a tiny one between bars";
 }
 
+// The colours and the layout a shot is described by are those of the picture between the
+// bars: a letterboxed frame's histogram and colour thumbnail match the picture's own.
+TEST(Features, ColoursAndLayoutAreThePicturesBetweenBars) {
+    const cv::Mat picture = shot(18, 1).front();
+    const cv::Rect letter(0, 30, 320, 120);
+    auto features = [](const cv::Mat& bgr) {
+        Frame f;
+        f.proxy_bgr = bgr;
+        cv::cvtColor(bgr, f.proxy_gray, cv::COLOR_BGR2GRAY);
+        return compute_frame_features(f, FeatureMask::basic | FeatureMask::appearance);
+    };
+    cv::Mat wide;  // the picture at the letterbox's shape, as a film without bars shows it
+    cv::resize(picture, wide, letter.size(), 0, 0, cv::INTER_AREA);
+    const FrameFeatures open = features(wide), in_bars = features(boxed({picture}, letter).front());
+    EXPECT_LT(histogram_distance(open.hist, in_bars.hist), 0.1)
+        << "the bars' black is not part of the picture's colours";
+    ASSERT_EQ(in_bars.picture_thumb_bgr.size(), open.thumb_bgr.size());
+    cv::Mat diff;
+    cv::absdiff(in_bars.picture_thumb_bgr, open.thumb_bgr, diff);
+    EXPECT_LT(cv::mean(diff)[1], 6.0) << "the layout is the picture's, stretched over the bars";
+}
+
 // The boxed film through the real decoder: an H.264 encoding rings at the bars' edges.
 TEST(BoxedFilm, CutsFoundAndBarsNotTakenForContentAfterEncoding) {
     if (!kinoglaz::test::have_program("ffmpeg")) GTEST_SKIP() << "ffmpeg not installed";

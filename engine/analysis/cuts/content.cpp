@@ -78,6 +78,23 @@ float picture_distance(const FrameFeatures& a, const FrameFeatures& b) {
     return structure_distance(a.picture_thumb, b.picture_thumb);
 }
 
+float covered_distance(const FrameFeatures& a, const FrameFeatures& b) {
+    if (auto flat = flat_distance(a, b)) return *flat;
+    const cv::Rect area = a.picture | b.picture;
+    const cv::Size frame = a.picture_frame;
+    if (area.empty() || frame.empty() || frame != b.picture_frame ||
+        a.thumb.size() != b.thumb.size())
+        return structure_distance(a.thumb, b.thumb);
+    // The area in the thumbnails' pixels, widened to whole pixels.
+    const double sx = double(a.thumb.cols) / frame.width, sy = double(a.thumb.rows) / frame.height;
+    const int x0 = int(std::floor(area.x * sx)), y0 = int(std::floor(area.y * sy));
+    const int x1 = int(std::ceil(area.br().x * sx)), y1 = int(std::ceil(area.br().y * sy));
+    const cv::Rect covered = cv::Rect(x0, y0, x1 - x0, y1 - y0) & cv::Rect({}, a.thumb.size());
+    // Too few pixels for a correlation at nine shifts: the whole frames.
+    if (covered.width < 8 || covered.height < 6) return structure_distance(a.thumb, b.thumb);
+    return structure_distance(a.thumb(covered), b.thumb(covered));
+}
+
 float colour_distance(const FrameFeatures& a, const FrameFeatures& b) {
     const cv::Mat &ta = a.thumb_bgr, &tb = b.thumb_bgr;
     if (ta.empty() || tb.empty() || ta.size() != tb.size()) return 0;

@@ -19,6 +19,11 @@ float content_distance(const FrameFeatures& a, const FrameFeatures& b);
 /// changes inside a pillarbox or letterbox, not diluted by the bars around it.
 float picture_distance(const FrameFeatures& a, const FrameFeatures& b);
 
+/// content_distance() over the part of the frames that either one's active picture covers
+/// (the whole frames where neither has one): two boxed shots, or a picture and its own fading
+/// copy whose dark edges have left its area, compared without the bars around them.
+float covered_distance(const FrameFeatures& a, const FrameFeatures& b);
+
 /// How different the *colours* of two frames are, 0 (same) .. 1 (unrelated): the mean
 /// difference of chromaticity (r, g) = (R, G) / (R + G + B) over the blocks of an 8x4 grid of
 /// their colour thumbnails, from the pixels neither dark nor clipped in both, 0.1 and more

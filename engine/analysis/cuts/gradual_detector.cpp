@@ -53,12 +53,13 @@ double half_plane_error(const std::vector<cv::Point2f>& points, const std::vecto
     return double(best) / double(points.size());
 }
 
-// How different two frames' pictures are: within the bars where both frames show the same
-// active picture (a letterboxed film, where the bars' edges would make any two frames look
-// alike), over the whole frames where the areas differ (a picture growing dark in a fade
-// shrinks its area: two thumbnails of different areas are different pictures).
+// How different two frames' pictures are, without the bars around them (in a letterboxed film
+// the bars' edges would make any two frames look alike): on thumbnails of the picture where
+// both frames show the same area, else over the area either covers (a boxed shot after one
+// boxed otherwise; a picture growing dark in a fade, which shrinks its area while the picture
+// stays: thumbnails of two different areas would differ).
 float mixed_content_distance(const FrameFeatures& a, const FrameFeatures& b) {
-    return a.picture == b.picture ? picture_distance(a, b) : content_distance(a, b);
+    return a.picture == b.picture ? picture_distance(a, b) : covered_distance(a, b);
 }
 
 }  // namespace

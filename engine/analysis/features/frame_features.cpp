@@ -114,16 +114,23 @@ FrameFeatures compute_frame_features(const Frame& frame, FeatureMask mask) {
     thumbnail(half, f.thumb_bgr);
     cv::cvtColor(f.thumb_bgr, f.thumb, cv::COLOR_BGR2GRAY);
     f.picture = active_picture(half_gray);
-    if (f.picture.empty() || f.picture == cv::Rect(0, 0, half.cols, half.rows))
+    f.picture_frame = half_gray.size();
+    if (f.picture.empty() || f.picture == cv::Rect(0, 0, half.cols, half.rows)) {
         f.picture_thumb = f.thumb;
-    else
+        f.picture_thumb_bgr = f.thumb_bgr;
+    } else {
         thumbnail(half_gray(f.picture), f.picture_thumb);
+        thumbnail(half(f.picture), f.picture_thumb_bgr);
+    }
     if (has(mask, FeatureMask::translation)) detail::windowed_spectrum(f.thumb, f.thumb_spectrum);
     if (!has(mask, FeatureMask::appearance)) return f;
 
     f.colourfulness = colourfulness_of(f.thumb_bgr);
+    // The colours of the picture, not of its bars: a letterboxed film's bars would add the
+    // same black to every shot and leave a dark shot's own colours too small a share to count
+    // (the shots' descriptors, montage/structure.cpp).
     cv::Mat hsv;
-    cv::cvtColor(half, hsv, cv::COLOR_BGR2HSV);
+    cv::cvtColor(f.picture.empty() ? half : half(f.picture), hsv, cv::COLOR_BGR2HSV);
     std::array<int, kHistBins> counts{};
     for (int y = 0; y < hsv.rows; ++y) {
         const auto* p = hsv.ptr<cv::Vec3b>(y);

@@ -78,9 +78,13 @@ struct FrameFeatures {
     /// to tell bars from picture. Hard cuts are judged on it, so that a cut inside a narrow
     /// picture counts as much as one in a full frame.
     cv::Rect picture;
+    cv::Size picture_frame;  ///< the detection image's size, the frame `picture` lies in
     /// CV_8UC1 kThumbWidth x kThumbHeight of the active picture (shares `thumb` when the
     /// picture is the whole frame or unknown).
     cv::Mat picture_thumb;
+    /// The same in colour (shares `thumb_bgr` likewise): the shot's colour layout is read from
+    /// it, so that the bars of a letterboxed film do not make all its shots look alike.
+    cv::Mat picture_thumb_bgr;
     /// Half spectrum (CV_32FC2) of the Hann-windowed grey thumbnail (translation): made once
     /// per frame, in parallel, and used by the phase correlation with both neighbours.
     cv::Mat thumb_spectrum;
