@@ -562,8 +562,9 @@ void EventFinder::State::push(const Frame& frame, const FrameFeatures& f) {
     // leaves the grey picture alike leaves its reference valid.
     bool jump = f.pixel_diff * 255.f > 10.f;
     // Frame-to-frame translation from the thumbnails' phase correlation, in proxy pixels.
-    const float thumb_to_proxy = float(proxy_w) / float(kThumbWidth);
-    float sx = f.shift_dx * thumb_to_proxy, sy = f.shift_dy * thumb_to_proxy;
+    // The thumbnail is 64x36 whatever the frame's shape: each axis scales on its own.
+    float sx = f.shift_dx * float(proxy_w) / float(kThumbWidth),
+          sy = f.shift_dy * float(proxy_h) / float(kThumbHeight);
     const float shift = std::hypot(sx, sy);
     const bool restart = jump || shift > 6.f;
     if (restart || !have_ref) {

@@ -205,8 +205,9 @@ void VibrationFinder::State::push(const Frame& frame, const FrameFeatures& f) {
     // The tests of EventFinder: a cut, a flash or a camera jump (the grey difference, the
     // thumbnails' translation), so that both restart at the same frames.
     const bool jump = f.pixel_diff * 255.f > 10.f;
-    const float thumb_to_proxy = float(proxy_w) / float(kThumbWidth);
-    const float sx = f.shift_dx * thumb_to_proxy, sy = f.shift_dy * thumb_to_proxy;
+    // The thumbnail is 64x36 whatever the frame's shape: each axis scales on its own.
+    const float sx = f.shift_dx * float(proxy_w) / float(kThumbWidth),
+                sy = f.shift_dy * float(proxy_h) / float(kThumbHeight);
     const float shift = std::hypot(sx, sy);
     const bool restart = jump || shift > 6.f;
     if (restart || !have_ref) {
