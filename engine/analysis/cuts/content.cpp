@@ -78,7 +78,8 @@ float picture_distance(const FrameFeatures& a, const FrameFeatures& b) {
     return structure_distance(a.picture_thumb, b.picture_thumb);
 }
 
-float covered_distance(const FrameFeatures& a, const FrameFeatures& b) {
+float within_bars_distance(const FrameFeatures& a, const FrameFeatures& b) {
+    if (a.picture == b.picture) return picture_distance(a, b);
     if (auto flat = flat_distance(a, b)) return *flat;
     const cv::Rect area = a.picture | b.picture;
     const cv::Size frame = a.picture_frame;

@@ -19,10 +19,12 @@ float content_distance(const FrameFeatures& a, const FrameFeatures& b);
 /// changes inside a pillarbox or letterbox, not diluted by the bars around it.
 float picture_distance(const FrameFeatures& a, const FrameFeatures& b);
 
-/// content_distance() over the part of the frames that either one's active picture covers
-/// (the whole frames where neither has one): two boxed shots, or a picture and its own fading
-/// copy whose dark edges have left its area, compared without the bars around them.
-float covered_distance(const FrameFeatures& a, const FrameFeatures& b);
+/// content_distance() without the bars around the pictures (in a letterboxed film the bars'
+/// edges would make any two frames look alike): picture_distance() where both frames show the
+/// same area; else over the part either picture covers (the whole frames where neither has
+/// one): a boxed shot after one boxed otherwise, or a picture and its own fading copy whose dark
+/// edges have left its area, whose thumbnails of two different areas would differ.
+float within_bars_distance(const FrameFeatures& a, const FrameFeatures& b);
 
 /// How different the *colours* of two frames are, 0 (same) .. 1 (unrelated): the mean
 /// difference of chromaticity (r, g) = (R, G) / (R + G + B) over the blocks of an 8x4 grid of

@@ -53,15 +53,6 @@ double half_plane_error(const std::vector<cv::Point2f>& points, const std::vecto
     return double(best) / double(points.size());
 }
 
-// How different two frames' pictures are, without the bars around them (in a letterboxed film
-// the bars' edges would make any two frames look alike): on thumbnails of the picture where
-// both frames show the same area, else over the area either covers (a boxed shot after one
-// boxed otherwise; a picture growing dark in a fade, which shrinks its area while the picture
-// stays: thumbnails of two different areas would differ).
-float mixed_content_distance(const FrameFeatures& a, const FrameFeatures& b) {
-    return a.picture == b.picture ? picture_distance(a, b) : covered_distance(a, b);
-}
-
 }  // namespace
 
 GradualFit fit_gradual(const FrameFeatures& a, const std::vector<const FrameFeatures*>& mixed,
@@ -319,7 +310,7 @@ bool GradualDetector::is_spike(FrameIndex t) const {
     const double d = window_.at(t).picture_diff;
     const double around = std::max(window_.at(t - 1).picture_diff, window_.at(t + 1).picture_diff);
     return d >= 0.05 && d >= 2.0 * around &&
-           mixed_content_distance(window_.at(t - 1), window_.at(t)) >= 0.3;
+           within_bars_distance(window_.at(t - 1), window_.at(t)) >= 0.3;
 }
 
 void GradualDetector::close_run(std::vector<Transition>& out) {
@@ -346,7 +337,7 @@ std::optional<Transition> GradualDetector::fit_segment(FrameIndex first_mixed,
     const FrameFeatures& b = window_.at(first_clean);
     if (is_flat(a) || is_flat(b)) return std::nullopt;  // fades: the fade detector's
     const double scale = sensitivity_scale(options_.sensitivity);
-    if (mixed_content_distance(a, b) < options_.min_content_change * scale) return std::nullopt;
+    if (within_bars_distance(a, b) < options_.min_content_change * scale) return std::nullopt;
 
     std::vector<const FrameFeatures*> mixed;
     for (FrameIndex i = first_mixed; i < first_clean; ++i) mixed.push_back(&window_.at(i));
