@@ -24,6 +24,7 @@ boxings=(
     "as_is null"
     "letterbox_4x3 pad=640:480:0:60"
     "letterbox_tall pad=640:720:0:180"
+    "pillarbox scale=480:360,pad=640:360:80:0"
     "windowbox scale=384:216,pad=640:360:128:72"
     "portrait scale=720:-2,pad=720:1280:0:(oh-ih)/2"
 )

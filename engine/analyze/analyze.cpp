@@ -108,12 +108,19 @@ void grab_keyframes(const std::string& input, Analysis& analysis, const PassOpti
         }
         bar.update(std::int64_t(in_order));
     };
+    // Faces and views are measured inside the film's active picture, as the pass's features
+    // are: a windowboxed film's bars would halve the views' corners and their pictures' size.
+    const PixelBox& area = analysis.source.picture_area;
     auto analyse = [&](std::size_t position, const cv::Mat& picture) {
         Result result;
         result.decoded = true;
+        const cv::Mat inside = area.empty()
+                                   ? picture
+                                   : picture(cv::Rect(area.x, area.y, area.width, area.height) &
+                                             cv::Rect(0, 0, picture.cols, picture.rows));
         cv::Mat grey;  // the faces' and the views': converted once
-        cv::cvtColor(picture, grey, cv::COLOR_BGR2GRAY);
-        result.scale = estimate_scale(picture, grey);
+        cv::cvtColor(inside, grey, cv::COLOR_BGR2GRAY);
+        result.scale = estimate_scale(inside, grey);
         if (views) result.view = view_features(grey);
         if (each) each(shot_of.at(wanted[position]), picture);
         deliver(position, std::move(result));

@@ -50,6 +50,7 @@ struct DecoderState {
     int proxy_w = 0, proxy_h = 0;
     int smooth_w = 0, smooth_h = 0;  // Frame::proxy_smooth
     int detect_w = 0, detect_h = 0;
+    cv::Rect detect_area;  // coded pixels the detection image shows; empty: the whole picture
     bool first_pts_known = false;
     std::int64_t first_pts = 0;
     std::int64_t next_index = 0;
@@ -412,6 +413,62 @@ std::optional<YuvPyramids> yuv420_pyramids(const AVFrame* src) {
         PlanePyramid(cv::Mat(src->height, src->width, CV_8UC1, src->data[0], src->linesize[0])),
         PlanePyramid(cv::Mat(ch, cw, CV_8UC1, src->data[1], src->linesize[1])),
         PlanePyramid(cv::Mat(ch, cw, CV_8UC1, src->data[2], src->linesize[2]))};
+}
+
+// The pyramids of `area` (coded pixels, even) of a plain 4:2:0 picture.
+YuvPyramids yuv420_area(const AVFrame* src, const cv::Rect& area) {
+    const cv::Rect half(area.x / 2, area.y / 2, area.width / 2, area.height / 2);
+    const int cw = (src->width + 1) / 2, ch = (src->height + 1) / 2;
+    return YuvPyramids{
+        PlanePyramid(
+            cv::Mat(src->height, src->width, CV_8UC1, src->data[0], src->linesize[0])(area)),
+        PlanePyramid(cv::Mat(ch, cw, CV_8UC1, src->data[1], src->linesize[1])(half)),
+        PlanePyramid(cv::Mat(ch, cw, CV_8UC1, src->data[2], src->linesize[2])(half))};
+}
+
+// A reference to `area` (coded pixels) of a picture of any format: FFmpeg moves the planes'
+// pointers, the samples are shared.
+AVFramePtr cropped(const AVFrame* src, const cv::Rect& area) {
+    AVFramePtr out(av_frame_clone(src));
+    if (!out) throw Error(ErrorKind::internal, "out of memory");
+    out->crop_left = std::size_t(area.x);
+    out->crop_top = std::size_t(area.y);
+    out->crop_right = std::size_t(src->width - area.x - area.width);
+    out->crop_bottom = std::size_t(src->height - area.y - area.height);
+    if (av_frame_apply_cropping(out.get(), AV_FRAME_CROP_UNALIGNED) < 0)
+        throw Error(ErrorKind::internal, "cannot crop a picture to the film's active area");
+    return out;
+}
+
+// DecodeOptions::picture_area as a rectangle inside the coded picture, on even coordinates
+// (4:2:0 chroma), or empty for the whole picture.
+cv::Rect coded_area(const PixelBox& box, int width, int height) {
+    if (box.empty()) return {};
+    const int x0 = (std::clamp(box.x, 0, width) + 1) & ~1;
+    const int y0 = (std::clamp(box.y, 0, height) + 1) & ~1;
+    const int x1 = std::clamp(box.x + box.width, 0, width) & ~1;
+    const int y1 = std::clamp(box.y + box.height, 0, height) & ~1;
+    if (x1 - x0 < 16 || y1 - y0 < 16 || (x1 - x0 == width && y1 - y0 == height)) return {};
+    return cv::Rect(x0, y0, x1 - x0, y1 - y0);
+}
+
+// A coded rectangle in display pixels: scaled by the sample aspect ratio, then turned
+// clockwise by `rotation` as the pictures are (rotate_in_place); w x h is the display size
+// before the turn.
+PixelBox displayed(const cv::Rect& coded, double sar, int w, int h, int rotation) {
+    const int x = int(std::lround(coded.x * sar));
+    const int width = std::min(w - x, int(std::lround(coded.width * sar)));
+    const int y = coded.y, height = coded.height;
+    switch (rotation) {
+        case 90:
+            return {h - y - height, x, height, width};
+        case 180:
+            return {w - x - width, h - y - height, width, height};
+        case 270:
+            return {y, w - x - width, height, width};
+        default:
+            return {x, y, width, height};
+    }
 }
 
 // The w x h (even) picture as planar 4:2:0 in one buffer, its BGR conversion when asked for,
@@ -830,9 +887,18 @@ VideoDecoder::VideoDecoder(const std::string& input, const DecodeOptions& option
     // the luma pyramid's first level, taken as it is.
     s.smooth_w = k <= 0.5 ? s.proxy_w : std::max(1, s.display_w / 2);
     s.smooth_h = k <= 0.5 ? s.proxy_h : std::max(1, s.display_h / 2);
-    const double kd = std::min(1.0, options.detection_size / longest);
-    s.detect_w = std::max(2, int(std::lround(s.display_w * kd / 2)) * 2);
-    s.detect_h = std::max(2, int(std::lround(s.display_h * kd / 2)) * 2);
+    // The detection image shows the film's active picture at its full size, bars left out.
+    s.detect_area = coded_area(options.picture_area, par->width, par->height);
+    const int area_w = s.detect_area.empty()
+                           ? s.display_w
+                           : std::max(1, int(std::lround(s.detect_area.width * av_q2d(sar))));
+    const int area_h = s.detect_area.empty() ? s.display_h : s.detect_area.height;
+    const double kd = std::min(1.0, options.detection_size / double(std::max(area_w, area_h)));
+    s.detect_w = std::max(2, int(std::lround(area_w * kd / 2)) * 2);
+    s.detect_h = std::max(2, int(std::lround(area_h * kd / 2)) * 2);
+    if (!s.detect_area.empty())
+        info.picture_area =
+            displayed(s.detect_area, av_q2d(sar), s.display_w, s.display_h, info.rotation_deg);
     info.time_base = to_rational(stream->time_base);
     info.fps_nominal = to_rational(stream->r_frame_rate);
     info.fps_average = to_rational(stream->avg_frame_rate);
@@ -1111,13 +1177,23 @@ Frame VideoDecoder::convert(const DecodedPicture& picture) const {
         if (s.options.analysis_proxy)
             resample_yuv420(*planes, s.proxy_w, s.proxy_h, frame.proxy_bgr, frame.proxy_gray,
                             colour);
-        if (s.options.detection_image)
+        if (s.options.detection_image && s.detect_area.empty()) {
             resample_yuv420(*planes, s.detect_w, s.detect_h, frame.detect_bgr, frame.detect_gray,
                             true);
+        } else if (s.options.detection_image) {
+            YuvPyramids area = yuv420_area(src, s.detect_area);
+            resample_yuv420(area, s.detect_w, s.detect_h, frame.detect_bgr, frame.detect_gray,
+                            true);
+        }
     } else {
-        if (s.options.detection_image)
+        if (s.options.detection_image && s.detect_area.empty()) {
             scale_to_proxy(t_scalers.detect, src, s.detect_w, s.detect_h, frame.detect_bgr,
                            frame.detect_gray, true);
+        } else if (s.options.detection_image) {
+            const AVFramePtr area = cropped(src, s.detect_area);
+            scale_to_proxy(t_scalers.detect, area.get(), s.detect_w, s.detect_h, frame.detect_bgr,
+                           frame.detect_gray, true);
+        }
         if (s.options.analysis_proxy)
             scale_to_proxy(t_scalers.proxy, src, s.proxy_w, s.proxy_h, frame.proxy_bgr,
                            frame.proxy_gray, colour);

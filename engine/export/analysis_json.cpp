@@ -49,6 +49,11 @@ ordered_json source_object(const SourceInfo& s) {
         {"decode_errors", s.decode_errors},
         {"timestamp_glitches", s.timestamp_glitches},
     });
+    if (!s.picture_area.empty())
+        o["picture_area"] = ordered_json{{"x", s.picture_area.x},
+                                         {"y", s.picture_area.y},
+                                         {"width", s.picture_area.width},
+                                         {"height", s.picture_area.height}};
     return o;
 }
 
@@ -258,6 +263,10 @@ Analysis parse_analysis_json(const std::string& text, const std::string& origin)
             a.source.start_time_s = get_or<double>(*it, "start_time_s", 0);
             a.source.decode_errors = get_or<std::int64_t>(*it, "decode_errors", 0);
             a.source.timestamp_glitches = get_or<std::int64_t>(*it, "timestamp_glitches", 0);
+            if (auto area = it->find("picture_area"); area != it->end() && area->is_object())
+                a.source.picture_area = {get_or<int>(*area, "x", 0), get_or<int>(*area, "y", 0),
+                                         get_or<int>(*area, "width", 0),
+                                         get_or<int>(*area, "height", 0)};
         }
         std::vector<CutSound> cut_sounds;  // kept when the file has an audio section
         auto tr = doc.find("transitions");

@@ -176,11 +176,13 @@ PassResult run_segmented_pass(const std::string& input, const PassOptions& optio
     return run_segmented_pass(input, options, segments, ConsumerFactory{}, min_segment_s).pass;
 }
 
-SegmentedPassResult run_segmented_pass(const std::string& input, const PassOptions& options,
+SegmentedPassResult run_segmented_pass(const std::string& input, const PassOptions& given,
                                        int segments, const ConsumerFactory& make_consumers,
                                        double min_segment_s) {
     if (segments < 0 || segments > 64)
         throw_bad_usage("segments", "--segments must be between 1 and 64");
+    // Found once: every segment measures inside the same area.
+    const PassOptions options = with_picture_area(input, given);
     auto single_pass = [&] {
         SegmentedPassResult out;
         FrameConsumer consumer;

@@ -35,8 +35,17 @@ DecodeOptions decode_options(const PassOptions& options) {
     return decode;
 }
 
-PassResult run_transition_pass(const std::string& input, const PassOptions& options,
+PassOptions with_picture_area(const std::string& input, const PassOptions& options) {
+    PassOptions found = options;
+    found.find_picture_area = false;
+    if (options.find_picture_area && options.decode.picture_area.empty() && !options.decode.live)
+        found.decode.picture_area = find_picture_area(input, options.decode.allow_network);
+    return found;
+}
+
+PassResult run_transition_pass(const std::string& input, const PassOptions& given,
                                const FrameConsumer& extra) {
+    const PassOptions options = with_picture_area(input, given);
     VideoDecoder decoder(input, decode_options(options));
 
     const SourceInfo& info = decoder.info();

@@ -29,12 +29,17 @@ struct DecodeOptions {
     /// it, with two threads or more, one codec thread more: frame threads waiting on their
     /// references leave a core idle. Still bounded by the decoder's memory budget.
     bool reserve_analysis_core = false;
-    int analysis_size = 320;       ///< longest side of the analysis proxy, 16..4096 px
-    bool analysis_proxy = true;    ///< build Frame::proxy_* (off: only the detection image)
-    bool analysis_colour = true;   ///< with the proxy, also its colour (Frame::proxy_bgr)
-    bool smoothed_proxy = false;   ///< also Frame::proxy_smooth (with or without the proxy)
-    int detection_size = 160;      ///< longest side of Frame::detect_*, 16..4096 px
-    bool detection_image = true;   ///< build Frame::detect_* (the per-frame features' image)
+    int analysis_size = 320;      ///< longest side of the analysis proxy, 16..4096 px
+    bool analysis_proxy = true;   ///< build Frame::proxy_* (off: only the detection image)
+    bool analysis_colour = true;  ///< with the proxy, also its colour (Frame::proxy_bgr)
+    bool smoothed_proxy = false;  ///< also Frame::proxy_smooth (with or without the proxy)
+    int detection_size = 160;     ///< longest side of Frame::detect_*, 16..4096 px
+    bool detection_image = true;  ///< build Frame::detect_* (the per-frame features' image)
+    /// The part of the picture the detection image shows, coded pixels (before aspect scaling
+    /// and rotation): the film's active picture inside constant black bars, as
+    /// find_picture_area() gives it; empty for the whole picture. Reported in display pixels
+    /// as SourceInfo::picture_area. Clipped to the picture and to even coordinates.
+    PixelBox picture_area;
     bool full_resolution = false;  ///< also convert every frame to full-size BGR
     bool full_planes = false;      ///< also keep every frame's samples (Frame::full_planes)
     FastDecode fast_decode = FastDecode::off;
@@ -203,6 +208,10 @@ class FrameGrabber {
     /// The frame from which a seek to TARGET decodes (VideoDecoder::seek_start()): a grab of
     /// TARGET right after one of frame F decodes on from F, not seeks, where this is <= F.
     FrameIndex seek_start(FrameIndex target) { return decoder_.seek_start(target); }
+    /// The film's facts (VideoDecoder::info()).
+    const SourceInfo& info() const noexcept { return decoder_.info(); }
+    /// Whether frames are reached by seeking (VideoDecoder::seeks_by_timestamp()).
+    bool seeks_by_timestamp() { return decoder_.seeks_by_timestamp(); }
 
   private:
     bool walks(FrameIndex from, FrameIndex target);
@@ -212,6 +221,14 @@ class FrameGrabber {
     VideoDecoder decoder_;
     FrameIndex position_ = -1;  // index of the next picture next() would deliver, if known
 };
+
+/// The film's active picture, coded pixels (even, for DecodeOptions::picture_area): the frame
+/// less the black bars that the film shows throughout, found on a few codec keyframes spread
+/// over it (each decoded alone). A side counts as a bar only where most sampled pictures
+/// that are not black end exactly there, so that a dark scene's black edge is not taken for
+/// one; empty when no side has a bar, when the film cannot be sought (a live stream), or when
+/// too few pictures tell.
+PixelBox find_picture_area(const std::string& input, bool allow_network);
 
 /// Decodes the given frames (0-based presentation indices) of INPUT, converted (full-size BGR
 /// when `options.full_resolution` is set), and hands each to `each` as soon as it is decoded,

@@ -7,6 +7,13 @@
 
 namespace kinoglaz {
 
+/// A rectangle of pixels; empty (width 0) for "none" or "the whole frame".
+struct PixelBox {
+    int x = 0, y = 0, width = 0, height = 0;
+    bool empty() const noexcept { return width <= 0 || height <= 0; }
+    bool operator==(const PixelBox&) const = default;
+};
+
 /// Stream facts of the video stream being analysed (the `probe` result).
 ///
 /// `width`/`height` are the *display* size: coded size corrected by the sample aspect ratio
@@ -35,6 +42,11 @@ struct SourceInfo {
     /// Times the presentation timestamps went backwards (a splice, a reset clock); each time
     /// the frames were carried on one frame after the last, so times stay increasing.
     std::int64_t timestamp_glitches = 0;
+    /// The film's active picture, display pixels: the frame less the black bars that every
+    /// sampled part of the film shows (a letterboxed or windowboxed release), as
+    /// find_picture_area() finds them before the pass; empty when there are none. The
+    /// transition and montage features are measured inside it.
+    PixelBox picture_area;
 };
 
 }  // namespace kinoglaz

@@ -21,7 +21,12 @@ struct PassOptions {
     /// `auto_` by default), full-size frames for extra consumers (`full_resolution`) and the
     /// ~320 px analysis proxy (`analysis_proxy`; `cuts` needs only the detection image). What
     /// only the pass decides is set over it by decode_options().
-    DecodeOptions decode{.fast_decode = FastDecode::auto_, .start_s = {}, .end_s = {}};
+    DecodeOptions decode{
+        .picture_area = {}, .fast_decode = FastDecode::auto_, .start_s = {}, .end_s = {}};
+    /// Find the film's active picture (find_picture_area()) before the pass and measure the
+    /// transition and montage features inside it (`decode.picture_area`), unless
+    /// `decode.picture_area` is given.
+    bool find_picture_area = true;
     double sensitivity = 0.5;                         ///< transition sensitivity, 0..1
     bool progress = false;                            ///< progress bar on a terminal
     FeatureMask extra_features = FeatureMask::basic;  ///< what extra consumers need
@@ -34,6 +39,11 @@ struct PassResult {
     std::vector<Transition> transitions;  ///< resolved, sorted, with times
     std::vector<double> frame_times;      ///< time of every frame delivered, seconds
 };
+
+/// `options` with `decode.picture_area` found (PassOptions::find_picture_area) and the search
+/// switched off, so that every decoder of one pass (segments, a decoding again) measures
+/// inside the same area.
+PassOptions with_picture_area(const std::string& input, const PassOptions& options);
 
 /// The decoder options a pass uses: `options.decode` with what the pass decides itself (one
 /// codec thread left to the analysis on small pictures, the proxy's luma only, the smoothed
