@@ -61,17 +61,8 @@ std::pair<int, int> bar_on(const std::vector<Sample>& samples, int side, int tol
     return {nearest, int(witnesses.size())};
 }
 
-}  // namespace
-
-PixelBox find_picture_area(const std::string& input, bool allow_network) {
-    // A stream or a remote file would be read whole to index it for seeking.
-    if (input.find("://") != std::string::npos) return {};
-    DecodeOptions options = probe_decode_options(allow_network);
-    options.analysis_proxy = false;
-    options.detection_image = false;
-    options.full_planes = true;            // the coded luma, whatever the pixel format
-    options.fast_decode = FastDecode::on;  // the deblocking filter does not move a bar's edge
-    FrameGrabber grabber(input, options);
+// The film's picture area, or empty (find_picture_area).
+PixelBox area_between_bars(FrameGrabber& grabber) {
     const std::int64_t frames = grabber.info().frame_count;
     if (frames < 1 || !grabber.seeks_by_timestamp()) return {};
 
@@ -137,6 +128,27 @@ PixelBox find_picture_area(const std::string& input, bool allow_network) {
         5 * (width - left - right) < width)
         return {};
     return {left, top, width - left - right, height - top - bottom};
+}
+
+}  // namespace
+
+PixelBox find_picture_area(const std::string& input, bool allow_network) {
+    // A stream or a remote file would be read whole to index it for seeking.
+    if (input.find("://") != std::string::npos) return {};
+    DecodeOptions options = probe_decode_options(allow_network);
+    options.analysis_proxy = false;
+    options.detection_image = false;
+    options.full_planes = true;            // the coded luma, whatever the pixel format
+    options.fast_decode = FastDecode::on;  // the deblocking filter does not move a bar's edge
+    FrameGrabber grabber(input, options);  // throws as the pass's own decoder would
+    try {
+        return area_between_bars(grabber);
+    } catch (const Error& e) {
+        // A picture that fails to decode here is the pass's to report (or skip): the film
+        // is then measured whole.
+        if (e.kind() != ErrorKind::bad_input) throw;
+        return {};
+    }
 }
 
 }  // namespace kinoglaz
