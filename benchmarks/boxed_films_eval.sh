@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The dev set's montage and scene films boxed whole, as letterboxed and windowboxed releases
-# are: the same pictures and the same truth, between black bars that never change. Scores
+# are: the same pictures and the same truth, between black bars that never change; and the
+# same films in black and white (their colour taken away). Scores
 # `kinoglaz analyze --no-reveal` on each (and on the films as they are) with `kinoglaz eval`,
 # micro-averaged per boxing: transitions over the seven films, montage (scenes, alternations,
 # set-ups) over the three scene films, whose truth has them.
@@ -27,6 +28,7 @@ boxings=(
     "pillarbox scale=480:360,pad=640:360:80:0"
     "windowbox scale=384:216,pad=640:360:128:72"
     "portrait scale=720:-2,pad=720:1280:0:(oh-ih)/2"
+    "black_and_white hue=s=0"
 )
 films=(dev_montage_01 dev_montage_02 dev_montage_03 dev_montage_04 dev_scenes_01 dev_scenes_02
     dev_scenes_03)

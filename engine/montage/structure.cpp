@@ -24,10 +24,16 @@ struct Prepared {
     std::array<float, kHistBins> hist{};
     std::array<float, kLayoutValues> layout{};
     bool has_layout = false;
+    bool grey = false;  // colourless (a black-and-white film's shot)
 };
+
+// A shot this little colourful (Hasler-Suesstrunk) is grey: a black-and-white film's shots
+// measure 0, a colour film's least colourful ones over 10.
+constexpr float kGreyColourfulness = 3.0f;
 
 Prepared prepare(const ShotDescriptor& d) {
     Prepared p;
+    p.grey = d.colourfulness < kGreyColourfulness;
     auto dark = [](int i) { return i % kValBins == 0; };  // bins are (h * S + s) * V + v
     double mass = 0;
     for (int i = 0; i < kHistBins; ++i)
@@ -59,6 +65,7 @@ Prepared prepare(const ShotDescriptor& d) {
 // with the same palette but a different arrangement. Mean |ΔLab| of 40 (of 255) counts as 1.
 constexpr double kHistWeight = 0.75;
 constexpr double kLayoutScale = 40.0;
+constexpr double kGreyHistWeight = 0.5;
 
 double distance(const Prepared& a, const Prepared& b) noexcept {
     float inter = 0;
@@ -66,6 +73,15 @@ double distance(const Prepared& a, const Prepared& b) noexcept {
         inter += std::min(a.hist[std::size_t(i)], b.hist[std::size_t(i)]);
     const double dh = std::clamp(1.0 - double(inter), 0.0, 1.0);
     if (!a.has_layout || !b.has_layout) return dh;
+    if (a.grey && b.grey) {
+        // Two grey shots: the histogram holds only three bands of value, and the layout's
+        // colour channels are flat, so the layout's lightness tells views apart.
+        float diff = 0;
+        for (int i = 0; i < kLayoutValues; i += 3)
+            diff += std::abs(a.layout[std::size_t(i)] - b.layout[std::size_t(i)]);
+        const double dl = std::min(1.0, double(diff) / (kLayoutValues / 3) / kLayoutScale);
+        return kGreyHistWeight * dh + (1 - kGreyHistWeight) * dl;
+    }
     float diff = 0;
     for (int i = 0; i < kLayoutValues; ++i)
         diff += std::abs(a.layout[std::size_t(i)] - b.layout[std::size_t(i)]);

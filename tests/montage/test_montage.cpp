@@ -371,6 +371,24 @@ TEST(MontageStructure, InsertsAndReturnsAreNamedWithTheirShots) {
     }
 }
 
+// Two shots of a black-and-white film: the same three bands of value, the light on opposite
+// sides. Their histograms cannot tell them apart; the layout's lightness must.
+TEST(MontageStructure, GreyShotsAreToldApartByTheirLightness) {
+    ShotDescriptor left, right;
+    for (int v = 1; v < kValBins; ++v) left.hist[std::size_t(v)] = 1.0f / (kValBins - 1);
+    right.hist = left.hist;
+    left.layout = cv::Mat(8, 8, CV_32FC3, cv::Scalar(60, 128, 128));
+    right.layout = left.layout.clone();
+    left.layout.colRange(0, 4).setTo(cv::Scalar(200, 128, 128));
+    right.layout.colRange(4, 8).setTo(cv::Scalar(200, 128, 128));
+    const MontageOptions options;
+    EXPECT_GT(shot_distance(left, right), options.setup_distance);
+    EXPECT_LT(shot_distance(left, left), 0.01);
+    // Colour shots weigh the layout's three channels a quarter: there the palette decides.
+    left.colourfulness = right.colourfulness = 20;
+    EXPECT_LT(shot_distance(left, right), options.setup_distance);
+}
+
 TEST(MontageStructure, OptionsAreValidated) {
     Analysis an;
     MontageCollector collector;
