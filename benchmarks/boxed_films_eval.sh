@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The dev set's montage and scene films boxed whole, as letterboxed and windowboxed releases
 # are: the same pictures and the same truth, between black bars that never change; and the
-# same films in black and white (their colour taken away). Scores
+# same films printed in one tone (black and white, sepia). Scores
 # `kinoglaz analyze --no-reveal` on each (and on the films as they are) with `kinoglaz eval`,
 # micro-averaged per boxing: transitions over the seven films, montage (scenes, alternations,
 # set-ups) over the three scene films, whose truth has them.
@@ -29,6 +29,7 @@ boxings=(
     "windowbox scale=384:216,pad=640:360:128:72"
     "portrait scale=720:-2,pad=720:1280:0:(oh-ih)/2"
     "black_and_white hue=s=0"
+    "sepia colorchannelmixer=.393:.769:.189:0:.349:.686:.168:0:.272:.534:.131"
 )
 films=(dev_montage_01 dev_montage_02 dev_montage_03 dev_montage_04 dev_scenes_01 dev_scenes_02
     dev_scenes_03)

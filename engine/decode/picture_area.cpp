@@ -111,10 +111,22 @@ PixelBox area_between_bars(FrameGrabber& grabber) {
         }
         return bars;
     };
+    // Each side's nearest edge only comes nearer with more samples: once a picture reaches
+    // every side (most films: the first one), no bar is left to find.
+    auto none_left = [&] {
+        if (samples.empty()) return false;
+        for (int side = 0; side < 4; ++side) {
+            const int dimension = side < 2 ? height : width;
+            if (bar_on(samples, side, 0).first >= kMinBarShare * dimension) return false;
+        }
+        return true;
+    };
     // A first round spread over the film; a second between its samples where in doubt (a
     // film with boxed shots of its own, a short one whose samples fall in few shots).
-    for (int k = 0; k < kSamples; ++k)
+    for (int k = 0; k < kSamples; ++k) {
         if (!sample((2 * k + 1) / (2.0 * kSamples))) return {};
+        if (none_left()) return {};
+    }
     std::optional<std::array<int, 4>> bars = decide();
     if (!bars) {
         for (int k = 1; k < kSamples; ++k)

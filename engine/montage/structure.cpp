@@ -16,6 +16,21 @@ namespace {
 
 constexpr int kLayoutValues = 8 * 8 * 3;
 
+// Prepared::tone of a shot of several hues, and of a colourless one.
+constexpr int kColours = -2, kGrey = -1;
+// A shot is grey when less than this share of its histogram (the darkest band left out) is
+// saturated (S >= 25 %), and of one tone when this share of its saturated part lies in two
+// neighbouring hue bins (of 16: 45 degrees). A toned print's shots hold 0.994 or more there
+// (dev films through a sepia matrix), warm real footage 0.95-0.99 (issue-195's jar).
+constexpr double kGreyShare = 0.1, kToneShare = 0.99;
+// A film is toned (sepia, amber, blue) when this share of its shots are of one tone, all
+// within one hue bin of one or grey; a colour film's shots of one hue (a green forest, a red
+// room) stay compared by their hues.
+constexpr double kTonedFilmShare = 0.8;
+// A shot this little colourful (Hasler-Suesstrunk) has no colour whatever the film: a
+// black-and-white film's shots measure 0, the dev colour films' least colourful ones 10.7.
+constexpr float kColourlessColourfulness = 3.0f;
+
 // A descriptor in the form the distance needs: the histogram without its darkest value
 // band (V < 25 %), renormalised, and the layout as a flat float array. Hue and saturation of
 // near-black pixels are noise, and letterbox and pillarbox bars and black frames all fall
@@ -24,16 +39,17 @@ struct Prepared {
     std::array<float, kHistBins> hist{};
     std::array<float, kLayoutValues> layout{};
     bool has_layout = false;
-    bool grey = false;  // colourless (a black-and-white film's shot)
+    // The shot's colours in one hue or none: kGrey (colourless, a black-and-white film's
+    // shot), a hue bin every colour lies near (a tinted or toned film's: sepia, amber), or
+    // kColours. And the histogram summed over hue: saturation and value alone.
+    int tone = kColours;
+    std::array<float, kSatBins * kValBins> tones{};
+    bool toned_film = false;  // most of the film's shots are of one tone (mark_toned_film)
+    bool colourless = false;  // grey and not colourful: a black-and-white film's shot
 };
-
-// A shot this little colourful (Hasler-Suesstrunk) is grey: a black-and-white film's shots
-// measure 0, a colour film's least colourful ones over 10.
-constexpr float kGreyColourfulness = 3.0f;
 
 Prepared prepare(const ShotDescriptor& d) {
     Prepared p;
-    p.grey = d.colourfulness < kGreyColourfulness;
     auto dark = [](int i) { return i % kValBins == 0; };  // bins are (h * S + s) * V + v
     double mass = 0;
     for (int i = 0; i < kHistBins; ++i)
@@ -47,6 +63,26 @@ Prepared prepare(const ShotDescriptor& d) {
     for (int i = 0; i < kHistBins; ++i)
         p.hist[std::size_t(i)] =
             (all || !dark(i)) && mass > 0 ? float(d.hist[std::size_t(i)] / mass) : 0.f;
+    std::array<double, kHueBins> hue{};
+    double saturated = 0;
+    for (int i = 0; i < kHistBins; ++i) {
+        const int h = i / (kSatBins * kValBins), sv = i % (kSatBins * kValBins);
+        p.tones[std::size_t(sv)] += p.hist[std::size_t(i)];
+        if (sv / kValBins == 0) continue;  // saturation band 0: grey
+        hue[std::size_t(h)] += p.hist[std::size_t(i)];
+        saturated += p.hist[std::size_t(i)];
+    }
+    if (saturated < kGreyShare) {
+        p.tone = kGrey;
+    } else {
+        double best = 0;
+        for (int h = 0; h < kHueBins; ++h) {
+            const double near = hue[std::size_t(h)] + hue[std::size_t((h + 1) % kHueBins)];
+            if (near > best) best = near, p.tone = h;
+        }
+        if (best < kToneShare * saturated) p.tone = kColours;
+    }
+    p.colourless = p.tone == kGrey && d.colourfulness < kColourlessColourfulness;
     if (!d.layout.empty() && d.layout.total() == 64 && d.layout.type() == CV_32FC3) {
         p.has_layout = true;
         const float* src = d.layout.ptr<float>(0);
@@ -65,7 +101,37 @@ Prepared prepare(const ShotDescriptor& d) {
 // with the same palette but a different arrangement. Mean |ΔLab| of 40 (of 255) counts as 1.
 constexpr double kHistWeight = 0.75;
 constexpr double kLayoutScale = 40.0;
-constexpr double kGreyHistWeight = 0.5;
+constexpr double kToneHistWeight = 0.5;
+
+int hues_apart(int a, int b) {
+    const int apart = std::abs(a - b);
+    return std::min(apart, kHueBins - apart);
+}
+
+// Whether two shots are of one tone together: both colourless, or in a toned film both grey,
+// one grey and one toned, or both toned in neighbouring hues.
+bool one_tone(const Prepared& a, const Prepared& b) {
+    if (a.colourless && b.colourless) return true;
+    if (!a.toned_film || !b.toned_film || a.tone == kColours || b.tone == kColours) return false;
+    return a.tone == kGrey || b.tone == kGrey || hues_apart(a.tone, b.tone) <= 1;
+}
+
+// Marks the shots of a toned film (kTonedFilmShare), whose hues tell its shots nothing.
+void mark_toned_film(std::vector<Prepared>& shots) {
+    std::array<int, kHueBins> toned{};
+    int grey = 0;
+    for (const Prepared& p : shots)
+        if (p.tone == kGrey)
+            ++grey;
+        else if (p.tone >= 0)
+            ++toned[std::size_t(p.tone)];
+    int best = 0;
+    for (int h = 0; h < kHueBins; ++h)
+        best = std::max(best, toned[std::size_t((h + kHueBins - 1) % kHueBins)] +
+                                  toned[std::size_t(h)] + toned[std::size_t((h + 1) % kHueBins)]);
+    if (shots.empty() || grey + best < kTonedFilmShare * double(shots.size())) return;
+    for (Prepared& p : shots) p.toned_film = true;
+}
 
 double distance(const Prepared& a, const Prepared& b) noexcept {
     float inter = 0;
@@ -73,14 +139,18 @@ double distance(const Prepared& a, const Prepared& b) noexcept {
         inter += std::min(a.hist[std::size_t(i)], b.hist[std::size_t(i)]);
     const double dh = std::clamp(1.0 - double(inter), 0.0, 1.0);
     if (!a.has_layout || !b.has_layout) return dh;
-    if (a.grey && b.grey) {
-        // Two grey shots: the histogram holds only three bands of value, and the layout's
-        // colour channels are flat, so the layout's lightness tells views apart.
+    if (one_tone(a, b)) {
+        // Shots of one tone (a black-and-white or a toned film's): hue tells them nothing, the
+        // layout's colour channels are flat. Their saturation and value and the lightness of
+        // their layout tell views apart.
+        float common = 0;
+        for (std::size_t i = 0; i < a.tones.size(); ++i) common += std::min(a.tones[i], b.tones[i]);
+        const double dt = std::clamp(1.0 - double(common), 0.0, 1.0);
         float diff = 0;
         for (int i = 0; i < kLayoutValues; i += 3)
             diff += std::abs(a.layout[std::size_t(i)] - b.layout[std::size_t(i)]);
         const double dl = std::min(1.0, double(diff) / (kLayoutValues / 3) / kLayoutScale);
-        return kGreyHistWeight * dh + (1 - kGreyHistWeight) * dl;
+        return kToneHistWeight * dt + (1 - kToneHistWeight) * dl;
     }
     float diff = 0;
     for (int i = 0; i < kLayoutValues; ++i)
@@ -107,6 +177,7 @@ class DistanceTable {
     DistanceTable(const std::vector<Shot>& shots, double window_s) {
         prepared_.reserve(shots.size());
         for (const auto& s : shots) prepared_.push_back(prepare(s.descriptor));
+        mark_toned_film(prepared_);
         rows_.resize(shots.size());
         for (std::size_t i = 0; i < shots.size(); ++i)
             for (std::size_t j = i + 1; j < shots.size(); ++j) {

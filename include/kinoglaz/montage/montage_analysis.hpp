@@ -270,7 +270,10 @@ void build_montage(Analysis& analysis, const MontageCollector& collector,
 /// (1 − intersection) of the colour histograms without their darkest value band (V < 25 %,
 /// where hue is noise and where letterbox and pillarbox bars fall), renormalised, plus
 /// 0.25 × the mean absolute 8x8 Lab layout difference (40 levels of 255 count as 1, capped).
-/// Without a layout on either side the histogram distance alone. Symmetric.
+/// Without a layout on either side the histogram distance alone. Two colourless shots
+/// (colourfulness under 3: a black-and-white film's) are compared instead by their histograms
+/// summed over hue and their layouts' lightness, half and half; within a film, the shots of a
+/// toned print (sepia, a tint) are too (analyse_structure). Symmetric.
 double shot_distance(const ShotDescriptor& a, const ShotDescriptor& b) noexcept;
 
 /// What local features say about pairs of shots (see ViewJoiner).
