@@ -8,6 +8,10 @@ namespace kinoglaz {
 
 namespace {
 
+// Saturation (0..255) under which a pixel is neutral grey: a black-and-white film's, whose
+// chroma its encoding leaves within a step of neutral (S <= 8 from value 64 up).
+constexpr int kNeutralSaturation = 12;
+
 float colourfulness_of(const cv::Mat& bgr) {
     // Hasler & Suesstrunk (2003): spread and mean of the opponent channels rg and yb.
     double sum_rg = 0, sum_yb = 0, sq_rg = 0, sq_yb = 0;
@@ -135,9 +139,15 @@ FrameFeatures compute_frame_features(const Frame& frame, FeatureMask mask) {
     for (int y = 0; y < hsv.rows; ++y) {
         const auto* p = hsv.ptr<cv::Vec3b>(y);
         for (int x = 0; x < hsv.cols; ++x) {
-            int h = p[x][0] * kHueBins / 180;
+            const int value = p[x][2];
+            // A neutral pixel's hue is noise: its hue bin holds its level within its value
+            // band instead, so that a black-and-white film's shots differ by 64 levels of
+            // grey, not 4.
+            int h = p[x][1] < kNeutralSaturation
+                        ? value % (256 / kValBins) * kHueBins / (256 / kValBins)
+                        : p[x][0] * kHueBins / 180;
             int s = p[x][1] * kSatBins / 256;
-            int v = p[x][2] * kValBins / 256;
+            int v = value * kValBins / 256;
             ++counts[(std::min(h, kHueBins - 1) * kSatBins + s) * kValBins + v];
         }
     }
