@@ -304,6 +304,19 @@ TEST(Features, ColoursAndLayoutAreThePicturesBetweenBars) {
     EXPECT_LT(cv::mean(diff)[1], 6.0) << "the layout is the picture's, stretched over the bars";
 }
 
+// Two grey pictures a little apart in lightness, within one value band of the histogram: a
+// black-and-white film's shots must not share every bin, or all of them look alike.
+TEST(Features, GreyLevelsWithinAValueBandAreTold) {
+    auto features = [](int level) {
+        Frame f;
+        f.proxy_bgr = cv::Mat(180, 320, CV_8UC3, cv::Scalar::all(level));
+        cv::cvtColor(f.proxy_bgr, f.proxy_gray, cv::COLOR_BGR2GRAY);
+        return compute_frame_features(f, FeatureMask::basic | FeatureMask::appearance);
+    };
+    EXPECT_GT(histogram_distance(features(80).hist, features(110).hist), 0.9);
+    EXPECT_LT(histogram_distance(features(80).hist, features(81).hist), 0.01);
+}
+
 // The boxed film through the real decoder: an H.264 encoding rings at the bars' edges.
 TEST(BoxedFilm, CutsFoundAndBarsNotTakenForContentAfterEncoding) {
     if (!kinoglaz::test::have_program("ffmpeg")) GTEST_SKIP() << "ffmpeg not installed";
