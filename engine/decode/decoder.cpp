@@ -404,26 +404,21 @@ struct YuvPyramids {
     PlanePyramid y, u, v;
 };
 
-std::optional<YuvPyramids> yuv420_pyramids(const AVFrame* src) {
+// The pyramids of the picture, or of `area` of it (coded pixels, even; empty: the whole).
+std::optional<YuvPyramids> yuv420_pyramids(const AVFrame* src, const cv::Rect& area = {}) {
     if (src->format != AV_PIX_FMT_YUV420P || src->linesize[0] <= 0 || src->linesize[1] <= 0 ||
         src->linesize[2] <= 0)
         return std::nullopt;
     const int cw = (src->width + 1) / 2, ch = (src->height + 1) / 2;
-    return YuvPyramids{
-        PlanePyramid(cv::Mat(src->height, src->width, CV_8UC1, src->data[0], src->linesize[0])),
-        PlanePyramid(cv::Mat(ch, cw, CV_8UC1, src->data[1], src->linesize[1])),
-        PlanePyramid(cv::Mat(ch, cw, CV_8UC1, src->data[2], src->linesize[2]))};
-}
-
-// The pyramids of `area` (coded pixels, even) of a plain 4:2:0 picture.
-YuvPyramids yuv420_area(const AVFrame* src, const cv::Rect& area) {
-    const cv::Rect half(area.x / 2, area.y / 2, area.width / 2, area.height / 2);
-    const int cw = (src->width + 1) / 2, ch = (src->height + 1) / 2;
+    const cv::Rect luma = area.empty() ? cv::Rect(0, 0, src->width, src->height) : area;
+    const cv::Rect chroma = area.empty()
+                                ? cv::Rect(0, 0, cw, ch)
+                                : cv::Rect(area.x / 2, area.y / 2, area.width / 2, area.height / 2);
     return YuvPyramids{
         PlanePyramid(
-            cv::Mat(src->height, src->width, CV_8UC1, src->data[0], src->linesize[0])(area)),
-        PlanePyramid(cv::Mat(ch, cw, CV_8UC1, src->data[1], src->linesize[1])(half)),
-        PlanePyramid(cv::Mat(ch, cw, CV_8UC1, src->data[2], src->linesize[2])(half))};
+            cv::Mat(src->height, src->width, CV_8UC1, src->data[0], src->linesize[0])(luma)),
+        PlanePyramid(cv::Mat(ch, cw, CV_8UC1, src->data[1], src->linesize[1])(chroma)),
+        PlanePyramid(cv::Mat(ch, cw, CV_8UC1, src->data[2], src->linesize[2])(chroma))};
 }
 
 // A reference to `area` (coded pixels) of a picture of any format: FFmpeg moves the planes'
@@ -1177,22 +1172,19 @@ Frame VideoDecoder::convert(const DecodedPicture& picture) const {
         if (s.options.analysis_proxy)
             resample_yuv420(*planes, s.proxy_w, s.proxy_h, frame.proxy_bgr, frame.proxy_gray,
                             colour);
-        if (s.options.detection_image && s.detect_area.empty()) {
-            resample_yuv420(*planes, s.detect_w, s.detect_h, frame.detect_bgr, frame.detect_gray,
-                            true);
-        } else if (s.options.detection_image) {
-            YuvPyramids area = yuv420_area(src, s.detect_area);
-            resample_yuv420(area, s.detect_w, s.detect_h, frame.detect_bgr, frame.detect_gray,
-                            true);
+        if (s.options.detection_image) {
+            // The film's picture area has pyramids of its own; the whole picture shares the
+            // proxy's.
+            std::optional<YuvPyramids> area;
+            if (!s.detect_area.empty()) area = yuv420_pyramids(src, s.detect_area);
+            resample_yuv420(area ? *area : *planes, s.detect_w, s.detect_h, frame.detect_bgr,
+                            frame.detect_gray, true);
         }
     } else {
-        if (s.options.detection_image && s.detect_area.empty()) {
-            scale_to_proxy(t_scalers.detect, src, s.detect_w, s.detect_h, frame.detect_bgr,
-                           frame.detect_gray, true);
-        } else if (s.options.detection_image) {
-            const AVFramePtr area = cropped(src, s.detect_area);
-            scale_to_proxy(t_scalers.detect, area.get(), s.detect_w, s.detect_h, frame.detect_bgr,
-                           frame.detect_gray, true);
+        if (s.options.detection_image) {
+            const AVFramePtr area = s.detect_area.empty() ? nullptr : cropped(src, s.detect_area);
+            scale_to_proxy(t_scalers.detect, area ? area.get() : src, s.detect_w, s.detect_h,
+                           frame.detect_bgr, frame.detect_gray, true);
         }
         if (s.options.analysis_proxy)
             scale_to_proxy(t_scalers.proxy, src, s.proxy_w, s.proxy_h, frame.proxy_bgr,
